@@ -189,50 +189,53 @@ class LectureArbre:
 
     def _resoudre_renvois(self) -> None:
         identifiants_renvois = {r[4] for r in self.renvois}
-        for dossier, entree, fichier, ligne, _ in self.renvois:
+        self.cibles_en_erreur: set[str] = set()
+        for _, entree, fichier, ligne, _ in self.renvois:
             cible = entree["cible"]
             if cible in identifiants_renvois:
                 self.rapport.ajouter(fichier, ligne, f"ce renvoi vise « {cible} », qui est lui-même "
                                      "un renvoi.", "Visez directement la page finale.")
-                entree["cible"] = None
             elif cible not in self.noeuds:
                 conseil = suggestion(cible, [k for k in self.noeuds if k])
                 self.rapport.ajouter(fichier, ligne, f"ce renvoi vise « {cible} », qui n'existe pas.",
                                      (conseil + " " if conseil else "") + "Écrivez le chemin de la "
                                      "page visée sans les nombres, par exemple "
                                      "« _partages/arbre-tombe ».")
-                entree["cible"] = None
-            elif self._atteint(cible, dossier):
-                boucle = " → ".join(self.noeuds[n]["libelle"] for n in self._chemin(cible, dossier))
-                self.rapport.ajouter(fichier, ligne, f"ce renvoi vers « {cible} » forme une boucle : "
-                                     f"{boucle} → {self.noeuds[cible]['libelle']}.",
-                                     "Un renvoi ne peut pas mener à une question qui le contient. "
-                                     "Visez une autre page.")
-                entree["cible"] = None
+            else:
+                continue
+            self.cibles_en_erreur.add(cible)
+            entree["cible"] = None
+        self._couper_boucles()
         for noeud in self.noeuds.values():
             if "choix" in noeud:
                 noeud["choix"] = [c for c in noeud["choix"] if c["cible"]]
 
-    def _chemin(self, depart: str, arrivee: str) -> list[str]:
-        """Les nœuds de `depart` à `arrivee` en suivant les choix (vide si aucun chemin)."""
-        pile, precedent = [depart], {depart: None}
-        while pile:
-            courant = pile.pop()
-            if courant == arrivee:
-                chemin = []
-                while courant is not None:
-                    chemin.append(courant)
-                    courant = precedent[courant]
-                return chemin[::-1]
-            for choix in self.noeuds.get(courant, {}).get("choix", []):
-                suivant = choix["cible"]
-                if suivant and suivant not in precedent and suivant in self.noeuds:
-                    precedent[suivant] = courant
-                    pile.append(suivant)
-        return []
+    def _couper_boucles(self) -> None:
+        """Parcourt le parcours depuis l'accueil ; un choix qui ramène à une question en cours
+        de visite (forcément un renvoi) forme une boucle : il est signalé et retiré."""
+        renvois = {id(r[1]): r for r in self.renvois}
+        en_cours: list[str] = []
+        finis: set[str] = set()
 
-    def _atteint(self, depart: str, arrivee: str) -> bool:
-        return bool(self._chemin(depart, arrivee))
+        def visiter(identifiant: str) -> None:
+            en_cours.append(identifiant)
+            for choix in self.noeuds[identifiant].get("choix", []):
+                cible = choix["cible"]
+                if cible in en_cours:
+                    _, _, fichier, ligne, _ = renvois[id(choix)]
+                    boucle = en_cours[en_cours.index(cible):]
+                    etapes = " → ".join(self.noeuds[n]["libelle"] for n in [*boucle, cible])
+                    self.rapport.ajouter(fichier, ligne, f"ce renvoi vers « {cible} » forme une "
+                                         f"boucle : {etapes}.", "Un renvoi ne peut pas mener à "
+                                         "une question qui le contient. Visez une autre page.")
+                    choix["cible"] = None
+                elif cible and cible not in finis and cible in self.noeuds:
+                    visiter(cible)
+            en_cours.pop()
+            finis.add(identifiant)
+
+        if "" in self.noeuds:
+            visiter("")
 
     def _signaler_inatteignables(self) -> None:
         atteints, pile = {""}, [""]
@@ -245,7 +248,8 @@ class LectureArbre:
             if identifiant in atteints:
                 continue
             parent = noeud["parent"]
-            if parent is None or parent in atteints:  # ne signaler que le haut de la partie
+            signale = identifiant in self.cibles_en_erreur  # le renvoi fautif l'est déjà
+            if not signale and (parent is None or parent in atteints):  # le haut de la partie
                 self.rapport.ajouter(noeud["source"], None, "cette page est inatteignable : aucun "
                                      "renvoi ne mène à elle.",
                                      f"Ajoutez un renvoi « vers: {identifiant} » là où elle doit "

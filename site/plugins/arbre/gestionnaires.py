@@ -64,7 +64,7 @@ def _verifier_canal(propre: dict, entete, fichier: str, rapport: Rapport) -> Non
     canal = propre.get("transmission")
     adresse = propre.get("adresse_transmission")
     ligne = entete.ligne_de("transmission")
-    if not any(propre.get(c) for c in ("telephone", "courriel", "site")) and "nom" in propre:
+    if not any(entete.get(c) for c in ("telephone", "courriel", "site")) and "nom" in propre:
         rapport.ajouter(fichier, entete.ligne, "aucun moyen de contact pour ce service.",
                         "Ajoutez au moins « telephone », « courriel » ou « site ».")
     if canal in CANAUX_AVEC_DELAI and "delai_prise_en_charge" not in entete:

@@ -55,6 +55,8 @@ def charger_yaml(texte: str, fichier: str, rapport: Rapport, decalage: int = 0):
         return chargeur.get_single_data()
     except yaml.YAMLError as exc:
         marque = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if getattr(exc, "context", None) == "while scanning a simple key" and exc.context_mark:
+            marque = exc.context_mark  # la ligne où manque le deux-points, pas la suivante
         ligne = marque.line + 1 + decalage if marque else None
         probleme = getattr(exc, "problem", None) or str(exc)
         rapport.ajouter(

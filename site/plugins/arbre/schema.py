@@ -145,18 +145,22 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     """
     prefixe = f"{ou} : " if ou else ""
     propre: dict = {}
+    mal_ecrits: set[str] = set()  # champs sans doute écrits avec une faute de frappe
     for nom, valeur in donnees.items():
         ligne = donnees.ligne_de(nom)
         champ = champs.get(nom)
         if champ is None:
-            conseil = suggestion(nom, champs) or f"Les champs possibles ici sont : {liste(champs)}."
+            conseil = suggestion(nom, champs)
+            if conseil:
+                mal_ecrits.add(conseil.split("« ")[1].split(" »")[0])
+            conseil = conseil or f"Les champs possibles ici sont : {liste(champs)}."
             rapport.ajouter(fichier, ligne, f"{prefixe}champ inconnu « {nom} ».", conseil)
             continue
         normal = _normaliser(champ, valeur, fichier, ligne, rapport, prefixe)
         if normal is not None:
             propre[nom] = normal
     for nom, champ in champs.items():
-        if champ.obligatoire and nom not in donnees:
+        if champ.obligatoire and nom not in donnees and nom not in mal_ecrits:
             rapport.ajouter(fichier, getattr(donnees, "ligne", None),
                             f"{prefixe}champ obligatoire manquant : « {nom} ».",
                             f"Ajoutez une ligne « {nom}: … » (voir contenu/LISEZMOI.md).")
@@ -165,53 +169,53 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
 
 def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe: str):
     def erreur(message, conseil=""):
-        rapport.ajouter(fichier, ligne, f"{prefixe}« {champ.nom} » {message}", conseil)
+        rapport.ajouter(fichier, ligne, f"{prefixe}« {champ.nom} »{message}", conseil)
 
     if valeur is None or valeur == "":
         if champ.obligatoire:
-            erreur("est vide.", "Donnez-lui une valeur ou retirez la ligne.")
+            erreur(" est vide.", "Donnez-lui une valeur ou retirez la ligne.")
         return None
     sorte = champ.sorte
     if sorte in ("texte", "telephone", "courriel", "url", "valeur"):
         if isinstance(valeur, (dict, list)):
-            erreur("doit être un simple texte.", "Écrivez la valeur sur la même ligne.")
+            erreur(" doit être un simple texte.", "Écrivez la valeur sur la même ligne.")
             return None
         valeur = str(valeur).strip()
     if sorte == "texte":
         if champ.longueur_max and len(valeur) > champ.longueur_max:
-            erreur(f"est trop long ({len(valeur)} caractères, {champ.longueur_max} au plus).",
+            erreur(f" est trop long ({len(valeur)} caractères, {champ.longueur_max} au plus).",
                    "Raccourcissez-le ; le détail peut aller dans le texte sous l'en-tête.")
             return None
         return valeur
     if sorte == "valeur":
         if valeur not in champ.valeurs:
             conseil = suggestion(valeur, champ.valeurs)
-            erreur(f"vaut « {valeur} », qui n'est pas permis.",
+            erreur(f" vaut « {valeur} », qui n'est pas permis.",
                    (conseil + " " if conseil else "") + f"Valeurs possibles : {liste(champ.valeurs)}.")
             return None
         return valeur
     if sorte == "telephone":
         resultat = telephone(valeur)
         if resultat is None:
-            erreur(f"« {valeur} » n'est pas un numéro de téléphone français valide.",
+            erreur(f" : « {valeur} » n'est pas un numéro de téléphone français valide.",
                    "Écrivez 10 chiffres commençant par 0 (« 02 61 91 00 01 ») "
                    "ou un numéro court (« 3919 », « 112 »).")
         return resultat
     if sorte == "courriel":
         if not courriel_valide(valeur):
-            erreur(f"« {valeur} » n'est pas une adresse e-mail valide.",
+            erreur(f" : « {valeur} » n'est pas une adresse e-mail valide.",
                    "Écrivez une adresse complète, par exemple « contact@commune.example.org ».")
             return None
         return valeur
     if sorte == "url":
         if not url_valide(valeur):
-            erreur(f"« {valeur} » n'est pas une adresse web valide.",
+            erreur(f" : « {valeur} » n'est pas une adresse web valide.",
                    "Écrivez l'adresse complète, en commençant par « https:// ».")
             return None
         return valeur
     if sorte == "entier":
         if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < 0:
-            erreur(f"doit être un nombre entier positif, pas « {valeur} ».",
+            erreur(f" doit être un nombre entier positif, pas « {valeur} ».",
                    "Écrivez seulement le nombre, par exemple « 3 ».")
             return None
         return valeur
@@ -220,24 +224,24 @@ def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe:
             return True
         if valeur in NON:
             return False
-        erreur(f"doit valoir « oui » ou « non », pas « {valeur} ».")
+        erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».")
         return None
     if sorte == "mots":
         if isinstance(valeur, str):
             valeur = [m for m in (x.strip() for x in valeur.split(",")) if m]
         if not isinstance(valeur, list) or any(isinstance(m, (dict, list)) for m in valeur):
-            erreur("doit être une liste de mots.", "Par exemple : « [lampadaire, réverbère] ».")
+            erreur(" doit être une liste de mots.", "Par exemple : « [lampadaire, réverbère] ».")
             return None
         return [str(m) for m in valeur]
     if sorte == "liste":
         if not isinstance(valeur, list):
-            erreur("doit être une liste.",
+            erreur(" doit être une liste.",
                    "Écrivez les éléments entre crochets ou un par ligne précédé de « - ».")
             return None
         return valeur
     if sorte == "objet":
         if not isinstance(valeur, dict):
-            erreur("doit contenir des champs « nom: valeur » en retrait sur les lignes suivantes.")
+            erreur(" doit contenir des champs « nom: valeur » en retrait sur les lignes suivantes.")
             return None
         return valeur
     raise AssertionError(sorte)

@@ -207,7 +207,10 @@ def resoudre(competence: Competence, territoire: Territoire, gestionnaires: dict
                             f"Ajoutez un « par_defaut » ou une exception pour « {insee} ».")
             continue
         if gestionnaire not in gestionnaires:
-            conseil = suggestion(gestionnaire, gestionnaires)
+            # Un nom tiré de « par_defaut » n'a pas de faute de frappe : pas de suggestion.
+            modele_par_defaut = insee not in competence.exceptions and "{commune}" in (
+                competence.par_defaut or "")
+            conseil = "" if modele_par_defaut else suggestion(gestionnaire, gestionnaires)
             rapport.ajouter(fichier, ligne,
                             f"compétence « {competence.id} » : pour la commune {commune['nom']} "
                             f"({insee}), le service « {gestionnaire} » n'existe pas.",

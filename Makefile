@@ -1,0 +1,60 @@
+# Aiguillage — toutes les commandes du projet. La CI appelle « make test » telle quelle.
+#   make demo       construit le contenu de démonstration et sert tout le produit sur http://localhost:8000
+#   make test       installe ce qu'il faut (Chromium compris) et lance tous les tests
+#   make verifier   vérifie le contenu seulement
+#   make apercu     reconstruit le site à chaque enregistrement (pour l'équipe éditoriale)
+#   make bench      mesures de performance (voir docs/performance.md)
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLE := $(VENV)/.installe
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test verifier construire apercu bench lint installer chromium nettoyer
+
+$(INSTALLE): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+installer: $(INSTALLE)
+
+# Playwright ne peut pas télécharger son navigateur ici : on prend le Chromium de Debian.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installation de Chromium (paquet Debian « chromium »)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@$(CHROMIUM) --version
+
+verifier: $(INSTALLE)
+	$(PY) -m arbre verifier contenu
+
+construire: $(INSTALLE)
+	$(PY) -m arbre construire
+
+demo: construire
+	$(PY) -m fonctions servir --port $(PORT)
+
+apercu: $(INSTALLE)
+	$(PY) -m arbre apercu --port $(PORT)
+
+test: $(INSTALLE) chromium
+	$(PY) -m ruff check .
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+
+bench: $(INSTALLE) chromium
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
+	@if [ -f bench/fonctions.py ]; then $(PY) bench/fonctions.py; fi
+
+lint: $(INSTALLE)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+nettoyer:
+	rm -rf site/sortie .pytest_cache

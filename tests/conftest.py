@@ -1,0 +1,29 @@
+"""Outils communs des tests. Les attendus « dorés » se régénèrent par `make regenerer`."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+RACINE = Path(__file__).resolve().parents[1]
+REGENERER = os.environ.get("AIGUILLAGE_REGENERER") == "1"
+PETIT = RACINE / "tests" / "arbre" / "contenus" / "petit"
+
+
+def comparer_ou_regenerer(obtenu: str, attendu: Path) -> None:
+    """Compare `obtenu` au fichier doré `attendu` ; le réécrit si AIGUILLAGE_REGENERER=1."""
+    if REGENERER or not attendu.exists():
+        attendu.parent.mkdir(parents=True, exist_ok=True)
+        attendu.write_text(obtenu, encoding="utf-8")
+        if not REGENERER:
+            pytest.fail(f"{attendu} n'existait pas : il vient d'être créé, relisez-le.")
+    assert obtenu == attendu.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def contenu_petit(tmp_path) -> Path:
+    """Une copie modifiable du petit contenu de test."""
+    copie = tmp_path / "contenu"
+    shutil.copytree(PETIT, copie)
+    return copie
