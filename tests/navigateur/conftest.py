@@ -1,0 +1,102 @@
+"""Chromium (celui de Debian) piloté par Playwright, contre un vrai serveur HTTP local."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from arbre.__main__ import construire
+from tests.conftest import PETIT
+
+CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
+ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serveur:
+    """Un serveur lancé dans un sous-processus ; sa sortie est affichée si un test échoue."""
+
+    def __init__(self, commande: list[str], port: int, journal: Path, env: dict | None = None):
+        self.port, self.journal = port, journal
+        self.url = f"http://127.0.0.1:{port}"
+        self._fichier = journal.open("wb")
+        self.processus = subprocess.Popen(commande, stdout=self._fichier, stderr=subprocess.STDOUT,
+                                          env={**os.environ, **(env or {})})
+        limite = time.monotonic() + 20
+        while time.monotonic() < limite:
+            if self.processus.poll() is not None:
+                raise RuntimeError(f"Le serveur s'est arrêté :\n{self.sortie()}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=1)  # noqa: S310 (boucle locale)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"Le serveur ne répond pas :\n{self.sortie()}")
+
+    def sortie(self) -> str:
+        self._fichier.flush()
+        return self.journal.read_text(errors="replace")
+
+    def arreter(self) -> None:
+        self.processus.terminate()
+        try:
+            self.processus.wait(10)
+        except subprocess.TimeoutExpired:
+            self.processus.kill()
+        self._fichier.close()
+
+
+@pytest.fixture(scope="session")
+def site_petit(tmp_path_factory) -> Path:
+    sortie = tmp_path_factory.mktemp("site-petit")
+    assert construire(PETIT, sortie) == 0
+    return sortie
+
+
+@pytest.fixture(scope="session")
+def serveur(site_petit, tmp_path_factory):
+    port = port_libre()
+    journal = tmp_path_factory.mktemp("journaux") / "serveur.log"
+    serveur = Serveur([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                       "--directory", str(site_petit)], port, journal)
+    yield serveur
+    serveur.arreter()
+
+
+@pytest.fixture(scope="session")
+def navigateur():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium est introuvable à {CHROMIUM} : lancez « make test », qui l'installe.")
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
+        yield navigateur
+        navigateur.close()
+
+
+@pytest.fixture
+def page(navigateur):
+    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    page = contexte.new_page()
+    yield page
+    contexte.close()
+
+
+@pytest.fixture
+def page_sans_js(navigateur):
+    contexte = navigateur.new_context(locale="fr-FR", java_script_enabled=False)
+    page = contexte.new_page()
+    yield page
+    contexte.close()
