@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint installer chromium nettoyer
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium nettoyer
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -51,6 +51,10 @@ test: $(INSTALLE) chromium
 bench: $(INSTALLE) chromium
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	@if [ -f bench/fonctions.py ]; then $(PY) bench/fonctions.py; fi
+
+# Réécrit les sorties dorées des tests (tests/**/attendu*) après un changement voulu ; relisez le diff.
+regenerer: $(INSTALLE)
+	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre -q
 
 lint: $(INSTALLE)
 	$(PY) -m ruff check .
