@@ -1,0 +1,44 @@
+"""Méta-tests : « penser à documenter » devient un échec de test."""
+
+import re
+
+import pytest
+
+from arbre import schema
+from tests.conftest import RACINE
+
+LISEZMOI = (RACINE / "contenu" / "LISEZMOI.md").read_text(encoding="utf-8")
+README = (RACINE / "README.md").read_text(encoding="utf-8")
+
+TOUS_LES_CHAMPS = sorted({
+    nom
+    for champs in [*schema.CHAMPS_NOEUD.values(), schema.CHAMPS_FORMULAIRE,
+                   schema.CHAMPS_QUESTION_FORMULAIRE, schema.CHAMPS_GESTIONNAIRE,
+                   schema.CHAMPS_TERRITOIRE, schema.CHAMPS_COORDINATION, schema.CHAMPS_COMMUNE,
+                   schema.CHAMPS_COMPETENCE, schema.CHAMPS_URGENCE, schema.CHAMPS_PAGE]
+    for nom in champs
+})
+
+
+@pytest.mark.parametrize("champ", TOUS_LES_CHAMPS)
+def test_chaque_champ_du_contenu_est_decrit_et_montre_dans_le_guide(champ):
+    assert f"`{champ}`" in LISEZMOI, f"« {champ} » n'est pas décrit dans contenu/LISEZMOI.md"
+    assert re.search(rf"^\s*-?\s*{champ}:", LISEZMOI, re.M), (
+        f"aucun exemple de « {champ}: » dans contenu/LISEZMOI.md")
+
+
+@pytest.mark.parametrize("valeur", [*schema.NATURES, *schema.CANAUX])
+def test_chaque_valeur_permise_est_dans_le_guide(valeur):
+    assert f"`{valeur}`" in LISEZMOI
+
+
+def test_les_cibles_du_makefile_sont_dans_le_readme():
+    makefile = (RACINE / "Makefile").read_text()
+    cibles = re.search(r"^\.PHONY: (.*)$", makefile, re.M).group(1).split()
+    internes = {"installer", "chromium", "nettoyer"}
+    for cible in set(cibles) - internes:
+        assert f"make {cible}" in README, f"« make {cible} » n'est pas dans le README"
+
+
+def test_la_ci_appelle_make_test():
+    assert "make test" in (RACINE / ".ci" / "run").read_text()
