@@ -43,6 +43,7 @@ def verifier(contenu: Path) -> int:
 def construire(contenu: Path | None = None, sortie: Path | None = None) -> int:
     """Construit le site avec Pelican ; rend 0, ou 1 après avoir listé les erreurs."""
     from pelican import Pelican
+    from pelican.log import console
     from pelican.settings import read_settings
 
     if contenu:
@@ -53,7 +54,8 @@ def construire(contenu: Path | None = None, sortie: Path | None = None) -> int:
     debut = time.perf_counter()
     try:
         pelican = Pelican(read_settings(str(REGLAGES)))
-        pelican.run()
+        with console.capture():  # le bilan de Pelican parle d'articles : sans objet ici
+            pelican.run()
     except ErreursContenu as exc:
         print(exc, file=sys.stderr)
         print("\nLe site n'a pas été construit. Corrigez ces erreurs puis relancez.", file=sys.stderr)
