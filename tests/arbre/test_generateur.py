@@ -65,7 +65,7 @@ def test_la_commune_choisit_le_service(sortie):
     dechets = modele["noeuds"]["dechets"]
     assert (dechets["depend_de_la_commune"], dechets["gestionnaire"]) == (False, "cc-essai")
     page = (sortie / "voirie/nid-de-poule/la-roche-bernard/index.html").read_text()
-    assert "Nous transmettons votre signalement à <strong>Mairie de La Roche-Bernard</strong>" in page
+    assert "s'en occupe&nbsp;: <strong>Mairie de La Roche-Bernard</strong>" in page
 
 
 def test_le_texte_du_contenu_est_echappe(contenu_petit, tmp_path):
