@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from arbre.__main__ import construire
+
 from tests.conftest import PETIT, comparer_ou_regenerer
 
 ATTENDU = Path(__file__).parent / "attendu" / "petit"
@@ -93,3 +93,10 @@ def test_modifier_un_libelle_change_la_page(contenu_petit, tmp_path):
     gaz.write_text(gaz.read_text().replace("Une odeur de gaz", "Ça sent le gaz"))
     assert construire(contenu_petit, tmp_path / "sortie") == 0
     assert "Ça sent le gaz" in (tmp_path / "sortie" / "index.html").read_text()
+
+
+def test_le_relais_netlify_vient_de_la_variable_de_construction(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIGUILLAGE_FONCTIONS_URL", "https://fonctions.example.org/")
+    assert construire(PETIT, tmp_path) == 0
+    relais = (tmp_path / "_redirects").read_text()
+    assert relais == "/api/*  https://fonctions.example.org/api/:splat  200!\n"

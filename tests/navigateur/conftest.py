@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from arbre.__main__ import construire
+
 from tests.conftest import PETIT
 
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
@@ -38,7 +38,7 @@ class Serveur:
             if self.processus.poll() is not None:
                 raise RuntimeError(f"Le serveur s'est arrêté :\n{self.sortie()}")
             try:
-                urllib.request.urlopen(self.url + "/", timeout=1)  # noqa: S310 (boucle locale)
+                urllib.request.urlopen(self.url + "/", timeout=1)
                 return
             except OSError:
                 time.sleep(0.1)

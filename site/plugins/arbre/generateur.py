@@ -9,8 +9,10 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
+from .erreurs import ErreursContenu, Rapport
 from .modele import construire_modele
 from .recherche import index_recherche
+from .schema import url_valide
 
 
 class GenerateurArbre(Generator):
@@ -51,6 +53,21 @@ class GenerateurArbre(Generator):
         writer.write_file("404.html", gabarits["introuvable"], self.context)
         self._ecrire_json("modele.json", modele)
         self._ecrire_json("recherche.json", index_recherche(modele))
+        self._ecrire_relais()
+
+    def _ecrire_relais(self) -> None:
+        """Sur Netlify, `_redirects` relaie /api/* vers l'hôte des fonctions, donné au moment
+        de la construction par AIGUILLAGE_FONCTIONS_URL (netlify.toml ne lit pas de variable)."""
+        hote = os.environ.get("AIGUILLAGE_FONCTIONS_URL", "").rstrip("/")
+        if not hote:
+            return
+        if not url_valide(hote):
+            rapport = Rapport()
+            rapport.ajouter("AIGUILLAGE_FONCTIONS_URL", None, f"« {hote} » n'est pas une adresse "
+                            "web valide.", "Donnez l'adresse des fonctions, en https://.")
+            raise ErreursContenu(rapport)
+        (Path(self.output_path) / "_redirects").write_text(
+            f"/api/*  {hote}/api/:splat  200!\n", encoding="utf-8")
 
     def _ecrire(self, writer, url: str, gabarit, contexte: dict) -> None:
         writer.write_file(url.lstrip("/") + "index.html", gabarit, self.context,

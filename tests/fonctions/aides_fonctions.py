@@ -1,0 +1,104 @@
+"""Fausses pièces et données de test partagées par les tests des fonctions."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
+
+from fonctions.client_http import ErreurReseau, ReponseHTTP
+from fonctions.courriels import ErreurExpedition
+
+ICI = Path(__file__).resolve().parent
+RACINE = ICI.parents[1]
+CHEMIN_MODELE = ICI / "modele_test.json"
+DEBUT = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+
+
+class HorlogeReglable:
+    """Une horloge que le test avance à la main : aucun test n'attend le temps réel."""
+
+    def __init__(self, debut: datetime = DEBUT) -> None:
+        self.moment = debut
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def avancer(self, **duree: float) -> None:
+        self.moment += timedelta(**duree)
+
+
+class ExpediteurMemoire:
+    """Garde les courriels ; ``pannes`` fait échouer les N prochains envois."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.pannes = 0
+
+    def envoyer(self, message) -> str:
+        if self.pannes:
+            self.pannes -= 1
+            raise ErreurExpedition("SMTP en panne (test)")
+        self.messages.append(message)
+        return "mémoire"
+
+
+class ClientHTTPMemoire:
+    """Garde les requêtes ; rend les réponses de ``reponses`` dans l'ordre, puis 200."""
+
+    def __init__(self) -> None:
+        self.requetes: list[dict] = []
+        self.reponses: list = []
+
+    def post(self, url, *, contenu=None, formulaire=None, entetes=None):
+        self.requetes.append({"url": url, "contenu": contenu, "formulaire": formulaire,
+                              "entetes": dict(entetes or {})})
+        reponse = self.reponses.pop(0) if self.reponses else ReponseHTTP(200, "")
+        if isinstance(reponse, ErreurReseau):
+            raise reponse
+        return reponse
+
+    def fermer(self) -> None:
+        pass
+
+
+def modele_brut() -> dict:
+    return json.loads(CHEMIN_MODELE.read_text(encoding="utf-8"))
+
+
+def champs_valides(**autres) -> dict:
+    champs = {
+        "noeud": "voirie/nid-de-poule",
+        "commune": "56001",
+        "description": "Un trou profond devant l'école, rue des Écoles.",
+        "adresse": "12 rue des Écoles, Bourg-les-Essais",
+        "question-taille": "Comme une assiette",
+    }
+    champs.update(autres)
+    return {k: v for k, v in champs.items() if v is not None}
+
+
+def photo(format_: str = "JPEG", taille: tuple[int, int] = (64, 48), mode: str = "RGB",
+          modele_appareil: str | None = "TELEPHONE-SECRET", orientation: int | None = None
+          ) -> bytes:
+    image = Image.new(mode, taille, (200, 30, 30, 128) if mode == "RGBA" else "red")
+    exif = Image.Exif()
+    if modele_appareil:
+        exif[0x0110] = modele_appareil
+    if orientation:
+        exif[0x0112] = orientation
+    sortie = io.BytesIO()
+    options = {"exif": exif.tobytes()} if format_ in ("JPEG", "WEBP", "PNG") and len(exif) else {}
+    image.save(sortie, format=format_, **options)
+    return sortie.getvalue()
+
+
+def fichiers_du_dossier(dossier: Path) -> list[str]:
+    """Les fichiers de données (sans les verrous), chemins relatifs triés."""
+    if not dossier.exists():
+        return []
+    return sorted(str(p.relative_to(dossier)) for p in dossier.rglob("*")
+                  if p.is_file() and not p.name.endswith(".verrou"))

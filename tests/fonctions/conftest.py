@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+from aides_fonctions import (
+    CHEMIN_MODELE,
+    ClientHTTPMemoire,
+    ExpediteurMemoire,
+    HorlogeReglable,
+)
+from starlette.datastructures import Secret
+from starlette.testclient import TestClient
+
+from fonctions.app import creer_app
+from fonctions.modele import charger_modele
+from fonctions.reglages import Reglages
+from fonctions.stockage import StockageTinyDB
+
+
+@pytest.fixture
+def modele():
+    return charger_modele(CHEMIN_MODELE)
+
+
+@pytest.fixture
+def reglages(tmp_path) -> Reglages:
+    return Reglages(
+        donnees=tmp_path / "donnees",
+        modele=CHEMIN_MODELE,
+        site=None,
+        url_publique="https://aiguillage.example.org",
+        cle_secrete=Secret("cle-secrete-de-test-assez-longue-pour-la-production"),
+        envoi_web="reel",
+        envoi_integre=False,
+        limite_debit=None,
+        secrets_webhook={"MAIRIE_SAINT_EXEMPLE": Secret("secret-webhook-de-test")},
+        cles_open311={"CC_VAL_D_ESSAI": Secret("cle-open311-de-test")},
+    )
+
+
+@pytest.fixture
+def horloge() -> HorlogeReglable:
+    return HorlogeReglable()
+
+
+@pytest.fixture
+def expediteur() -> ExpediteurMemoire:
+    return ExpediteurMemoire()
+
+
+@pytest.fixture
+def client_http() -> ClientHTTPMemoire:
+    return ClientHTTPMemoire()
+
+
+@pytest.fixture
+def stockage(reglages):
+    stockage = StockageTinyDB(reglages.donnees)
+    yield stockage
+    stockage.fermer()
+
+
+@pytest.fixture
+def fabrique_client(reglages, stockage, expediteur, client_http, horloge):
+    """Un TestClient sur l'application, avec des réglages modifiables."""
+    ouverts = []
+
+    def fabriquer(**modifications) -> TestClient:
+        from dataclasses import replace
+
+        app = creer_app(replace(reglages, **modifications), stockage=stockage,
+                        expediteur=expediteur, client_http=client_http, horloge=horloge)
+        client = TestClient(app)
+        client.__enter__()
+        ouverts.append(client)
+        return client
+
+    yield fabriquer
+    for client in ouverts:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(fabrique_client) -> TestClient:
+    return fabrique_client()
+
+
+@pytest.fixture
+def boite(client):
+    return client.app_state["aiguillage"].boite_envoi
