@@ -27,8 +27,9 @@ def pages(dossier: Path) -> list[str]:
 def test_une_page_par_noeud_a_une_adresse_propre(sortie):
     assert pages(sortie) == [
         "404.html", "accessibilite/index.html", "dechets/index.html",
-        "donnees-personnelles/index.html", "gaz/index.html", "index.html",
-        "mentions-legales/index.html", "partages/arbre-tombe/index.html",
+        "donnees-personnelles/index.html", "gaz/index.html", "hors-ligne/index.html",
+        "index.html", "mentions-legales/index.html", "mes-signalements/index.html",
+        "partages/arbre-tombe/index.html",
         "partages/arbre-tombe/sur-la-route/index.html",
         "partages/arbre-tombe/sur-la-route/la-roche-bernard/index.html",
         "partages/arbre-tombe/sur-la-route/muzillac/index.html",

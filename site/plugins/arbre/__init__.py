@@ -7,6 +7,7 @@ Pelican le charge par `PLUGINS = ["arbre"]` (voir site/pelicanconf.py). Le dossi
 from pelican import signals
 
 from .generateur import GenerateurArbre
+from .hors_ligne import ecrire_service_worker
 
 
 def _generateurs(pelican):
@@ -15,3 +16,4 @@ def _generateurs(pelican):
 
 def register():
     signals.get_generators.connect(_generateurs)
+    signals.finalized.connect(ecrire_service_worker)

@@ -15,6 +15,11 @@ from .recherche import index_recherche
 from .schema import url_valide
 
 
+# Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et
+# leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés).
+PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne"}
+
+
 class GenerateurArbre(Generator):
     def generate_context(self):
         contenu = Path(self.path)
@@ -50,7 +55,11 @@ class GenerateurArbre(Generator):
         for page in modele["pages"].values():
             self._ecrire(writer, page["url"], gabarits["page"], {"page": page})
         self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {})
+        for url, nom in PAGES_APPLICATION.items():
+            self._ecrire(writer, url, self.get_template(nom), {})
         writer.write_file("404.html", gabarits["introuvable"], self.context)
+        writer.write_file("manifest.webmanifest", self.env.get_template("manifest.webmanifest"),
+                          self.context)
         self._ecrire_json("modele.json", modele)
         self._ecrire_json("recherche.json", index_recherche(modele))
         self._ecrire_relais()

@@ -1,33 +1,13 @@
-// Aiguillage : améliorations progressives. Tout le site fonctionne sans ce script ;
-// il ajoute la recherche (hors ligne, sans accents ni majuscules) et aide à remplir
-// le formulaire (clé d'idempotence, position actuelle).
+// Aiguillage : améliorations progressives. Tout le parcours fonctionne sans ce script ;
+// il ajoute la recherche hors ligne, l'envoi des signalements par la boîte d'envoi du
+// téléphone (boite.js), l'application hors ligne (service worker) et la liste
+// « Mes signalements ».
 "use strict";
 
-/** Texte sans accents, sans majuscules, ponctuation remplacée par des espaces. */
-export function normaliser(texte) {
-  return (texte || "")
-    .normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase().replace(/œ/g, "oe").replace(/æ/g, "ae")
-    .replace(/[^a-z0-9]+/g, " ").trim();
-}
+import { chercher, normaliser } from "./recherche.js";
+import { activerFormulaire, afficherEtat } from "./formulaire.js";
 
-/** Les entrées de l'index qui contiennent tous les mots de la requête (au début d'un mot). */
-export function chercher(index, requete, limite = 8) {
-  const mots = normaliser(requete).split(" ").filter(Boolean);
-  if (!mots.length) return [];
-  const resultats = [];
-  for (const e of index) {
-    if (!e._l) {
-      e._l = " " + normaliser(e.l);
-      e._tout = " " + normaliser([e.l, e.i, e.m.join(" "), e.c].join(" "));
-    }
-    if (!mots.every((m) => e._tout.includes(" " + m))) continue;
-    let score = mots.filter((m) => e._l.includes(" " + m)).length * 10;
-    if (e.t !== "question") score += 1;
-    resultats.push([score, e]);
-  }
-  return resultats.sort((a, b) => b[0] - a[0]).slice(0, limite).map((r) => r[1]);
-}
+const boite = () => self.BoiteEnvoi;
 
 function activerRecherche(form) {
   const champ = form.querySelector("input[type=search]");
@@ -73,36 +53,114 @@ function activerRecherche(form) {
   });
 }
 
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const o = crypto.getRandomValues(new Uint8Array(16));
-  o[6] = (o[6] & 0x0f) | 0x40; o[8] = (o[8] & 0x3f) | 0x80;
-  const h = [...o].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-function activerFormulaire(form) {
-  const cle = form.elements.idempotency_key;
-  if (cle && !cle.value) cle.value = uuid();
-  const bloc = form.querySelector(".position");
-  if (!bloc || !navigator.geolocation) return;
+/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. */
+function adapterALaCommune() {
+  const bloc = document.querySelector("[data-selon-commune]");
+  if (!bloc) return;
+  const slug = location.pathname.split("/").filter(Boolean).pop();
+  const lien = document.querySelector(`[data-choix-commune] a[data-slug="${CSS.escape(slug)}"]`);
+  if (!lien) return;
+  const modele = bloc.querySelector(`template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`);
+  bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
+  const nom = document.querySelector("[data-commune-nom]");
+  nom.textContent = ` à ${lien.dataset.nom}`;
+  nom.hidden = false;
+  document.title = `${lien.dataset.nom} · ${document.title}`;
+  const commune = bloc.querySelector("input[name=commune]");
+  if (commune) commune.value = lien.dataset.insee;
+  document.querySelector("[data-choix-commune]").hidden = true;
   bloc.hidden = false;
-  const etat = bloc.querySelector(".position-etat");
-  bloc.querySelector("[data-position]").addEventListener("click", () => {
-    etat.textContent = "Recherche de votre position…";
-    navigator.geolocation.getCurrentPosition(
-      (p) => {
-        form.elements.latitude.value = p.coords.latitude.toFixed(6);
-        form.elements.longitude.value = p.coords.longitude.toFixed(6);
-        etat.textContent = `Position enregistrée (à ${Math.round(p.coords.accuracy)} m près).`;
-      },
-      () => { etat.textContent = "Position indisponible : indiquez l'adresse ou un repère."; },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
-    );
-  });
 }
 
-if (typeof document !== "undefined") {
-  for (const f of document.querySelectorAll("form.recherche")) activerRecherche(f);
-  for (const f of document.querySelectorAll("form[data-signalement]")) activerFormulaire(f);
+// -- l'application hors ligne ------------------------------------------------------------
+
+function proposerMiseAJour(enregistrement) {
+  const annonce = document.createElement("div");
+  annonce.className = "mise-a-jour";
+  annonce.setAttribute("role", "status");
+  annonce.innerHTML = "<p>Une nouvelle version du site est disponible.</p>"
+    + '<p><button type="button" class="bouton-secondaire">Mettre à jour</button></p>';
+  annonce.querySelector("button").addEventListener("click", () => {
+    navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
+    enregistrement.waiting.postMessage({ type: "ACTIVER" });
+  });
+  document.body.prepend(annonce);
 }
+
+async function installerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const enregistrement = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const dejaControlee = Boolean(navigator.serviceWorker.controller);
+  const surveiller = (worker) => worker && worker.addEventListener("statechange", () => {
+    // Jamais de rechargement imposé : la personne peut être en train d'écrire.
+    if (worker.state === "installed" && dejaControlee) proposerMiseAJour(enregistrement);
+  });
+  if (enregistrement.waiting && dejaControlee) proposerMiseAJour(enregistrement);
+  surveiller(enregistrement.installing);
+  enregistrement.addEventListener("updatefound", () => surveiller(enregistrement.installing));
+}
+
+/** Envoie ce qui attend dans la boîte, et le dit sur la page. */
+export async function envoyerMaintenant() {
+  if (!boite()) return null;
+  const bilan = await boite().envoyer();
+  document.dispatchEvent(new CustomEvent("aiguillage:envoi", { detail: bilan }));
+  return bilan;
+}
+
+async function afficherMesSignalements(zone) {
+  const [envois, envoyes] = await Promise.all([boite().envois(), boite().signalements()]);
+  zone.replaceChildren();
+  if (!envois.length && !envoyes.length) {
+    zone.append(Object.assign(document.createElement("p"), {
+      textContent: "Aucun signalement n'a encore été fait depuis cet appareil.",
+    }));
+    return;
+  }
+  const liste = document.createElement("ul");
+  liste.className = "liste-signalements";
+  for (const envoi of envois.sort((a, b) => (a.cree < b.cree ? 1 : -1))) {
+    const li = document.createElement("li");
+    afficherEtat(li, envoi);
+    liste.append(li);
+  }
+  for (const s of envoyes.sort((a, b) => (a.envoye < b.envoye ? 1 : -1))) {
+    const li = document.createElement("li");
+    li.dataset.reference = s.reference;
+    const titre = document.createElement("h2");
+    titre.textContent = s.libelle || "Signalement";
+    const detail = document.createElement("p");
+    detail.textContent = `Envoyé le ${new Date(s.envoye).toLocaleDateString("fr-FR")} à ${s.gestionnaire}. Référence ${s.reference}.`;
+    const etat = document.createElement("p");
+    etat.className = "etat etat-envoye";
+    etat.textContent = "Envoyé";
+    const lien = Object.assign(document.createElement("a"), { href: s.suivi, textContent: "Voir le suivi" });
+    li.append(titre, etat, detail, lien);
+    liste.append(li);
+  }
+  zone.append(liste);
+}
+
+function demarrer() {
+  for (const f of document.querySelectorAll("form.recherche")) activerRecherche(f);
+  adapterALaCommune();
+  for (const f of document.querySelectorAll("form[data-signalement]")) activerFormulaire(f, envoyerMaintenant);
+  const zone = document.querySelector("[data-mes-signalements]");
+  if (zone && boite()) {
+    afficherMesSignalements(zone);
+    document.addEventListener("aiguillage:envoi", () => afficherMesSignalements(zone));
+  }
+  if (boite()) {
+    // Envoyer ce qui attend : au chargement, au retour du réseau, quand la page redevient visible.
+    envoyerMaintenant().catch(() => {});
+    addEventListener("online", () => envoyerMaintenant().catch(() => {}));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") envoyerMaintenant().catch(() => {});
+    });
+  }
+  // Après le premier affichage : l'enregistrement du worker ne retarde jamais la page.
+  if (document.readyState === "complete") installerServiceWorker().catch(() => {});
+  else addEventListener("load", () => installerServiceWorker().catch(() => {}), { once: true });
+}
+
+demarrer();
