@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
+from starlette.exceptions import StarletteDeprecationWarning
 
 from fonctions.client_http import ErreurReseau, ReponseHTTP
 from fonctions.courriels import ErreurExpedition
+
+# Starlette 1.10 préfère httpx2 pour son TestClient et prévient quand il trouve httpx ; le
+# projet dépend de httpx (pyproject). L'avertissement est écarté ici seulement, à l'import.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient  # noqa: F401 (pour les tests)
 
 ICI = Path(__file__).resolve().parent
 RACINE = ICI.parents[1]
@@ -102,3 +110,25 @@ def fichiers_du_dossier(dossier: Path) -> list[str]:
         return []
     return sorted(str(p.relative_to(dossier)) for p in dossier.rglob("*")
                   if p.is_file() and not p.name.endswith(".verrou"))
+
+
+def dossier_de_test(modele, commune: str = "56001", photos: tuple[bytes, ...] = (),
+                    motif: str | None = None, **champs):
+    """Un dossier prêt à transmettre, comme la boîte d'envoi le construit."""
+    from fonctions.enregistrement import construire_signalement
+    from fonctions.photos import preparer_photo
+    from fonctions.transmission.base import Dossier, PieceJointe
+    from fonctions.validation import valider
+
+    demande = valider(champs_valides(commune=commune, **champs), len(photos), modele)
+    document, fichiers = construire_signalement(
+        "AIG-7K3M-Q2", demande, [preparer_photo(p) for p in photos], modele, DEBUT, None)
+    return Dossier(
+        identifiant="AIG-7K3M-Q2-transmission",
+        signalement=document,
+        gestionnaire=demande.gestionnaire,
+        photos=tuple(PieceJointe(nom, "image/jpeg", contenu) for nom, contenu in fichiers),
+        lien_agent="https://aiguillage.example.org/agent/#AIG-7K3M-Q2.jeton-agent",
+        territoire=modele.territoire["nom"],
+        motif=motif,
+    )

@@ -6,9 +6,9 @@ from aides_fonctions import (
     ClientHTTPMemoire,
     ExpediteurMemoire,
     HorlogeReglable,
+    TestClient,
 )
 from starlette.datastructures import Secret
-from starlette.testclient import TestClient
 
 from fonctions.app import creer_app
 from fonctions.modele import charger_modele
@@ -87,3 +87,38 @@ def client(fabrique_client) -> TestClient:
 @pytest.fixture
 def boite(client):
     return client.app_state["aiguillage"].boite_envoi
+
+
+@pytest.fixture
+def recepteur_http():
+    from serveurs_locaux import RecepteurHTTP
+
+    recepteur = RecepteurHTTP()
+    yield recepteur
+    recepteur.arreter()
+
+
+@pytest.fixture
+def boite_smtp():
+    from serveurs_locaux import BoiteSMTP, demarrer_smtp
+
+    boite = BoiteSMTP()
+    controleur = demarrer_smtp(boite)
+    boite.port = controleur.port
+    yield boite
+    controleur.stop()
+
+
+@pytest.fixture
+def serveur_reel(tmp_path, boite_smtp, recepteur_http):
+    """Le vrai serveur, un vrai SMTP et un vrai récepteur HTTP, tous sur 127.0.0.1.
+
+    Le journal du serveur est imprimé à la fin : pytest le montre quand le test échoue.
+    """
+    from serveur_reel import ServeurReel
+
+    serveur = ServeurReel(tmp_path, boite_smtp.port, recepteur_http.url)
+    serveur.demarrer()
+    yield serveur
+    serveur.arreter()
+    print(f"--- journal du serveur ---\n{serveur.journal()}")

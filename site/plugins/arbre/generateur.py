@@ -14,7 +14,6 @@ from .modele import construire_modele
 from .recherche import index_recherche
 from .schema import url_valide
 
-
 # Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et
 # leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés).
 PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne"}

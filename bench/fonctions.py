@@ -1,0 +1,280 @@
+"""Mesures des fonctions (make bench) — pas un test : les chiffres dépendent de la machine.
+
+Imprime, mesurés dans le même lancement pour pouvoir les comparer, sur 127.0.0.1 avec un
+seul processus uvicorn :
+
+1. le débit de ``POST /api/signalements`` (JSON valide, une clé d'idempotence neuve par
+   requête, écriture durable : fsync) contre un point d'entrée Starlette nu qui lit le même
+   JSON et répond 201, servi par le même uvicorn (objectif : rapport ≥ 0,5) ;
+2. la latence médiane d'une écriture avec 1 000 puis 100 000 signalements déjà stockés
+   (objectif : rapport ≤ 2), mesurée par l'interface de stockage (``enregistrer``, le
+   chemin d'écriture complet : clé d'idempotence, signalement, boîte d'envoi) et par HTTP.
+
+    .venv/bin/python bench/fonctions.py             # 5 s par débit, 1 000 puis 100 000
+    .venv/bin/python bench/fonctions.py --rapide    # 2 s, 1 000 puis 10 000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(RACINE))
+MODELE = RACINE / "tests" / "fonctions" / "modele_test.json"
+CHAMPS = {
+    "noeud": "voirie/nid-de-poule", "commune": "56001",
+    "description": "Un trou profond devant l'école, au niveau du passage piéton. " * 3,
+    "adresse": "12 rue des Écoles, Bourg-les-Essais", "latitude": 47.55, "longitude": -2.48,
+    "question-taille": "Comme une assiette", "question-dangereux": "oui",
+}
+
+
+# --- le serveur mesuré (sous-processus) -------------------------------------------------
+
+def port_libre() -> int:
+    with socket.socket() as prise:
+        prise.bind(("127.0.0.1", 0))
+        return prise.getsockname()[1]
+
+
+def servir(port: int) -> None:
+    import logging
+
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from fonctions.app import creer_app
+    from fonctions.reglages import lire_reglages
+
+    async def nu(request: Request) -> JSONResponse:
+        donnees = await request.json()
+        return JSONResponse({"recu": len(donnees)}, status_code=201)
+
+    # Le modèle de test n'a pas les secrets de production : ces rappels n'ont rien à mesurer.
+    logging.getLogger("aiguillage").setLevel(logging.ERROR)
+    app = creer_app(lire_reglages(os.environ),
+                    routes_supplementaires=[Route("/bench/nu", nu, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def demarrer_serveur(donnees: Path, port: int) -> subprocess.Popen:
+    environnement = {**os.environ, "AIGUILLAGE_DONNEES": str(donnees),
+                     "AIGUILLAGE_MODELE": str(MODELE), "AIGUILLAGE_SITE": "-",
+                     "AIGUILLAGE_LIMITE_DEBIT": "0", "AIGUILLAGE_ENVOI_INTEGRE": "non"}
+    processus = subprocess.Popen([sys.executable, __file__, "--serveur", str(port)],
+                                 cwd=RACINE, env=environnement)
+    limite = time.monotonic() + 30
+    while time.monotonic() < limite:
+        try:
+            asyncio.run(requete_unique(port, "GET", "/api/sante", b""))
+            return processus
+        except OSError:
+            time.sleep(0.1)
+    processus.kill()
+    raise SystemExit("Le serveur mesuré ne démarre pas.")
+
+
+# --- le client de charge : sockets asyncio bruts, connexions persistantes ---------------
+
+def requete_http(methode: str, chemin: str, corps: bytes, cle: bool) -> bytes:
+    entetes = [f"{methode} {chemin} HTTP/1.1", "Host: 127.0.0.1",
+               "Content-Type: application/json", f"Content-Length: {len(corps)}"]
+    if cle:
+        entetes.append(f"Idempotency-Key: {uuid.uuid4()}")
+    return ("\r\n".join(entetes) + "\r\n\r\n").encode() + corps
+
+
+async def lire_reponse(lecteur: asyncio.StreamReader) -> int:
+    tete = await lecteur.readuntil(b"\r\n\r\n")
+    statut = int(tete.split(b" ", 2)[1])
+    longueur = 0
+    for ligne in tete.split(b"\r\n"):
+        if ligne.lower().startswith(b"content-length:"):
+            longueur = int(ligne.split(b":")[1])
+    await lecteur.readexactly(longueur)
+    return statut
+
+
+async def requete_unique(port: int, methode: str, chemin: str, corps: bytes) -> int:
+    lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
+    ecrivain.write(requete_http(methode, chemin, corps, cle=False))
+    await ecrivain.drain()
+    statut = await lire_reponse(lecteur)
+    ecrivain.close()
+    await ecrivain.wait_closed()
+    return statut
+
+
+async def charge(port: int, chemin: str, duree: float, connexions: int) -> float:
+    corps = json.dumps(CHAMPS).encode()
+    fin = time.perf_counter() + duree
+    faites = [0]
+
+    async def connexion() -> None:
+        lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < fin:
+            ecrivain.write(requete_http("POST", chemin, corps, cle=True))
+            await ecrivain.drain()
+            statut = await lire_reponse(lecteur)
+            if statut != 201:
+                raise SystemExit(f"{chemin} a répondu {statut}")
+            faites[0] += 1
+        ecrivain.close()
+        await ecrivain.wait_closed()
+
+    debut = time.perf_counter()
+    await asyncio.gather(*(connexion() for _ in range(connexions)))
+    return faites[0] / (time.perf_counter() - debut)
+
+
+def mesurer_debit(dossier: Path, duree: float, connexions: int) -> tuple[float, float]:
+    port = port_libre()
+    processus = demarrer_serveur(dossier / "debit", port)
+    try:
+        asyncio.run(charge(port, "/bench/nu", 1.0, connexions))  # mise en route
+        asyncio.run(charge(port, "/api/signalements", 1.0, connexions))
+        nus, signalements = [], []
+        for _ in range(2):  # alterné : la machine change pendant la mesure
+            nus.append(asyncio.run(charge(port, "/bench/nu", duree, connexions)))
+            signalements.append(asyncio.run(charge(port, "/api/signalements", duree, connexions)))
+    finally:
+        processus.terminate()
+        processus.wait()
+    return statistics.mean(signalements), statistics.mean(nus)
+
+
+# --- la latence d'écriture selon le nombre de signalements stockés ----------------------
+
+def remplir(stockage, modele, demande, jusqua: int) -> None:
+    from fonctions.enregistrement import enregistrer
+
+    def un(_):
+        resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
+                               str(uuid.uuid4()), uuid.uuid4().hex)
+        # Transmis : la boîte d'envoi ne garde que ce qui reste à envoyer.
+        stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
+
+    manque = jusqua - stockage.compter_signalements()
+    debut = time.perf_counter()
+    with ThreadPoolExecutor(8) as fils:
+        for fait, _ in enumerate(fils.map(un, range(manque)), 1):
+            if fait % 10_000 == 0:
+                print(f"    … {fait} / {manque} ({time.perf_counter() - debut:.0f} s)",
+                      flush=True)
+
+
+def latence_stockage(stockage, modele, demande, nombre: int = 500) -> float:
+    from fonctions.enregistrement import enregistrer
+
+    durees = []
+    for _ in range(nombre):
+        debut = time.perf_counter()
+        resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
+                               str(uuid.uuid4()), uuid.uuid4().hex)
+        durees.append(time.perf_counter() - debut)
+        stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
+    return statistics.median(durees) * 1000
+
+
+def latence_http(donnees: Path, nombre: int = 300) -> float:
+    port = port_libre()
+    processus = demarrer_serveur(donnees, port)
+    corps = json.dumps(CHAMPS).encode()
+
+    async def mesurer() -> list[float]:
+        lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
+        durees = []
+        for _ in range(nombre):
+            debut = time.perf_counter()
+            ecrivain.write(requete_http("POST", "/api/signalements", corps, cle=True))
+            await ecrivain.drain()
+            assert await lire_reponse(lecteur) == 201
+            durees.append(time.perf_counter() - debut)
+        ecrivain.close()
+        await ecrivain.wait_closed()
+        return durees
+
+    try:
+        durees = asyncio.run(mesurer())
+    finally:
+        processus.terminate()
+        processus.wait()
+    return statistics.median(durees) * 1000
+
+
+def mesurer_latences(dossier: Path, tailles: tuple[int, int]) -> list[tuple[int, float, float]]:
+    from fonctions.modele import charger_modele
+    from fonctions.stockage import StockageTinyDB
+    from fonctions.validation import valider
+
+    modele = charger_modele(MODELE)
+    demande = valider(CHAMPS, 0, modele)
+    donnees = dossier / "latence"
+    stockage = StockageTinyDB(donnees)
+    resultats = []
+    try:
+        for taille in tailles:
+            print(f"  remplissage jusqu'à {taille} signalements…", flush=True)
+            remplir(stockage, modele, demande, taille)
+            par_stockage = latence_stockage(stockage, modele, demande)
+            par_http = latence_http(donnees)
+            resultats.append((taille, par_stockage, par_http))
+    finally:
+        stockage.fermer()
+    return resultats
+
+
+def nombre_fr(valeur: float, decimales: int = 0) -> str:
+    texte = f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    return texte
+
+
+def main() -> int:
+    analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    analyseur.add_argument("--serveur", type=int, help=argparse.SUPPRESS)
+    analyseur.add_argument("--duree", type=float, default=5.0, help="secondes par débit mesuré")
+    analyseur.add_argument("--connexions", type=int, default=16)
+    analyseur.add_argument("--rapide", action="store_true", help="2 s, 1 000 puis 10 000")
+    options = analyseur.parse_args()
+    if options.serveur:
+        servir(options.serveur)
+        return 0
+    duree = 2.0 if options.rapide else options.duree
+    tailles = (1_000, 10_000) if options.rapide else (1_000, 100_000)
+
+    with tempfile.TemporaryDirectory(prefix="aiguillage-bench-") as temporaire:
+        dossier = Path(temporaire)
+        print(f"Fonctions — 127.0.0.1, un processus uvicorn, {options.connexions} connexions, "
+              f"{nombre_fr(duree)} s par mesure", flush=True)
+        signalements, nus = mesurer_debit(dossier, duree, options.connexions)
+        print(f"  POST /api/signalements : {nombre_fr(signalements)} requêtes/s")
+        print(f"  POST Starlette nu      : {nombre_fr(nus)} requêtes/s")
+        print(f"  rapport débit : {nombre_fr(signalements / nus, 2)} (objectif ≥ 0,5)", flush=True)
+        latences = mesurer_latences(dossier, tailles)
+        for taille, par_stockage, par_http in latences:
+            print(f"  écriture médiane avec {nombre_fr(taille)} signalements : "
+                  f"{nombre_fr(par_stockage, 2)} ms (stockage), {nombre_fr(par_http, 2)} ms (HTTP)")
+        (_, petit_s, petit_h), (_, grand_s, grand_h) = latences
+        print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])} : "
+              f"{nombre_fr(grand_s / petit_s, 2)} (stockage), {nombre_fr(grand_h / petit_h, 2)} "
+              "(HTTP) (objectif ≤ 2)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

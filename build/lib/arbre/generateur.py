@@ -1,0 +1,88 @@
+"""Le générateur Pelican : `generate_context` lit et valide (sans rien écrire),
+`generate_output` écrit les pages, `modele.json` et `recherche.json`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pelican.generators import Generator
+
+from .erreurs import ErreursContenu, Rapport
+from .modele import construire_modele
+from .recherche import index_recherche
+from .schema import url_valide
+
+# Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et
+# leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés).
+PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne"}
+
+
+class GenerateurArbre(Generator):
+    def generate_context(self):
+        contenu = Path(self.path)
+        affiche = os.path.relpath(contenu, Path.cwd())
+        if affiche.startswith(".."):
+            affiche = contenu.as_posix()
+        self.modele = construire_modele(contenu, Path(affiche).as_posix())
+        self.context["modele"] = self.modele
+
+    def generate_output(self, writer):
+        modele = self.modele
+        noeuds = modele["noeuds"]
+        gabarits = {sorte: self.get_template(sorte) for sorte in
+                    ("question", "transmission", "orientation", "urgence", "commune", "page",
+                     "plan", "introuvable")}
+        for noeud in noeuds.values():
+            if noeud.get("inatteignable"):
+                continue
+            fil = [noeuds[a] for a in noeud["ancetres"]]
+            contexte = {"noeud": noeud, "fil": fil}
+            if noeud["type"] in ("transmission", "orientation") and noeud["depend_de_la_commune"]:
+                self._ecrire(writer, noeud["url"], gabarits["commune"], contexte)
+                for commune in modele["territoire"]["communes"]:
+                    gestionnaire = modele["gestionnaires"][
+                        noeud["gestionnaires_par_commune"][commune["insee"]]]
+                    self._ecrire(writer, f"{noeud['url']}{commune['slug']}/",
+                                 gabarits[noeud["type"]],
+                                 {**contexte, "commune": commune, "gestionnaire": gestionnaire})
+                continue
+            if noeud["type"] in ("transmission", "orientation"):
+                contexte["gestionnaire"] = modele["gestionnaires"][noeud["gestionnaire"]]
+            self._ecrire(writer, noeud["url"], gabarits[noeud["type"]], contexte)
+        for page in modele["pages"].values():
+            self._ecrire(writer, page["url"], gabarits["page"], {"page": page})
+        self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {})
+        for url, nom in PAGES_APPLICATION.items():
+            self._ecrire(writer, url, self.get_template(nom), {})
+        writer.write_file("404.html", gabarits["introuvable"], self.context)
+        writer.write_file("manifest.webmanifest", self.env.get_template("manifest.webmanifest"),
+                          self.context)
+        self._ecrire_json("modele.json", modele)
+        self._ecrire_json("recherche.json", index_recherche(modele))
+        self._ecrire_relais()
+
+    def _ecrire_relais(self) -> None:
+        """Sur Netlify, `_redirects` relaie /api/* vers l'hôte des fonctions, donné au moment
+        de la construction par AIGUILLAGE_FONCTIONS_URL (netlify.toml ne lit pas de variable)."""
+        hote = os.environ.get("AIGUILLAGE_FONCTIONS_URL", "").rstrip("/")
+        if not hote:
+            return
+        if not url_valide(hote):
+            rapport = Rapport()
+            rapport.ajouter("AIGUILLAGE_FONCTIONS_URL", None, f"« {hote} » n'est pas une adresse "
+                            "web valide.", "Donnez l'adresse des fonctions, en https://.")
+            raise ErreursContenu(rapport)
+        (Path(self.output_path) / "_redirects").write_text(
+            f"/api/*  {hote}/api/:splat  200!\n", encoding="utf-8")
+
+    def _ecrire(self, writer, url: str, gabarit, contexte: dict) -> None:
+        writer.write_file(url.lstrip("/") + "index.html", gabarit, self.context,
+                          adresse_page=url, **contexte)
+
+    def _ecrire_json(self, nom: str, donnees) -> None:
+        chemin = Path(self.output_path) / nom
+        chemin.parent.mkdir(parents=True, exist_ok=True)
+        texte = json.dumps(donnees, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        chemin.write_text(texte, encoding="utf-8")

@@ -1,0 +1,98 @@
+"""Les services qui traitent les signalements : un fichier par service dans gestionnaires/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import schema
+from .erreurs import Rapport
+from .lecture import lire_fichier
+from .texte import en_html
+
+CANAUX_AVEC_DELAI = ("courriel", "webhook", "open311")
+
+
+def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]:
+    gestionnaires: dict[str, dict] = {}
+    racine = dossier / "gestionnaires"
+    if not racine.is_dir():
+        rapport.ajouter(f"{affiche}/gestionnaires", None, "le dossier des services est absent.",
+                        "Créez contenu/gestionnaires/ avec un fichier par service.")
+        return gestionnaires
+    for chemin in sorted(racine.iterdir()):
+        fichier = f"{affiche}/gestionnaires/{chemin.name}"
+        if chemin.name.startswith(".") or chemin.name == "LISEZMOI.md":
+            continue
+        if chemin.suffix != ".md" or not chemin.is_file():
+            rapport.ajouter(fichier, None, "ce fichier n'est pas lu : seuls les fichiers .md le sont.",
+                            "Renommez-le en « .md » ou retirez-le du dossier.")
+            continue
+        identifiant = chemin.stem
+        if not schema.identifiant_valide(identifiant):
+            rapport.ajouter(fichier, None, f"le nom de fichier « {chemin.name} » n'est pas valide.",
+                            "Utilisez des minuscules, des chiffres et des tirets : « mairie-muzillac.md ».")
+            continue
+        lu = lire_fichier(chemin, fichier, rapport)
+        if lu is None:
+            continue
+        propre = schema.verifier(lu.entete, schema.CHAMPS_GESTIONNAIRE, fichier, rapport)
+        _verifier_canal(propre, lu.entete, fichier, rapport)
+        telephone = propre.get("telephone")
+        gestionnaires[identifiant] = {
+            "id": identifiant,
+            "nom": propre.get("nom", identifiant),
+            "nature": propre.get("nature"),
+            "missions": propre.get("missions", ""),
+            "telephone": telephone[0] if telephone else None,
+            "telephone_uri": telephone[1] if telephone else None,
+            "horaires": propre.get("horaires"),
+            "courriel": propre.get("courriel"),
+            "site": propre.get("site"),
+            "transmission": {
+                "canal": propre.get("transmission", "aucune"),
+                "adresse": propre.get("adresse_transmission"),
+                "code_service": propre.get("code_service"),
+            },
+            "delai_prise_en_charge": propre.get("delai_prise_en_charge"),
+            "consignes_html": en_html(lu.texte),
+            "source": fichier,
+        }
+    return gestionnaires
+
+
+def _verifier_canal(propre: dict, entete, fichier: str, rapport: Rapport) -> None:
+    canal = propre.get("transmission")
+    adresse = propre.get("adresse_transmission")
+    ligne = entete.ligne_de("transmission")
+    if not any(entete.get(c) for c in ("telephone", "courriel", "site")) and "nom" in propre:
+        rapport.ajouter(fichier, entete.ligne, "aucun moyen de contact pour ce service.",
+                        "Ajoutez au moins « telephone », « courriel » ou « site ».")
+    if canal in CANAUX_AVEC_DELAI and "delai_prise_en_charge" not in entete:
+        rapport.ajouter(fichier, ligne, f"« delai_prise_en_charge » est obligatoire avec la "
+                        f"transmission « {canal} ».",
+                        "Indiquez en jours ouvrés le délai d'accusé de réception : « 3 ».")
+    if canal == "courriel":
+        if not adresse:
+            rapport.ajouter(fichier, ligne, "la transmission « courriel » demande une "
+                            "« adresse_transmission ».",
+                            "Indiquez l'adresse e-mail qui reçoit les signalements.")
+        elif not schema.courriel_valide(adresse):
+            rapport.ajouter(fichier, entete.ligne_de("adresse_transmission"),
+                            f"« adresse_transmission » : « {adresse} » n'est pas une adresse "
+                            "e-mail valide.", "Par exemple « voirie@commune.example.org ».")
+    elif canal in ("webhook", "open311"):
+        if not adresse:
+            rapport.ajouter(fichier, ligne, f"la transmission « {canal} » demande une "
+                            "« adresse_transmission ».",
+                            "Indiquez l'adresse web (https://…) qui reçoit les signalements.")
+        elif not schema.url_valide(adresse):
+            rapport.ajouter(fichier, entete.ligne_de("adresse_transmission"),
+                            f"« adresse_transmission » : « {adresse} » n'est pas une adresse web "
+                            "valide.", "Écrivez l'adresse complète, en commençant par « https:// ».")
+        if canal == "open311" and not propre.get("code_service"):
+            rapport.ajouter(fichier, ligne, "la transmission « open311 » demande un "
+                            "« code_service ».", "Indiquez le service_code Open311 du service.")
+    elif canal == "aucune" and adresse:
+        rapport.ajouter(fichier, entete.ligne_de("adresse_transmission"),
+                        "« adresse_transmission » ne sert à rien avec la transmission « aucune ».",
+                        "Retirez-la, ou choisissez le canal qui l'utilise.")

@@ -1,0 +1,73 @@
+"""Le hors-ligne : `sw.js` à la racine du site, avec la liste des fichiers à garder et une
+empreinte de chacun, calculées sur les fichiers réellement écrits.
+
+Il est écrit au signal `finalized`, après tous les générateurs : les fichiers du thème sont
+copiés par le générateur de fichiers statiques de Pelican, qui passe en dernier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+# Pas gardés pour le hors-ligne : le modèle complet (les pages et la recherche suffisent),
+# les réglages d'hébergement, et le worker lui-même.
+EXCLUS = {"modele.json", "_redirects", "sw.js"}
+
+
+def empreinte(chemin: Path) -> str:
+    return hashlib.sha256(chemin.read_bytes()).hexdigest()[:16]
+
+
+def adresse(relatif: str) -> str:
+    """« a/b/index.html » → « /a/b/ » : l'adresse que l'on visite, pas le fichier."""
+    if relatif == "index.html":
+        return "/"
+    if relatif.endswith("/index.html"):
+        return "/" + relatif[: -len("index.html")]
+    return "/" + relatif
+
+
+def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str]]:
+    """[(adresse, empreinte)] de tout ce qu'il faut pour parcourir le site hors ligne.
+
+    Les pages « par commune » d'une issue sont exclues : hors ligne, la page de l'issue les
+    remplace (voir `pageDeLIssue` dans sw.js et le gabarit commune.html).
+    """
+    par_commune = {
+        f"{n['url']}{c['slug']}/"
+        for n in modele["noeuds"].values() if n.get("depend_de_la_commune")
+        for c in modele["territoire"]["communes"]
+    }
+    gardes = []
+    for chemin in sorted(p for p in sortie.rglob("*") if p.is_file()):
+        relatif = chemin.relative_to(sortie).as_posix()
+        url = adresse(relatif)
+        if relatif in EXCLUS or url in par_commune or relatif.endswith(".map"):
+            continue
+        gardes.append((url, empreinte(chemin)))
+    return gardes
+
+
+def ecrire_service_worker(pelican) -> None:
+    sortie = Path(pelican.output_path)
+    if not (sortie / "modele.json").exists():
+        return
+    modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
+    fichiers = fichiers_gardes(sortie, modele)
+    version = hashlib.sha256(json.dumps(fichiers).encode()).hexdigest()[:16]
+    boite = dict(fichiers)["/theme/js/boite.js"]
+    env = Environment(loader=FileSystemLoader(Path(pelican.settings["THEME"]) / "templates"),
+                      autoescape=False, keep_trailing_newline=True)  # noqa: S701 (JavaScript, valeurs en |tojson)
+    texte = env.get_template("sw.js").render(
+        version=version,
+        fichiers=fichiers,
+        boite=f"/theme/js/boite.js?v={boite}",
+        par_commune=sorted(n["url"] for n in modele["noeuds"].values()
+                           if n.get("depend_de_la_commune")),
+        communes=sorted(c["slug"] for c in modele["territoire"]["communes"]),
+    )
+    (sortie / "sw.js").write_text(texte, encoding="utf-8")

@@ -1,0 +1,183 @@
+"""Assembler le modèle d'aiguillage : lire tout le contenu, le valider, résoudre pour chaque
+issue et chaque commune le service qui la traite. C'est le seul endroit où ce calcul est
+fait ; les pages, l'application hors ligne et les fonctions lisent son résultat
+(`modele.json`, voir docs/modele.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from . import schema
+from .arbre import LectureArbre
+from .erreurs import ErreursContenu, Rapport, liste, suggestion
+from .gestionnaires import lire_gestionnaires
+from .lecture import DictLigne, lire_fichier
+from .territoire import Territoire, lire_territoire, resoudre
+from .texte import en_html
+
+VERSION = 1
+PAGES_OBLIGATOIRES = ("accessibilite", "donnees-personnelles", "mentions-legales")
+
+
+def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
+    """Le modèle du contenu de `dossier` ; lève `ErreursContenu` (toutes les erreurs) sinon."""
+    dossier = Path(dossier)
+    affiche = affiche or dossier.name
+    rapport = Rapport()
+    territoire = lire_territoire(dossier, affiche, rapport)
+    gestionnaires = lire_gestionnaires(dossier, affiche, rapport)
+    noeuds = LectureArbre(dossier, affiche, rapport).lire()
+    competences = {
+        nom: {"libelle": c.libelle,
+              "par_commune": resoudre(c, territoire, gestionnaires,
+                                      f"{affiche}/territoire.yaml", rapport)}
+        for nom, c in territoire.competences.items()
+    }
+    numeros = {u["numero"] for u in territoire.urgences}
+    for noeud in noeuds.values():
+        if noeud["type"] in ("transmission", "orientation"):
+            _resoudre_destination(noeud, territoire, competences, gestionnaires, rapport)
+        if noeud["type"] == "transmission":
+            noeud["formulaire"] = _formulaire(noeud, rapport)
+        if noeud["type"] == "urgence":
+            _verifier_numeros(noeud, numeros, rapport)
+        noeud.pop("entete", None)
+        noeud.pop("lignes", None)
+    for noeud in noeuds.values():  # les urgences passent avant toute autre réponse
+        if "choix" in noeud:
+            noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
+    pages = lire_pages(dossier, affiche, rapport)
+    if rapport:
+        raise ErreursContenu(rapport)
+    return {
+        "version": VERSION,
+        "empreinte": empreinte(dossier),
+        "territoire": {"nom": territoire.nom, "coordination": territoire.coordination,
+                       "communes": territoire.communes},
+        "urgences": territoire.urgences,
+        "competences": competences,
+        "gestionnaires": gestionnaires,
+        "racine": "",
+        "noeuds": noeuds,
+        "pages": pages,
+    }
+
+
+def empreinte(dossier: Path) -> str:
+    """Une empreinte de tout le contenu : elle change dès qu'un fichier change."""
+    h = hashlib.sha256()
+    for chemin in sorted(p for p in dossier.rglob("*") if p.is_file()):
+        h.update(chemin.relative_to(dossier).as_posix().encode() + b"\0")
+        h.update(chemin.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _resoudre_destination(noeud: dict, territoire: Territoire, competences: dict,
+                          gestionnaires: dict, rapport: Rapport) -> None:
+    entete, lignes, fichier = noeud["entete"], noeud["lignes"], noeud["source"]
+    noeud["pourquoi"] = entete.get("pourquoi", "")
+    gestionnaire, competence = entete.get("gestionnaire"), entete.get("competence")
+    noeud.update(competence=None, gestionnaire=None, depend_de_la_commune=False,
+                 gestionnaires_par_commune={})
+    if bool(gestionnaire) == bool(competence):
+        rapport.ajouter(fichier, lignes.get("gestionnaire") or lignes.get("competence"),
+                        "cette issue n'a pas de destination." if not gestionnaire else
+                        "cette issue a deux destinations : « gestionnaire » et « competence ».",
+                        "Indiquez soit « gestionnaire: » (un service précis), soit "
+                        "« competence: » (le service qui la détient dans la commune), pas les deux.")
+        return
+    if gestionnaire:
+        if gestionnaire not in gestionnaires:
+            conseil = suggestion(gestionnaire, gestionnaires)
+            rapport.ajouter(fichier, lignes.get("gestionnaire"),
+                            f"le service « {gestionnaire} » n'existe pas.",
+                            (conseil + " " if conseil else "")
+                            + f"Créez contenu/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
+            return
+        par_commune = {c["insee"]: gestionnaire for c in territoire.communes}
+    else:
+        if competence not in competences:
+            conseil = suggestion(competence, competences)
+            rapport.ajouter(fichier, lignes.get("competence"),
+                            f"la compétence « {competence} » n'existe pas dans territoire.yaml.",
+                            (conseil + " " if conseil else "") + "Compétences connues : "
+                            f"{liste(sorted(competences))}.")
+            return
+        par_commune = competences[competence]["par_commune"]
+        noeud["competence"] = competence
+    distincts = set(par_commune.values())
+    noeud["gestionnaires_par_commune"] = par_commune
+    noeud["depend_de_la_commune"] = len(distincts) > 1
+    noeud["gestionnaire"] = distincts.pop() if len(distincts) == 1 else None
+
+
+def _formulaire(noeud: dict, rapport: Rapport) -> dict:
+    fichier, brut = noeud["source"], noeud["entete"].get("formulaire")
+    ligne = noeud["lignes"].get("formulaire")
+    formulaire = {"photo": "facultative", "localisation": "obligatoire", "questions": []}
+    if brut is None:
+        return formulaire
+    propre = schema.verifier(brut, schema.CHAMPS_FORMULAIRE, fichier, rapport, "formulaire")
+    formulaire.update({k: v for k, v in propre.items() if k != "questions"})
+    vus: set[str] = set()
+    for question in propre.get("questions", []):
+        if not isinstance(question, DictLigne):
+            rapport.ajouter(fichier, ligne, "formulaire : chaque question doit avoir « id », "
+                            "« libelle » et « type ».", "Voir contenu/LISEZMOI.md.")
+            continue
+        q = schema.verifier(question, schema.CHAMPS_QUESTION_FORMULAIRE, fichier, rapport,
+                            "formulaire, question")
+        if "id" in q and not schema.identifiant_valide(q["id"]):
+            rapport.ajouter(fichier, question.ligne_de("id"), f"formulaire : l'id « {q['id']} » "
+                            "n'est pas valide.", "Utilisez des minuscules et des tirets : « numero-mat ».")
+            continue
+        if q.get("id") in vus:
+            rapport.ajouter(fichier, question.ligne_de("id"), f"formulaire : l'id « {q['id']} » est "
+                            "utilisé deux fois.", "Donnez un id différent à chaque question.")
+            continue
+        vus.add(q.get("id"))
+        if q.get("type") == "choix" and not q.get("choix"):
+            rapport.ajouter(fichier, question.ligne_de("type"), "formulaire : une question de type "
+                            "« choix » demande une liste « choix ».",
+                            "Ajoutez par exemple « choix: [Oui, Non, Je ne sais pas] ».")
+            continue
+        if {"id", "libelle", "type"} <= q.keys():
+            formulaire["questions"].append({
+                "id": q["id"], "libelle": q["libelle"], "type": q["type"],
+                "choix": [str(c) for c in q.get("choix", [])] if q["type"] == "choix" else [],
+                "obligatoire": q.get("obligatoire", False)})
+    return formulaire
+
+
+def _verifier_numeros(noeud: dict, numeros: set[str], rapport: Rapport) -> None:
+    noeud["numeros"] = [str(n) for n in noeud["entete"].get("numeros", [])]
+    for numero in noeud["numeros"]:
+        if numero not in numeros:
+            rapport.ajouter(noeud["source"], noeud["lignes"].get("numeros"),
+                            f"le numéro « {numero} » n'est pas dans urgences.yaml.",
+                            "Ajoutez-le à contenu/urgences.yaml, ou choisissez parmi : "
+                            f"{liste(sorted(numeros))}.")
+
+
+def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]:
+    pages: dict[str, dict] = {}
+    racine = dossier / "pages"
+    for chemin in sorted(racine.glob("*.md")) if racine.is_dir() else []:
+        fichier = f"{affiche}/pages/{chemin.name}"
+        if not schema.identifiant_valide(chemin.stem):
+            rapport.ajouter(fichier, None, f"le nom de fichier « {chemin.name} » n'est pas valide.",
+                            "Utilisez des minuscules, des chiffres et des tirets.")
+            continue
+        lu = lire_fichier(chemin, fichier, rapport)
+        if lu is None:
+            continue
+        propre = schema.verifier(lu.entete, schema.CHAMPS_PAGE, fichier, rapport)
+        pages[chemin.stem] = {"id": chemin.stem, "titre": propre.get("titre", chemin.stem),
+                              "url": f"/{chemin.stem}/", "texte_html": en_html(lu.texte)}
+    for page in PAGES_OBLIGATOIRES:
+        if page not in pages:
+            rapport.ajouter(f"{affiche}/pages/{page}.md", None, "cette page obligatoire est absente.",
+                            f"Créez contenu/pages/{page}.md avec un « titre » et son texte.")
+    return pages

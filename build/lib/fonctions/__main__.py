@@ -1,0 +1,75 @@
+"""``python -m fonctions servir|envoyer|verifier``.
+
+- ``servir [--hote 127.0.0.1] [--port 8000]`` : le site et les fonctions sur une origine ;
+- ``envoyer`` : traite une fois la boîte d'envoi (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
+  ou en secours) ;
+- ``verifier`` : vérifie réglages et modèle, sans rien démarrer.
+
+Un réglage manquant en production arrête tout avec un message en français (code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from fonctions.modele import ErreurModele, charger_modele
+from fonctions.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
+
+
+def main(arguments: list[str] | None = None) -> int:
+    analyseur = argparse.ArgumentParser(prog="python -m fonctions",
+                                        description="Les fonctions d'Aiguillage.")
+    commandes = analyseur.add_subparsers(dest="commande", required=True)
+    servir = commandes.add_parser("servir", help="servir le site et les fonctions")
+    servir.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
+    servir.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
+    commandes.add_parser("envoyer", help="traiter une fois la boîte d'envoi (cron)")
+    commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
+    options = analyseur.parse_args(arguments)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
+
+    try:
+        reglages = lire_reglages(os.environ)
+        problemes = verifier_pour_le_modele(reglages, charger_modele(reglages.modele))
+        if problemes and reglages.production:
+            raise ErreurReglages(problemes)
+    except ErreurReglages as erreur:
+        print(erreur, file=sys.stderr)
+        return 2
+    except ErreurModele as erreur:
+        print(f"Les fonctions d'Aiguillage ne peuvent pas démarrer :\n  - {erreur}",
+              file=sys.stderr)
+        return 2
+
+    if options.commande == "verifier":
+        for probleme in problemes:
+            print(f"à régler avant la production : {probleme}")
+        print("Réglages et modèle lisibles.")
+        return 0
+    if options.commande == "envoyer":
+        from fonctions.app import construire_contexte
+
+        contexte, fermer = construire_contexte(reglages)
+        try:
+            total = 0
+            while traitees := contexte.boite_envoi.traiter_une_fois():
+                total += traitees
+        finally:
+            fermer()
+        print(f"{total} envoi(s) traité(s).")
+        return 0
+
+    import uvicorn
+
+    from fonctions.serveur import creer_serveur
+
+    uvicorn.run(creer_serveur(reglages), host=options.hote, port=options.port,
+                proxy_headers=True, forwarded_allow_ips=reglages.proxys, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""La fabrique : ``creer_app`` compose l'application à partir de listes de routes.
+
+Tous les effets de bord (stockage, expéditeur de courriels, client HTTP, horloge, modèle)
+entrent par ici, une fois, dans le lifespan ; un test passe les siens en paramètres.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
+
+from fonctions import sante, signalements
+from fonctions.boite_envoi import BoiteEnvoi
+from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
+from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
+from fonctions.courriels import Expediteur, creer_expediteur
+from fonctions.entetes import EntetesDeSecurite
+from fonctions.limiteur import Limiteur
+from fonctions.modele import SourceModele
+from fonctions.pages import page, reponse_erreurs
+from fonctions.reglages import ErreurReglages, Reglages, verifier_pour_le_modele
+from fonctions.stockage import Stockage, StockageTinyDB
+from fonctions.transmission import creer_canaux
+from fonctions.transmission.courriel import CanalAlerte
+from fonctions.validation import Erreur
+
+journal = logging.getLogger("aiguillage")
+
+
+def construire_contexte(
+    reglages: Reglages,
+    *,
+    stockage: Stockage | None = None,
+    expediteur: Expediteur | None = None,
+    client_http: ClientHTTP | None = None,
+    horloge: Horloge | None = None,
+    modele: SourceModele | None = None,
+) -> tuple[Contexte, Callable[[], None]]:
+    """Le contexte complet et de quoi fermer ce qui a été ouvert ici (pas ce qui est passé)."""
+    source = modele or SourceModele(reglages.modele)
+    problemes = verifier_pour_le_modele(reglages, source.actuel())
+    if problemes and reglages.production:
+        raise ErreurReglages(problemes)
+    for probleme in problemes:
+        journal.warning("%s (accepté en développement)", probleme)
+    stock = stockage or StockageTinyDB(reglages.donnees)
+    expediteur = expediteur or creer_expediteur(
+        str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
+    client = client_http or (ClientHTTPReel() if reglages.envoi_web == "reel"
+                             else ClientHTTPFichier(reglages.donnees / "sortants"))
+    horloge = horloge or horloge_systeme
+    alerte = CanalAlerte(expediteur, reglages.expediteur,
+                         lambda: source.actuel().coordination_courriels)
+    boite = BoiteEnvoi(stock, source, creer_canaux(reglages, expediteur, client, horloge), alerte,
+                       url_publique=reglages.url_publique,
+                       cle_secrete=str(reglages.cle_secrete), horloge=horloge)
+    limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
+    contexte = Contexte(reglages, source, stock, horloge, limiteur, Reveil(), boite)
+
+    def fermer() -> None:
+        if client_http is None:
+            client.fermer()
+        if stockage is None:
+            stock.fermer()
+
+    return contexte, fermer
+
+
+async def introuvable(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return reponse_erreurs([Erreur(None, "Cette adresse n'existe pas.")], 404)
+    return page("message.html", 404, titre="Page introuvable",
+                message="Cette page n'existe pas (ou plus).")
+
+
+async def methode_refusee(request: Request, exc: Exception) -> Response:
+    return reponse_erreurs([Erreur(None, f"La méthode {request.method} n'est pas permise ici.")],
+                           405)
+
+
+async def erreur_interne(request: Request, exc: Exception) -> Response:
+    return reponse_erreurs([Erreur(None, (
+        "Une erreur inattendue s'est produite ; rien n'a été perdu de ce qui a été confirmé. "
+        "Réessayez dans un instant."))], 500)
+
+
+async def api_introuvable(request: Request) -> Response:
+    """Toute adresse ``/api/…`` sans route : 405 si elle existe pour une autre méthode, sinon
+    404 — en JSON, même quand le site (et sa page 404) est servi à la racine."""
+    for route in request.app.routes:
+        if route.matches(request.scope)[0] == Match.PARTIAL:
+            raise HTTPException(405)
+    raise HTTPException(404)
+
+
+def creer_app(
+    reglages: Reglages,
+    *,
+    stockage: Stockage | None = None,
+    expediteur: Expediteur | None = None,
+    client_http: ClientHTTP | None = None,
+    horloge: Horloge | None = None,
+    modele: SourceModele | None = None,
+    routes_supplementaires: Sequence[BaseRoute] = (),
+) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        contexte, fermer = construire_contexte(
+            reglages, stockage=stockage, expediteur=expediteur, client_http=client_http,
+            horloge=horloge, modele=modele)
+        try:
+            async with anyio.create_task_group() as groupe:
+                if reglages.envoi_integre:
+                    groupe.start_soon(contexte.boite_envoi.boucle, contexte.reveil,
+                                      reglages.envoi_intervalle)
+                yield {"aiguillage": contexte}
+                groupe.cancel_scope.cancel()
+        finally:
+            fermer()
+
+    routes = [
+        *signalements.routes,
+        *sante.routes,
+        Route("/api/{reste:path}", api_introuvable),
+        *routes_supplementaires,
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(EntetesDeSecurite)],
+        exception_handlers={404: introuvable, 405: methode_refusee, 500: erreur_interne},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,141 @@
+"""Enregistrer un signalement vérifié : une référence, un document, une entrée à envoyer.
+
+Tout est écrit en une fois par ``Stockage.creer_signalement`` ; avec une clé
+d'idempotence, la référence est attachée à la clé *avant* l'écriture, si bien qu'un
+arrêt brutal à n'importe quel moment, suivi d'un nouvel essai avec la même clé, retrouve
+ou termine le même signalement au lieu d'en créer un second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fonctions.idempotence import empreinte_de_cle
+from fonctions.jetons import nouveau_sel, nouvelle_reference
+from fonctions.modele import Modele
+from fonctions.photos import PhotoPrete
+from fonctions.stockage import ReferencePrise, Stockage
+from fonctions.validation import Demande
+
+ESSAIS_DE_REFERENCE = 50
+
+
+@dataclass(frozen=True)
+class Resultat:
+    signalement: dict[str, Any]
+    rejoue: bool
+
+
+def horodatage(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def nouvel_envoi(reference: str, sorte: str, maintenant: datetime, **autres: Any) -> dict:
+    return {
+        "id": f"{reference}-{sorte}",
+        "reference": reference,
+        "sorte": sorte,
+        "tentatives": 0,
+        "prochaine_tentative": horodatage(maintenant),
+        "cree_le": horodatage(maintenant),
+        "en_cours": None,
+        "derniere_erreur": None,
+        **autres,
+    }
+
+
+def construire_signalement(
+    reference: str,
+    demande: Demande,
+    photos: Sequence[PhotoPrete],
+    modele: Modele,
+    maintenant: datetime,
+    cle: str | None,
+) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    gestionnaire = demande.gestionnaire
+    fichiers = [(f"photo-{i}.jpg", photo.contenu) for i, photo in enumerate(photos, 1)]
+    contact = None
+    if demande.courriel or demande.telephone:
+        contact = {"courriel": demande.courriel, "telephone": demande.telephone,
+                   "consentement": True}
+    document = {
+        "reference": reference,
+        "cree_le": horodatage(maintenant),
+        "etat": "a_transmettre",
+        "noeud": {k: demande.noeud.get(k) for k in ("id", "libelle", "url")},
+        "parcours": modele.parcours(demande.noeud),
+        "commune": {k: demande.commune[k] for k in ("insee", "nom")} if demande.commune else None,
+        "gestionnaire": {
+            "id": gestionnaire["id"],
+            "nom": gestionnaire["nom"],
+            "canal": (gestionnaire.get("transmission") or {}).get("canal", "aucune"),
+            "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
+            "telephone": gestionnaire.get("telephone"),
+            "site": gestionnaire.get("site"),
+        },
+        "description": demande.description,
+        "localisation": {"latitude": demande.latitude, "longitude": demande.longitude,
+                         "adresse": demande.adresse},
+        "contact": contact,
+        "reponses": demande.reponses,
+        "photos": [
+            {"nom": nom, "type": photo.type, "largeur": photo.largeur, "hauteur": photo.hauteur,
+             "octets": len(photo.contenu)}
+            for (nom, _), photo in zip(fichiers, photos, strict=True)
+        ],
+        "idempotence": empreinte_de_cle(cle) if cle else None,
+        "modele": modele.empreinte,
+        "suivi": {"sel": nouveau_sel()},
+        # L'attribution au service : son état et le sel du jeton de l'agent (prochain ticket).
+        "attribution": {"gestionnaire": gestionnaire["id"], "sel": nouveau_sel(),
+                        "etat": "nouveau"},
+        "envois_reussis": [],
+        "historique": [{"date": horodatage(maintenant), "type": "recu",
+                        "message": "Signalement reçu et enregistré."}],
+    }
+    return document, fichiers
+
+
+def enregistrer(
+    stockage: Stockage,
+    demande: Demande,
+    photos: Sequence[PhotoPrete],
+    modele: Modele,
+    maintenant: datetime,
+    cle: str | None = None,
+    empreinte: str = "",
+) -> Resultat:
+    """Enregistre la demande (ou retrouve celle de la même clé) ; appel bloquant."""
+
+    def creer(reference: str) -> dict[str, Any]:
+        document, fichiers = construire_signalement(
+            reference, demande, photos, modele, maintenant, cle
+        )
+        envoi = nouvel_envoi(reference, "transmission", maintenant)
+        stockage.creer_signalement(document, fichiers, [envoi])
+        return document
+
+    if cle is None:
+        for _ in range(ESSAIS_DE_REFERENCE):
+            try:
+                return Resultat(creer(nouvelle_reference()), rejoue=False)
+            except ReferencePrise:
+                continue
+        raise RuntimeError("Aucune référence libre trouvée.")
+
+    with stockage.reserver_cle(cle, empreinte, nouvelle_reference()) as reservation:
+        for _ in range(ESSAIS_DE_REFERENCE):
+            existant = stockage.lire_signalement(reservation.reference)
+            if existant is not None:
+                if existant.get("idempotence") == empreinte_de_cle(cle):
+                    return Resultat(existant, rejoue=True)
+                reservation.changer_reference(nouvelle_reference())
+                continue
+            try:
+                return Resultat(creer(reservation.reference), rejoue=False)
+            except ReferencePrise:
+                continue  # prise entre-temps : la boucle relit et choisit
+        raise RuntimeError("Aucune référence libre trouvée.")

@@ -1,0 +1,56 @@
+"""Idempotence des envois (en-tête ``Idempotency-Key``, brouillon IETF).
+
+La clé est un UUID choisi par le client : en en-tête, ou dans le champ
+``idempotency_key`` d'un formulaire HTML. La même clé rend le même signalement (200),
+jamais un second ; la même clé avec un autre contenu est refusée (422) ; une clé encore en
+cours de traitement ailleurs donne 409. L'empreinte porte sur la demande normalisée
+(un même envoi en JSON ou en formulaire a la même) et sur le contenu des photos reçues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+from starlette.requests import Request
+
+from fonctions.validation import Demande, Erreur, ErreursValidation
+
+ENTETE = "idempotency-key"
+CHAMP = "idempotency_key"
+
+
+def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
+    """La clé de la requête, normalisée (UUID en minuscules), ou ``None``.
+
+    Retire le champ ``idempotency_key`` des champs : il ne fait pas partie du contenu.
+    """
+    du_champ = champs.pop(CHAMP, None)
+    brute = request.headers.get(ENTETE) or du_champ
+    if brute is None or (isinstance(brute, str) and not brute.strip()):
+        return None
+    try:
+        # Le brouillon l'écrit comme une chaîne structurée : "8e03978e-…" entre guillemets.
+        return str(uuid.UUID(str(brute).strip().strip('"')))
+    except ValueError:
+        raise ErreursValidation([Erreur("Idempotency-Key", (
+            "La clé d'idempotence doit être un UUID (exemple : "
+            "8e03978e-40d5-43e8-bc93-6894a57f9324)."
+        ), 400)]) from None
+
+
+def empreinte_de_cle(cle: str) -> str:
+    """Ce qui est gardé de la clé dans le signalement (la clé elle-même ne l'est pas)."""
+    return hashlib.sha256(cle.encode()).hexdigest()
+
+
+def empreinte_de_demande(demande: Demande, photos: Sequence[bytes]) -> str:
+    contenu = {
+        "demande": demande.resume(),
+        "photos": [hashlib.sha256(photo).hexdigest() for photo in photos],
+    }
+    texte = json.dumps(contenu, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(texte.encode()).hexdigest()

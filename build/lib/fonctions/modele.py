@@ -1,0 +1,125 @@
+"""Le modèle d'aiguillage construit par le site (``modele.json``, voir docs/modele.md).
+
+Les fonctions ne recalculent jamais l'aiguillage : elles lisent
+``noeuds[noeud].gestionnaires_par_commune[insee]`` (ou ``gestionnaire``), comme le site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+journal = logging.getLogger("aiguillage.modele")
+VERSIONS_CONNUES = {1}
+
+
+class ErreurModele(Exception):
+    """Le modèle est introuvable ou illisible ; le message dit quoi faire, en français."""
+
+
+class Modele:
+    """Un modèle chargé, en lecture seule."""
+
+    def __init__(self, donnees: dict[str, Any]) -> None:
+        if donnees.get("version") not in VERSIONS_CONNUES:
+            raise ErreurModele(
+                f"Version de modèle inconnue ({donnees.get('version')!r}) : "
+                "reconstruisez le site avec la même version d'Aiguillage."
+            )
+        self.donnees = donnees
+        self.empreinte: str = donnees.get("empreinte", "")
+        self.territoire: dict[str, Any] = donnees["territoire"]
+        self.gestionnaires: dict[str, dict[str, Any]] = donnees["gestionnaires"]
+        self.noeuds: dict[str, dict[str, Any]] = donnees["noeuds"]
+        self.communes = {c["insee"]: c for c in self.territoire["communes"]}
+
+    def noeud(self, identifiant: str) -> dict[str, Any] | None:
+        return self.noeuds.get(identifiant)
+
+    def commune(self, insee: str) -> dict[str, Any] | None:
+        return self.communes.get(insee)
+
+    def gestionnaire(self, identifiant: str) -> dict[str, Any] | None:
+        return self.gestionnaires.get(identifiant)
+
+    def gestionnaire_de(self, noeud: dict[str, Any], insee: str | None) -> dict[str, Any] | None:
+        """Le service qui traite ``noeud`` dans la commune ``insee`` — une simple lecture."""
+        if noeud.get("depend_de_la_commune"):
+            identifiant = (noeud.get("gestionnaires_par_commune") or {}).get(insee or "")
+        else:
+            identifiant = noeud.get("gestionnaire")
+            if identifiant is None and insee:
+                identifiant = (noeud.get("gestionnaires_par_commune") or {}).get(insee)
+        return self.gestionnaires.get(identifiant) if identifiant else None
+
+    def parcours(self, noeud: dict[str, Any]) -> list[dict[str, str]]:
+        """Les questions posées au citoyen et ses réponses, de la racine à l'issue.
+
+        >>> # [{"question": "Qu'avez-vous constaté ?", "reponse": "La rue, le trottoir"}, …]
+        """
+        etapes = [self.noeuds.get(i) for i in noeud.get("ancetres", [])] + [noeud]
+        return [
+            {"question": avant.get("question") or avant.get("titre") or "",
+             "reponse": apres["libelle"]}
+            for avant, apres in zip(etapes, etapes[1:], strict=False)
+            if avant is not None
+        ]
+
+    @property
+    def coordination_courriels(self) -> list[str]:
+        return list((self.territoire.get("coordination") or {}).get("courriels") or [])
+
+
+def charger_modele(chemin: Path) -> Modele:
+    try:
+        texte = Path(chemin).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ErreurModele(
+            f"Le modèle {chemin} est introuvable : construisez le site (make construire) "
+            "ou indiquez son chemin dans AIGUILLAGE_MODELE."
+        ) from None
+    try:
+        donnees = json.loads(texte)
+    except ValueError as erreur:
+        raise ErreurModele(f"Le modèle {chemin} n'est pas un JSON valide : {erreur}.") from None
+    try:
+        return Modele(donnees)
+    except (KeyError, TypeError) as erreur:
+        raise ErreurModele(f"Le modèle {chemin} est incomplet : il manque {erreur}.") from None
+
+
+class SourceModele:
+    """Le modèle courant : rechargé quand le site est reconstruit (date du fichier changée).
+
+    Un modèle devenu illisible est signalé dans le journal ; l'ancien reste en service.
+    """
+
+    def __init__(self, chemin: Path, modele: Modele | None = None) -> None:
+        self.chemin = Path(chemin)
+        self._verrou = threading.Lock()
+        self._signature = self._lire_signature()
+        self._modele = modele or charger_modele(self.chemin)
+
+    def _lire_signature(self) -> tuple[int, int] | None:
+        try:
+            etat = os.stat(self.chemin)
+        except OSError:
+            return None
+        return etat.st_mtime_ns, etat.st_size
+
+    def actuel(self) -> Modele:
+        signature = self._lire_signature()
+        if signature is not None and signature != self._signature:
+            with self._verrou:
+                if signature != self._signature:
+                    self._signature = signature
+                    try:
+                        self._modele = charger_modele(self.chemin)
+                        journal.info("Modèle rechargé (%s).", self._modele.empreinte[:12])
+                    except ErreurModele as erreur:
+                        journal.error("%s L'ancien modèle reste en service.", erreur)
+        return self._modele

@@ -1,0 +1,91 @@
+"""Les réponses lisibles par un humain : pages HTML en français et réponses d'erreur.
+
+Les gabarits (``fonctions/gabarits/``) échappent tout ce qui est inséré dans du HTML
+(``autoescape``) : un texte écrit par un citoyen reste du texte, partout où il est
+montré de nouveau.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from fonctions.lecture import FORMULAIRE, MULTIPART, type_du_contenu
+from fonctions.validation import Erreur
+
+gabarits = Environment(
+    loader=PackageLoader("fonctions", "gabarits"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+# Pages qui portent un jeton ou des données personnelles : ni cache, ni Referer, ni index.
+ENTETES_PRIVES = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+LIBELLES = {
+    None: "Envoi",
+    "noeud": "Problème signalé",
+    "commune": "Commune",
+    "description": "Description",
+    "latitude": "Position sur la carte",
+    "longitude": "Position sur la carte",
+    "adresse": "Adresse",
+    "courriel": "Adresse e-mail",
+    "telephone": "Téléphone",
+    "consentement": "Accord pour être recontacté",
+    "photos": "Photos",
+    "Idempotency-Key": "Envoi",
+}
+
+
+def rendre(nom: str, **contexte: Any) -> str:
+    return gabarits.get_template(nom).render(**contexte)
+
+
+def page(nom: str, statut: int = 200, entetes: Mapping[str, str] | None = None,
+         **contexte: Any) -> HTMLResponse:
+    return HTMLResponse(rendre(nom, **contexte), status_code=statut,
+                        headers={**ENTETES_PRIVES, **(entetes or {})})
+
+
+def veut_du_html(request: Request) -> bool:
+    """Un formulaire HTML envoyé sans JavaScript : formulaire et navigateur qui veut du HTML."""
+    return (type_du_contenu(request) in (FORMULAIRE, MULTIPART)
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def libelle_du_champ(champ: str | None, noeud: Mapping[str, Any] | None) -> str:
+    if champ and champ.startswith("question-") and noeud:
+        for question in (noeud.get("formulaire") or {}).get("questions") or []:
+            if f"question-{question['id']}" == champ:
+                return question["libelle"]
+    return LIBELLES.get(champ, champ or "Envoi")
+
+
+def reponse_erreurs(
+    erreurs: Sequence[Erreur],
+    statut: int,
+    *,
+    html: bool = False,
+    noeud: Mapping[str, Any] | None = None,
+    retour: str = "/",
+    entetes: Mapping[str, str] | None = None,
+) -> Response:
+    """``{"erreurs": [{"champ": …, "message": …}]}``, ou une page qui dit quoi corriger."""
+    if html:
+        lignes = [{"libelle": libelle_du_champ(e.champ, noeud), "message": e.message}
+                  for e in erreurs]
+        return page("erreurs.html", statut, entetes, erreurs=lignes, retour=retour)
+    corps = {"erreurs": [{"champ": e.champ, "message": e.message} for e in erreurs]}
+    return JSONResponse(corps, status_code=statut, headers=dict(entetes or {}))

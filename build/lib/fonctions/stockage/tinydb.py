@@ -1,0 +1,218 @@
+"""Le stockage par défaut : TinyDB, un petit fichier par document.
+
+TinyDB réécrit tout son fichier à chaque écriture : un fichier unique coûterait de plus
+en plus cher à chaque signalement. Chaque document a donc son propre petit fichier, et
+le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
+
+    donnees/
+      signalements/7K/AIG-7K3M-Q9.json   un signalement et son historique
+      photos/AIG-7K3M-Q9/photo-1.jpg     ses photos, réencodées
+      boite_envoi/AIG-7K3M-Q9-transmission.json (+ .verrou)   ce qui reste à envoyer
+      idempotence/3f/3f9a….json (+ .verrou)    une clé d'idempotence → une référence
+      verrous/00.verrou … 63.verrou              verrous partagés entre processus
+
+Les écritures passent par ``StockageJSONAtomique`` (fichier temporaire, fsync,
+os.replace) et les modifications se font sous verrou (fil + ``flock``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from fonctions.jetons import reference_valide
+from fonctions.stockage.base import (
+    CleEnCours,
+    CleReutilisee,
+    Document,
+    ReferencePrise,
+    Reservation,
+    Stockage,
+)
+from fonctions.stockage.fichiers import Verrous, ecrire_atomiquement, verrou_non_bloquant
+
+TABLE = "document"
+
+
+class StockageJSONAtomique(Storage):
+    """Un stockage TinyDB dont chaque écriture est atomique et synchronisée sur disque."""
+
+    def __init__(self, chemin: Path) -> None:
+        self.chemin = Path(chemin)
+
+    def read(self) -> dict | None:
+        try:
+            contenu = self.chemin.read_bytes()
+        except FileNotFoundError:
+            return None
+        return json.loads(contenu) if contenu else None
+
+    def write(self, data: dict) -> None:
+        texte = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        ecrire_atomiquement(self.chemin, texte.encode())
+
+    def close(self) -> None:
+        pass
+
+
+def _table(chemin: Path):
+    return TinyDB(chemin, storage=StockageJSONAtomique).table(TABLE, cache_size=0)
+
+
+def _lire(chemin: Path) -> Document | None:
+    document = _table(chemin).get(doc_id=1)
+    return dict(document) if document is not None else None
+
+
+def _ecrire(chemin: Path, document: Document) -> None:
+    # Un fichier = une table TinyDB d'un seul document (doc_id 1). L'écrire en entier par
+    # le stockage évite la lecture qu'un ``upsert`` ferait d'abord.
+    StockageJSONAtomique(chemin).write({TABLE: {"1": document}})
+
+
+class ReservationTinyDB(Reservation):
+    def __init__(self, chemin: Path, empreinte: str, reference: str) -> None:
+        self.chemin, self.empreinte, self.reference = chemin, empreinte, reference
+
+    def changer_reference(self, reference: str) -> None:
+        _ecrire(self.chemin, {"empreinte": self.empreinte, "reference": reference})
+        self.reference = reference
+
+
+class StockageTinyDB(Stockage):
+    def __init__(self, dossier: Path) -> None:
+        self.dossier = Path(dossier)
+        self.verrous = Verrous(self.dossier / "verrous")
+
+    # Chemins : une référence ou un identifiant d'envoi est vérifié avant de devenir un
+    # chemin (ils peuvent venir d'une adresse web).
+    def _signalement(self, reference: str) -> Path:
+        if not reference_valide(reference):
+            raise ValueError(f"référence invalide : {reference!r}")
+        return self.dossier / "signalements" / reference[4:6] / f"{reference}.json"
+
+    def _envoi(self, identifiant: str, suffixe: str = ".json") -> Path:
+        reference, _, sorte = identifiant.rpartition("-")
+        if not reference_valide(reference) or not sorte.isalpha():
+            raise ValueError(f"identifiant d'envoi invalide : {identifiant!r}")
+        return self.dossier / "boite_envoi" / f"{identifiant}{suffixe}"
+
+    def _photos(self, reference: str) -> Path:
+        if not reference_valide(reference):
+            raise ValueError(f"référence invalide : {reference!r}")
+        return self.dossier / "photos" / reference
+
+    # Idempotence
+    @contextmanager
+    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
+        empreinte_cle = hashlib.sha256(cle.encode()).hexdigest()
+        dossier = self.dossier / "idempotence" / empreinte_cle[:2]
+        with verrou_non_bloquant(dossier / f"{empreinte_cle}.verrou") as tenu:
+            if not tenu:
+                raise CleEnCours(cle)
+            chemin = dossier / f"{empreinte_cle}.json"
+            connu = _lire(chemin)
+            if connu is None:
+                reservation = ReservationTinyDB(chemin, empreinte, reference)
+                reservation.changer_reference(reference)
+            elif connu["empreinte"] != empreinte:
+                raise CleReutilisee(cle)
+            else:
+                reservation = ReservationTinyDB(chemin, empreinte, connu["reference"])
+            yield reservation
+
+    # Signalements
+    def creer_signalement(
+        self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
+    ) -> None:
+        reference = signalement["reference"]
+        chemin = self._signalement(reference)
+        with self.verrous.tenir(reference):
+            if chemin.exists():
+                raise ReferencePrise(reference)
+            for nom, contenu in photos:
+                ecrire_atomiquement(self._photos(reference) / Path(nom).name, contenu)
+            for envoi in envois:
+                _ecrire(self._envoi(envoi["id"]), envoi)
+            _ecrire(chemin, signalement)  # dernier : le signalement existe, tout est là
+
+    def lire_signalement(self, reference: str) -> Document | None:
+        if not reference_valide(reference):
+            return None
+        return _lire(self._signalement(reference))
+
+    def lire_photo(self, reference: str, nom: str) -> bytes:
+        return (self._photos(reference) / Path(nom).name).read_bytes()
+
+    def modifier_signalement(
+        self,
+        reference: str,
+        champs: Document | None = None,
+        evenement: Document | None = None,
+        modification: Callable[[Document], None] | None = None,
+    ) -> Document:
+        def transformer(document: Document) -> None:
+            document.update(champs or {})
+            if evenement is not None:
+                document["historique"] = [*document.get("historique", []), evenement]
+            if modification is not None:
+                modification(document)
+
+        chemin = self._signalement(reference)
+        with self.verrous.tenir(reference):
+            if not chemin.exists():
+                raise KeyError(reference)
+            table = _table(chemin)
+            table.update(transformer, doc_ids=[1])
+            return dict(table.get(doc_id=1))
+
+    def compter_signalements(self) -> int:
+        racine = self.dossier / "signalements"
+        if not racine.exists():
+            return 0
+        return sum(
+            1 for sous in os.scandir(racine) if sous.is_dir()
+            for f in os.scandir(sous.path) if f.name.endswith(".json") and f.name[0] != "."
+        )
+
+    # Boîte d'envoi
+    def ajouter_envoi(self, envoi: Document) -> None:
+        with self.verrous.tenir(envoi["id"]):
+            _ecrire(self._envoi(envoi["id"]), envoi)
+
+    def lister_envois(self) -> list[Document]:
+        dossier = self.dossier / "boite_envoi"
+        if not dossier.exists():
+            return []
+        envois = []
+        for fichier in os.scandir(dossier):
+            if fichier.name.endswith(".json") and not fichier.name.startswith("."):
+                envoi = _lire(Path(fichier.path))
+                if envoi is not None:
+                    envois.append(envoi)
+        return envois
+
+    @contextmanager
+    def reclamer_envoi(self, identifiant: str) -> Iterator[Document | None]:
+        with verrou_non_bloquant(self._envoi(identifiant, ".verrou")) as tenu:
+            yield _lire(self._envoi(identifiant)) if tenu else None
+
+    def enregistrer_envoi(self, envoi: Document) -> None:
+        with self.verrous.tenir(envoi["id"]):
+            _ecrire(self._envoi(envoi["id"]), envoi)
+
+    def supprimer_envoi(self, identifiant: str) -> None:
+        with self.verrous.tenir(identifiant):
+            self._envoi(identifiant).unlink(missing_ok=True)
+            self._envoi(identifiant, ".verrou").unlink(missing_ok=True)
+
+    def fermer(self) -> None:
+        self.verrous.fermer()
+

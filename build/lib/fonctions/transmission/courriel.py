@@ -1,0 +1,119 @@
+"""Le canal ``courriel`` : un courriel en texte et en HTML, photos jointes.
+
+Il contient tout ce qu'un agent doit savoir : le problème, le lieu, la description, les
+réponses, le parcours du citoyen dans l'arbre, les consignes du service et le lien de
+prise en charge. Le texte du citoyen est échappé dans la partie HTML.
+
+``CanalAlerte`` envoie le même contenu à la coordination du territoire quand un
+signalement n'a pas pu être transmis.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from fonctions.courriels import ErreurExpedition, Expediteur
+from fonctions.pages import rendre
+from fonctions.transmission.base import Dossier, EchecTransmission, Recu
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def date_en_francais(iso: str) -> str:
+    moment = datetime.fromisoformat(iso).astimezone(PARIS)
+    return moment.strftime("%d/%m/%Y à %H h %M (heure de Paris)")
+
+
+def texte_des_consignes(consignes_html: str) -> str:
+    sans_balises = re.sub(r"<[^>]+>", "", re.sub(r"</p>|<br\s*/?>", "\n", consignes_html))
+    return html.unescape(sans_balises).strip()
+
+
+def composer_message(dossier: Dossier, expediteur: str, destinataires: Sequence[str]
+                     ) -> EmailMessage:
+    signalement = dossier.signalement
+    sujet = f"Signalement {signalement['reference']} : {signalement['noeud']['libelle']}"
+    if signalement.get("commune"):
+        sujet += f" — {signalement['commune']['nom']}"
+    if dossier.motif:
+        sujet = f"[À transmettre à la main] {sujet}"
+    localisation = signalement.get("localisation") or {}
+    carte = None
+    if localisation.get("latitude") is not None:
+        lat, lon = localisation["latitude"], localisation["longitude"]
+        carte = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=19/{lat}/{lon}"
+    contexte = {
+        "s": signalement,
+        "g": dossier.gestionnaire,
+        "date": date_en_francais(signalement["cree_le"]),
+        "carte": carte,
+        "consignes_html": dossier.gestionnaire.get("consignes_html") or "",
+        "consignes_texte": texte_des_consignes(dossier.gestionnaire.get("consignes_html") or ""),
+        "lien_agent": dossier.lien_agent,
+        "territoire": dossier.territoire,
+        "motif": dossier.motif,
+        "photos": dossier.photos,
+    }
+    message = EmailMessage()
+    message["Subject"] = sujet
+    message["From"] = f"Aiguillage <{expediteur}>"
+    message["To"] = ", ".join(destinataires)
+    message["Date"] = format_datetime(datetime.fromisoformat(signalement["cree_le"]))
+    # Le même à chaque tentative : un doublon (arrêt entre l'envoi et son enregistrement)
+    # se reconnaît à son Message-ID.
+    domaine = expediteur.rpartition("@")[2] or "aiguillage.invalid"
+    message["Message-ID"] = f"<{dossier.identifiant}@{domaine}>"
+    message["X-Aiguillage-Reference"] = signalement["reference"]
+    message.set_content(rendre("courriel.txt", **contexte))
+    message.add_alternative(rendre("courriel.html", **contexte), subtype="html")
+    for photo in dossier.photos:
+        principal, _, secondaire = photo.type.partition("/")
+        message.add_attachment(photo.contenu, maintype=principal, subtype=secondaire,
+                               filename=photo.nom)
+    return message
+
+
+class CanalCourriel:
+    nom = "courriel"
+
+    def __init__(self, expediteur: Expediteur, adresse_expediteur: str) -> None:
+        self.expediteur, self.adresse_expediteur = expediteur, adresse_expediteur
+
+    def transmettre(self, dossier: Dossier) -> Recu:
+        if "@" not in dossier.adresse:
+            raise EchecTransmission(
+                f"{dossier.gestionnaire['nom']} n'a pas d'adresse de transmission valide "
+                "(adresse_transmission).", definitif=True)
+        message = composer_message(dossier, self.adresse_expediteur, [dossier.adresse])
+        try:
+            self.expediteur.envoyer(message)
+        except ErreurExpedition as erreur:
+            raise EchecTransmission(str(erreur)) from None
+        return Recu(f"Envoyé par courriel à {dossier.adresse}.")
+
+
+class CanalAlerte:
+    nom = "alerte"
+
+    def __init__(self, expediteur: Expediteur, adresse_expediteur: str,
+                 destinataires: Callable[[], list[str]]) -> None:
+        self.expediteur, self.adresse_expediteur = expediteur, adresse_expediteur
+        self.destinataires = destinataires
+
+    def transmettre(self, dossier: Dossier) -> Recu:
+        adresses = self.destinataires()
+        if not adresses:
+            raise EchecTransmission("Aucun courriel de coordination dans le territoire.",
+                                    definitif=True)
+        message = composer_message(dossier, self.adresse_expediteur, adresses)
+        try:
+            self.expediteur.envoyer(message)
+        except ErreurExpedition as erreur:
+            raise EchecTransmission(str(erreur)) from None
+        return Recu(f"Coordination prévenue par courriel ({', '.join(adresses)}).")

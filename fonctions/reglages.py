@@ -1,0 +1,223 @@
+"""Les réglages des fonctions, lus une seule fois dans l'environnement.
+
+Chaque réglage commence par ``AIGUILLAGE_`` et figure dans ``REGLAGES`` : c'est cette
+liste que ``docs/reglages.md`` décrit (un test vérifie qu'aucun n'est oublié). En
+développement aucun n'est nécessaire ; en production (``AIGUILLAGE_MODE=production``),
+``lire_reglages`` refuse de continuer tant qu'il en manque un, avec un message en français.
+
+Exemple ::
+
+    >>> lire_reglages({}).donnees
+    PosixPath('donnees')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Secret
+
+PREFIXE = "AIGUILLAGE_"
+PREFIXE_SECRET_WEBHOOK = "AIGUILLAGE_SECRET_WEBHOOK_"  # noqa: S105 (un nom, pas un secret)
+PREFIXE_CLE_OPEN311 = "AIGUILLAGE_CLE_OPEN311_"
+CLE_DE_DEVELOPPEMENT = "developpement-cle-non-secrete-a-ne-jamais-utiliser-en-production"
+
+
+@dataclass(frozen=True)
+class Reglage:
+    nom: str
+    defaut: str | None
+    obligatoire_en_production: bool = False
+
+
+# L'ordre est celui de docs/reglages.md.
+REGLAGES = [
+    Reglage("AIGUILLAGE_MODE", "developpement"),
+    Reglage("AIGUILLAGE_DONNEES", "donnees"),
+    Reglage("AIGUILLAGE_MODELE", "site/sortie/modele.json"),
+    Reglage("AIGUILLAGE_SITE", "site/sortie"),
+    Reglage("AIGUILLAGE_URL_PUBLIQUE", "http://localhost:8000", obligatoire_en_production=True),
+    Reglage("AIGUILLAGE_CLE_SECRETE", None, obligatoire_en_production=True),
+    Reglage("AIGUILLAGE_SMTP_URL", None, obligatoire_en_production=True),
+    Reglage("AIGUILLAGE_EXPEDITEUR", "aiguillage@localhost", obligatoire_en_production=True),
+    Reglage("AIGUILLAGE_ENVOI_WEB", None),
+    Reglage("AIGUILLAGE_ENVOI_INTEGRE", "oui"),
+    Reglage("AIGUILLAGE_ENVOI_INTERVALLE", "10"),
+    Reglage("AIGUILLAGE_LIMITE_DEBIT", "20/600"),
+    Reglage("AIGUILLAGE_PROXYS", "127.0.0.1"),
+]
+REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>"]
+
+
+class ErreurReglages(Exception):
+    """Un ou plusieurs réglages manquent ou sont invalides ; ``messages`` les liste."""
+
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+    def __str__(self) -> str:
+        lignes = "\n".join(f"  - {message}" for message in self.messages)
+        return f"Les fonctions d'Aiguillage ne peuvent pas démarrer :\n{lignes}"
+
+
+@dataclass(frozen=True)
+class Reglages:
+    mode: str = "developpement"
+    donnees: Path = Path("donnees")
+    modele: Path = Path("site/sortie/modele.json")
+    site: Path | None = Path("site/sortie")
+    url_publique: str = "http://localhost:8000"
+    cle_secrete: Secret = Secret(CLE_DE_DEVELOPPEMENT)
+    smtp_url: Secret | None = None
+    expediteur: str = "aiguillage@localhost"
+    envoi_web: str = "fichier"
+    envoi_integre: bool = True
+    envoi_intervalle: float = 10.0
+    limite_debit: tuple[int, float] | None = (20, 600.0)
+    proxys: str = "127.0.0.1"
+    secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
+    cles_open311: Mapping[str, Secret] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    def secret_webhook(self, gestionnaire: str) -> str | None:
+        secret = self.secrets_webhook.get(suffixe_de(gestionnaire))
+        return str(secret) if secret is not None else None
+
+    def cle_open311(self, gestionnaire: str) -> str | None:
+        cle = self.cles_open311.get(suffixe_de(gestionnaire))
+        return str(cle) if cle is not None else None
+
+
+def suffixe_de(gestionnaire: str) -> str:
+    """``mairie-saint-dolay`` → ``MAIRIE_SAINT_DOLAY`` (suffixe des variables secrètes)."""
+    return re.sub(r"[^A-Z0-9]", "_", gestionnaire.upper())
+
+
+def lire_reglages(environ: Mapping[str, str]) -> Reglages:
+    """Lit et vérifie les réglages ; lève ``ErreurReglages`` avec tous les problèmes."""
+    valeurs = {r.nom: (environ.get(r.nom) or "").strip() or None for r in REGLAGES}
+    messages: list[str] = []
+    mode = valeurs["AIGUILLAGE_MODE"] or "developpement"
+    if mode not in ("developpement", "production"):
+        messages.append(f"AIGUILLAGE_MODE vaut « {mode} » : écrivez developpement ou production.")
+    production = mode == "production"
+    if production:
+        for reglage in REGLAGES:
+            if reglage.obligatoire_en_production and valeurs[reglage.nom] is None:
+                messages.append(f"{reglage.nom} manque : il est obligatoire en production.")
+
+    def valeur(nom: str) -> str:
+        return valeurs[nom] or next(r.defaut for r in REGLAGES if r.nom == nom) or ""
+
+    url_publique = valeur("AIGUILLAGE_URL_PUBLIQUE").rstrip("/")
+    morceaux = urlsplit(url_publique)
+    if morceaux.scheme not in ("http", "https") or not morceaux.netloc:
+        messages.append("AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// (ou http:// en test).")
+    elif production and morceaux.scheme != "https":
+        messages.append("AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// en production.")
+
+    cle = valeurs["AIGUILLAGE_CLE_SECRETE"] or CLE_DE_DEVELOPPEMENT
+    if production and valeurs["AIGUILLAGE_CLE_SECRETE"] and len(cle) < 32:
+        messages.append("AIGUILLAGE_CLE_SECRETE est trop courte : 32 caractères au moins.")
+
+    smtp = valeurs["AIGUILLAGE_SMTP_URL"]
+    if smtp and urlsplit(smtp).scheme not in ("smtp", "smtps"):
+        messages.append("AIGUILLAGE_SMTP_URL doit commencer par smtp:// ou smtps://.")
+
+    expediteur = valeur("AIGUILLAGE_EXPEDITEUR")
+    if "@" not in expediteur:
+        messages.append(f"AIGUILLAGE_EXPEDITEUR « {expediteur} » n'est pas une adresse e-mail.")
+
+    envoi_web = valeurs["AIGUILLAGE_ENVOI_WEB"] or ("reel" if production else "fichier")
+    if envoi_web not in ("reel", "fichier"):
+        messages.append(f"AIGUILLAGE_ENVOI_WEB vaut « {envoi_web} » : écrivez reel ou fichier.")
+    elif production and envoi_web != "reel":
+        messages.append("AIGUILLAGE_ENVOI_WEB doit valoir reel en production.")
+
+    integre = valeur("AIGUILLAGE_ENVOI_INTEGRE").lower()
+    if integre not in ("oui", "non"):
+        messages.append(f"AIGUILLAGE_ENVOI_INTEGRE vaut « {integre} » : écrivez oui ou non.")
+
+    intervalle = _nombre(valeur("AIGUILLAGE_ENVOI_INTERVALLE"))
+    if intervalle is None or intervalle <= 0:
+        messages.append("AIGUILLAGE_ENVOI_INTERVALLE doit être un nombre de secondes positif.")
+
+    limite = _limite(valeur("AIGUILLAGE_LIMITE_DEBIT"))
+    if limite is False:
+        messages.append("AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0.")
+
+    if messages:
+        raise ErreurReglages(messages)
+    site = valeur("AIGUILLAGE_SITE")
+    return Reglages(
+        mode=mode,
+        donnees=Path(valeur("AIGUILLAGE_DONNEES")),
+        modele=Path(valeur("AIGUILLAGE_MODELE")),
+        site=Path(site) if site != "-" else None,
+        url_publique=url_publique,
+        cle_secrete=Secret(cle),
+        smtp_url=Secret(smtp) if smtp else None,
+        expediteur=expediteur,
+        envoi_web=envoi_web,
+        envoi_integre=integre == "oui",
+        envoi_intervalle=float(intervalle or 10),
+        limite_debit=limite or None,
+        proxys=valeur("AIGUILLAGE_PROXYS"),
+        secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),
+        cles_open311=_par_suffixe(environ, PREFIXE_CLE_OPEN311),
+    )
+
+
+def verifier_pour_le_modele(reglages: Reglages, modele) -> list[str]:
+    """Ce qui manque pour transmettre aux services du modèle (secrets, adresses https).
+
+    En production ces messages empêchent le démarrage ; en développement ils sont journalisés.
+    """
+    messages = []
+    for gestionnaire in modele.gestionnaires.values():
+        transmission = gestionnaire.get("transmission") or {}
+        canal, adresse = transmission.get("canal"), transmission.get("adresse") or ""
+        suffixe = suffixe_de(gestionnaire["id"])
+        if canal == "webhook" and reglages.secret_webhook(gestionnaire["id"]) is None:
+            messages.append(f"{PREFIXE_SECRET_WEBHOOK}{suffixe} manque ({gestionnaire['nom']}).")
+        if canal == "open311" and reglages.cle_open311(gestionnaire["id"]) is None:
+            messages.append(f"{PREFIXE_CLE_OPEN311}{suffixe} manque ({gestionnaire['nom']}).")
+        if canal in ("webhook", "open311") and not adresse.startswith("https://"):
+            messages.append(
+                f"L'adresse de transmission de {gestionnaire['nom']} doit commencer par https://."
+            )
+    if not modele.coordination_courriels:
+        messages.append("Le territoire n'a aucun courriel de coordination (territoire.yaml).")
+    return messages
+
+
+def _nombre(texte: str) -> float | None:
+    try:
+        return float(texte)
+    except ValueError:
+        return None
+
+
+def _limite(texte: str) -> tuple[int, float] | None | bool:
+    if texte == "0":
+        return None
+    nombre, _, periode = texte.partition("/")
+    if not nombre.isdigit() or _nombre(periode) is None or int(nombre) < 1:
+        return False
+    return int(nombre), float(periode)
+
+
+def _par_suffixe(environ: Mapping[str, str], prefixe: str) -> dict[str, Secret]:
+    return {
+        nom.removeprefix(prefixe): Secret(valeur)
+        for nom, valeur in environ.items()
+        if nom.startswith(prefixe) and valeur
+    }

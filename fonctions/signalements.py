@@ -1,0 +1,166 @@
+"""``POST /api/signalements`` et la page de confirmation sans JavaScript.
+
+Le service destinataire est résolu ici, sur le serveur, à partir du modèle construit :
+le client ne choisit jamais le service, seulement l'issue (``noeud``) et la commune.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from fonctions.contexte import contexte
+from fonctions.enregistrement import enregistrer
+from fonctions.idempotence import empreinte_de_demande, lire_cle
+from fonctions.jetons import jeton, reference_valide, verifier_jeton
+from fonctions.lecture import Envoi, lire_envoi
+from fonctions.modele import Modele
+from fonctions.pages import page, reponse_erreurs, veut_du_html
+from fonctions.photos import PhotoRefusee, preparer_photo
+from fonctions.reglages import Reglages
+from fonctions.stockage import CleEnCours, CleReutilisee
+from fonctions.validation import PHOTOS_MAX, Erreur, ErreursValidation, valider
+
+
+def _verifier(envoi: Envoi, modele: Modele):
+    """Champs et photos vérifiés ensemble, pour tout dire au citoyen en une fois."""
+    erreurs: list[Erreur] = []
+    photos = []
+    if len(envoi.photos) <= PHOTOS_MAX:
+        for numero, octets in enumerate(envoi.photos, 1):
+            try:
+                photos.append(preparer_photo(octets))
+            except PhotoRefusee as refus:
+                erreurs.append(Erreur("photos", f"Photo {numero} : {refus.message}", refus.statut))
+    try:
+        demande = valider(envoi.champs, len(envoi.photos), modele)
+    except ErreursValidation as refus:
+        erreurs = refus.erreurs + erreurs
+    if erreurs:
+        raise ErreursValidation(erreurs)
+    return demande, photos
+
+
+def _retour(champs: dict[str, Any], modele: Modele) -> tuple[dict | None, str]:
+    """Le nœud visé (s'il existe) et l'adresse de sa page, pour le lien « Revenir »."""
+    valeur, insee = champs.get("noeud"), champs.get("commune")
+    noeud = modele.noeud(valeur) if isinstance(valeur, str) else None
+    if noeud is None:
+        return None, "/"
+    commune = modele.commune(insee) if isinstance(insee, str) else None
+    if noeud.get("depend_de_la_commune") and commune:
+        return noeud, f"{noeud['url']}{commune['slug']}/"
+    return noeud, noeud["url"]
+
+
+def prochaine_etape(signalement: dict[str, Any]) -> str:
+    gestionnaire, reference = signalement["gestionnaire"], signalement["reference"]
+    nom = gestionnaire["nom"]
+    if gestionnaire["canal"] == "aucune":
+        if gestionnaire.get("telephone"):
+            joindre = f"appelez le {gestionnaire['telephone']}"
+        elif gestionnaire.get("site"):
+            joindre = f"passez par {gestionnaire['site']}"
+        else:
+            joindre = "contactez-le directement"
+        return (f"Votre signalement est enregistré sous la référence {reference}. {nom} ne "
+                f"reçoit pas encore les signalements par Aiguillage : pour qu'il soit traité, "
+                f"{joindre}.")
+    delai = gestionnaire.get("delai_prise_en_charge")
+    engagement = ""
+    if delai:
+        pluriel = "s" if delai > 1 else ""
+        engagement = (f" Ce service s'engage à en accuser réception sous {delai} "
+                      f"jour{pluriel} ouvré{pluriel}.")
+    return f"{nom} reçoit votre signalement.{engagement} Gardez la référence {reference}."
+
+
+def corps_de_reponse(signalement: dict[str, Any], reglages: Reglages) -> dict[str, Any]:
+    """Le corps de la réponse : le même, octet pour octet, à chaque envoi rejoué."""
+    reference = signalement["reference"]
+    jeton_suivi = jeton(str(reglages.cle_secrete), "suivi", reference, signalement["suivi"]["sel"])
+    return {
+        "reference": reference,
+        # Le jeton est dans le fragment : jamais envoyé au serveur, jamais dans un Referer.
+        "suivi": f"{reglages.url_publique}/suivi/#{jeton_suivi}",
+        "confirmation": f"{reglages.url_publique}{chemin_de_confirmation(reference, jeton_suivi)}",
+        "gestionnaire": {"id": signalement["gestionnaire"]["id"],
+                         "nom": signalement["gestionnaire"]["nom"]},
+        "prochaine_etape": prochaine_etape(signalement),
+    }
+
+
+def chemin_de_confirmation(reference: str, jeton_suivi: str) -> str:
+    return f"/api/signalements/{reference}/confirmation?jeton={jeton_suivi}"
+
+
+async def recevoir(request: Request) -> Response:
+    ctx = contexte(request)
+    html = veut_du_html(request)
+    modele = ctx.modele.actuel()
+    if ctx.limiteur is not None:
+        attente = ctx.limiteur.attente(request.client.host if request.client else "inconnu")
+        if attente:
+            minutes = max(1, round(attente / 60))
+            erreur = Erreur(None, (f"Trop d'envois depuis votre connexion : réessayez dans "
+                                   f"{minutes} minute{'s' if minutes > 1 else ''}."), 429)
+            return reponse_erreurs([erreur], 429, html=html,
+                                   entetes={"Retry-After": str(math.ceil(attente))})
+    noeud, retour = None, "/"
+    try:
+        envoi = await lire_envoi(request)
+        noeud, retour = _retour(envoi.champs, modele)
+        cle = lire_cle(request, envoi.champs)
+        demande, photos = await run_in_threadpool(_verifier, envoi, modele)
+        empreinte = empreinte_de_demande(demande, envoi.photos)
+        resultat = await run_in_threadpool(
+            enregistrer, ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
+        )
+    except ErreursValidation as refus:
+        return reponse_erreurs(refus.erreurs, refus.statut, html=html, noeud=noeud, retour=retour)
+    except CleEnCours:
+        erreur = Erreur("Idempotency-Key", "Ce signalement est en cours d'enregistrement : "
+                        "patientez quelques secondes, puis réessayez.", 409)
+        return reponse_erreurs([erreur], 409, html=html, noeud=noeud, retour=retour,
+                               entetes={"Retry-After": "2"})
+    except CleReutilisee:
+        erreur = Erreur("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour un autre "
+                        "signalement : utilisez-en une nouvelle.")
+        return reponse_erreurs([erreur], 422, html=html, noeud=noeud, retour=retour)
+    if not resultat.rejoue:
+        ctx.reveil.sonner()
+    corps = corps_de_reponse(resultat.signalement, ctx.reglages)
+    if html:
+        jeton_suivi = corps["suivi"].rpartition("#")[2]
+        return RedirectResponse(chemin_de_confirmation(corps["reference"], jeton_suivi), 303)
+    return JSONResponse(corps, status_code=200 if resultat.rejoue else 201)
+
+
+async def confirmation(request: Request) -> Response:
+    ctx = contexte(request)
+    reference = request.path_params["reference"]
+    jeton_recu = request.query_params.get("jeton", "")
+    signalement = None
+    if reference_valide(reference):
+        signalement = await run_in_threadpool(ctx.stockage.lire_signalement, reference)
+    cle = str(ctx.reglages.cle_secrete)
+    if signalement is None or not verifier_jeton(
+        cle, "suivi", jeton_recu, reference, signalement["suivi"]["sel"]
+    ):
+        return page("message.html", 404, titre="Lien introuvable",
+                    message="Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.")
+    corps = corps_de_reponse(signalement, ctx.reglages)
+    return page("confirmation.html", reference=reference, suivi=corps["suivi"],
+                gestionnaire=signalement["gestionnaire"]["nom"],
+                prochaine_etape=corps["prochaine_etape"])
+
+
+routes = [
+    Route("/api/signalements", recevoir, methods=["POST"]),
+    Route("/api/signalements/{reference}/confirmation", confirmation, methods=["GET"]),
+]

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from aides_fonctions import RACINE, fichiers_du_dossier
+
+from fonctions.jetons import nouvelle_reference
+from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
+
+
+def signalement(reference: str, **autres) -> dict:
+    return {"reference": reference, "description": "Un trou", "historique": [], **autres}
+
+
+def envoi(reference: str, sorte: str = "transmission") -> dict:
+    return {"id": f"{reference}-{sorte}", "reference": reference, "sorte": sorte,
+            "prochaine_tentative": "2025-03-10T09:00:00+00:00"}
+
+
+def test_un_signalement_est_ecrit_avec_ses_photos_et_son_envoi_dans_de_petits_fichiers(stockage):
+    reference = "AIG-7K3M-Q2"
+    assert not stockage.lire_signalement(reference)
+    stockage.creer_signalement(signalement(reference), [("photo-1.jpg", b"JPEG")],
+                               [envoi(reference)])
+    assert stockage.lire_signalement(reference) == signalement(reference)
+    assert stockage.lire_photo(reference, "photo-1.jpg") == b"JPEG"
+    assert fichiers_du_dossier(stockage.dossier) == [
+        "boite_envoi/AIG-7K3M-Q2-transmission.json",
+        "photos/AIG-7K3M-Q2/photo-1.jpg",
+        "signalements/7K/AIG-7K3M-Q2.json",
+    ]
+    contenu = json.loads((stockage.dossier / "signalements/7K/AIG-7K3M-Q2.json").read_text())
+    assert contenu == {"document": {"1": signalement(reference)}}
+
+
+def test_une_reference_deja_prise_n_est_jamais_ecrasee(stockage):
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2", description="premier"), [], [])
+    with pytest.raises(ReferencePrise):
+        stockage.creer_signalement(signalement("AIG-7K3M-Q2", description="second"), [], [])
+    assert stockage.lire_signalement("AIG-7K3M-Q2")["description"] == "premier"
+
+
+def test_une_reference_venue_d_une_adresse_ne_devient_jamais_un_chemin_hors_du_dossier(stockage):
+    assert stockage.lire_signalement("../../etc/passwd") is None
+    with pytest.raises(ValueError):
+        stockage.lire_photo("../..", "passwd")
+
+
+def test_une_modification_ajoute_a_l_historique_en_une_ecriture(stockage):
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+    modifie = stockage.modifier_signalement(
+        "AIG-7K3M-Q2", {"etat": "transmis"}, {"type": "transmis"},
+        lambda document: document.setdefault("envois_reussis", []).append("x"))
+    assert modifie["etat"] == "transmis"
+    assert modifie["historique"] == [{"type": "transmis"}]
+    assert modifie["envois_reussis"] == ["x"]
+    assert stockage.lire_signalement("AIG-7K3M-Q2") == modifie
+    with pytest.raises(KeyError):
+        stockage.modifier_signalement("AIG-2222-22", {"etat": "x"})
+
+
+def test_aucun_fichier_temporaire_ne_reste_et_un_reste_d_arret_brutal_est_ignore(stockage):
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [envoi("AIG-7K3M-Q2")])
+    dossier = stockage.dossier / "boite_envoi"
+    (dossier / ".AIG-7K3M-Q2-transmission.json.abc.tmp").write_text('{"document": {"1": {')
+    assert [e["id"] for e in stockage.lister_envois()] == ["AIG-7K3M-Q2-transmission"]
+    assert not list(stockage.dossier.rglob("*.tmp"))[1:]
+
+
+def test_une_cle_d_idempotence_attache_une_seule_reference(stockage):
+    with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2") as reservation:
+        assert reservation.reference == "AIG-7K3M-Q2"
+    with stockage.reserver_cle("cle", "empreinte", "AIG-2222-22") as reservation:
+        assert reservation.reference == "AIG-7K3M-Q2"
+        reservation.changer_reference("AIG-3333-3R")
+    with stockage.reserver_cle("cle", "empreinte", "AIG-2222-22") as reservation:
+        assert reservation.reference == "AIG-3333-3R"
+
+
+def test_une_cle_reutilisee_pour_un_autre_contenu_est_refusee(stockage):
+    with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
+        pass
+    with pytest.raises(CleReutilisee), stockage.reserver_cle("cle", "autre", "AIG-2222-22"):
+        pass
+
+
+def test_une_cle_tenue_par_un_autre_fil_est_en_cours(stockage):
+    tenue, relachee = threading.Event(), threading.Event()
+
+    def tenir():
+        with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
+            tenue.set()
+            relachee.wait()
+
+    fil = threading.Thread(target=tenir)
+    fil.start()
+    tenue.wait()
+    try:
+        with pytest.raises(CleEnCours), stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
+            pass
+    finally:
+        relachee.set()
+        fil.join()
+    with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2") as reservation:
+        assert reservation.reference == "AIG-7K3M-Q2"
+
+
+def test_un_envoi_reclame_ne_l_est_que_par_un_seul_envoyeur(stockage):
+    stockage.ajouter_envoi(envoi("AIG-7K3M-Q2"))
+    with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as premier:
+        assert premier["id"] == "AIG-7K3M-Q2-transmission"
+        with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as second:
+            assert second is None
+    with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as encore:
+        assert encore is not None
+        stockage.supprimer_envoi("AIG-7K3M-Q2-transmission")
+    with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as disparu:
+        assert disparu is None
+    assert stockage.lister_envois() == []
+
+
+def test_le_bail_d_un_envoyeur_tue_se_libere_tout_seul(stockage):
+    stockage.ajouter_envoi(envoi("AIG-7K3M-Q2"))
+    script = (
+        "import sys, time\n"
+        "from fonctions.stockage import StockageTinyDB\n"
+        "s = StockageTinyDB(sys.argv[1])\n"
+        "with s.reclamer_envoi('AIG-7K3M-Q2-transmission') as e:\n"
+        "    print('tenu' if e else 'libre', flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    processus = subprocess.Popen([sys.executable, "-c", script, str(stockage.dossier)],
+                                 cwd=RACINE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert processus.stdout.readline().strip() == "tenu"
+        with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as pendant:
+            assert pendant is None
+    finally:
+        os.kill(processus.pid, signal.SIGKILL)
+        processus.wait()
+        processus.stdout.close()
+    with stockage.reclamer_envoi("AIG-7K3M-Q2-transmission") as apres:
+        assert apres is not None
+
+
+def test_des_fils_concurrents_enregistrent_tout_sans_rien_perdre(stockage):
+    references = set()
+    while len(references) < 120:
+        references.add(nouvelle_reference())
+
+    def creer(reference):
+        stockage.creer_signalement(signalement(reference), [], [envoi(reference)])
+        stockage.modifier_signalement(reference, evenement={"type": "a"})
+        stockage.modifier_signalement(reference, evenement={"type": "b"})
+
+    with ThreadPoolExecutor(16) as fils:
+        list(fils.map(creer, references))
+    assert stockage.compter_signalements() == 120
+    assert len(stockage.lister_envois()) == 120
+    assert all(len(stockage.lire_signalement(r)["historique"]) == 2 for r in references)
+
+
+def test_le_cout_d_une_ecriture_ne_depend_pas_du_nombre_de_signalements(stockage):
+    references = sorted({nouvelle_reference() for _ in range(300)})
+    for reference in references:
+        stockage.creer_signalement(signalement(reference), [], [])
+    tailles = {p.stat().st_size for p in (stockage.dossier / "signalements").rglob("*.json")}
+    assert len(tailles) == 1  # chaque fichier ne contient que son signalement
+    assert stockage.compter_signalements() == len(references)
+
+
+def test_un_stockage_vide_n_a_ni_signalement_ni_envoi(tmp_path):
+    stockage = StockageTinyDB(tmp_path / "vide")
+    assert stockage.compter_signalements() == 0
+    assert stockage.lister_envois() == []
+    stockage.fermer()

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from aides_fonctions import CHEMIN_MODELE, champs_valides, modele_brut
+
+from fonctions.client_http import ReponseHTTP
+from fonctions.enregistrement import nouvel_envoi
+from fonctions.transmission.base import DELAIS
+
+
+def poster(client, **champs):
+    reponse = client.post("/api/signalements", json=champs_valides(**champs))
+    assert reponse.status_code == 201, reponse.text
+    return reponse.json()["reference"]
+
+
+def types_de(stockage, reference):
+    return [e["type"] for e in stockage.lire_signalement(reference)["historique"]]
+
+
+def test_un_signalement_est_transmis_par_courriel_puis_retire_de_la_boite(
+        client, boite, stockage, expediteur):
+    reference = poster(client)
+    assert boite.traiter_une_fois() == 1
+    (message,) = expediteur.messages
+    assert message["To"] == "voirie@bourg-les-essais.example.org"
+    document = stockage.lire_signalement(reference)
+    assert document["etat"] == "transmis"
+    assert document["transmission"] == {"canal": "courriel", "date": "2025-03-10T09:00:00+00:00"}
+    assert document["historique"][-1] == {
+        "date": "2025-03-10T09:00:00+00:00", "type": "transmis", "canal": "courriel",
+        "tentative": 1, "message": "Envoyé par courriel à voirie@bourg-les-essais.example.org."}
+    assert stockage.lister_envois() == []
+    assert boite.traiter_une_fois() == 0
+
+
+def test_le_lien_de_l_agent_est_secret_et_propre_au_signalement(client, boite, expediteur):
+    reference = poster(client)
+    boite.traiter_une_fois()
+    texte = expediteur.messages[0].get_body(("plain",)).get_content()
+    lien = next(ligne for ligne in texte.splitlines() if "/agent/#" in ligne)
+    assert lien.startswith(f"https://aiguillage.example.org/agent/#{reference}.")
+    assert len(lien.rpartition(".")[2]) == 27
+
+
+def test_un_signalement_est_transmis_par_webhook_et_par_open311(
+        client, boite, stockage, client_http):
+    par_webhook = poster(client, commune="56002")
+    client_http.reponses += [ReponseHTTP(200, ""), ReponseHTTP(201, '[{"service_request_id": "42"}]')]
+    boite.traiter_une_fois()
+    par_open311 = poster(client, commune="56003")
+    boite.traiter_une_fois()
+    assert [r["url"] for r in client_http.requetes] == [
+        "http://127.0.0.1:9/webhook/saint-exemple", "http://127.0.0.1:9/open311/v2/requests.json"]
+    assert stockage.lire_signalement(par_webhook)["etat"] == "transmis"
+    assert stockage.lire_signalement(par_open311)["transmission"]["service_request_id"] == "42"
+    assert stockage.lire_signalement(par_open311)["historique"][-1]["service_request_id"] == "42"
+
+
+def test_le_canal_aucune_note_la_transmission_sans_rien_envoyer(
+        client, boite, stockage, expediteur, client_http):
+    reference = poster(client, noeud="eclairage/lampadaire-eteint", commune=None, adresse=None,
+                       **{"question-taille": None})
+    boite.traiter_une_fois()
+    assert (expediteur.messages, client_http.requetes) == ([], [])
+    assert stockage.lire_signalement(reference)["historique"][-1]["message"] == (
+        "Aucune transmission automatique vers Syndicat d'énergie du Val d'Essai.")
+
+
+def test_un_echec_est_reessaye_plus_tard_selon_l_horloge(client, boite, stockage, expediteur, horloge):
+    reference = poster(client)
+    expediteur.pannes = 1
+    boite.traiter_une_fois()
+    assert stockage.lire_signalement(reference)["historique"][-1]["message"] == (
+        "Échec de la tentative 1 (courriel) : SMTP en panne (test) Nouvel essai le "
+        "2025-03-10T09:01:00+00:00.")
+    (envoi,) = stockage.lister_envois()
+    assert (envoi["tentatives"], envoi["en_cours"], envoi["derniere_erreur"]) == (
+        1, None, "SMTP en panne (test)")
+    horloge.avancer(seconds=59)
+    assert boite.traiter_une_fois() == 0
+    horloge.avancer(seconds=1)
+    assert boite.traiter_une_fois() == 1
+    assert len(expediteur.messages) == 1
+    assert types_de(stockage, reference) == ["recu", "echec", "transmis"]
+
+
+def test_un_signalement_jamais_transmis_est_signale_a_la_coordination(
+        client, boite, stockage, expediteur, horloge):
+    reference = poster(client)
+    expediteur.pannes = len(DELAIS) + 1
+    for delai in DELAIS:
+        assert boite.traiter_une_fois() == 1
+        horloge.avancer(seconds=delai)
+    assert boite.traiter_une_fois() == 1
+    document = stockage.lire_signalement(reference)
+    assert document["etat"] == "non_transmis"
+    assert document["historique"][-1]["message"] == (
+        "Abandon après 12 tentative(s) par courriel. Dernière erreur : SMTP en panne (test) "
+        "La coordination du territoire est prévenue.")
+    assert [e["id"] for e in stockage.lister_envois()] == [f"{reference}-alerte"]
+    assert boite.traiter_une_fois() == 1
+    (alerte,) = expediteur.messages
+    assert alerte["To"] == "coordination@val-d-essai.example.org"
+    assert alerte["Subject"].startswith("[À transmettre à la main]")
+    assert types_de(stockage, reference) == ["recu"] + ["echec"] * 11 + ["abandon", "alerte"]
+    assert stockage.lister_envois() == []
+
+
+def test_un_secret_manquant_previent_tout_de_suite_la_coordination(
+        fabrique_client, stockage, expediteur, client_http):
+    client = fabrique_client(secrets_webhook={})
+    boite = client.app_state["aiguillage"].boite_envoi
+    reference = poster(client, commune="56002")
+    boite.traiter_une_fois()
+    assert client_http.requetes == []
+    assert stockage.lire_signalement(reference)["historique"][-1]["message"].startswith(
+        "Abandon après 1 tentative(s) par webhook. Dernière erreur : "
+        "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE n'est pas défini.")
+    boite.traiter_une_fois()
+    assert [m["To"] for m in expediteur.messages] == ["coordination@val-d-essai.example.org"]
+
+
+def test_une_tentative_interrompue_par_un_arret_est_notee_puis_refaite(
+        client, boite, stockage, expediteur):
+    reference = poster(client)
+    (envoi,) = stockage.lister_envois()
+    stockage.enregistrer_envoi({**envoi, "tentatives": 1,
+                                "en_cours": {"debut": "2025-03-10T09:00:00+00:00"}})
+    boite.traiter_une_fois()
+    document = stockage.lire_signalement(reference)
+    assert [e["type"] for e in document["historique"]] == ["recu", "interrompu", "transmis"]
+    assert document["historique"][1]["message"].startswith("Tentative interrompue par un arrêt")
+    assert document["historique"][2]["tentative"] == 2
+    assert expediteur.messages[0]["Message-ID"] == (
+        f"<{reference}-transmission@localhost>")
+
+
+def test_un_envoi_deja_note_reussi_n_est_pas_refait(client, boite, stockage, expediteur):
+    reference = poster(client)
+    stockage.modifier_signalement(reference, {"envois_reussis": [f"{reference}-transmission"]})
+    boite.traiter_une_fois()
+    assert expediteur.messages == []
+    assert stockage.lister_envois() == []
+
+
+def test_le_reste_d_un_enregistrement_interrompu_est_efface_apres_une_heure(
+        client, boite, stockage, horloge):
+    stockage.ajouter_envoi(nouvel_envoi("AIG-2222-22", "transmission", horloge()))
+    boite.traiter_une_fois()
+    assert len(stockage.lister_envois()) == 1
+    horloge.avancer(hours=1, seconds=1)
+    boite.traiter_une_fois()
+    assert stockage.lister_envois() == []
+
+
+def test_un_envoi_reclame_par_un_autre_envoyeur_est_laisse(client, boite, stockage, expediteur):
+    reference = poster(client)
+    with stockage.reclamer_envoi(f"{reference}-transmission"):
+        assert boite.traiter_une_fois() == 0
+    assert expediteur.messages == []
+
+
+@pytest.fixture
+def modele_modifiable(tmp_path):
+    chemin = tmp_path / "modele.json"
+    chemin.write_text(CHEMIN_MODELE.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def modifier(fonction):
+        donnees = modele_brut()
+        fonction(donnees)
+        chemin.write_text(json.dumps(donnees), encoding="utf-8")
+        os.utime(chemin, ns=(10**18, 10**18))
+
+    return chemin, modifier
+
+
+def test_une_adresse_corrigee_dans_le_contenu_sert_a_la_tentative_suivante(
+        fabrique_client, stockage, expediteur, modele_modifiable):
+    chemin, modifier = modele_modifiable
+    client = fabrique_client(modele=chemin)
+    boite = client.app_state["aiguillage"].boite_envoi
+    poster(client)
+    modifier(lambda d: d["gestionnaires"]["mairie-bourg-les-essais"]["transmission"].update(
+        adresse="nouvelle@bourg-les-essais.example.org"))
+    boite.traiter_une_fois()
+    assert expediteur.messages[0]["To"] == "nouvelle@bourg-les-essais.example.org"
+
+
+def test_un_service_disparu_du_contenu_fait_prevenir_la_coordination(
+        fabrique_client, stockage, expediteur, modele_modifiable):
+    chemin, modifier = modele_modifiable
+    client = fabrique_client(modele=chemin)
+    boite = client.app_state["aiguillage"].boite_envoi
+    reference = poster(client)
+    modifier(lambda d: d["gestionnaires"].pop("mairie-bourg-les-essais"))
+    boite.traiter_une_fois()
+    assert stockage.lire_signalement(reference)["historique"][-1]["message"].startswith(
+        "Abandon après 1 tentative(s) par inconnu. Dernière erreur : Mairie de "
+        "Bourg-les-Essais n'existe plus dans le contenu du site.")
+    boite.traiter_une_fois()
+    assert [m["To"] for m in expediteur.messages] == ["coordination@val-d-essai.example.org"]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from aides_fonctions import DEBUT, champs_valides, photo
+
+from fonctions.enregistrement import construire_signalement, enregistrer, nouvel_envoi
+from fonctions.idempotence import empreinte_de_cle
+from fonctions.photos import preparer_photo
+from fonctions.validation import valider
+
+CLE = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+
+
+def test_le_signalement_garde_ce_qu_il_faut_pour_le_transmettre_et_le_suivre(modele):
+    demande = valider(champs_valides(courriel="lea@exemple.fr", consentement="oui"), 1, modele)
+    document, fichiers = construire_signalement(
+        "AIG-7K3M-Q2", demande, [preparer_photo(photo())], modele, DEBUT, CLE)
+    assert fichiers[0][0] == "photo-1.jpg"
+    assert document["photos"][0]["nom"] == "photo-1.jpg"
+    assert document["reference"] == "AIG-7K3M-Q2"
+    assert document["cree_le"] == "2025-03-10T09:00:00+00:00"
+    assert document["etat"] == "a_transmettre"
+    assert document["noeud"] == {"id": "voirie/nid-de-poule", "libelle": "Un nid-de-poule",
+                                 "url": "/voirie/nid-de-poule/"}
+    assert document["gestionnaire"]["id"] == "mairie-bourg-les-essais"
+    assert document["gestionnaire"]["canal"] == "courriel"
+    assert document["contact"] == {"courriel": "lea@exemple.fr", "telephone": None,
+                                   "consentement": True}
+    assert document["idempotence"] == empreinte_de_cle(CLE)
+    assert CLE not in str(document)
+    assert document["attribution"]["gestionnaire"] == "mairie-bourg-les-essais"
+    assert document["attribution"]["sel"] != document["suivi"]["sel"]
+    assert document["historique"] == [{"date": "2025-03-10T09:00:00+00:00", "type": "recu",
+                                       "message": "Signalement reçu et enregistré."}]
+
+
+def test_un_envoi_a_un_identifiant_stable(modele):
+    assert nouvel_envoi("AIG-7K3M-Q2", "transmission", DEBUT)["id"] == "AIG-7K3M-Q2-transmission"
+
+
+def test_sans_cle_chaque_envoi_est_un_nouveau_signalement(stockage, modele):
+    demande = valider(champs_valides(), 0, modele)
+    premier = enregistrer(stockage, demande, [], modele, DEBUT)
+    second = enregistrer(stockage, demande, [], modele, DEBUT)
+    assert premier.signalement["reference"] != second.signalement["reference"]
+    assert not premier.rejoue
+    assert len(stockage.lister_envois()) == 2
+
+
+def test_avec_une_cle_le_meme_envoi_rend_le_meme_signalement(stockage, modele):
+    demande = valider(champs_valides(), 0, modele)
+    premier = enregistrer(stockage, demande, [], modele, DEBUT, CLE, "empreinte")
+    second = enregistrer(stockage, demande, [], modele, DEBUT, CLE, "empreinte")
+    assert second.rejoue
+    assert second.signalement == premier.signalement
+    assert stockage.compter_signalements() == 1
+
+
+def test_un_envoi_interrompu_avant_l_ecriture_est_termine_avec_la_meme_reference(stockage, modele):
+    # La clé a été attachée à sa référence, puis le serveur s'est arrêté.
+    with stockage.reserver_cle(CLE, "empreinte", "AIG-7K3M-Q2"):
+        pass
+    resultat = enregistrer(stockage, valider(champs_valides(), 0, modele), [], modele, DEBUT,
+                           CLE, "empreinte")
+    assert not resultat.rejoue
+    assert resultat.signalement["reference"] == "AIG-7K3M-Q2"
+
+
+def test_une_reference_prise_par_un_autre_signalement_est_remplacee(stockage, modele):
+    with stockage.reserver_cle(CLE, "empreinte", "AIG-7K3M-Q2"):
+        pass
+    stockage.creer_signalement({"reference": "AIG-7K3M-Q2", "idempotence": None}, [], [])
+    resultat = enregistrer(stockage, valider(champs_valides(), 0, modele), [], modele, DEBUT,
+                           CLE, "empreinte")
+    reference = resultat.signalement["reference"]
+    assert reference != "AIG-7K3M-Q2"
+    with stockage.reserver_cle(CLE, "empreinte", "AIG-2222-22") as reservation:
+        assert reservation.reference == reference

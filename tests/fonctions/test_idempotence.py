@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+from aides_fonctions import champs_valides
+from starlette.requests import Request
+
+from fonctions.idempotence import (
+    empreinte_de_cle,
+    empreinte_de_demande,
+    lire_cle,
+)
+from fonctions.validation import Erreur, ErreursValidation, valider
+
+CLE = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+
+
+def requete(entete: str | None = None) -> Request:
+    entetes = [(b"idempotency-key", entete.encode())] if entete is not None else []
+    return Request({"type": "http", "method": "POST", "headers": entetes, "query_string": b""})
+
+
+@pytest.mark.parametrize("valeur", [CLE, CLE.upper(), f'"{CLE}"', f"  {CLE} "])
+def test_la_cle_vient_de_l_en_tete_normalisee(valeur):
+    assert lire_cle(requete(valeur), {}) == CLE
+
+
+def test_la_cle_vient_du_champ_du_formulaire_sans_javascript_et_en_est_retiree():
+    champs = {"description": "x", "idempotency_key": CLE}
+    assert lire_cle(requete(), champs) == CLE
+    assert champs == {"description": "x"}
+
+
+def test_sans_cle_rien_n_est_exige():
+    assert lire_cle(requete(), {"idempotency_key": ""}) is None
+
+
+def test_une_cle_qui_n_est_pas_un_uuid_est_refusee_400():
+    with pytest.raises(ErreursValidation) as refus:
+        lire_cle(requete("ma-cle"), {})
+    assert refus.value.erreurs == [Erreur("Idempotency-Key", (
+        "La clé d'idempotence doit être un UUID (exemple : "
+        "8e03978e-40d5-43e8-bc93-6894a57f9324)."), 400)]
+
+
+def test_la_meme_demande_en_json_ou_en_formulaire_a_la_meme_empreinte(modele):
+    en_json = valider(champs_valides(latitude=47.5, longitude=-2.5), 0, modele)
+    en_formulaire = valider(champs_valides(latitude="47.5", longitude="-2.5"), 0, modele)
+    assert empreinte_de_demande(en_json, []) == empreinte_de_demande(en_formulaire, [])
+
+
+def test_une_autre_description_ou_une_autre_photo_change_l_empreinte(modele):
+    demande = valider(champs_valides(), 0, modele)
+    autre = valider(champs_valides(description="Un autre trou."), 0, modele)
+    assert empreinte_de_demande(demande, []) != empreinte_de_demande(autre, [])
+    assert empreinte_de_demande(demande, [b"a"]) != empreinte_de_demande(demande, [b"b"])
+
+
+def test_la_cle_n_est_gardee_que_sous_forme_d_empreinte():
+    assert empreinte_de_cle(CLE) != CLE
+    assert len(empreinte_de_cle(CLE)) == 64

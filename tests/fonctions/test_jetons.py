@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import base64
+import re
+
+from fonctions.jetons import (
+    ALPHABET,
+    jeton,
+    nouveau_sel,
+    nouvelle_reference,
+    reference_du_jeton,
+    reference_valide,
+    verifier_jeton,
+)
+
+
+def test_une_reference_se_lit_au_telephone_sans_signe_ambigu():
+    for _ in range(200):
+        reference = nouvelle_reference()
+        assert re.fullmatch(r"AIG-[2-9A-Z]{4}-[2-9A-Z]{2}", reference)
+        assert not set(reference[4:].replace("-", "")) & set("01OILU")
+        assert reference_valide(reference)
+
+
+def test_une_faute_de_frappe_dans_une_reference_se_voit():
+    reference = nouvelle_reference()
+    signes = reference[4:8] + reference[9:11]
+    for position in range(6):
+        for remplacant in ALPHABET:
+            if remplacant != signes[position]:
+                faux = signes[:position] + remplacant + signes[position + 1:]
+                assert not reference_valide(f"AIG-{faux[:4]}-{faux[4:]}")
+    for position in range(5):
+        # Seule exception connue de Luhn mod N : le premier et le dernier signe.
+        if {signes[position], signes[position + 1]} != {ALPHABET[0], ALPHABET[-1]} and (
+                signes[position] != signes[position + 1]):
+            inverse = (signes[:position] + signes[position + 1] + signes[position]
+                       + signes[position + 2:])
+            assert not reference_valide(f"AIG-{inverse[:4]}-{inverse[4:]}")
+
+
+def test_une_reference_mal_formee_est_refusee():
+    for texte in ["", "AIG-7K3M", "XYZ-7K3M-Q9", "AIG-7K3M-Q", "AIG-7K3O-Q9", "../../etc"]:
+        assert not reference_valide(texte)
+
+
+def test_un_jeton_porte_au_moins_128_bits_secrets_et_se_verifie():
+    reference, sel = nouvelle_reference(), nouveau_sel()
+    texte = jeton("cle", "suivi", reference, sel)
+    secret = texte.partition(".")[2]
+    assert len(base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))) * 8 >= 128
+    assert reference_du_jeton(texte) == reference
+    assert verifier_jeton("cle", "suivi", texte, reference, sel)
+    assert not verifier_jeton("autre-cle", "suivi", texte, reference, sel)
+    assert not verifier_jeton("cle", "agent", texte, reference, sel)
+    modifie = texte[:-2] + ("B" if texte[-2] == "A" else "A") + texte[-1]
+    assert not verifier_jeton("cle", "suivi", modifie, reference, sel)
+
+
+def test_le_jeton_se_recalcule_a_l_identique():
+    assert jeton("cle", "suivi", "AIG-7K3M-QA", "sel") == jeton("cle", "suivi", "AIG-7K3M-QA", "sel")
+    assert reference_du_jeton("n'importe quoi") is None

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.requests import Request
+
+from fonctions.lecture import OCTETS_MAX_CORPS, lire_envoi
+from fonctions.validation import Erreur, ErreursValidation
+
+
+def requete(corps: bytes, type_: str | None, morceaux: int = 1, longueur: bool = True) -> Request:
+    entetes = []
+    if type_:
+        entetes.append((b"content-type", type_.encode()))
+    if longueur:
+        entetes.append((b"content-length", str(len(corps)).encode()))
+    taille = max(1, len(corps) // morceaux + 1)
+    messages = [corps[i:i + taille] for i in range(0, len(corps), taille)] or [b""]
+
+    async def recevoir():
+        morceau = messages.pop(0)
+        return {"type": "http.request", "body": morceau, "more_body": bool(messages)}
+
+    return Request({"type": "http", "method": "POST", "path": "/api/signalements",
+                    "headers": entetes, "query_string": b""}, recevoir)
+
+
+async def lire(corps, type_, **options):
+    return await lire_envoi(requete(corps, type_, **options))
+
+
+async def refus(corps, type_, **options) -> ErreursValidation:
+    with pytest.raises(ErreursValidation) as erreur:
+        await lire(corps, type_, **options)
+    return erreur.value
+
+
+def multipart(champs: dict[str, str], fichiers: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    limite = "----limite-de-test"
+    parties = []
+    for nom, valeur in champs.items():
+        parties.append(f'--{limite}\r\nContent-Disposition: form-data; name="{nom}"\r\n\r\n'
+                       .encode() + valeur.encode() + b"\r\n")
+    for nom, fichier, contenu in fichiers:
+        parties.append(f'--{limite}\r\nContent-Disposition: form-data; name="{nom}"; '
+                       f'filename="{fichier}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+                       + contenu + b"\r\n")
+    return b"".join(parties) + f"--{limite}--\r\n".encode(), f"multipart/form-data; boundary={limite}"
+
+
+@pytest.mark.anyio
+async def test_un_envoi_json_est_lu_tel_quel():
+    envoi = await lire(json.dumps({"noeud": "voirie/nid-de-poule", "latitude": 47.5}).encode(),
+                       "application/json; charset=utf-8")
+    assert envoi.champs == {"noeud": "voirie/nid-de-poule", "latitude": 47.5}
+    assert envoi.photos == []
+
+
+@pytest.mark.anyio
+async def test_un_formulaire_simple_est_lu():
+    envoi = await lire(b"noeud=voirie%2Fnid-de-poule&description=Un+trou",
+                       "application/x-www-form-urlencoded")
+    assert envoi.champs == {"noeud": "voirie/nid-de-poule", "description": "Un trou"}
+
+
+@pytest.mark.anyio
+async def test_un_formulaire_multipart_donne_ses_photos_et_ignore_les_champs_fichier_vides():
+    corps, type_ = multipart({"description": "Un trou"},
+                             [("photos", "a.jpg", b"AAA"), ("photos", "", b""),
+                              ("autre", "b.jpg", b"BBB")])
+    envoi = await lire(corps, type_, morceaux=3)
+    assert envoi.champs == {"description": "Un trou"}
+    assert envoi.photos == [b"AAA"]
+
+
+@pytest.mark.anyio
+async def test_un_type_de_contenu_inconnu_est_refuse_415():
+    erreur = await refus(b"<xml/>", "application/xml")
+    assert erreur.statut == 415
+    assert erreur.erreurs == [Erreur(None, "Envoyez le signalement en JSON (application/json) "
+                                     "ou avec un formulaire (multipart/form-data).", 415)]
+    assert (await refus(b"{}", None)).statut == 415
+
+
+@pytest.mark.anyio
+async def test_un_json_illisible_ou_qui_n_est_pas_un_objet_est_refuse_400():
+    assert (await refus(b"{pas du json", "application/json")).erreurs == [
+        Erreur(None, "Le JSON reçu est illisible.", 400)]
+    assert (await refus(b"[1, 2]", "application/json")).erreurs == [
+        Erreur(None, "Le JSON reçu doit être un objet.", 400)]
+
+
+@pytest.mark.anyio
+async def test_des_photos_en_json_sont_refusees_415():
+    erreur = await refus(b'{"photos": ["base64..."]}', "application/json")
+    assert (erreur.statut, erreur.erreurs[0].champ) == (415, "photos")
+
+
+@pytest.mark.anyio
+async def test_un_corps_trop_gros_est_refuse_413_des_l_en_tete():
+    annonce = requete(b"{}", "application/json")
+    annonce.scope["headers"] = [(b"content-type", b"application/json"),
+                                (b"content-length", str(OCTETS_MAX_CORPS + 1).encode())]
+    with pytest.raises(ErreursValidation) as trop:
+        await lire_envoi(annonce)
+    assert trop.value.statut == 413
+    assert trop.value.erreurs[0].message == ("L'envoi est trop volumineux (32 Mo au plus) : "
+                                             "retirez une photo ou réduisez-la.")
+
+
+@pytest.mark.anyio
+async def test_un_corps_trop_gros_sans_longueur_annoncee_est_refuse_413_en_le_lisant():
+    corps = b'{"description": "' + b"x" * OCTETS_MAX_CORPS + b'"}'
+    erreur = await refus(corps, "application/json", morceaux=64, longueur=False)
+    assert erreur.statut == 413
+
+
+@pytest.mark.anyio
+async def test_plus_de_dix_fichiers_sont_refuses_sans_etre_lus():
+    corps, type_ = multipart({}, [("photos", f"{i}.jpg", b"A") for i in range(11)])
+    assert (await refus(corps, type_)).erreurs == [Erreur("photos", "3 photos au plus.")]
+
+
+@pytest.mark.anyio
+async def test_un_multipart_casse_est_refuse_400():
+    erreur = await refus(b"--x\r\nnimporte quoi", "multipart/form-data; boundary=x")
+    assert erreur.erreurs == [Erreur(None, "Le formulaire reçu est illisible.", 400)]
+
+
+@pytest.mark.anyio
+async def test_un_envoi_interrompu_par_le_client_est_refuse_400():
+    async def coupe():
+        return {"type": "http.disconnect"}
+
+    requete_coupee = Request({"type": "http", "method": "POST", "path": "/api/signalements",
+                              "headers": [(b"content-type", b"application/json")],
+                              "query_string": b""}, coupe)
+    with pytest.raises(ErreursValidation) as refus:
+        await lire_envoi(requete_coupee)
+    assert refus.value.erreurs == [Erreur(None, "L'envoi a été interrompu : réessayez.", 400)]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fonctions.limiteur import Limiteur
+
+
+class Chrono:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_un_client_peut_envoyer_jusqu_a_la_limite_puis_doit_attendre():
+    chrono = Chrono()
+    limiteur = Limiteur(3, 600, chrono)
+    assert [limiteur.attente("1.2.3.4") for _ in range(3)] == [0, 0, 0]
+    chrono.t += 100
+    assert limiteur.attente("1.2.3.4") == 500
+    assert limiteur.attente("5.6.7.8") == 0
+
+
+def test_la_fenetre_glisse():
+    chrono = Chrono()
+    limiteur = Limiteur(2, 60, chrono)
+    limiteur.attente("a")
+    chrono.t += 30
+    limiteur.attente("a")
+    chrono.t += 31
+    assert limiteur.attente("a") == 0
+    assert limiteur.attente("a") == 29
+
+
+def test_les_clients_anciens_sont_oublies():
+    chrono = Chrono()
+    limiteur = Limiteur(1, 10, chrono)
+    for numero in range(10_001):
+        limiteur.attente(str(numero))
+    chrono.t += 11
+    limiteur.attente("nouveau")
+    assert list(limiteur._envois) == ["nouveau"]

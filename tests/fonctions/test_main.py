@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from aides_fonctions import CHEMIN_MODELE, DEBUT, RACINE, champs_valides
+
+from fonctions.enregistrement import enregistrer
+from fonctions.stockage import StockageTinyDB
+from fonctions.validation import valider
+
+
+def lancer(*arguments, **variables):
+    environnement = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
+    environnement.update(variables)
+    return subprocess.run([sys.executable, "-m", "fonctions", *arguments], cwd=RACINE,
+                          env=environnement, capture_output=True, text=True, timeout=60)
+
+
+def test_verifier_lit_reglages_et_modele_et_dit_ce_qui_manque_pour_la_production():
+    resultat = lancer("verifier", AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout.splitlines()[0] == (
+        "à régler avant la production : AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE manque "
+        "(Mairie de Saint-Exemple).")
+    assert resultat.stdout.splitlines()[-1] == "Réglages et modèle lisibles."
+
+
+def test_la_production_incomplete_refuse_de_demarrer_en_francais():
+    resultat = lancer("servir", AIGUILLAGE_MODE="production",
+                      AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
+    assert resultat.returncode == 2
+    assert resultat.stderr.startswith("Les fonctions d'Aiguillage ne peuvent pas démarrer :\n"
+                                      "  - AIGUILLAGE_URL_PUBLIQUE manque")
+
+
+def test_la_production_refuse_un_service_sans_secret():
+    resultat = lancer("servir", AIGUILLAGE_MODE="production", AIGUILLAGE_MODELE=str(CHEMIN_MODELE),
+                      AIGUILLAGE_URL_PUBLIQUE="https://aiguillage.example.org",
+                      AIGUILLAGE_CLE_SECRETE="x" * 40, AIGUILLAGE_SMTP_URL="smtp://h:587",
+                      AIGUILLAGE_EXPEDITEUR="a@example.org")
+    assert resultat.returncode == 2
+    assert "  - AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE manque" in resultat.stderr
+
+
+def test_un_modele_absent_arrete_tout_avec_un_message_clair(tmp_path):
+    resultat = lancer("servir", AIGUILLAGE_MODELE=str(tmp_path / "absent.json"))
+    assert resultat.returncode == 2
+    assert "construisez le site (make construire)" in resultat.stderr
+
+
+def test_envoyer_traite_la_boite_une_fois_pour_cron(tmp_path, modele):
+    donnees = tmp_path / "donnees"
+    stockage = StockageTinyDB(donnees)
+    reference = enregistrer(stockage, valider(champs_valides(), 0, modele), [], modele,
+                            DEBUT).signalement["reference"]
+    resultat = lancer("envoyer", AIGUILLAGE_DONNEES=str(donnees),
+                      AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout == "1 envoi(s) traité(s).\n"
+    (courriel,) = (donnees / "courriels").iterdir()
+    assert str(courriel.relative_to(tmp_path)) in resultat.stderr
+    assert stockage.lire_signalement(reference)["etat"] == "transmis"
+    stockage.fermer()

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from aides_fonctions import RACINE
+
+from fonctions.reglages import (
+    CLE_DE_DEVELOPPEMENT,
+    REGLAGES,
+    REGLAGES_A_MOTIF,
+    ErreurReglages,
+    lire_reglages,
+    suffixe_de,
+    verifier_pour_le_modele,
+)
+
+PRODUCTION_COMPLETE = {
+    "AIGUILLAGE_MODE": "production",
+    "AIGUILLAGE_URL_PUBLIQUE": "https://signaler.arc-sud.example.org/",
+    "AIGUILLAGE_CLE_SECRETE": "x" * 40,
+    "AIGUILLAGE_SMTP_URL": "smtp://aiguillage:mot%20de%20passe@smtp.example.org:587",
+    "AIGUILLAGE_EXPEDITEUR": "ne-pas-repondre@arc-sud.example.org",
+}
+
+
+def test_le_developpement_ne_demande_aucun_reglage():
+    reglages = lire_reglages({})
+    assert reglages.mode == "developpement"
+    assert reglages.donnees == Path("donnees")
+    assert reglages.modele == Path("site/sortie/modele.json")
+    assert reglages.site == Path("site/sortie")
+    assert reglages.smtp_url is None
+    assert reglages.envoi_web == "fichier"
+    assert str(reglages.cle_secrete) == CLE_DE_DEVELOPPEMENT
+    assert reglages.limite_debit == (20, 600.0)
+
+
+def test_la_production_refuse_de_demarrer_et_dit_tout_ce_qui_manque():
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages({"AIGUILLAGE_MODE": "production"})
+    assert erreur.value.messages == [
+        "AIGUILLAGE_URL_PUBLIQUE manque : il est obligatoire en production.",
+        "AIGUILLAGE_CLE_SECRETE manque : il est obligatoire en production.",
+        "AIGUILLAGE_SMTP_URL manque : il est obligatoire en production.",
+        "AIGUILLAGE_EXPEDITEUR manque : il est obligatoire en production.",
+        "AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// en production.",
+    ]
+    assert str(erreur.value).startswith("Les fonctions d'Aiguillage ne peuvent pas démarrer :")
+
+
+def test_la_production_complete_demarre_et_envoie_pour_de_vrai():
+    reglages = lire_reglages(PRODUCTION_COMPLETE)
+    assert reglages.production
+    assert reglages.url_publique == "https://signaler.arc-sud.example.org"
+    assert reglages.envoi_web == "reel"
+    assert "mot de passe" not in repr(reglages)
+
+
+@pytest.mark.parametrize(("nom", "valeur", "message"), [
+    ("AIGUILLAGE_MODE", "prod", "AIGUILLAGE_MODE vaut « prod » : écrivez developpement ou production."),
+    ("AIGUILLAGE_SMTP_URL", "http://smtp", "AIGUILLAGE_SMTP_URL doit commencer par smtp:// ou smtps://."),
+    ("AIGUILLAGE_EXPEDITEUR", "personne",
+     "AIGUILLAGE_EXPEDITEUR « personne » n'est pas une adresse e-mail."),
+    ("AIGUILLAGE_ENVOI_WEB", "parfois",
+     "AIGUILLAGE_ENVOI_WEB vaut « parfois » : écrivez reel ou fichier."),
+    ("AIGUILLAGE_ENVOI_INTEGRE", "peut-être",
+     "AIGUILLAGE_ENVOI_INTEGRE vaut « peut-être » : écrivez oui ou non."),
+    ("AIGUILLAGE_ENVOI_INTERVALLE", "-3",
+     "AIGUILLAGE_ENVOI_INTERVALLE doit être un nombre de secondes positif."),
+    ("AIGUILLAGE_LIMITE_DEBIT", "beaucoup", "AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0."),
+    ("AIGUILLAGE_URL_PUBLIQUE", "aiguillage.fr",
+     "AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// (ou http:// en test)."),
+])
+def test_une_valeur_invalide_est_refusee_avec_un_message_clair(nom, valeur, message):
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages({nom: valeur})
+    assert erreur.value.messages == [message]
+
+
+def test_la_production_refuse_une_cle_courte_et_les_envois_simules():
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages({**PRODUCTION_COMPLETE, "AIGUILLAGE_CLE_SECRETE": "court",
+                       "AIGUILLAGE_ENVOI_WEB": "fichier"})
+    assert erreur.value.messages == [
+        "AIGUILLAGE_CLE_SECRETE est trop courte : 32 caractères au moins.",
+        "AIGUILLAGE_ENVOI_WEB doit valoir reel en production.",
+    ]
+
+
+def test_la_limite_de_debit_se_desactive_avec_zero():
+    assert lire_reglages({"AIGUILLAGE_LIMITE_DEBIT": "0"}).limite_debit is None
+    assert lire_reglages({"AIGUILLAGE_LIMITE_DEBIT": "5/60"}).limite_debit == (5, 60.0)
+
+
+def test_le_site_peut_ne_pas_etre_servi():
+    assert lire_reglages({"AIGUILLAGE_SITE": "-"}).site is None
+
+
+def test_les_secrets_de_chaque_service_viennent_de_l_environnement():
+    reglages = lire_reglages({
+        "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE": "s3cret",
+        "AIGUILLAGE_CLE_OPEN311_CC_VAL_D_ESSAI": "cle",
+    })
+    assert suffixe_de("mairie-saint-exemple") == "MAIRIE_SAINT_EXEMPLE"
+    assert reglages.secret_webhook("mairie-saint-exemple") == "s3cret"
+    assert reglages.cle_open311("cc-val-d-essai") == "cle"
+    assert reglages.secret_webhook("autre") is None
+    assert "s3cret" not in repr(reglages)
+
+
+def test_le_modele_dit_quels_secrets_et_adresses_manquent(modele):
+    assert verifier_pour_le_modele(lire_reglages({}), modele) == [
+        "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE manque (Mairie de Saint-Exemple).",
+        "L'adresse de transmission de Mairie de Saint-Exemple doit commencer par https://.",
+        "AIGUILLAGE_CLE_OPEN311_CC_VAL_D_ESSAI manque (Communauté de communes du Val d'Essai).",
+        "L'adresse de transmission de Communauté de communes du Val d'Essai doit commencer "
+        "par https://.",
+    ]
+
+
+def test_chaque_reglage_est_documente():
+    documentation = (RACINE / "docs" / "reglages.md").read_text(encoding="utf-8")
+    noms = [r.nom for r in REGLAGES] + REGLAGES_A_MOTIF
+    absents = [nom for nom in noms if f"`{nom}`" not in documentation]
+    assert absents == []
+    lus = set(re.findall(r"AIGUILLAGE_[A-Z0-9_]+", (RACINE / "fonctions" / "reglages.py")
+                         .read_text(encoding="utf-8")))
+    assert {n.rstrip("_") for n in lus} <= {n.rstrip("_") for n in noms} | {
+        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE"}

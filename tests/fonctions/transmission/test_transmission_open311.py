@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+from aides_fonctions import ClientHTTPMemoire, dossier_de_test
+
+from fonctions.client_http import ReponseHTTP
+from fonctions.transmission.base import EchecTransmission
+from fonctions.transmission.open311 import CanalOpen311, description_open311, url_des_demandes
+
+CLES = {"cc-val-d-essai": "cle-open311-de-test"}
+
+
+def test_open311_poste_une_demande_georeport_et_garde_son_identifiant(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(201, '[{"service_request_id": "638344", '
+                                            '"service_notice": "Merci"}]'))
+    dossier = dossier_de_test(modele, commune="56003", latitude="47.5", longitude="-2.4",
+                              telephone="06 12 34 56 78", consentement="oui",
+                              **{"question-dangereux": "non"})
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier)
+    assert recu.donnees == {"service_request_id": "638344"}
+    assert recu.message == ("Envoyé par Open311 à http://127.0.0.1:9/open311/v2/requests.json "
+                            "(demande 638344).")
+    (requete,) = client.requetes
+    assert requete["url"] == "http://127.0.0.1:9/open311/v2/requests.json"
+    assert requete["formulaire"] == {
+        "service_code": "voirie-nid-de-poule",
+        "description": ("Un trou profond devant l'école, rue des Écoles.\n\n"
+                        "[Aiguillage AIG-7K3M-Q2]"),
+        "lat": "47.5",
+        "long": "-2.4",
+        "address_string": "12 rue des Écoles, Bourg-les-Essais",
+        "phone": "0612345678",
+        "attribute[taille]": "Comme une assiette",
+        "attribute[dangereux]": "non",
+        "api_key": "cle-open311-de-test",
+    }
+
+
+def test_un_serveur_asynchrone_rend_un_jeton(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(200, '[{"token": "12345"}]'))
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier_de_test(modele, commune="56003"))
+    assert recu.donnees == {"token": "12345"}
+
+
+def test_une_reponse_2xx_illisible_vaut_transmission_sans_identifiant(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(202, "<html>ok</html>"))
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier_de_test(modele, commune="56003"))
+    assert recu.donnees == {}
+
+
+def test_une_erreur_du_serveur_open311_est_un_echec_a_reessayer(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(400, '[{"code": 400, "description": "service_code"}]'))
+    with pytest.raises(EchecTransmission) as echec:
+        CanalOpen311(client, CLES.get).transmettre(dossier_de_test(modele, commune="56003"))
+    assert echec.value.message.startswith(
+        "http://127.0.0.1:9/open311/v2/requests.json a répondu 400")
+
+
+def test_sans_code_de_service_l_envoi_echoue_definitivement(modele):
+    dossier = dossier_de_test(modele, commune="56003")
+    dossier.gestionnaire["transmission"] = {"canal": "open311", "adresse": "https://x/v2"}
+    with pytest.raises(EchecTransmission) as echec:
+        CanalOpen311(ClientHTTPMemoire(), CLES.get).transmettre(dossier)
+    assert echec.value.definitif
+
+
+def test_la_description_et_l_adresse_suivent_georeport():
+    assert url_des_demandes("https://x/v2/") == "https://x/v2/requests.json"
+    assert url_des_demandes("https://x/v2/requests.json") == "https://x/v2/requests.json"
+    longue = description_open311({"reference": "AIG-7K3M-Q2", "description": "é" * 4000})
+    assert len(longue) == 4000
+    assert longue.endswith("…\n\n[Aiguillage AIG-7K3M-Q2]")
