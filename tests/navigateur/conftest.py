@@ -28,9 +28,10 @@ class Serveur:
     """Un serveur lancé dans un sous-processus ; sa sortie est affichée si un test échoue."""
 
     def __init__(self, commande: list[str], port: int, journal: Path, env: dict | None = None):
+        self.commande, self.env = commande, env
         self.port, self.journal = port, journal
         self.url = f"http://127.0.0.1:{port}"
-        self._fichier = journal.open("wb")
+        self._fichier = journal.open("ab")
         self.processus = subprocess.Popen(commande, stdout=self._fichier, stderr=subprocess.STDOUT,
                                           env={**os.environ, **(env or {})})
         limite = time.monotonic() + 20
@@ -64,12 +65,20 @@ def site_petit(tmp_path_factory) -> Path:
     return sortie
 
 
+def lancer_produit(site: Path, donnees: Path, port: int | None = None, **variables) -> Serveur:
+    """Le produit entier (site construit et fonctions sur une origine), comme `make demo`."""
+    port = port or port_libre()
+    env = {"AIGUILLAGE_SITE": str(site), "AIGUILLAGE_MODELE": str(site / "modele.json"),
+           "AIGUILLAGE_DONNEES": str(donnees), "AIGUILLAGE_URL_PUBLIQUE": f"http://127.0.0.1:{port}",
+           "AIGUILLAGE_ENVOI_INTERVALLE": "0.2", **variables}
+    donnees.mkdir(parents=True, exist_ok=True)
+    return Serveur([sys.executable, "-m", "fonctions", "servir", "--port", str(port)], port,
+                   donnees.parent / f"serveur-{port}.log", env)
+
+
 @pytest.fixture(scope="session")
 def serveur(site_petit, tmp_path_factory):
-    port = port_libre()
-    journal = tmp_path_factory.mktemp("journaux") / "serveur.log"
-    serveur = Serveur([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                       "--directory", str(site_petit)], port, journal)
+    serveur = lancer_produit(site_petit, tmp_path_factory.mktemp("produit") / "donnees")
     yield serveur
     serveur.arreter()
 
