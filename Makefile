@@ -50,6 +50,7 @@ test: $(INSTALLE) chromium
 
 bench: $(INSTALLE) chromium
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
 	@if [ -f bench/fonctions.py ]; then $(PY) bench/fonctions.py; fi
 
 # Réécrit les sorties dorées des tests (tests/**/attendu*) après un changement voulu ; relisez le diff.

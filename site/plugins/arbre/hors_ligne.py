@@ -14,8 +14,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 
 # Pas gardés pour le hors-ligne : le modèle complet (les pages et la recherche suffisent),
-# les réglages d'hébergement, et le worker lui-même.
-EXCLUS = {"modele.json", "_redirects", "sw.js"}
+# les réglages d'hébergement, le worker lui-même, et les grandes icônes, que le navigateur
+# ne demande qu'à l'installation (il les garde alors de lui-même).
+EXCLUS = {"modele.json", "_redirects", "sw.js", "theme/icones/icone-512.png",
+          "theme/icones/icone-masquable-512.png", "theme/icones/icone-180.png"}
 
 
 def empreinte(chemin: Path) -> str:

@@ -4,6 +4,8 @@
 // posté tel quel et le serveur répond par une page.
 "use strict";
 
+import { proposerNotifications } from "./notifications.js";
+
 const COTE_MAX = 1600;
 const PHOTOS_MAX = 3;
 
@@ -73,6 +75,7 @@ function afficherConfirmation(zone, reponse) {
   const suivi = Object.assign(document.createElement("a"), { href: reponse.suivi, textContent: "Suivre ce signalement" });
   zone.append(titre, texte("p", `Reçu par ${reponse.gestionnaire.nom}.`, "etat etat-envoye"), ref,
     texte("p", reponse.prochaine_etape), suivi);
+  proposerNotifications(zone, new URL(reponse.suivi).hash.slice(1));
   titre.focus();
 }
 

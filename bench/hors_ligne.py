@@ -1,0 +1,93 @@
+"""Mesures du hors-ligne (make bench) — pas un test.
+
+Imprime, pour le contenu de démonstration :
+- le poids de ce que le service worker garde sur le téléphone (brut, et gzip : ce que le
+  téléphone télécharge ; objectif ≤ 500 Ko) ;
+- le premier affichage (First Contentful Paint) de l'accueil dans Chromium, première visite,
+  avec le worker qui s'enregistre contre sans worker (Playwright `service_workers="block"`),
+  en alternance dans le même lancement ; puis une visite suivante, page servie par le
+  worker contre servie par le réseau.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(RACINE))
+sys.path.insert(0, str(RACINE / "site" / "plugins"))
+ESSAIS = 15
+CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
+
+
+def poids_garde(sortie: Path) -> tuple[int, int, int]:
+    sw = (sortie / "sw.js").read_text(encoding="utf-8")
+    fichiers = json.loads(re.search(r"const FICHIERS = (\[.*?\]);", sw, re.S).group(1))
+    brut = compresse = 0
+    for url, _ in fichiers:
+        chemin = sortie / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
+        octets = chemin.read_bytes()
+        brut += len(octets)
+        compresse += len(gzip.compress(octets, 6))
+    return len(fichiers), brut, compresse
+
+
+def fcp(page) -> float:
+    return page.evaluate("""() => new Promise(ok => {
+        const e = performance.getEntriesByName('first-contentful-paint')[0];
+        if (e) return ok(e.startTime);
+        new PerformanceObserver(l => ok(l.getEntries()[0].startTime))
+          .observe({type: 'paint', buffered: true});
+    })""")
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    from arbre.__main__ import construire
+    from tests.navigateur.conftest import ARGUMENTS, lancer_produit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        sortie = tmp / "site"
+        construire(RACINE / "contenu", sortie)
+        nombre, brut, compresse = poids_garde(sortie)
+        print(f"Gardé pour le hors-ligne : {nombre} fichiers, {brut / 1024:.0f} Ko bruts, "
+              f"{compresse / 1024:.0f} Ko téléchargés (gzip) — objectif ≤ 500 Ko")
+        serveur = lancer_produit(sortie, tmp / "donnees")
+        try:
+            with sync_playwright() as p:
+                navigateur = p.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
+                premiere = {"allow": [], "block": []}
+                suivante = {"allow": [], "block": []}
+                for _ in range(ESSAIS):
+                    for mode in ("allow", "block"):
+                        contexte = navigateur.new_context(service_workers=mode)
+                        page = contexte.new_page()
+                        page.goto(serveur.url + "/")
+                        premiere[mode].append(fcp(page))
+                        if mode == "allow":
+                            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                            page.wait_for_function("navigator.serviceWorker.controller !== null")
+                        page.goto(serveur.url + "/voirie/")
+                        suivante[mode].append(fcp(page))
+                        contexte.close()
+                navigateur.close()
+        finally:
+            serveur.arreter()
+        for nom, mesures in (("première visite", premiere), ("visite suivante", suivante)):
+            avec, sans = statistics.median(mesures["allow"]), statistics.median(mesures["block"])
+            print(f"Premier affichage, {nom} (médiane de {ESSAIS}) : avec worker {avec:.0f} ms, "
+                  f"sans worker {sans:.0f} ms, rapport {avec / sans:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
