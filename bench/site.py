@@ -90,14 +90,27 @@ def poids_premier_chargement(sortie: Path) -> tuple[int, str]:
             cache[cle] = len(gzip.compress(chemin.read_bytes(), 9))
         return cache[cle]
 
+    def avec_imports(ressource: str, vus: set[str]) -> set[str]:
+        """La ressource et, pour un module JavaScript, tout ce qu'il importe d'emblée (un
+        `import("…")` dynamique n'est chargé qu'à l'usage : il n'est pas compté)."""
+        if ressource in vus:
+            return vus
+        vus.add(ressource)
+        if ressource.endswith(".js"):
+            texte = (sortie / ressource.lstrip("/")).read_text(encoding="utf-8")
+            for importe in re.findall(r'(?:\bfrom|^import)\s*"(\./[^"]+\.js)"', texte, re.M):
+                avec_imports(str(Path(ressource).parent / importe[2:]), vus)
+        return vus
+
     pire = (0, "")
     for page in sortie.rglob("*.html"):
         if "theme" in page.relative_to(sortie).parts:
             continue
         html = page.read_text(encoding="utf-8")
-        total = gz(page)
+        ressources: set[str] = set()
         for ressource in re.findall(r'(?:href|src)="(/[^"]+\.(?:css|js))"', html):
-            total += gz(sortie / ressource.lstrip("/"))
+            avec_imports(ressource, ressources)
+        total = gz(page) + sum(gz(sortie / r.lstrip("/")) for r in ressources)
         pire = max(pire, (total, "/" + page.relative_to(sortie).as_posix()))
     return pire
 

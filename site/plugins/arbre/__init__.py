@@ -4,16 +4,26 @@ Pelican le charge par `PLUGINS = ["arbre"]` (voir site/pelicanconf.py). Le dossi
 `site/` n'est pas un paquet Python : `import site` est un module de la bibliothèque standard.
 """
 
+from pathlib import Path
+
 from pelican import signals
 
 from .generateur import GenerateurArbre
 from .hors_ligne import ecrire_service_worker
+from .minification import reduire_le_theme
 
 
 def _generateurs(pelican):
     return GenerateurArbre
 
 
+def _finaliser(pelican):
+    """Après tous les générateurs (le thème est copié en dernier) : réduire, puis empreintes."""
+    sortie = Path(pelican.output_path)
+    reduire_le_theme(sortie)
+    ecrire_service_worker(pelican)
+
+
 def register():
     signals.get_generators.connect(_generateurs)
-    signals.finalized.connect(ecrire_service_worker)
+    signals.finalized.connect(_finaliser)
