@@ -1,0 +1,103 @@
+"""L'application installée : mise à jour proposée (jamais imposée), et notification
+affichée par le service worker quand un message push arrive (DevTools protocol)."""
+
+import json
+import shutil
+
+import pytest
+
+from arbre.__main__ import construire
+from tests.conftest import PETIT
+from tests.navigateur.conftest import lancer_produit
+from tests.navigateur.test_hors_ligne import attendre_le_worker
+
+pytestmark = pytest.mark.navigateur
+
+
+def test_une_nouvelle_version_est_proposee_sans_interrompre_un_formulaire(navigateur, tmp_path):
+    contenu, site = tmp_path / "contenu", tmp_path / "site"
+    shutil.copytree(PETIT, contenu)
+    assert construire(contenu, site) == 0
+    serveur = lancer_produit(site, tmp_path / "donnees")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/dechets/")
+        attendre_le_worker(page)
+        gaz = contenu / "arbre" / "20-gaz.md"
+        gaz.write_text(gaz.read_text().replace("Une odeur de gaz", "Ça sent le gaz"))
+        assert construire(contenu, site) == 0  # le contenu change : nouveau worker
+
+        page.reload()
+        page.get_by_label("Décrivez le problème").fill("Le bac n'a pas été vidé depuis mardi.")
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        page.get_by_text("Une nouvelle version du site est disponible.").wait_for(timeout=20_000)
+        # Rien n'est rechargé de force : le texte en cours de saisie est toujours là.
+        assert page.get_by_label("Décrivez le problème").input_value() == (
+            "Le bac n'a pas été vidé depuis mardi.")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mettre à jour").click()
+        page.goto(serveur.url + "/")
+        assert page.get_by_role("link", name="Ça sent le gaz").is_visible()
+    finally:
+        contexte.close()
+        serveur.arreter()
+
+
+def test_un_message_push_devient_une_notification_en_francais(serveur, navigateur):
+    contexte = navigateur.new_context(locale="fr-FR")
+    contexte.grant_permissions(["notifications"], origin=serveur.url)
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/")
+        attendre_le_worker(page)
+        cdp = contexte.new_cdp_session(page)
+        registrations = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated",
+               lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        for _ in range(50):
+            if registrations:
+                break
+            page.wait_for_timeout(100)
+        message = {"titre": "AIG-7K3M-Q9 : pris en charge", "texte": "La mairie a pris en charge "
+                   "votre signalement.", "reference": "AIG-7K3M-Q9", "url": "/suivi/#jeton"}
+        cdp.send("ServiceWorker.deliverPushMessage", {
+            "origin": serveur.url, "registrationId": registrations[0], "data": json.dumps(message)})
+        notifications = []
+        for _ in range(50):
+            notifications = page.evaluate("""navigator.serviceWorker.ready
+                .then(r => r.getNotifications())
+                .then(ns => ns.map(n => ({titre: n.title, texte: n.body, tag: n.tag, url: n.data.url})))""")
+            if notifications:
+                break
+            page.wait_for_timeout(100)
+        assert notifications == [{"titre": "AIG-7K3M-Q9 : pris en charge",
+                                  "texte": "La mairie a pris en charge votre signalement.",
+                                  "tag": "AIG-7K3M-Q9", "url": "/suivi/#jeton"}]
+    finally:
+        contexte.close()
+
+
+def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
+    page.goto(serveur.url + "/dechets/")
+    page.get_by_label("Commune", exact=False).and_(page.locator("select")).select_option("56143")
+    page.get_by_label("Décrivez le problème").fill("Le bac jaune déborde.")
+    page.get_by_label("Adresse ou lieu précis").fill("Rue du Port")
+    # Une commune hors du territoire (page ancienne, contenu changé depuis) : le serveur refuse.
+    page.evaluate("""document.querySelector('select[name=commune]').append(new Option('Ailleurs', '99999', true, true))""")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.get_by_text("À corriger : le signalement n'a pas été accepté.").wait_for()
+    assert "commune" in page.locator(".envoi-etat").inner_text().lower()
+
+    page.goto(serveur.url + "/mes-signalements/")
+    page.get_by_text("À corriger").wait_for()
+    page.get_by_role("link", name="Corriger et renvoyer").click()
+    assert page.get_by_label("Décrivez le problème").input_value() == "Le bac jaune déborde."
+    assert page.get_by_role("alert").is_visible()
+    page.get_by_label("Commune", exact=False).and_(page.locator("select")).select_option("56195")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.get_by_text("Signalement envoyé").wait_for()
+    page.goto(serveur.url + "/mes-signalements/")
+    page.locator(".etat-envoye").wait_for()
+    assert page.get_by_text("À corriger").count() == 0
