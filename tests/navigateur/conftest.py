@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from arbre.__main__ import construire
 
+from arbre.__main__ import construire
 from tests.conftest import PETIT
 
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
@@ -84,15 +84,21 @@ def serveur(site_petit, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def navigateur():
+def playwright():
+    """Une seule instance de Playwright (synchrone) pour toute la session de tests."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium est introuvable à {CHROMIUM} : lancez « make test », qui l'installe.")
     with sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
-        yield navigateur
-        navigateur.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def navigateur(playwright):
+    navigateur = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
+    yield navigateur
+    navigateur.close()
 
 
 @pytest.fixture

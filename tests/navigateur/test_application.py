@@ -85,7 +85,8 @@ def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
     page.get_by_label("Décrivez le problème").fill("Le bac jaune déborde.")
     page.get_by_label("Adresse ou lieu précis").fill("Rue du Port")
     # Une commune hors du territoire (page ancienne, contenu changé depuis) : le serveur refuse.
-    page.evaluate("""document.querySelector('select[name=commune]').append(new Option('Ailleurs', '99999', true, true))""")
+    page.evaluate("document.querySelector('select[name=commune]')"
+                  ".append(new Option('Ailleurs', '99999', true, true))")
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.get_by_text("À corriger : le signalement n'a pas été accepté.").wait_for()
     assert "commune" in page.locator(".envoi-etat").inner_text().lower()

@@ -80,65 +80,62 @@ def lire_signalements(donnees: Path) -> list[dict]:
 
 
 def test_un_signalement_fait_hors_ligne_part_une_seule_fois_au_retour_du_reseau(
-        site_petit, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+        site_petit, playwright, tmp_path):
     donnees, profil, port = tmp_path / "donnees", tmp_path / "profil", port_libre()
     serveur = lancer_produit(site_petit, donnees, port=port)
     url = f"http://127.0.0.1:{port}"
-    with sync_playwright() as p:
-        def ouvrir():
-            return p.chromium.launch_persistent_context(
-                profil, executable_path=CHROMIUM, args=ARGUMENTS, locale="fr-FR")
+    def ouvrir():
+        return playwright.chromium.launch_persistent_context(
+            profil, executable_path=CHROMIUM, args=ARGUMENTS, locale="fr-FR")
 
-        contexte = ouvrir()
-        page = contexte.new_page()
-        page.goto(url + "/voirie/nid-de-poule/muzillac/")
-        attendre_le_worker(page)
-        serveur.arreter()  # plus de serveur, plus de réseau
-        contexte.set_offline(True)
-        page.reload()
-        page.get_by_label("Décrivez le problème").fill("Un trou profond devant la boulangerie.")
-        page.get_by_label("Comme une assiette").check()
-        page.get_by_label("Adresse ou lieu précis").fill("3 place de l'Église")
-        page.get_by_label("Photos").set_input_files(photo_de_test(tmp_path / "trou.jpg"))
-        page.get_by_role("button", name="Envoyer le signalement").click()
-        page.get_by_text("En attente de réseau").wait_for()
+    contexte = ouvrir()
+    page = contexte.new_page()
+    page.goto(url + "/voirie/nid-de-poule/muzillac/")
+    attendre_le_worker(page)
+    serveur.arreter()  # plus de serveur, plus de réseau
+    contexte.set_offline(True)
+    page.reload()
+    page.get_by_label("Décrivez le problème").fill("Un trou profond devant la boulangerie.")
+    page.get_by_label("Comme une assiette").check()
+    page.get_by_label("Adresse ou lieu précis").fill("3 place de l'Église")
+    page.get_by_label("Photos").set_input_files(photo_de_test(tmp_path / "trou.jpg"))
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.get_by_text("En attente de réseau").wait_for()
 
-        page.reload()  # le rechargement ne perd rien
-        page.goto(url + "/mes-signalements/")
-        page.get_by_text("En attente de réseau").wait_for()
-        contexte.close()  # le navigateur est fermé…
+    page.reload()  # le rechargement ne perd rien
+    page.goto(url + "/mes-signalements/")
+    page.get_by_text("En attente de réseau").wait_for()
+    contexte.close()  # le navigateur est fermé…
 
-        contexte = ouvrir()  # … puis rouvert sur le même profil, toujours sans réseau
-        contexte.set_offline(True)
-        page = contexte.new_page()
-        page.goto(url + "/mes-signalements/")
-        page.get_by_text("En attente de réseau").wait_for()
-        assert lire_signalements(donnees) == []
+    contexte = ouvrir()  # … puis rouvert sur le même profil, toujours sans réseau
+    contexte.set_offline(True)
+    page = contexte.new_page()
+    page.goto(url + "/mes-signalements/")
+    page.get_by_text("En attente de réseau").wait_for()
+    assert lire_signalements(donnees) == []
 
-        serveur = lancer_produit(site_petit, donnees, port=port)  # le serveur revient
-        try:
-            contexte.set_offline(False)  # le réseau aussi : l'évènement « online » envoie
-            page.locator(".etat-envoye").wait_for(timeout=20_000)
-            signalements = lire_signalements(donnees)
-            assert len(signalements) == 1
-            signalement = signalements[0]
-            assert signalement["description"] == "Un trou profond devant la boulangerie."
-            assert signalement["gestionnaire"]["id"] == "mairie-muzillac"
-            assert len(signalement["photos"]) == 1
-            assert max(signalement["photos"][0]["largeur"], signalement["photos"][0]["hauteur"]) == 1600
-            assert "Référence " + signalement["reference"] in page.locator("main").inner_text()
+    serveur = lancer_produit(site_petit, donnees, port=port)  # le serveur revient
+    try:
+        contexte.set_offline(False)  # le réseau aussi : l'évènement « online » envoie
+        page.locator(".etat-envoye").wait_for(timeout=20_000)
+        signalements = lire_signalements(donnees)
+        assert len(signalements) == 1
+        signalement = signalements[0]
+        assert signalement["description"] == "Un trou profond devant la boulangerie."
+        assert signalement["gestionnaire"]["id"] == "mairie-muzillac"
+        assert len(signalement["photos"]) == 1
+        assert max(signalement["photos"][0]["largeur"], signalement["photos"][0]["hauteur"]) == 1600
+        assert "Référence " + signalement["reference"] in page.locator("main").inner_text()
 
-            # Rejouer la boîte (vide) puis le même envoi : rien ne change.
-            page.evaluate("self.BoiteEnvoi.envoyer()")
-            cle = page.evaluate("self.BoiteEnvoi.signalements().then(s => s[0].cle)")
-            statut = page.evaluate("""cle => fetch('/api/signalements', {method: 'POST',
-                headers: {'Idempotency-Key': cle, 'Content-Type': 'application/json'},
-                body: JSON.stringify({noeud: 'voirie/nid-de-poule', commune: '56143',
-                  description: 'Un trou profond devant la boulangerie.'})}).then(r => r.status)""", cle)
-            assert statut == 422  # même clé, autre contenu : refusé, pas un second signalement
-            assert len(lire_signalements(donnees)) == 1
-        finally:
-            contexte.close()
-            serveur.arreter()
+        # Rejouer la boîte (vide) puis le même envoi : rien ne change.
+        page.evaluate("self.BoiteEnvoi.envoyer()")
+        cle = page.evaluate("self.BoiteEnvoi.signalements().then(s => s[0].cle)")
+        statut = page.evaluate("""cle => fetch('/api/signalements', {method: 'POST',
+            headers: {'Idempotency-Key': cle, 'Content-Type': 'application/json'},
+            body: JSON.stringify({noeud: 'voirie/nid-de-poule', commune: '56143',
+              description: 'Un trou profond devant la boulangerie.'})}).then(r => r.status)""", cle)
+        assert statut == 422  # même clé, autre contenu : refusé, pas un second signalement
+        assert len(lire_signalements(donnees)) == 1
+    finally:
+        contexte.close()
+        serveur.arreter()

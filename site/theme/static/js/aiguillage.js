@@ -1,11 +1,10 @@
 // Aiguillage : améliorations progressives. Tout le parcours fonctionne sans ce script ;
-// il ajoute la recherche hors ligne, l'envoi des signalements par la boîte d'envoi du
-// téléphone (boite.js), l'application hors ligne (service worker) et la liste
-// « Mes signalements ».
+// il ajoute la recherche hors ligne, l'application hors ligne (service worker, mise à jour
+// proposée) et l'envoi de ce qui attend dans la boîte d'envoi du téléphone (boite.js). Le
+// formulaire (formulaire.js) et « Mes signalements » (mes-signalements.js) ont leur module,
+// chargé par les seules pages qui en ont besoin.
 "use strict";
 
-import { chercher, normaliser } from "./recherche.js";
-import { activerFormulaire, afficherEtat } from "./formulaire.js";
 
 const boite = () => self.BoiteEnvoi;
 
@@ -14,17 +13,23 @@ function activerRecherche(form) {
   const etat = form.querySelector(".recherche-etat");
   const liste = form.querySelector(".recherche-resultats");
   let index = null;
+  let recherche = null;
   form.hidden = false;
   async function charger() {
+    // Le code et l'index de la recherche ne sont chargés qu'à la première utilisation.
+    if (!recherche) recherche = await import("./recherche.js");
     if (!index) index = await (await fetch(form.dataset.index)).json();
     return index;
   }
   async function afficher() {
     const requete = champ.value;
     liste.replaceChildren();
-    if (normaliser(requete).length < 2) { liste.hidden = true; etat.textContent = ""; return; }
+    if (requete.trim().length < 2) { liste.hidden = true; etat.textContent = ""; return; }
     let trouves;
-    try { trouves = chercher(await charger(), requete); }
+    try {
+      const entrees = await charger();
+      trouves = recherche.chercher(entrees, requete);
+    }
     catch { etat.textContent = "La recherche n'est pas disponible pour le moment."; return; }
     for (const e of trouves) {
       const li = document.createElement("li");
@@ -108,48 +113,9 @@ export async function envoyerMaintenant() {
   return bilan;
 }
 
-async function afficherMesSignalements(zone) {
-  const [envois, envoyes] = await Promise.all([boite().envois(), boite().signalements()]);
-  zone.replaceChildren();
-  if (!envois.length && !envoyes.length) {
-    zone.append(Object.assign(document.createElement("p"), {
-      textContent: "Aucun signalement n'a encore été fait depuis cet appareil.",
-    }));
-    return;
-  }
-  const liste = document.createElement("ul");
-  liste.className = "liste-signalements";
-  for (const envoi of envois.sort((a, b) => (a.cree < b.cree ? 1 : -1))) {
-    const li = document.createElement("li");
-    afficherEtat(li, envoi);
-    liste.append(li);
-  }
-  for (const s of envoyes.sort((a, b) => (a.envoye < b.envoye ? 1 : -1))) {
-    const li = document.createElement("li");
-    li.dataset.reference = s.reference;
-    const titre = document.createElement("h2");
-    titre.textContent = s.libelle || "Signalement";
-    const detail = document.createElement("p");
-    detail.textContent = `Envoyé le ${new Date(s.envoye).toLocaleDateString("fr-FR")} à ${s.gestionnaire}. Référence ${s.reference}.`;
-    const etat = document.createElement("p");
-    etat.className = "etat etat-envoye";
-    etat.textContent = "Envoyé";
-    const lien = Object.assign(document.createElement("a"), { href: s.suivi, textContent: "Voir le suivi" });
-    li.append(titre, etat, detail, lien);
-    liste.append(li);
-  }
-  zone.append(liste);
-}
-
 function demarrer() {
   for (const f of document.querySelectorAll("form.recherche")) activerRecherche(f);
   adapterALaCommune();
-  for (const f of document.querySelectorAll("form[data-signalement]")) activerFormulaire(f, envoyerMaintenant);
-  const zone = document.querySelector("[data-mes-signalements]");
-  if (zone && boite()) {
-    afficherMesSignalements(zone);
-    document.addEventListener("aiguillage:envoi", () => afficherMesSignalements(zone));
-  }
   if (boite()) {
     // Envoyer ce qui attend : au chargement, au retour du réseau, quand la page redevient visible.
     envoyerMaintenant().catch(() => {});

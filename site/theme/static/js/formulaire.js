@@ -1,10 +1,11 @@
-// Le formulaire de signalement, avec JavaScript : le signalement est d'abord écrit dans
+// Le formulaire de signalement (chargé par les pages qui en ont un), avec JavaScript : le signalement est d'abord écrit dans
 // la boîte d'envoi du téléphone (il survit à un rechargement, à la fermeture du
 // navigateur, à l'absence de réseau), puis envoyé. Sans JavaScript, le formulaire est
 // posté tel quel et le serveur répond par une page.
 "use strict";
 
-import { proposerNotifications } from "./notifications.js";
+import { envoyerMaintenant } from "./aiguillage.js";
+import { afficherEtat, texte } from "./etats.js";
 
 const COTE_MAX = 1600;
 const PHOTOS_MAX = 3;
@@ -38,34 +39,6 @@ export async function reduire(fichier) {
   return { nom, type: "image/jpeg", octets: await blob.arrayBuffer() };
 }
 
-function texte(balise, contenu, classe) {
-  const el = document.createElement(balise);
-  el.textContent = contenu;
-  if (classe) el.className = classe;
-  return el;
-}
-
-/** Dit où en est un envoi de la boîte : en attente de réseau, ou à corriger. */
-export function afficherEtat(zone, envoi) {
-  zone.replaceChildren(texte("h2", envoi.libelle || "Signalement"));
-  if (envoi.etat === "a-corriger") {
-    zone.append(texte("p", "À corriger : le signalement n'a pas été accepté.", "etat etat-a-corriger"));
-    const liste = document.createElement("ul");
-    for (const e of envoi.erreurs || []) liste.append(texte("li", e.message));
-    const lien = Object.assign(document.createElement("a"), {
-      href: `${envoi.page}?corriger=${encodeURIComponent(envoi.cle)}`,
-      textContent: "Corriger et renvoyer",
-    });
-    zone.append(liste, lien);
-  } else {
-    zone.append(texte("p", "En attente de réseau : il partira tout seul dès que la connexion reviendra.", "etat etat-attente"));
-    const bouton = texte("button", "Envoyer maintenant", "bouton-secondaire");
-    bouton.type = "button";
-    bouton.dataset.envoyerMaintenant = "";
-    zone.append(bouton);
-  }
-}
-
 function afficherConfirmation(zone, reponse) {
   zone.replaceChildren();
   const titre = texte("h2", "Signalement envoyé");
@@ -75,7 +48,8 @@ function afficherConfirmation(zone, reponse) {
   const suivi = Object.assign(document.createElement("a"), { href: reponse.suivi, textContent: "Suivre ce signalement" });
   zone.append(titre, texte("p", `Reçu par ${reponse.gestionnaire.nom}.`, "etat etat-envoye"), ref,
     texte("p", reponse.prochaine_etape), suivi);
-  proposerNotifications(zone, new URL(reponse.suivi).hash.slice(1));
+  // Chargé seulement ici : la plupart des visites n'en ont pas besoin.
+  import("./notifications.js").then((m) => m.proposerNotifications(zone, new URL(reponse.suivi).hash.slice(1)));
   titre.focus();
 }
 
@@ -126,7 +100,7 @@ function activerPosition(form) {
   });
 }
 
-export function activerFormulaire(form, envoyerMaintenant) {
+export function activerFormulaire(form) {
   const cle = form.elements.idempotency_key;
   if (cle && !cle.value) cle.value = uuid();
   activerPosition(form);
@@ -199,3 +173,5 @@ export function activerFormulaire(form, envoyerMaintenant) {
     }
   });
 }
+
+for (const form of document.querySelectorAll("form[data-signalement]")) activerFormulaire(form);
