@@ -1,9 +1,10 @@
 """``python -m fonctions servir|envoyer|verifier``.
 
 - ``servir [--hote 127.0.0.1] [--port 8000]`` : le site et les fonctions sur une origine ;
-- ``envoyer`` : traite une fois la boîte d'envoi (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
-  ou en secours) ;
-- ``verifier`` : vérifie réglages et modèle, sans rien démarrer.
+- ``envoyer`` : fait une fois les relances dues puis vide la boîte d'envoi (pour cron, si
+  ``AIGUILLAGE_ENVOI_INTEGRE=non`` ou en secours) ;
+- ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
+- ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
 Un réglage manquant en production arrête tout avec un message en français (code 2).
 """
@@ -19,6 +20,16 @@ from fonctions.modele import ErreurModele, charger_modele
 from fonctions.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
 
 
+def afficher_nouvelle_cle_vapid() -> int:
+    from fonctions.push.cles import ClesVapid, nouvelle_cle_pem
+
+    pem = nouvelle_cle_pem()
+    print("# Clé privée : à donner au serveur, jamais à publier.")
+    print("AIGUILLAGE_VAPID_CLE_PRIVEE=\"" + pem.decode().strip() + "\"")
+    print(f"# Clé publique (donnée aux navigateurs par /api/push/cle) : {ClesVapid.depuis_pem(pem).publique}")
+    return 0
+
+
 def main(arguments: list[str] | None = None) -> int:
     analyseur = argparse.ArgumentParser(prog="python -m fonctions",
                                         description="Les fonctions d'Aiguillage.")
@@ -26,9 +37,12 @@ def main(arguments: list[str] | None = None) -> int:
     servir = commandes.add_parser("servir", help="servir le site et les fonctions")
     servir.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
     servir.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
-    commandes.add_parser("envoyer", help="traiter une fois la boîte d'envoi (cron)")
+    commandes.add_parser("envoyer", help="relances dues, puis la boîte d'envoi, une fois (cron)")
     commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
+    commandes.add_parser("vapid", help="créer une clé VAPID pour les notifications Web Push")
     options = analyseur.parse_args(arguments)
+    if options.commande == "vapid":
+        return afficher_nouvelle_cle_vapid()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
 
     try:
@@ -54,11 +68,14 @@ def main(arguments: list[str] | None = None) -> int:
 
         contexte, fermer = construire_contexte(reglages)
         try:
+            relances = contexte.relances.traiter_une_fois()
             total = 0
             while traitees := contexte.boite_envoi.traiter_une_fois():
                 total += traitees
         finally:
             fermer()
+        if relances:
+            print(f"{relances} relance(s) ou escalade(s).")
         print(f"{total} envoi(s) traité(s).")
         return 0
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from fonctions import sante, signalements
+from fonctions import agent, coordination, mises_a_jour, sante, signalements, suivi_citoyen
 from fonctions.boite_envoi import BoiteEnvoi
 from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
@@ -26,14 +26,30 @@ from fonctions.courriels import Expediteur, creer_expediteur
 from fonctions.entetes import EntetesDeSecurite
 from fonctions.limiteur import Limiteur
 from fonctions.modele import SourceModele
+from fonctions.notification import Notificateur
 from fonctions.pages import page, reponse_erreurs
+from fonctions.push import routes as push_routes
+from fonctions.push.canal import CanalCitoyen
+from fonctions.push.cles import charger_cles
+from fonctions.push.envoi import EnvoyeurPush
+from fonctions.push.notificateur import NotificateurCitoyen
 from fonctions.reglages import ErreurReglages, Reglages, verifier_pour_le_modele
-from fonctions.stockage import Stockage, StockageTinyDB
+from fonctions.relances import Relances
+from fonctions.stockage import Stockage
+from fonctions.stockage.journalise import ouvrir_stockage
+from fonctions.suivi import Suivi
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.courriel import CanalAlerte
 from fonctions.validation import Erreur
 
 journal = logging.getLogger("aiguillage")
+
+
+def contact_vapid(reglages: Reglages) -> str:
+    """Le « sub » VAPID : l'adresse publique en https, sinon l'adresse d'expédition."""
+    if reglages.url_publique.startswith("https://"):
+        return reglages.url_publique
+    return f"mailto:{reglages.expediteur}"
 
 
 def construire_contexte(
@@ -44,6 +60,7 @@ def construire_contexte(
     client_http: ClientHTTP | None = None,
     horloge: Horloge | None = None,
     modele: SourceModele | None = None,
+    notificateur: Notificateur | None = None,
 ) -> tuple[Contexte, Callable[[], None]]:
     """Le contexte complet et de quoi fermer ce qui a été ouvert ici (pas ce qui est passé)."""
     source = modele or SourceModele(reglages.modele)
@@ -52,7 +69,7 @@ def construire_contexte(
         raise ErreurReglages(problemes)
     for probleme in problemes:
         journal.warning("%s (accepté en développement)", probleme)
-    stock = stockage or StockageTinyDB(reglages.donnees)
+    stock = stockage or ouvrir_stockage(reglages.donnees)  # TinyDB et son journal
     expediteur = expediteur or creer_expediteur(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
     client = client_http or (ClientHTTPReel() if reglages.envoi_web == "reel"
@@ -60,11 +77,22 @@ def construire_contexte(
     horloge = horloge or horloge_systeme
     alerte = CanalAlerte(expediteur, reglages.expediteur,
                          lambda: source.actuel().coordination_courriels)
-    boite = BoiteEnvoi(stock, source, creer_canaux(reglages, expediteur, client, horloge), alerte,
-                       url_publique=reglages.url_publique,
-                       cle_secrete=str(reglages.cle_secrete), horloge=horloge)
+    reveil = Reveil()
+    cles_vapid = charger_cles(str(reglages.vapid_cle_privee) if reglages.vapid_cle_privee else None,
+                              reglages.donnees)
+    notificateur = notificateur or NotificateurCitoyen(
+        stock, horloge, reglages.url_publique, str(reglages.cle_secrete), reveil.sonner)
+    suivi = Suivi(stock, source, horloge, notificateur, reglages)
+    canaux = creer_canaux(reglages, expediteur, client, horloge)
+    canaux["notification"] = CanalCitoyen(
+        EnvoyeurPush(cles_vapid, contact_vapid(reglages)), expediteur, reglages.expediteur)
+    boite = BoiteEnvoi(stock, source, canaux, alerte,
+                       reglages=reglages, suivi=suivi, horloge=horloge)
+    boite.relances = Relances(stock, suivi, horloge, reglages)
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
-    contexte = Contexte(reglages, source, stock, horloge, limiteur, Reveil(), boite)
+    limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
+    contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
+                        boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid)
 
     def fermer() -> None:
         if client_http is None:
@@ -110,13 +138,14 @@ def creer_app(
     client_http: ClientHTTP | None = None,
     horloge: Horloge | None = None,
     modele: SourceModele | None = None,
+    notificateur: Notificateur | None = None,
     routes_supplementaires: Sequence[BaseRoute] = (),
 ) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):
         contexte, fermer = construire_contexte(
             reglages, stockage=stockage, expediteur=expediteur, client_http=client_http,
-            horloge=horloge, modele=modele)
+            horloge=horloge, modele=modele, notificateur=notificateur)
         try:
             async with anyio.create_task_group() as groupe:
                 if reglages.envoi_integre:
@@ -129,6 +158,11 @@ def creer_app(
 
     routes = [
         *signalements.routes,
+        *suivi_citoyen.routes,
+        *agent.routes,
+        *coordination.routes,
+        *mises_a_jour.routes,
+        *push_routes.routes,
         *sante.routes,
         Route("/api/{reste:path}", api_introuvable),
         *routes_supplementaires,

@@ -9,6 +9,11 @@ même écriture). ``traiter_une_fois`` prend les entrées dues, une par une, sou
 4. succès : l'entrée est supprimée ; échec : elle revient plus tard (``base.DELAIS``) ;
    abandon : le signalement est marqué non transmis et la coordination est prévenue.
 
+Les sortes d'envoi : ``transmission`` (au service d'une attribution), ``relance``,
+``rouvert`` et ``complement`` (au même service, par le même canal), ``alerte``, ``escalade``
+et ``a_orienter`` (à la coordination). Ce qui change une attribution (transmis, non
+transmis) passe par ``Suivi.changer``, comme tout changement visible par le citoyen.
+
 Choix pour la fenêtre entre « envoyé » et « noté envoyé » : **au moins une fois**. Si le
 processus meurt juste après que le service a accepté et avant l'étape 3, l'entrée est
 reprise : l'historique dit « tentative interrompue » et l'envoi est refait, avec le même
@@ -19,27 +24,34 @@ Perdre un signalement serait pire qu'un doublon reconnaissable.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import anyio
 
+from fonctions import actions
 from fonctions.contexte import Horloge, Reveil
-from fonctions.enregistrement import horodatage, nouvel_envoi
-from fonctions.jetons import jeton
+from fonctions.enregistrement import horodatage
 from fonctions.modele import SourceModele
+from fonctions.reglages import Reglages
+from fonctions.statuts import CODE_COORDINATION, attribution_numero
 from fonctions.stockage import Stockage
+from fonctions.suivi import AIGUILLAGE, Suivi, lien_agent
 from fonctions.transmission.base import Canal, Dossier, EchecTransmission, PieceJointe, tenter
 
 journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
+POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
+INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
 
 
 class BoiteEnvoi:
     def __init__(self, stockage: Stockage, modele: SourceModele, canaux: Mapping[str, Canal],
-                 alerte: Canal, *, url_publique: str, cle_secrete: str, horloge: Horloge) -> None:
+                 alerte: Canal, *, reglages: Reglages, suivi: Suivi, horloge: Horloge) -> None:
         self.stockage, self.modele, self.canaux, self.alerte = stockage, modele, canaux, alerte
-        self.url_publique, self.cle_secrete, self.horloge = url_publique, cle_secrete, horloge
+        self.reglages, self.suivi, self.horloge = reglages, suivi, horloge
+        self.relances = None  # les relances (fonctions/relances.py), lancées par ``boucle``
 
     def traiter_une_fois(self, limite: int = 200) -> int:
         """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron)."""
@@ -66,6 +78,11 @@ class BoiteEnvoi:
         if signalement is None:
             # Reste d'un enregistrement interrompu avant sa fin : le signalement n'existe
             # pas (encore). Effacé quand il est certain que personne ne le termine plus.
+            if maintenant - datetime.fromisoformat(envoi["cree_le"]) > ABANDON_DES_RESTES:
+                self.stockage.supprimer_envoi(envoi["id"])
+            return
+        if envoi.get("numero_envoi", 0) > signalement.get("compteur_envois", 0):
+            # Écrit avant un changement qui n'a pas abouti (arrêt brutal) : jamais envoyé.
             if maintenant - datetime.fromisoformat(envoi["cree_le"]) > ABANDON_DES_RESTES:
                 self.stockage.supprimer_envoi(envoi["id"])
             return
@@ -96,64 +113,83 @@ class BoiteEnvoi:
 
     def _preparer(self, signalement: dict, envoi: dict) -> tuple[Canal, Dossier]:
         modele = self.modele.actuel()
+        if envoi["sorte"] == "notification":  # au citoyen : Web Push ou courriel (push/canal.py)
+            return self.canaux["notification"], Dossier(
+                identifiant=envoi["id"], signalement=signalement, gestionnaire={}, photos=(),
+                lien_agent="", territoire=modele.territoire["nom"], evenement="notification",
+                message=envoi.get("message"))
+        attribution = attribution_numero(signalement, envoi.get("attribution") or 1) or {}
         # Le service tel que le contenu le décrit maintenant (une adresse corrigée sert aux
         # tentatives suivantes) ; s'il a disparu du contenu, la coordination prendra le relais.
-        attribution = signalement["attribution"]
-        gestionnaire = modele.gestionnaire(attribution["gestionnaire"]) or {
-            **signalement["gestionnaire"], "transmission": {"canal": None}}
+        identifiant = attribution.get("gestionnaire", "")
+        gestionnaire = modele.gestionnaire(identifiant) or {
+            "id": identifiant, "nom": attribution.get("nom") or identifiant,
+            "transmission": {"canal": None}}
         photos = tuple(
             PieceJointe(p["nom"], p["type"],
                         self.stockage.lire_photo(signalement["reference"], p["nom"]))
             for p in signalement.get("photos", [])
         )
-        jeton_agent = jeton(self.cle_secrete, "agent", signalement["reference"],
-                            attribution["sel"])
+        lien = ""
+        # La coordination qui transmet « à la main » fait suivre le lien au service.
+        if (attribution and identifiant != CODE_COORDINATION
+                and envoi["sorte"] not in ("escalade", "a_orienter")):
+            lien = lien_agent(self.reglages, signalement["reference"], attribution,
+                              self.horloge())
         dossier = Dossier(
             identifiant=envoi["id"],
-            signalement=signalement,
+            signalement=_pour_le_service(signalement, attribution, envoi["sorte"]),
             gestionnaire=gestionnaire,
             photos=photos,
-            # Page de prise en charge par l'agent : construite par un prochain ticket.
-            lien_agent=f"{self.url_publique}/agent/#{jeton_agent}",
+            lien_agent=lien,
             territoire=modele.territoire["nom"],
             motif=envoi.get("motif"),
+            evenement=envoi["sorte"],
+            lien_coordination=f"{self.reglages.url_publique}/api/coordination",
+            lien_valable_jours=self.reglages.lien_agent_jours,
         )
-        if envoi["sorte"] == "alerte":
+        if envoi["sorte"] in POUR_LA_COORDINATION:
             return self.alerte, dossier
         nom = (gestionnaire.get("transmission") or {}).get("canal")
         return self.canaux.get(nom or "") or _CanalInconnu(nom, gestionnaire["nom"]), dossier
 
     def _reussite(self, envoi: dict, canal: str, recu, maintenant: datetime) -> None:
-        champs: dict = {}
         if envoi["sorte"] == "transmission":
-            champs = {"etat": "transmis",
-                      "transmission": {"canal": canal, "date": horodatage(maintenant),
-                                       **recu.donnees}}
+            numero = envoi.get("attribution") or 1
+            self.suivi.changer(envoi["reference"],
+                               actions.transmission_reussie(numero, envoi, canal, recu),
+                               AIGUILLAGE)
+        else:
+            perimes = set(recu.donnees.pop("abonnements_perimes", []))
 
-        def noter_reussite(document: dict) -> None:
-            document["envois_reussis"] = [*document.get("envois_reussis", []), envoi["id"]]
+            def noter_reussite(document: dict) -> None:
+                document["envois_reussis"] = [*document.get("envois_reussis", []), envoi["id"]]
+                if perimes:  # 404/410 du service de push : l'abonnement n'existe plus
+                    document["abonnements_push"] = [
+                        a for a in document.get("abonnements_push", [])
+                        if a["endpoint"] not in perimes]
 
-        self.stockage.modifier_signalement(
-            envoi["reference"], champs,
-            {"date": horodatage(maintenant),
-             "type": "transmis" if envoi["sorte"] == "transmission" else "alerte",
-             "canal": canal, "tentative": envoi["tentatives"],
-             "message": recu.message, **recu.donnees},
-            noter_reussite)
+            self.stockage.modifier_signalement(
+                envoi["reference"], None,
+                {"date": horodatage(maintenant),
+                 "type": "alerte" if envoi["sorte"] == "alerte" else "envoye",
+                 "sorte": envoi["sorte"], "canal": canal, "tentative": envoi["tentatives"],
+                 "message": recu.message, **recu.donnees},
+                noter_reussite)
         self.stockage.supprimer_envoi(envoi["id"])
 
     def _abandon(self, envoi: dict, canal: str, erreur: str, maintenant: datetime) -> None:
         reference = envoi["reference"]
-        if envoi["sorte"] == "transmission":
-            motif = (f"Abandon après {envoi['tentatives']} tentative(s) par {canal}. "
-                     f"Dernière erreur : {erreur}")
-            self.stockage.modifier_signalement(
-                reference, {"etat": "non_transmis"},
-                {"date": horodatage(maintenant), "type": "abandon", "canal": canal,
-                 "tentative": envoi["tentatives"],
-                 "message": f"{motif} La coordination du territoire est prévenue."})
-            self.stockage.ajouter_envoi(nouvel_envoi(reference, "alerte", maintenant,
-                                                     motif=motif))
+        if envoi["sorte"] == "notification":
+            self._noter(reference, maintenant, "abandon",
+                        f"Le citoyen n'a pas pu être prévenu : {erreur}", envoi)
+        elif envoi["sorte"] not in POUR_LA_COORDINATION:
+            numero = envoi.get("attribution") or 1
+            if envoi["sorte"] == "transmission":
+                action = actions.transmission_abandonnee(numero, envoi, canal, erreur)
+            else:
+                action = actions.envoi_abandonne(numero, envoi, canal, erreur)
+            self.suivi.changer(reference, action, AIGUILLAGE)
         else:
             journal.error("La coordination n'a pas pu être prévenue pour %s : %s",
                           reference, erreur)
@@ -168,13 +204,30 @@ class BoiteEnvoi:
             "tentative": envoi["tentatives"], "message": message})
 
     async def boucle(self, reveil: Reveil, intervalle: float) -> None:
-        """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt."""
+        """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt : les relances
+        (au plus une fois par minute), puis la boîte d'envoi."""
+        derniere_relance = None
         while True:
             try:
+                if self.relances is not None and (
+                        derniere_relance is None
+                        or time.monotonic() - derniere_relance >= INTERVALLE_DES_RELANCES):
+                    derniere_relance = time.monotonic()
+                    await anyio.to_thread.run_sync(self.relances.traiter_une_fois)
                 await anyio.to_thread.run_sync(self.traiter_une_fois)
             except Exception:
                 journal.exception("La boîte d'envoi a rencontré une erreur ; elle continue.")
             await reveil.attendre(intervalle)
+
+
+def _pour_le_service(signalement: dict, attribution: dict, sorte: str) -> dict:
+    """Le signalement tel qu'un service doit le voir : le contact du citoyen (consenti)
+    seulement pour le service qui l'a maintenant, jamais pour la coordination."""
+    garde = sorte not in POUR_LA_COORDINATION and attribution.get("statut") not in (
+        "pas_de_notre_ressort", "reattribue")
+    if garde or sorte == "alerte":  # « à transmettre à la main » : la coordination transmet tout
+        return signalement
+    return {**signalement, "contact": None}
 
 
 class _CanalInconnu:

@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING
 import anyio
 from starlette.requests import Request
 
+from fonctions.courriels import Expediteur
 from fonctions.limiteur import Limiteur
 from fonctions.modele import SourceModele
+from fonctions.notification import Notificateur
 from fonctions.reglages import Reglages
 from fonctions.stockage import Stockage
 
 if TYPE_CHECKING:
     from fonctions.boite_envoi import BoiteEnvoi
+    from fonctions.push.cles import ClesVapid
+    from fonctions.relances import Relances
+    from fonctions.suivi import Suivi
 
 Horloge = Callable[[], datetime]
 
@@ -59,6 +64,12 @@ class Contexte:
     limiteur: Limiteur | None
     reveil: Reveil
     boite_envoi: BoiteEnvoi
+    suivi: Suivi
+    relances: Relances
+    notificateur: Notificateur
+    limiteur_jetons: Limiteur | None  # les jetons faux, par adresse de client
+    expediteur: Expediteur  # pour les liens de connexion de la coordination
+    cles_vapid: ClesVapid | None = None  # Web Push : la clé publique donnée aux navigateurs
 
 
 def contexte(request: Request) -> Contexte:

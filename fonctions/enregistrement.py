@@ -89,9 +89,17 @@ def construire_signalement(
         "idempotence": empreinte_de_cle(cle) if cle else None,
         "modele": modele.empreinte,
         "suivi": {"sel": nouveau_sel()},
-        # L'attribution au service : son état et le sel du jeton de l'agent (prochain ticket).
-        "attribution": {"gestionnaire": gestionnaire["id"], "sel": nouveau_sel(),
-                        "etat": "nouveau"},
+        # Une attribution par service à qui le signalement est confié (voir statuts.py) ;
+        # le sel signe les liens de ses agents.
+        "attributions": [{
+            "numero": 1, "gestionnaire": gestionnaire["id"], "nom": gestionnaire["nom"],
+            "canal": (gestionnaire.get("transmission") or {}).get("canal", "aucune"),
+            "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
+            "sel": nouveau_sel(), "statut": "a_transmettre", "depuis": horodatage(maintenant),
+            "revoque_le": None, "transmis_le": None, "echeance": None, "relance_le": None,
+            "escalade_le": None,
+        }],
+        "compteur_envois": 0,
         "envois_reussis": [],
         "historique": [{"date": horodatage(maintenant), "type": "recu",
                         "message": "Signalement reçu et enregistré."}],

@@ -5,11 +5,16 @@ de contrôle (Luhn mod N), dans un alphabet sans 0/O, 1/I/L ni U : on la lit au 
 sans se tromper, et une faute de frappe (un signe changé, deux signes voisins inversés,
 sauf 2↔Z) se voit. Elle n'est pas secrète.
 
-Jeton : ``AIG-7K3M-Q9.<27 signes>`` — la référence suivie d'un HMAC-SHA256 tronqué à
-160 bits, calculé avec ``AIGUILLAGE_CLE_SECRETE`` sur l'usage (``suivi``, ``agent``), la
+Jeton de suivi : ``AIG-7K3M-Q9.<27 signes>`` — la référence suivie d'un HMAC-SHA256
+tronqué à 160 bits, calculé avec ``AIGUILLAGE_CLE_SECRETE`` sur l'usage (``suivi``), la
 référence et un sel tiré pour ce signalement. Rien de secret n'est stocké : seul le sel
 l'est ; le jeton se recalcule (une réponse rejouée donne le même lien) et se vérifie en temps
 constant. Changer la clé secrète invalide les liens déjà donnés.
+
+Lien d'agent : ``AIG-7K3M-Q9.2.67cf1a80.<27 signes>`` — référence, numéro de l'attribution,
+date d'émission (secondes, en hexadécimal) et le même HMAC sur tout cela et le sel de
+l'attribution. La date signée permet l'expiration (``AIGUILLAGE_LIEN_AGENT_JOURS``) et la
+révocation (tout lien émis avant ``revoque_le`` est refusé) sans rien stocker par lien.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ def _controle(signes: str) -> str:
 
 
 def nouvelle_reference() -> str:
-    signes = "".join(secrets.choice(ALPHABET) for _ in range(5))
+    # Un seul tirage (un seul appel au système) pour les cinq signes, toujours uniformes.
+    tirage = secrets.randbelow(len(ALPHABET) ** 5)
+    signes = "".join(ALPHABET[tirage // len(ALPHABET) ** i % len(ALPHABET)] for i in range(5))
     return f"{PREFIXE}-{signes[:4]}-{signes[4]}{_controle(signes)}"
 
 
@@ -68,3 +75,66 @@ def reference_du_jeton(texte: str) -> str | None:
 
 def verifier_jeton(cle: str, usage: str, texte: str, reference: str, sel: str) -> bool:
     return hmac.compare_digest(jeton(cle, usage, reference, sel).encode(), texte.encode())
+
+
+def _code(cle: str, message: str) -> str:
+    code = hmac.new(cle.encode(), message.encode(), hashlib.sha256).digest()[:OCTETS_DU_JETON]
+    return base64.urlsafe_b64encode(code).decode().rstrip("=")
+
+
+def jeton_agent(cle: str, reference: str, numero: int, sel: str, emis: int) -> str:
+    """Le lien d'un agent pour l'attribution ``numero``, émis à ``emis`` (secondes UTC)."""
+    corps = f"{reference}.{numero}.{emis:x}"
+    return f"{corps}.{_code(cle, f'agent:{corps}:{sel}')}"
+
+
+def lire_jeton_agent(texte: str) -> tuple[str, int, int] | None:
+    """(référence, numéro, émission) d'un lien d'agent bien formé — pas encore vérifié."""
+    morceaux = texte.split(".")
+    if len(morceaux) != 4 or not reference_valide(morceaux[0]):
+        return None
+    reference, numero, emis, _ = morceaux
+    if not numero.isdigit() or len(numero) > 4 or len(emis) > 12:
+        return None
+    try:
+        return reference, int(numero), int(emis, 16)
+    except ValueError:
+        return None
+
+
+def verifier_jeton_agent(cle: str, texte: str, sel: str) -> bool:
+    lu = lire_jeton_agent(texte)
+    if lu is None:
+        return False
+    attendu = jeton_agent(cle, lu[0], lu[1], sel, lu[2])
+    return hmac.compare_digest(attendu.encode(), texte.encode())
+
+
+def signer_texte(cle: str, usage: str, texte: str) -> str:
+    """Un code de 160 bits lié à ``texte`` (jeton anti-falsification d'un formulaire…)."""
+    return _code(cle, f"{usage}:{texte}")
+
+
+def verifier_texte(cle: str, usage: str, texte: str, code: str) -> bool:
+    return hmac.compare_digest(signer_texte(cle, usage, texte).encode(), code.encode())
+
+
+def jeton_coordination(cle: str, adresse: str, emis: int) -> str:
+    """Le lien de connexion d'une adresse de coordination, émis à ``emis``."""
+    nom = base64.urlsafe_b64encode(adresse.lower().encode()).decode().rstrip("=")
+    corps = f"{nom}.{emis:x}"
+    return f"{corps}.{_code(cle, f'coordination:{corps}')}"
+
+
+def lire_jeton_coordination(cle: str, texte: str) -> tuple[str, int] | None:
+    """(adresse, émission) d'un lien de coordination **authentique**, sinon ``None``."""
+    morceaux = texte.split(".")
+    if len(morceaux) != 3 or len(morceaux[0]) > 400 or len(morceaux[1]) > 12:
+        return None
+    try:
+        adresse = base64.urlsafe_b64decode(morceaux[0] + "=" * (-len(morceaux[0]) % 4)).decode()
+        emis = int(morceaux[1], 16)
+    except ValueError:
+        return None
+    attendu = jeton_coordination(cle, adresse, emis)
+    return (adresse, emis) if hmac.compare_digest(attendu.encode(), texte.encode()) else None

@@ -33,6 +33,22 @@ class Limiteur:
         envois.append(maintenant)
         return 0.0
 
+    def bloque(self, client: str) -> float:
+        """Comme ``attente``, sans compter : 0 si ``client`` peut encore essayer."""
+        maintenant = self.horloge()
+        envois = self._envois.get(client)
+        while envois and envois[0] <= maintenant - self.periode:
+            envois.popleft()
+        if envois and len(envois) >= self.nombre:
+            return max(envois[0] + self.periode - maintenant, 1.0)
+        return 0.0
+
+    def noter(self, client: str) -> None:
+        """Compte un essai (un jeton faux) sans rien refuser."""
+        if len(self._envois) > NETTOYAGE_AU_DELA:
+            self._nettoyer(self.horloge())
+        self._envois.setdefault(client, deque()).append(self.horloge())
+
     def _nettoyer(self, maintenant: float) -> None:
         for client in [c for c, e in self._envois.items() if e[-1] <= maintenant - self.periode]:
             del self._envois[client]

@@ -26,11 +26,14 @@ gabarits = Environment(
     keep_trailing_newline=True,
 )
 
-# Pages qui portent un jeton ou des données personnelles : ni cache, ni Referer, ni index.
+# Pages qui portent un jeton ou des données personnelles : ni cache, ni Referer, ni index,
+# ni script, ni ressource d'un autre site, ni cadre.
 ENTETES_PRIVES = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
 }
 
 LIBELLES = {

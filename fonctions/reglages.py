@@ -49,6 +49,12 @@ REGLAGES = [
     Reglage("AIGUILLAGE_ENVOI_INTERVALLE", "10"),
     Reglage("AIGUILLAGE_LIMITE_DEBIT", "20/600"),
     Reglage("AIGUILLAGE_PROXYS", "127.0.0.1"),
+    Reglage("AIGUILLAGE_LIEN_AGENT_JOURS", "30"),
+    Reglage("AIGUILLAGE_DELAI_PRISE_EN_CHARGE", "5"),
+    Reglage("AIGUILLAGE_DELAI_ESCALADE", "2"),
+    Reglage("AIGUILLAGE_LIMITE_JETONS", "300/3600"),
+    Reglage("AIGUILLAGE_VAPID_CLE_PRIVEE", None),
+    Reglage("AIGUILLAGE_PUSH_BANCS_D_ESSAI", None),
 ]
 REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>"]
 
@@ -80,6 +86,12 @@ class Reglages:
     envoi_intervalle: float = 10.0
     limite_debit: tuple[int, float] | None = (20, 600.0)
     proxys: str = "127.0.0.1"
+    lien_agent_jours: int = 30
+    delai_prise_en_charge: int = 5
+    delai_escalade: int = 2
+    limite_jetons: tuple[int, float] | None = (300, 3600.0)
+    vapid_cle_privee: Secret | None = None
+    push_bancs_d_essai: tuple[str, ...] = ()
     secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
     cles_open311: Mapping[str, Secret] = field(default_factory=dict)
 
@@ -154,6 +166,29 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if limite is False:
         messages.append("AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0.")
 
+    jours = {}
+    for nom in ("AIGUILLAGE_LIEN_AGENT_JOURS", "AIGUILLAGE_DELAI_PRISE_EN_CHARGE",
+                "AIGUILLAGE_DELAI_ESCALADE"):
+        texte = valeur(nom)
+        if not texte.isdigit() or not 1 <= int(texte) <= 365:
+            messages.append(f"{nom} doit être un nombre de jours entre 1 et 365.")
+        else:
+            jours[nom] = int(texte)
+
+    limite_jetons = _limite(valeur("AIGUILLAGE_LIMITE_JETONS"))
+    if limite_jetons is False:
+        messages.append("AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0.")
+
+    vapid = valeurs["AIGUILLAGE_VAPID_CLE_PRIVEE"]
+    if vapid and "BEGIN" not in vapid:
+        messages.append("AIGUILLAGE_VAPID_CLE_PRIVEE doit être une clé PEM "
+                        "(python -m fonctions vapid en crée une).")
+    bancs = tuple(b.strip() for b in valeur("AIGUILLAGE_PUSH_BANCS_D_ESSAI").split(",") if b.strip())
+    if bancs and production:
+        messages.append("AIGUILLAGE_PUSH_BANCS_D_ESSAI est réservé aux tests : retirez-le en production.")
+    if any(not re.fullmatch(r"(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+", b) for b in bancs):
+        messages.append("AIGUILLAGE_PUSH_BANCS_D_ESSAI n'accepte que des « 127.0.0.1:PORT ».")
+
     if messages:
         raise ErreurReglages(messages)
     site = valeur("AIGUILLAGE_SITE")
@@ -171,6 +206,12 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         envoi_intervalle=float(intervalle or 10),
         limite_debit=limite or None,
         proxys=valeur("AIGUILLAGE_PROXYS"),
+        lien_agent_jours=jours["AIGUILLAGE_LIEN_AGENT_JOURS"],
+        delai_prise_en_charge=jours["AIGUILLAGE_DELAI_PRISE_EN_CHARGE"],
+        delai_escalade=jours["AIGUILLAGE_DELAI_ESCALADE"],
+        limite_jetons=limite_jetons or None,
+        vapid_cle_privee=Secret(vapid) if vapid else None,
+        push_bancs_d_essai=bancs,
         secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),
         cles_open311=_par_suffixe(environ, PREFIXE_CLE_OPEN311),
     )

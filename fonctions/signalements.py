@@ -1,4 +1,5 @@
-"""``POST /api/signalements`` et la page de confirmation sans JavaScript.
+"""``POST /api/signalements`` (la page de confirmation et de suivi sans JavaScript est dans
+``suivi_citoyen.py``).
 
 Le service destinataire est résolu ici, sur le serveur, à partir du modèle construit :
 le client ne choisit jamais le service, seulement l'issue (``noeud``) et la commune.
@@ -15,14 +16,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fonctions.contexte import contexte
-from fonctions.enregistrement import enregistrer
 from fonctions.idempotence import empreinte_de_demande, lire_cle
-from fonctions.jetons import jeton, reference_valide, verifier_jeton
+from fonctions.jetons import jeton
 from fonctions.lecture import Envoi, lire_envoi
 from fonctions.modele import Modele
-from fonctions.pages import page, reponse_erreurs, veut_du_html
+from fonctions.pages import reponse_erreurs, veut_du_html
 from fonctions.photos import PhotoRefusee, preparer_photo
 from fonctions.reglages import Reglages
+from fonctions.sans_bloquer import enregistrer_sans_bloquer
 from fonctions.stockage import CleEnCours, CleReutilisee
 from fonctions.validation import PHOTOS_MAX, Erreur, ErreursValidation, valider
 
@@ -116,10 +117,12 @@ async def recevoir(request: Request) -> Response:
         envoi = await lire_envoi(request)
         noeud, retour = _retour(envoi.champs, modele)
         cle = lire_cle(request, envoi.champs)
-        demande, photos = await run_in_threadpool(_verifier, envoi, modele)
+        # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
+        demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
+                           else _verifier(envoi, modele))
         empreinte = empreinte_de_demande(demande, envoi.photos)
-        resultat = await run_in_threadpool(
-            enregistrer, ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
+        resultat = await enregistrer_sans_bloquer(
+            ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
         )
     except ErreursValidation as refus:
         return reponse_erreurs(refus.erreurs, refus.statut, html=html, noeud=noeud, retour=retour)
@@ -141,26 +144,6 @@ async def recevoir(request: Request) -> Response:
     return JSONResponse(corps, status_code=200 if resultat.rejoue else 201)
 
 
-async def confirmation(request: Request) -> Response:
-    ctx = contexte(request)
-    reference = request.path_params["reference"]
-    jeton_recu = request.query_params.get("jeton", "")
-    signalement = None
-    if reference_valide(reference):
-        signalement = await run_in_threadpool(ctx.stockage.lire_signalement, reference)
-    cle = str(ctx.reglages.cle_secrete)
-    if signalement is None or not verifier_jeton(
-        cle, "suivi", jeton_recu, reference, signalement["suivi"]["sel"]
-    ):
-        return page("message.html", 404, titre="Lien introuvable",
-                    message="Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.")
-    corps = corps_de_reponse(signalement, ctx.reglages)
-    return page("confirmation.html", reference=reference, suivi=corps["suivi"],
-                gestionnaire=signalement["gestionnaire"]["nom"],
-                prochaine_etape=corps["prochaine_etape"])
-
-
 routes = [
     Route("/api/signalements", recevoir, methods=["POST"]),
-    Route("/api/signalements/{reference}/confirmation", confirmation, methods=["GET"]),
 ]

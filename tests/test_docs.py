@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from arbre import schema
 
+from arbre import schema
 from tests.conftest import RACINE
 
 LISEZMOI = (RACINE / "contenu" / "LISEZMOI.md").read_text(encoding="utf-8")

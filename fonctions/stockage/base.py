@@ -2,7 +2,10 @@
 
 Un signalement est un dictionnaire JSON dont ``reference`` est l'identifiant et
 ``historique`` la liste des événements. Une entrée de la boîte d'envoi est un
-dictionnaire dont ``id`` est l'identifiant et ``reference`` le signalement visé.
+dictionnaire dont ``id`` est l'identifiant et ``reference`` le signalement visé. Une entrée
+de l'**index des attributions ouvertes** (``id`` = ``<référence>-<numéro>``) résume une
+attribution non finale : la coordination et les relances ne lisent que cet index, jamais
+tous les signalements.
 
 Règles communes à tout moteur :
 
@@ -13,7 +16,10 @@ Règles communes à tout moteur :
 - une clé d'idempotence réservée l'est pour tous les fils et tous les processus, et se
   libère d'elle-même si le processus meurt ;
 - une entrée réclamée de la boîte d'envoi l'est pour un seul envoyeur à la fois, et se
-  libère d'elle-même si le processus meurt (le bail).
+  libère d'elle-même si le processus meurt (le bail) ;
+- ``changer_signalement`` écrit les entrées ouvertes de l'index *avant* le signalement et
+  retire les entrées fermées *après* : après un arrêt brutal l'index peut contenir une
+  entrée de trop (réparée à la lecture), jamais en manquer une.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any
 
 Document = dict[str, Any]
@@ -36,6 +43,19 @@ class CleReutilisee(Exception):
 
 class ReferencePrise(Exception):
     """Un signalement porte déjà cette référence."""
+
+
+@dataclass
+class Ecritures:
+    """Ce qu'un changement écrit à côté du signalement, dans cet ordre : ``photos``,
+    entrées ``ouvertes`` de l'index, ``envois`` de la boîte d'envoi, le signalement (sauf si
+    ``inchange``), puis le retrait des entrées ``fermees`` de l'index."""
+
+    photos: list[tuple[str, bytes]] = field(default_factory=list)
+    ouvertes: list[Document] = field(default_factory=list)
+    envois: list[Document] = field(default_factory=list)
+    fermees: list[str] = field(default_factory=list)
+    inchange: bool = False
 
 
 class Reservation(ABC):
@@ -102,3 +122,18 @@ class Stockage(ABC):
 
     @abstractmethod
     def supprimer_envoi(self, identifiant: str) -> None: ...
+
+    # Suivi entre services
+    @abstractmethod
+    def changer_signalement(
+        self, reference: str, transformation: Callable[[Document], Ecritures]
+    ) -> Document:
+        """Sous le verrou du signalement : lit le document, appelle ``transformation`` (qui le
+        modifie sur place et rend ses ``Ecritures``), puis écrit le tout dans l'ordre dit par
+        ``Ecritures``. Si ``transformation`` lève, rien n'est écrit. ``KeyError`` si le
+        signalement n'existe pas. Rend le document tel qu'écrit."""
+
+    @abstractmethod
+    def lister_ouvertes(self) -> list[Document]:
+        """L'index des attributions ouvertes ; le coût suit leur nombre, pas celui des
+        signalements."""

@@ -8,6 +8,7 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       signalements/7K/AIG-7K3M-Q9.json   un signalement et son historique
       photos/AIG-7K3M-Q9/photo-1.jpg     ses photos, réencodées
       boite_envoi/AIG-7K3M-Q9-transmission.json (+ .verrou)   ce qui reste à envoyer
+      ouvertes/AIG-7K3M-Q9-2.json                 l'index des attributions ouvertes
       idempotence/3f/3f9a….json (+ .verrou)    une clé d'idempotence → une référence
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
 
@@ -32,6 +33,7 @@ from fonctions.stockage.base import (
     CleEnCours,
     CleReutilisee,
     Document,
+    Ecritures,
     ReferencePrise,
     Reservation,
     Stockage,
@@ -100,9 +102,15 @@ class StockageTinyDB(Stockage):
 
     def _envoi(self, identifiant: str, suffixe: str = ".json") -> Path:
         reference, _, sorte = identifiant.rpartition("-")
-        if not reference_valide(reference) or not sorte.isalpha():
+        if not reference_valide(reference) or not sorte.isalnum() or not sorte.isascii():
             raise ValueError(f"identifiant d'envoi invalide : {identifiant!r}")
         return self.dossier / "boite_envoi" / f"{identifiant}{suffixe}"
+
+    def _ouverte(self, identifiant: str) -> Path:
+        reference, _, numero = identifiant.rpartition("-")
+        if not reference_valide(reference) or not numero.isdigit() or not numero.isascii():
+            raise ValueError(f"identifiant d'attribution invalide : {identifiant!r}")
+        return self.dossier / "ouvertes" / f"{identifiant}.json"
 
     def _photos(self, reference: str) -> Path:
         if not reference_valide(reference):
@@ -212,6 +220,42 @@ class StockageTinyDB(Stockage):
         with self.verrous.tenir(identifiant):
             self._envoi(identifiant).unlink(missing_ok=True)
             self._envoi(identifiant, ".verrou").unlink(missing_ok=True)
+
+    # Suivi entre services
+    def changer_signalement(
+        self, reference: str, transformation: Callable[[Document], Ecritures]
+    ) -> Document:
+        chemin = self._signalement(reference)
+        with self.verrous.tenir(reference):
+            document = _lire(chemin)
+            if document is None:
+                raise KeyError(reference)
+            ecritures = transformation(document)
+            for nom, contenu in ecritures.photos:
+                ecrire_atomiquement(self._photos(reference) / Path(nom).name, contenu)
+            for entree in ecritures.ouvertes:
+                _ecrire(self._ouverte(entree["id"]), entree)
+            for envoi in ecritures.envois:
+                # Sans le verrou de l'envoi (jamais deux verrous à la fois) : un envoi neuf
+                # n'est lu par la boîte qu'une fois le signalement écrit (``compteur_envois``).
+                _ecrire(self._envoi(envoi["id"]), envoi)
+            if not ecritures.inchange:
+                _ecrire(chemin, document)
+            for identifiant in ecritures.fermees:
+                self._ouverte(identifiant).unlink(missing_ok=True)
+            return document
+
+    def lister_ouvertes(self) -> list[Document]:
+        dossier = self.dossier / "ouvertes"
+        if not dossier.exists():
+            return []
+        entrees = []
+        for fichier in os.scandir(dossier):
+            if fichier.name.endswith(".json") and not fichier.name.startswith("."):
+                entree = _lire(Path(fichier.path))
+                if entree is not None:
+                    entrees.append(entree)
+        return entrees
 
     def fermer(self) -> None:
         self.verrous.fermer()

@@ -56,7 +56,13 @@ class Dossier:
     photos: tuple[PieceJointe, ...]
     lien_agent: str
     territoire: str
-    motif: str | None = None  # pour une alerte à la coordination : pourquoi
+    motif: str | None = None  # pourquoi ce message (alerte, relance, réouverture…)
+    # transmission | relance | rouvert | complement (au service) ;
+    # alerte | escalade | a_orienter (à la coordination)
+    evenement: str = "transmission"
+    lien_coordination: str = ""
+    lien_valable_jours: int = 30
+    message: dict[str, Any] | None = None  # pour une notification au citoyen
 
     @property
     def adresse(self) -> str:

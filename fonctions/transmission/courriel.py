@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from fonctions.chronologie import chronologie
 from fonctions.courriels import ErreurExpedition, Expediteur
 from fonctions.pages import rendre
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
@@ -35,14 +36,52 @@ def texte_des_consignes(consignes_html: str) -> str:
     return html.unescape(sans_balises).strip()
 
 
+# Pour chaque sorte de message : le préfixe du sujet et la phrase d'en-tête (``{service}``).
+BANDEAUX = {
+    "alerte": ("À transmettre à la main",
+               "ce signalement n'a pas pu être transmis à {service}.",
+               "Transmettez-le au service par un autre moyen."),
+    "escalade": ("Sans réponse du service",
+                 "{service} n'a pas accusé réception de ce signalement.",
+                 "Confiez-le à un autre service ou joignez {service}."),
+    "a_orienter": ("À orienter", "{service} indique que ce signalement n'est pas de son ressort.",
+                   "Choisissez le service qui doit le traiter."),
+    "relance": ("Relance", "ce signalement attend votre accusé de réception.",
+                "Ouvrez le lien ci-dessous pour le prendre en charge."),
+    "rouvert": ("Rouvert", "le citoyen indique que le problème n'est pas réglé.",
+                "Ouvrez le lien ci-dessous : le signalement attend de nouveau votre prise "
+                "en charge."),
+    "lien": ("Nouveau lien", "voici le nouveau lien de prise en charge demandé.",
+             "L'ancien lien reste expiré."),
+    "complement": ("Complément", "le citoyen a ajouté une information à ce signalement.",
+                   "Le détail est sur la page de prise en charge."),
+}
+
+
+def historique_pour_le_service(signalement: dict) -> list[dict]:
+    """La chronologie publique, s'il s'est passé autre chose que « reçu, transmis »."""
+    etapes = chronologie(signalement, "La coordination du territoire", pour_le_service=True)
+    return etapes if len(etapes) > 2 else []
+
+
+def bandeau(dossier: Dossier) -> dict[str, str] | None:
+    if dossier.evenement not in BANDEAUX:
+        return None
+    titre, phrase, suite = BANDEAUX[dossier.evenement]
+    service = dossier.gestionnaire["nom"]
+    return {"titre": titre, "phrase": phrase.format(service=service),
+            "motif": dossier.motif or "", "suite": suite.format(service=service)}
+
+
 def composer_message(dossier: Dossier, expediteur: str, destinataires: Sequence[str]
                      ) -> EmailMessage:
     signalement = dossier.signalement
     sujet = f"Signalement {signalement['reference']} : {signalement['noeud']['libelle']}"
     if signalement.get("commune"):
         sujet += f" — {signalement['commune']['nom']}"
-    if dossier.motif:
-        sujet = f"[À transmettre à la main] {sujet}"
+    entete = bandeau(dossier)
+    if entete:
+        sujet = f"[{entete['titre']}] {sujet}"
     localisation = signalement.get("localisation") or {}
     carte = None
     if localisation.get("latitude") is not None:
@@ -56,8 +95,13 @@ def composer_message(dossier: Dossier, expediteur: str, destinataires: Sequence[
         "consignes_html": dossier.gestionnaire.get("consignes_html") or "",
         "consignes_texte": texte_des_consignes(dossier.gestionnaire.get("consignes_html") or ""),
         "lien_agent": dossier.lien_agent,
+        "pour_la_coordination": dossier.evenement in ("alerte", "escalade", "a_orienter"),
+        # Après un refus ou une réattribution, le service voit tout ce qui s'est passé avant.
+        "historique": historique_pour_le_service(signalement),
         "territoire": dossier.territoire,
-        "motif": dossier.motif,
+        "bandeau": entete,
+        "lien_coordination": dossier.lien_coordination,
+        "lien_valable_jours": dossier.lien_valable_jours,
         "photos": dossier.photos,
     }
     message = EmailMessage()

@@ -38,6 +38,13 @@ class CanalOpen311:
         self.client, self.cle = client, cle
 
     def transmettre(self, dossier: Dossier) -> Recu:
+        if dossier.evenement in ("relance", "lien"):
+            # GeoReport v2 ne connaît pas la relance : l'échéance suivante prévient la
+            # coordination, qui joint le service.
+            return Recu("Pas de relance par Open311 : la coordination sera prévenue si le "
+                        "service ne répond pas.")
+        if dossier.evenement in ("rouvert", "complement"):
+            return self._mise_a_jour(dossier)
         code = (dossier.gestionnaire.get("transmission") or {}).get("code_service")
         if not dossier.adresse.startswith(("https://", "http://")) or not code:
             raise EchecTransmission(f"{dossier.gestionnaire['nom']} : adresse_transmission ou "
@@ -71,6 +78,43 @@ class CanalOpen311:
         donnees = _identifiant(reponse.texte)
         suite = f" (demande {next(iter(donnees.values()))})" if donnees else ""
         return Recu(f"Envoyé par Open311 à {url}{suite}.", donnees)
+
+
+    def _mise_a_jour(self, dossier: Dossier) -> Recu:
+        """Une mise à jour d'une demande existante, à la manière de FixMyStreet :
+        ``POST servicerequestupdates.json`` (``status`` : ``open`` pour une réouverture)."""
+        if not dossier.adresse.startswith(("https://", "http://")):
+            raise EchecTransmission(f"{dossier.gestionnaire['nom']} : adresse_transmission "
+                                    "manquante.", definitif=True)
+        s = dossier.signalement
+        transmission = _transmission_de(s, dossier)
+        champs = {
+            "service_request_id": transmission.get("service_request_id") or s["reference"],
+            "update_id": dossier.identifiant,
+            "status": "open",
+            "description": (dossier.motif or "")[:DESCRIPTION_MAX],
+        }
+        cle = self.cle(dossier.gestionnaire["id"])
+        if cle:
+            champs["api_key"] = cle
+        url = dossier.adresse.rstrip("/").removesuffix("/requests.json")
+        url = f"{url}/servicerequestupdates.json"
+        try:
+            reponse = self.client.post(url, formulaire=champs)
+        except ErreurReseau as erreur:
+            raise EchecTransmission(f"{url} injoignable : {erreur}") from None
+        if not 200 <= reponse.statut < 300:
+            raise EchecTransmission(f"{url} a répondu {reponse.statut} : {reponse.texte[:200]}")
+        return Recu(f"Mise à jour envoyée par Open311 à {url}.")
+
+
+def _transmission_de(signalement: dict, dossier: Dossier) -> dict:
+    for attribution in reversed(signalement.get("attributions", [])):
+        if attribution["gestionnaire"] == dossier.gestionnaire["id"]:
+            transmission = attribution.get("transmission") or {}
+            if transmission:
+                return transmission
+    return signalement.get("transmission") or {}
 
 
 def _identifiant(texte: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from fonctions.chronologie import chronologie
 from fonctions.client_http import ClientHTTP, ErreurReseau
 from fonctions.contexte import Horloge
 from fonctions.reglages import PREFIXE_SECRET_WEBHOOK, suffixe_de
@@ -41,13 +42,20 @@ def verifier_signature(secret: str, entete: str, corps: bytes, maintenant: int,
             and hmac.compare_digest(attendu, morceaux.get("v1", "")))
 
 
+# La sorte d'envoi → le type d'événement annoncé au service.
+TYPES = {"transmission": "signalement.nouveau", "relance": "signalement.relance",
+         "rouvert": "signalement.rouvert", "complement": "signalement.complement",
+         "lien": "signalement.lien"}
+
+
 def charge_utile(dossier: Dossier) -> dict[str, Any]:
     s = dossier.signalement
     return {
         "id": dossier.identifiant,
-        "type": "signalement.nouveau",
+        "type": TYPES.get(dossier.evenement, f"signalement.{dossier.evenement}"),
         "gestionnaire": {"id": dossier.gestionnaire["id"], "nom": dossier.gestionnaire["nom"]},
         "lien_agent": dossier.lien_agent,
+        "message": dossier.motif if dossier.evenement != "transmission" else None,
         "signalement": {
             "reference": s["reference"],
             "cree_le": s["cree_le"],
@@ -58,6 +66,7 @@ def charge_utile(dossier: Dossier) -> dict[str, Any]:
             "localisation": s["localisation"],
             "contact": s["contact"],
             "reponses": s["reponses"],
+            "historique": chronologie(s, "La coordination du territoire", pour_le_service=True),
             "photos": [
                 {"nom": p.nom, "type": p.type,
                  "contenu_base64": base64.b64encode(p.contenu).decode()}
@@ -88,7 +97,7 @@ class CanalWebhook:
         entetes = {
             "Content-Type": "application/json; charset=utf-8",
             ENTETE_SIGNATURE: signer(secret, int(self.horloge().timestamp()), corps),
-            "Aiguillage-Evenement": "signalement.nouveau",
+            "Aiguillage-Evenement": TYPES.get(dossier.evenement, dossier.evenement),
             "Idempotency-Key": dossier.identifiant,
         }
         try:

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-from arbre.__main__ import construire
 
+from arbre.__main__ import construire
 from tests.conftest import PETIT, comparer_ou_regenerer
 
 ATTENDU = Path(__file__).parent / "attendu" / "petit"
@@ -34,7 +34,7 @@ def test_une_page_par_noeud_a_une_adresse_propre(sortie):
         "partages/arbre-tombe/sur-la-route/la-roche-bernard/index.html",
         "partages/arbre-tombe/sur-la-route/muzillac/index.html",
         "partages/arbre-tombe/sur-un-fil/index.html", "plan-du-site/index.html",
-        "voirie/index.html", "voirie/nid-de-poule/index.html",
+        "suivi/index.html", "voirie/index.html", "voirie/nid-de-poule/index.html",
         "voirie/nid-de-poule/la-roche-bernard/index.html",
         "voirie/nid-de-poule/muzillac/index.html",
     ]
@@ -101,3 +101,11 @@ def test_le_relais_netlify_vient_de_la_variable_de_construction(tmp_path, monkey
     assert construire(PETIT, tmp_path) == 0
     relais = (tmp_path / "_redirects").read_text()
     assert relais == "/api/*  https://fonctions.example.org/api/:splat  200!\n"
+
+
+def test_aucun_script_ni_style_en_ligne_la_csp_les_interdit():
+    gabarits = Path(__file__).resolve().parents[2] / "site" / "theme" / "templates"
+    for gabarit in gabarits.glob("*.html"):
+        texte = gabarit.read_text(encoding="utf-8")
+        assert "<style" not in texte and " style=" not in texte, gabarit.name
+        assert "<script>" not in texte and "<script type=\"module\">" not in texte, gabarit.name

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from arbre.__main__ import main
 from arbre.erreurs import ErreursContenu
 from arbre.modele import construire_modele
-
 from tests.conftest import PETIT, comparer_ou_regenerer
 
 ERREURS = Path(__file__).parent / "erreurs"

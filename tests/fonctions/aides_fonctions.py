@@ -113,7 +113,7 @@ def fichiers_du_dossier(dossier: Path) -> list[str]:
 
 
 def dossier_de_test(modele, commune: str = "56001", photos: tuple[bytes, ...] = (),
-                    motif: str | None = None, **champs):
+                    motif: str | None = None, evenement: str | None = None, **champs):
     """Un dossier prêt à transmettre, comme la boîte d'envoi le construit."""
     from fonctions.enregistrement import construire_signalement
     from fonctions.photos import preparer_photo
@@ -131,4 +131,6 @@ def dossier_de_test(modele, commune: str = "56001", photos: tuple[bytes, ...] = 
         lien_agent="https://aiguillage.example.org/agent/#AIG-7K3M-Q2.jeton-agent",
         territoire=modele.territoire["nom"],
         motif=motif,
+        evenement=evenement or ("alerte" if motif else "transmission"),
+        lien_coordination="https://aiguillage.example.org/api/coordination",
     )

@@ -12,6 +12,7 @@ from starlette.datastructures import Secret
 
 from fonctions.app import creer_app
 from fonctions.modele import charger_modele
+from fonctions.notification import NotificateurEnregistreur
 from fonctions.reglages import Reglages
 from fonctions.stockage import StockageTinyDB
 
@@ -60,7 +61,12 @@ def stockage(reglages):
 
 
 @pytest.fixture
-def fabrique_client(reglages, stockage, expediteur, client_http, horloge):
+def notificateur() -> NotificateurEnregistreur:
+    return NotificateurEnregistreur()
+
+
+@pytest.fixture
+def fabrique_client(reglages, stockage, expediteur, client_http, horloge, notificateur):
     """Un TestClient sur l'application, avec des réglages modifiables."""
     ouverts = []
 
@@ -68,7 +74,8 @@ def fabrique_client(reglages, stockage, expediteur, client_http, horloge):
         from dataclasses import replace
 
         app = creer_app(replace(reglages, **modifications), stockage=stockage,
-                        expediteur=expediteur, client_http=client_http, horloge=horloge)
+                        expediteur=expediteur, client_http=client_http, horloge=horloge,
+                        notificateur=notificateur)
         client = TestClient(app)
         client.__enter__()
         ouverts.append(client)

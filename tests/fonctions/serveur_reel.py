@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -18,13 +19,17 @@ SECRET_WEBHOOK = "secret-webhook-bout-en-bout"
 CLE_OPEN311 = "cle-open311-bout-en-bout"
 
 
-def preparer_modele(dossier: Path, url_recepteur: str) -> Path:
-    """Le modèle de test, ses services web pointés vers le récepteur local."""
+def preparer_modele(dossier: Path, url_recepteur: str,
+                    modifier: Callable[[dict], None] | None = None) -> Path:
+    """Le modèle de test, ses services web pointés vers le récepteur local ; ``modifier``
+    peut encore le changer (un service qui reçoit par courriel plutôt qu'Open311…)."""
     donnees = modele_brut()
     transmissions = {g: donnees["gestionnaires"][g]["transmission"]
                      for g in ("mairie-saint-exemple", "cc-val-d-essai")}
     transmissions["mairie-saint-exemple"]["adresse"] = f"{url_recepteur}/webhook/saint-exemple"
     transmissions["cc-val-d-essai"]["adresse"] = f"{url_recepteur}/open311/v2/"
+    if modifier is not None:
+        modifier(donnees)
     chemin = dossier / "modele.json"
     chemin.write_text(json.dumps(donnees, ensure_ascii=False), encoding="utf-8")
     return chemin
@@ -39,7 +44,8 @@ def preparer_site(dossier: Path) -> Path:
 
 
 class ServeurReel:
-    def __init__(self, dossier: Path, port_smtp: int, url_recepteur: str) -> None:
+    def __init__(self, dossier: Path, port_smtp: int, url_recepteur: str,
+                 modifier: Callable[[dict], None] | None = None) -> None:
         self.dossier = dossier
         self.port = port_libre()
         self.url = f"http://{HOTE}:{self.port}"
@@ -48,7 +54,7 @@ class ServeurReel:
         self.processus: subprocess.Popen | None = None
         self.variables = {
             "AIGUILLAGE_DONNEES": str(self.donnees),
-            "AIGUILLAGE_MODELE": str(preparer_modele(dossier, url_recepteur)),
+            "AIGUILLAGE_MODELE": str(preparer_modele(dossier, url_recepteur, modifier)),
             "AIGUILLAGE_SITE": str(preparer_site(dossier)),
             "AIGUILLAGE_URL_PUBLIQUE": self.url,
             "AIGUILLAGE_SMTP_URL": f"smtp://{HOTE}:{port_smtp}",

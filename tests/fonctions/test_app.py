@@ -13,8 +13,17 @@ from fonctions.reglages import ErreurReglages
 def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
     app = creer_app(reglages)
     chemins = [getattr(route, "path", None) for route in app.routes]
-    assert chemins == ["/api/signalements", "/api/signalements/{reference}/confirmation",
-                       "/api/sante", "/api/{reste:path}"]
+    assert chemins == [
+        "/api/signalements",
+        "/api/signalements/{reference}/confirmation", "/api/signalements/{reference}/confirmation",
+        "/api/suivi", "/api/suivi/etat", "/api/suivi/{action}",
+        "/api/agent/{jeton}", "/api/agent/{jeton}", "/api/agent/{jeton}/photos/{nom}",
+        "/api/agent/{jeton}/nouveau-lien",
+        "/api/coordination", "/api/coordination", "/api/coordination/{jeton}",
+        "/api/coordination/{jeton}",
+        "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.json",
+        "/api/push/cle", "/api/abonnements", "/api/abonnements",
+        "/api/sante", "/api/{reste:path}"]
 
 
 def test_une_adresse_inconnue_de_l_api_repond_en_json_et_en_francais(client):

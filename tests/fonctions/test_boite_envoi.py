@@ -32,7 +32,10 @@ def test_un_signalement_est_transmis_par_courriel_puis_retire_de_la_boite(
     assert document["transmission"] == {"canal": "courriel", "date": "2025-03-10T09:00:00+00:00"}
     assert document["historique"][-1] == {
         "date": "2025-03-10T09:00:00+00:00", "type": "transmis", "canal": "courriel",
-        "tentative": 1, "message": "Envoyé par courriel à voirie@bourg-les-essais.example.org."}
+        "tentative": 1, "message": "Envoyé par courriel à voirie@bourg-les-essais.example.org.",
+        "par": {"qui": "aiguillage", "canal": "boite_envoi"}, "attribution": 1,
+        "gestionnaire": "mairie-bourg-les-essais", "public": True,
+        "pour_le_citoyen": "Votre signalement a été transmis à Mairie de Bourg-les-Essais."}
     assert stockage.lister_envois() == []
     assert boite.traiter_une_fois() == 0
 
@@ -41,8 +44,8 @@ def test_le_lien_de_l_agent_est_secret_et_propre_au_signalement(client, boite, e
     reference = poster(client)
     boite.traiter_une_fois()
     texte = expediteur.messages[0].get_body(("plain",)).get_content()
-    lien = next(ligne for ligne in texte.splitlines() if "/agent/#" in ligne)
-    assert lien.startswith(f"https://aiguillage.example.org/agent/#{reference}.")
+    lien = next(ligne for ligne in texte.splitlines() if "/api/agent/" in ligne)
+    assert lien.startswith(f"https://aiguillage.example.org/api/agent/{reference}.1.")
     assert len(lien.rpartition(".")[2]) == 27
 
 
@@ -101,7 +104,7 @@ def test_un_signalement_jamais_transmis_est_signale_a_la_coordination(
     assert document["historique"][-1]["message"] == (
         "Abandon après 12 tentative(s) par courriel. Dernière erreur : SMTP en panne (test) "
         "La coordination du territoire est prévenue.")
-    assert [e["id"] for e in stockage.lister_envois()] == [f"{reference}-alerte"]
+    assert [e["id"] for e in stockage.lister_envois()] == [f"{reference}-alerte1"]
     assert boite.traiter_une_fois() == 1
     (alerte,) = expediteur.messages
     assert alerte["To"] == "coordination@val-d-essai.example.org"

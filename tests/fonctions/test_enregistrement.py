@@ -27,8 +27,11 @@ def test_le_signalement_garde_ce_qu_il_faut_pour_le_transmettre_et_le_suivre(mod
                                    "consentement": True}
     assert document["idempotence"] == empreinte_de_cle(CLE)
     assert CLE not in str(document)
-    assert document["attribution"]["gestionnaire"] == "mairie-bourg-les-essais"
-    assert document["attribution"]["sel"] != document["suivi"]["sel"]
+    (attribution,) = document["attributions"]
+    assert attribution["numero"] == 1
+    assert attribution["gestionnaire"] == "mairie-bourg-les-essais"
+    assert (attribution["statut"], attribution["canal"]) == ("a_transmettre", "courriel")
+    assert attribution["sel"] != document["suivi"]["sel"]
     assert document["historique"] == [{"date": "2025-03-10T09:00:00+00:00", "type": "recu",
                                        "message": "Signalement reçu et enregistré."}]
 

@@ -6,11 +6,16 @@ import re
 from fonctions.jetons import (
     ALPHABET,
     jeton,
+    jeton_agent,
+    jeton_coordination,
+    lire_jeton_agent,
+    lire_jeton_coordination,
     nouveau_sel,
     nouvelle_reference,
     reference_du_jeton,
     reference_valide,
     verifier_jeton,
+    verifier_jeton_agent,
 )
 
 
@@ -60,3 +65,26 @@ def test_un_jeton_porte_au_moins_128_bits_secrets_et_se_verifie():
 def test_le_jeton_se_recalcule_a_l_identique():
     assert jeton("cle", "suivi", "AIG-7K3M-QA", "sel") == jeton("cle", "suivi", "AIG-7K3M-QA", "sel")
     assert reference_du_jeton("n'importe quoi") is None
+
+
+def test_un_lien_d_agent_est_signe_date_et_propre_a_son_attribution():
+    texte = jeton_agent("cle", "AIG-7K3M-Q2", 2, "sel", 1741597200)
+    assert texte.startswith("AIG-7K3M-Q2.2.67ceaa10.")
+    assert lire_jeton_agent(texte) == ("AIG-7K3M-Q2", 2, 1741597200)
+    assert verifier_jeton_agent("cle", texte, "sel")
+    assert not verifier_jeton_agent("cle", texte, "autre-sel")
+    assert not verifier_jeton_agent("autre-cle", texte, "sel")
+    plus_tard = texte.replace(".67ceaa10.", ".77ceaa10.")  # date d'émission falsifiée
+    assert not verifier_jeton_agent("cle", plus_tard, "sel")
+    autre = texte.replace("Q2.2.", "Q2.3.")
+    assert not verifier_jeton_agent("cle", autre, "sel")
+    for faux in ["", "AIG-7K3M-Q2", "AIG-7K3M-Q2.x.1.y", "../../etc.1.1.x", "AIG-7K3M-Q2.1.zz.x"]:
+        assert lire_jeton_agent(faux) is None
+
+
+def test_un_lien_de_coordination_porte_son_adresse_et_se_verifie():
+    texte = jeton_coordination("cle", "Coordination@Exemple.org", 1741597200)
+    assert lire_jeton_coordination("cle", texte) == ("coordination@exemple.org", 1741597200)
+    assert lire_jeton_coordination("autre", texte) is None
+    assert lire_jeton_coordination("cle", texte[:-1] + "x") is None
+    assert lire_jeton_coordination("cle", "@@@.1.x") is None

@@ -39,3 +39,16 @@ def test_les_clients_anciens_sont_oublies():
     chrono.t += 11
     limiteur.attente("nouveau")
     assert list(limiteur._envois) == ["nouveau"]
+
+
+def test_les_jetons_faux_se_comptent_sans_bloquer_les_bons_avant_la_limite():
+    chrono = Chrono()
+    limiteur = Limiteur(2, 60, chrono)
+    assert limiteur.bloque("a") == 0
+    limiteur.noter("a")
+    assert limiteur.bloque("a") == 0
+    limiteur.noter("a")
+    assert limiteur.bloque("a") == 60
+    assert limiteur.bloque("b") == 0
+    chrono.t += 61
+    assert limiteur.bloque("a") == 0

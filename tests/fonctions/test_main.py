@@ -63,3 +63,43 @@ def test_envoyer_traite_la_boite_une_fois_pour_cron(tmp_path, modele):
     assert str(courriel.relative_to(tmp_path)) in resultat.stderr
     assert stockage.lire_signalement(reference)["etat"] == "transmis"
     stockage.fermer()
+
+
+def test_envoyer_fait_aussi_les_relances_dues(tmp_path, modele, reglages):
+    from dataclasses import replace
+
+    from aides_fonctions import ExpediteurMemoire, HorlogeReglable
+
+    from fonctions.app import construire_contexte
+
+    donnees = tmp_path / "donnees"
+    stockage = StockageTinyDB(donnees)
+    reference = enregistrer(stockage, valider(champs_valides(), 0, modele), [], modele,
+                            DEBUT).signalement["reference"]
+    contexte, fermer = construire_contexte(replace(reglages, donnees=donnees), stockage=stockage,
+                                           expediteur=ExpediteurMemoire(),
+                                           horloge=HorlogeReglable())
+    contexte.boite_envoi.traiter_une_fois()  # transmis le 10 mars 2025 : relance bien due
+    fermer()
+    resultat = lancer("envoyer", AIGUILLAGE_DONNEES=str(donnees),
+                      AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout == "1 relance(s) ou escalade(s).\n1 envoi(s) traité(s).\n"
+    (courriel,) = (donnees / "courriels").iterdir()
+    assert "[Relance] Signalement" in courriel.read_text(encoding="utf-8")
+    assert [e["type"] for e in stockage.lire_signalement(reference)["historique"]][-2:] == [
+        "relance", "envoye"]
+    stockage.fermer()
+
+
+def test_vapid_cree_une_cle_que_les_reglages_acceptent(capsys):
+    from fonctions.__main__ import main
+    from fonctions.push.cles import ClesVapid
+    from fonctions.reglages import lire_reglages
+
+    assert main(["vapid"]) == 0
+    sortie = capsys.readouterr().out
+    pem = sortie.split('AIGUILLAGE_VAPID_CLE_PRIVEE="')[1].split('"')[0]
+    reglages = lire_reglages({"AIGUILLAGE_VAPID_CLE_PRIVEE": pem})
+    publique = ClesVapid.depuis_pem(str(reglages.vapid_cle_privee).encode()).publique
+    assert publique in sortie

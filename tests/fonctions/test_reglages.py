@@ -72,6 +72,14 @@ def test_la_production_complete_demarre_et_envoie_pour_de_vrai():
     ("AIGUILLAGE_LIMITE_DEBIT", "beaucoup", "AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0."),
     ("AIGUILLAGE_URL_PUBLIQUE", "aiguillage.fr",
      "AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// (ou http:// en test)."),
+    ("AIGUILLAGE_LIEN_AGENT_JOURS", "0",
+     "AIGUILLAGE_LIEN_AGENT_JOURS doit être un nombre de jours entre 1 et 365."),
+    ("AIGUILLAGE_DELAI_PRISE_EN_CHARGE", "trois",
+     "AIGUILLAGE_DELAI_PRISE_EN_CHARGE doit être un nombre de jours entre 1 et 365."),
+    ("AIGUILLAGE_DELAI_ESCALADE", "400",
+     "AIGUILLAGE_DELAI_ESCALADE doit être un nombre de jours entre 1 et 365."),
+    ("AIGUILLAGE_LIMITE_JETONS", "plein",
+     "AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0."),
 ])
 def test_une_valeur_invalide_est_refusee_avec_un_message_clair(nom, valeur, message):
     with pytest.raises(ErreurReglages) as erreur:
@@ -92,6 +100,14 @@ def test_la_production_refuse_une_cle_courte_et_les_envois_simules():
 def test_la_limite_de_debit_se_desactive_avec_zero():
     assert lire_reglages({"AIGUILLAGE_LIMITE_DEBIT": "0"}).limite_debit is None
     assert lire_reglages({"AIGUILLAGE_LIMITE_DEBIT": "5/60"}).limite_debit == (5, 60.0)
+
+
+def test_les_reglages_du_suivi_ont_des_valeurs_par_defaut_raisonnables():
+    reglages = lire_reglages({})
+    assert (reglages.lien_agent_jours, reglages.delai_prise_en_charge,
+            reglages.delai_escalade, reglages.limite_jetons) == (30, 5, 2, (300, 3600.0))
+    assert lire_reglages({"AIGUILLAGE_LIMITE_JETONS": "0"}).limite_jetons is None
+    assert lire_reglages({"AIGUILLAGE_LIEN_AGENT_JOURS": "14"}).lien_agent_jours == 14
 
 
 def test_le_site_peut_ne_pas_etre_servi():

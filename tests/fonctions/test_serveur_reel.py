@@ -59,7 +59,7 @@ def test_le_site_et_chaque_canal_fonctionnent_sur_le_vrai_serveur(
     assert "Trou <b>énorme</b> & profond" in message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "Trou &lt;b&gt;énorme&lt;/b&gt; &amp; profond" in html
-    assert f'href="{serveur_reel.url}/agent/#{reference}.' in html
+    assert f'href="{serveur_reel.url}/api/agent/{reference}.1.' in html
     (jointe,) = message.iter_attachments()
     assert jointe.get_filename() == "photo-1.jpg"
     assert b"TELEPHONE-SECRET" not in jointe.get_content()

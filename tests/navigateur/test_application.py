@@ -5,6 +5,7 @@ import json
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from arbre.__main__ import construire
 from tests.conftest import PETIT
@@ -94,8 +95,8 @@ def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
     page.goto(serveur.url + "/mes-signalements/")
     page.get_by_text("À corriger").wait_for()
     page.get_by_role("link", name="Corriger et renvoyer").click()
-    assert page.get_by_label("Décrivez le problème").input_value() == "Le bac jaune déborde."
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_label("Décrivez le problème")).to_have_value("Le bac jaune déborde.")
+    expect(page.get_by_role("alert")).to_be_visible()
     page.get_by_label("Commune", exact=False).and_(page.locator("select")).select_option("56195")
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.get_by_text("Signalement envoyé").wait_for()

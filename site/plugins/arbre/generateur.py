@@ -16,7 +16,8 @@ from .schema import url_valide
 
 # Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et
 # leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés).
-PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne"}
+PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne",
+                     "/suivi/": "suivi"}
 
 
 class GenerateurArbre(Generator):

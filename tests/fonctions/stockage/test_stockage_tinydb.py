@@ -13,6 +13,7 @@ from aides_fonctions import RACINE, fichiers_du_dossier
 
 from fonctions.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
+from fonctions.stockage.base import Ecritures
 
 
 def signalement(reference: str, **autres) -> dict:
@@ -181,3 +182,54 @@ def test_un_stockage_vide_n_a_ni_signalement_ni_envoi(tmp_path):
     assert stockage.compter_signalements() == 0
     assert stockage.lister_envois() == []
     stockage.fermer()
+
+
+def entree(reference: str, numero: int = 1, statut: str = "transmis") -> dict:
+    return {"id": f"{reference}-{numero}", "reference": reference, "numero": numero,
+            "statut": statut}
+
+
+def test_un_changement_ecrit_index_envois_et_signalement_ensemble(stockage):
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+
+    def transformer(document):
+        document["etat"] = "pas_de_notre_ressort"
+        return Ecritures(photos=[("photo-2.jpg", b"JPEG")], ouvertes=[entree("AIG-7K3M-Q2", 2)],
+                         envois=[envoi("AIG-7K3M-Q2", "transmission2")],
+                         fermees=["AIG-7K3M-Q2-1"])
+
+    document = stockage.changer_signalement("AIG-7K3M-Q2", transformer)
+    assert document["etat"] == "pas_de_notre_ressort"
+    assert stockage.lire_signalement("AIG-7K3M-Q2")["etat"] == "pas_de_notre_ressort"
+    assert stockage.lister_ouvertes() == [entree("AIG-7K3M-Q2", 2)]
+    assert [e["id"] for e in stockage.lister_envois()] == ["AIG-7K3M-Q2-transmission2"]
+    assert stockage.lire_photo("AIG-7K3M-Q2", "photo-2.jpg") == b"JPEG"
+    assert "ouvertes/AIG-7K3M-Q2-2.json" in fichiers_du_dossier(stockage.dossier)
+    stockage.changer_signalement("AIG-7K3M-Q2", lambda d: Ecritures(fermees=["AIG-7K3M-Q2-2"]))
+    assert stockage.lister_ouvertes() == []
+
+
+def test_un_changement_refuse_n_ecrit_rien(stockage):
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+
+    def refuser(document):
+        document["etat"] = "modifie"
+        raise RuntimeError("refusé")
+
+    with pytest.raises(RuntimeError):
+        stockage.changer_signalement("AIG-7K3M-Q2", refuser)
+    assert stockage.lire_signalement("AIG-7K3M-Q2") == signalement("AIG-7K3M-Q2")
+    with pytest.raises(KeyError):
+        stockage.changer_signalement("AIG-2222-22", lambda d: Ecritures())
+    with pytest.raises(ValueError):
+        stockage.changer_signalement("AIG-7K3M-Q2", lambda d: Ecritures(
+            ouvertes=[{"id": "../../etc"}]))
+
+
+def test_lister_les_ouvertes_ne_lit_pas_les_signalements(stockage):
+    for reference in ("AIG-7K3M-Q2", "AIG-2222-22"):
+        stockage.creer_signalement(signalement(reference), [], [])
+    stockage.changer_signalement("AIG-2222-22",
+                                 lambda d: Ecritures(ouvertes=[entree("AIG-2222-22")]))
+    (stockage.dossier / "signalements").rename(stockage.dossier / "ailleurs")
+    assert stockage.lister_ouvertes() == [entree("AIG-2222-22")]

@@ -97,3 +97,22 @@ def test_l_alerte_previent_la_coordination_avec_le_motif(modele):
     with pytest.raises(EchecTransmission) as echec:
         CanalAlerte(expediteur, "a@b.fr", lambda: []).transmettre(dossier)
     assert echec.value.definitif
+
+
+@pytest.mark.parametrize(("evenement", "sujet", "phrase"), [
+    ("relance", "[Relance]", "ce signalement attend votre accusé de réception."),
+    ("rouvert", "[Rouvert]", "le citoyen indique que le problème n'est pas réglé."),
+    ("complement", "[Complément]", "le citoyen a ajouté une information à ce signalement."),
+    ("escalade", "[Sans réponse du service]",
+     "Mairie de Bourg-les-Essais n'a pas accusé réception de ce signalement."),
+    ("a_orienter", "[À orienter]",
+     "Mairie de Bourg-les-Essais indique que ce signalement n'est pas de son ressort."),
+])
+def test_chaque_sorte_de_message_a_son_sujet_et_sa_phrase(modele, evenement, sujet, phrase):
+    dossier = dossier_de_test(modele, motif="Le détail.", evenement=evenement)
+    relu, texte, html, _ = parties(composer_message(dossier, "a@b.fr", ["c@d.fr"]))
+    assert relu["Subject"].startswith(f"{sujet} Signalement AIG-7K3M-Q2")
+    assert phrase in texte and "Le détail." in texte
+    pour_la_coordination = evenement in ("escalade", "a_orienter")
+    assert ("https://aiguillage.example.org/api/coordination" in texte) is pour_la_coordination
+    assert ("Prendre en charge ce signalement" in texte) is not pour_la_coordination

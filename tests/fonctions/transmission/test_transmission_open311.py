@@ -74,3 +74,26 @@ def test_la_description_et_l_adresse_suivent_georeport():
     longue = description_open311({"reference": "AIG-7K3M-Q2", "description": "é" * 4000})
     assert len(longue) == 4000
     assert longue.endswith("…\n\n[Aiguillage AIG-7K3M-Q2]")
+
+
+def test_une_reouverture_suit_la_convention_service_request_updates(modele):
+    client = ClientHTTPMemoire()
+    dossier = dossier_de_test(modele, commune="56003", motif="Le trou est revenu.",
+                              evenement="rouvert")
+    dossier.signalement["attributions"][0]["transmission"] = {"service_request_id": "638344"}
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier)
+    assert recu.message == ("Mise à jour envoyée par Open311 à "
+                            "http://127.0.0.1:9/open311/v2/servicerequestupdates.json.")
+    (requete,) = client.requetes
+    assert requete["formulaire"] == {
+        "service_request_id": "638344", "update_id": "AIG-7K3M-Q2-transmission",
+        "status": "open", "description": "Le trou est revenu.",
+        "api_key": "cle-open311-de-test"}
+
+
+def test_open311_ne_connait_pas_la_relance(modele):
+    client = ClientHTTPMemoire()
+    dossier = dossier_de_test(modele, commune="56003", motif="x", evenement="relance")
+    assert CanalOpen311(client, CLES.get).transmettre(dossier).message.startswith(
+        "Pas de relance par Open311")
+    assert client.requetes == []

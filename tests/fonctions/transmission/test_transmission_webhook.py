@@ -69,3 +69,15 @@ def test_une_reponse_hors_2xx_ou_une_erreur_reseau_est_un_echec_a_reessayer(mode
     with pytest.raises(EchecTransmission) as echec:
         canal(client).transmettre(dossier_de_test(modele, commune="56002"))
     assert not echec.value.definitif
+
+
+def test_une_relance_par_webhook_dit_sa_sorte_et_son_message(modele):
+    client = ClientHTTPMemoire()
+    dossier = dossier_de_test(modele, commune="56002", motif="En attente depuis lundi.",
+                              evenement="relance")
+    CanalWebhook(client, {"mairie-saint-exemple": "s"}.get, HorlogeReglable()).transmettre(dossier)
+    (requete,) = client.requetes
+    assert requete["entetes"]["Aiguillage-Evenement"] == "signalement.relance"
+    charge = json.loads(requete["contenu"])
+    assert (charge["type"], charge["message"]) == ("signalement.relance",
+                                                   "En attente depuis lundi.")

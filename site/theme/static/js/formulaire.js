@@ -46,10 +46,13 @@ function afficherConfirmation(zone, reponse) {
   const ref = document.createElement("p");
   ref.append("Référence : ", texte("strong", reponse.reference));
   const suivi = Object.assign(document.createElement("a"), { href: reponse.suivi, textContent: "Suivre ce signalement" });
+  const prevenir = document.createElement("div");
   zone.append(titre, texte("p", `Reçu par ${reponse.gestionnaire.nom}.`, "etat etat-envoye"), ref,
-    texte("p", reponse.prochaine_etape), suivi);
+    texte("p", reponse.prochaine_etape), suivi, prevenir);
   // Chargé seulement ici : la plupart des visites n'en ont pas besoin.
-  import("./notifications.js").then((m) => m.proposerNotifications(zone, new URL(reponse.suivi).hash.slice(1)));
+  import("./notifications.js")
+    .then((m) => m.proposerNotifications(prevenir, new URL(reponse.suivi).hash.slice(1)))
+    .catch(() => {});
   titre.focus();
 }
 

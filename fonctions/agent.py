@@ -1,0 +1,239 @@
+"""La page de l'agent, sans compte : ouverte par le lien signé reçu avec le signalement.
+
+- ``GET /api/agent/<jeton>`` : le signalement, ses photos, le parcours du citoyen, les
+  consignes du service, le suivi, et les formulaires (prendre en charge, donner des
+  nouvelles, clore, « pas de notre ressort ») — sans JavaScript ;
+- ``POST /api/agent/<jeton>`` : une déclaration (``action``, ``message``, ``motif``,
+  ``vers``, ``csrf``) ;
+- ``GET /api/agent/<jeton>/photos/<nom>`` : une photo, seulement avec un lien valide ;
+- ``POST /api/agent/<jeton>/nouveau-lien`` : depuis un lien expiré, un lien neuf part au
+  service, par son canal.
+
+Un lien faux (404), expiré ou retiré (410) reçoit une page qui dit pourquoi, en français.
+Le contact du citoyen (s'il l'a permis) n'est montré qu'au service qui a le signalement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from fonctions import actions, textes
+from fonctions.annuaire import services_par_nature
+from fonctions.chronologie import chronologie, date_en_clair
+from fonctions.contexte import Contexte, contexte
+from fonctions.gardes import (
+    code_de_formulaire,
+    formulaire_accepte,
+    noter_echec,
+    refus_du_formulaire,
+    trop_d_essais,
+)
+from fonctions.jetons import lire_jeton_agent, verifier_jeton_agent
+from fonctions.lecture import lire_envoi
+from fonctions.pages import ENTETES_PRIVES, page
+from fonctions.statuts import (
+    CODE_COORDINATION,
+    EN_ATTENTE,
+    MODIFIABLES_PAR_LE_SERVICE,
+    attribution_numero,
+    derniere,
+    est_ouverte,
+    libelle,
+)
+from fonctions.suivi import ActionImpossible, Auteur
+from fonctions.validation import ErreursValidation
+
+OCTETS_MAX_FORMULAIRE = 64 * 1024
+FAITS = {
+    "pris_en_charge": "C'est noté : le citoyen sait que vous avez pris en charge son signalement.",
+    "en_cours": "C'est noté : le citoyen sait que c'est en cours.",
+    "programme": "C'est noté : le citoyen sait qu'une intervention est programmée.",
+    "resolu": "C'est noté : le citoyen sait que c'est résolu. Il peut le rouvrir pendant 30 jours.",
+    "clos": "C'est noté : le signalement est clos, le citoyen sait pourquoi.",
+    "message": "Votre message est affiché dans le suivi du citoyen.",
+    "lien": "Un nouveau lien part vers votre service, par le même moyen que le signalement.",
+}
+
+
+class LienRefuse(Exception):
+    def __init__(self, statut: int, titre: str, message: str, renouvelable: bool = False):
+        self.statut, self.titre, self.message, self.renouvelable = (statut, titre, message,
+                                                                    renouvelable)
+        super().__init__(message)
+
+
+@dataclass
+class Ouverture:
+    signalement: dict
+    attribution: dict
+    jeton: str
+
+
+def ouvrir(ctx: Contexte, jeton: str, accepter_expire: bool = False) -> Ouverture:
+    """Le signalement et l'attribution d'un lien d'agent ; ``LienRefuse`` sinon."""
+    lu = lire_jeton_agent(jeton)
+    signalement = ctx.stockage.lire_signalement(lu[0]) if lu else None
+    attribution = attribution_numero(signalement, lu[1]) if lu and signalement else None
+    if (attribution is None or attribution["gestionnaire"] == CODE_COORDINATION
+            or not verifier_jeton_agent(str(ctx.reglages.cle_secrete), jeton,
+                                        attribution["sel"])):
+        raise LienRefuse(404, "Lien invalide", (
+            "Ce lien de prise en charge n'est pas valide : vérifiez qu'il est complet (un "
+            "courriel le coupe parfois en deux) ou ouvrez-le depuis le courriel reçu."))
+    emis = datetime.fromtimestamp(lu[2], UTC)
+    coordination = ", ".join(ctx.modele.actuel().coordination_courriels) or "la coordination"
+    if attribution["statut"] in ("pas_de_notre_ressort", "reattribue"):
+        actuel = derniere(signalement)
+        raise LienRefuse(410, "Lien retiré", (
+            f"Ce signalement n'est plus confié à {attribution['nom']} : il est maintenant "
+            f"suivi par {actuel['nom']}. Ce lien ne sert plus ; merci d'avoir fait suivre."))
+    revoque = attribution.get("revoque_le")
+    if revoque and emis <= datetime.fromisoformat(revoque):
+        raise LienRefuse(410, "Lien retiré", (
+            "Ce lien a été retiré par la coordination. Si vous devez encore traiter ce "
+            f"signalement, demandez un nouveau lien à la coordination ({coordination})."))
+    expire = emis + timedelta(days=ctx.reglages.lien_agent_jours)
+    if ctx.horloge() > expire and not accepter_expire:
+        raise LienRefuse(410, "Lien expiré", (
+            f"Ce lien a expiré le {date_en_clair(expire.isoformat())}. Les liens de prise en "
+            f"charge servent {ctx.reglages.lien_agent_jours} jours."),
+            renouvelable=est_ouverte(attribution))
+    return Ouverture(signalement, attribution, jeton)
+
+
+def _refus(request: Request, refus: LienRefuse, jeton: str) -> Response:
+    if refus.statut == 404:
+        noter_echec(request)
+    return page("lien_refuse.html", refus.statut, titre=refus.titre, message=refus.message,
+                renouvelable=refus.renouvelable, action=f"/api/agent/{jeton}/nouveau-lien",
+                csrf=code_de_formulaire(request, jeton) if refus.renouvelable else "")
+
+
+def _page(request: Request, o: Ouverture, statut: int = 200, fait: str | None = None,
+          erreur: str | None = None) -> Response:
+    ctx = contexte(request)
+    modele = ctx.modele.actuel()
+    s, a = o.signalement, o.attribution
+    localisation = s.get("localisation") or {}
+    carte = None
+    if localisation.get("latitude") is not None:
+        lat, lon = localisation["latitude"], localisation["longitude"]
+        carte = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=19/{lat}/{lon}"
+    coordination = (modele.territoire.get("coordination") or {}).get("nom") or "La coordination"
+    actif = est_ouverte(a)
+    return page(
+        "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), carte=carte,
+        depuis=date_en_clair(a["depuis"]), recu=date_en_clair(s["cree_le"]),
+        echeance=date_en_clair(a["echeance"]) if a.get("echeance") else None,
+        contact=s.get("contact") if actif else None,
+        consignes_html=(modele.gestionnaire(a["gestionnaire"]) or {}).get("consignes_html"),
+        photos=[{"url": f"/api/agent/{o.jeton}/photos/{p['nom']}",
+                 "alt": f"Photo {i} jointe par le citoyen"}
+                for i, p in enumerate(s.get("photos", []), 1)],
+        etapes=chronologie(s, coordination, pour_le_service=True), pour_le_service=True,
+        modifiable=a["statut"] in MODIFIABLES_PAR_LE_SERVICE,
+        en_attente=a["statut"] in (*EN_ATTENTE, "a_transmettre", "non_transmis"),
+        messages=textes.MESSAGES_POUR_LE_CITOYEN, motifs_cloture=textes.MOTIFS_DE_CLOTURE,
+        motifs_hors_ressort=textes.MOTIFS_HORS_RESSORT,
+        services=services_par_nature(modele, sauf=a["gestionnaire"]),
+        csrf=code_de_formulaire(request, o.jeton), action=f"/api/agent/{o.jeton}",
+        fait=fait, erreur=erreur)
+
+
+async def _ouvrir(request: Request, accepter_expire: bool = False) -> Ouverture | Response:
+    refus = trop_d_essais(request, html=True)
+    if refus is not None:
+        return refus
+    jeton = request.path_params["jeton"]
+    try:
+        return await run_in_threadpool(ouvrir, contexte(request), jeton, accepter_expire)
+    except LienRefuse as lien_refuse:
+        return _refus(request, lien_refuse, jeton)
+
+
+async def voir(request: Request) -> Response:
+    o = await _ouvrir(request)
+    if isinstance(o, Response):
+        return o
+    return _page(request, o, fait=FAITS.get(request.query_params.get("fait", "")))
+
+
+def _motif(champs: dict) -> str | None:
+    """Le motif choisi ; un « autre motif » écrit l'emporte, même sans cocher « Autre »."""
+    autre = str(champs.get("motif_autre") or "").strip()
+    motif = str(champs.get("motif") or "")
+    return autre or (None if motif in ("", "autre") else motif)
+
+
+async def declarer(request: Request) -> Response:
+    o = await _ouvrir(request)
+    if isinstance(o, Response):
+        return o
+    try:
+        champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE)).champs
+    except ErreursValidation as erreurs:
+        return _page(request, o, erreurs.statut, erreur=erreurs.erreurs[0].message)
+    if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
+        return refus_du_formulaire()
+    ctx, a = contexte(request), o.attribution
+    action = str(champs.get("action", ""))
+    auteur = Auteur("service", "lien", a["gestionnaire"])
+    changement = actions.declarer(a["numero"], action, champs.get("message"), _motif(champs),
+                                  str(champs.get("vers") or "") or None)
+    try:
+        document, _ = await run_in_threadpool(ctx.suivi.changer, o.signalement["reference"],
+                                              changement, auteur)
+    except ActionImpossible as refus:
+        return _page(request, o, refus.statut, erreur=refus.message)
+    ctx.reveil.sonner()
+    if action == "pas_de_notre_ressort":
+        suivant = derniere(document)
+        return page("message.html", titre="Merci, c'est noté", message=(
+            f"Le signalement est confié à {suivant['nom']} et le citoyen le sait. Ce lien ne "
+            "sert plus."))
+    return RedirectResponse(f"/api/agent/{o.jeton}?fait={action}", 303)
+
+
+async def photo(request: Request) -> Response:
+    o = await _ouvrir(request)
+    if isinstance(o, Response):
+        return o
+    nom = request.path_params["nom"]
+    if nom not in {p["nom"] for p in o.signalement.get("photos", [])}:
+        return page("message.html", 404, titre="Photo introuvable",
+                    message="Cette photo n'existe pas.")
+    contenu = await run_in_threadpool(contexte(request).stockage.lire_photo,
+                                      o.signalement["reference"], nom)
+    return Response(contenu, media_type="image/jpeg", headers=ENTETES_PRIVES)
+
+
+async def nouveau_lien(request: Request) -> Response:
+    o = await _ouvrir(request, accepter_expire=True)
+    if isinstance(o, Response):
+        return o
+    champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE)).champs
+    if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
+        return refus_du_formulaire()
+    ctx, a = contexte(request), o.attribution
+    try:
+        await run_in_threadpool(ctx.suivi.changer, o.signalement["reference"],
+                                actions.renouveler_lien(a["numero"]),
+                                Auteur("service", "lien", a["gestionnaire"]))
+    except ActionImpossible as refus:
+        return page("message.html", refus.statut, titre="Lien non renvoyé", message=refus.message)
+    ctx.reveil.sonner()
+    return page("message.html", titre="Nouveau lien demandé", message=FAITS["lien"])
+
+
+routes = [
+    Route("/api/agent/{jeton}", voir, methods=["GET"]),
+    Route("/api/agent/{jeton}", declarer, methods=["POST"]),
+    Route("/api/agent/{jeton}/photos/{nom}", photo, methods=["GET"]),
+    Route("/api/agent/{jeton}/nouveau-lien", nouveau_lien, methods=["POST"]),
+]

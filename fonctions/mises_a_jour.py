@@ -1,0 +1,167 @@
+"""Les services qui ont leur propre outil donnent des nouvelles sans page ni lien :
+
+- ``POST /api/webhook/<service>`` : JSON signé comme nos webhooks (``Aiguillage-Signature``,
+  HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_WEBHOOK_<ID>``, horodaté, 5 minutes de
+  tolérance), voir docs/webhook.md ;
+- ``POST /api/open311/v2/servicerequestupdates.json`` : la convention « service request
+  updates » de GeoReport v2 (FixMyStreet), ``api_key`` = ``AIGUILLAGE_CLE_OPEN311_<ID>``,
+  ``jurisdiction_id`` = l'identifiant du service, voir docs/open311.md.
+
+Un même identifiant de mise à jour (``id``, ``update_id``) reçu deux fois ne change rien.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fonctions import actions
+from fonctions.contexte import Contexte, contexte
+from fonctions.gardes import noter_echec, trop_d_essais
+from fonctions.jetons import reference_valide
+from fonctions.lecture import lire_corps, lire_envoi
+from fonctions.pages import reponse_erreurs
+from fonctions.statuts import EN_ATTENTE, attribution_numero
+from fonctions.suivi import ActionImpossible, Auteur
+from fonctions.transmission import SECRET_DE_DEVELOPPEMENT
+from fonctions.transmission.webhook import ENTETE_SIGNATURE, verifier_signature
+from fonctions.validation import Erreur, ErreursValidation
+
+OCTETS_MAX = 64 * 1024
+# Statuts GeoReport (convention mySociety) → statut Aiguillage, et motif par défaut.
+STATUTS_OPEN311 = {
+    "investigating": ("pris_en_charge", None),
+    "in_progress": ("en_cours", None),
+    "action_scheduled": ("programme", None),
+    "planned": ("programme", None),
+    "fixed": ("resolu", None),
+    "closed": ("clos", "Clos par le service."),
+    "no_further_action": ("clos", "Pas d'intervention prévue."),
+    "duplicate": ("clos", "Déjà signalé et traité."),
+    "not_councils_responsibility": ("pas_de_notre_ressort", "Ce n'est pas de notre compétence."),
+    "internal_referral": ("pas_de_notre_ressort", "Transmis à un autre service."),
+}
+
+
+def _secret(ctx: Contexte, gestionnaire: str) -> str | None:
+    secret = ctx.reglages.secret_webhook(gestionnaire)
+    if secret is None and ctx.reglages.envoi_web == "fichier" and not ctx.reglages.production:
+        return SECRET_DE_DEVELOPPEMENT  # la démonstration, comme pour l'envoi (transmission/)
+    return secret
+
+
+async def _appliquer(ctx: Contexte, reference: str, changement, auteur: Auteur):
+    document, resultat = await run_in_threadpool(ctx.suivi.changer, reference, changement, auteur)
+    ctx.reveil.sonner()
+    return document, resultat
+
+
+async def webhook(request: Request) -> Response:
+    refus = trop_d_essais(request, html=False)
+    if refus is not None:
+        return refus
+    ctx = contexte(request)
+    gestionnaire = request.path_params["gestionnaire"]
+    try:
+        corps = await lire_corps(request, OCTETS_MAX)
+    except ErreursValidation as erreurs:
+        return reponse_erreurs(erreurs.erreurs, erreurs.statut)
+    secret = _secret(ctx, gestionnaire) if ctx.modele.actuel().gestionnaire(gestionnaire) else None
+    if secret is None or not verifier_signature(
+            secret, request.headers.get(ENTETE_SIGNATURE, ""), corps,
+            int(ctx.horloge().timestamp())):
+        noter_echec(request)
+        return reponse_erreurs([Erreur(None, (
+            "Signature absente, fausse ou trop ancienne (5 minutes au plus) : voir "
+            "docs/webhook.md."))], 401)
+    try:
+        donnees = json.loads(corps)
+        identifiant, reference = str(donnees["id"]), str(donnees["reference"])
+        statut = str(donnees["statut"])
+    except (ValueError, KeyError, TypeError):
+        return reponse_erreurs([Erreur(None, (
+            "Le corps doit être un objet JSON avec id, reference et statut."))], 422)
+    if not reference_valide(reference) or not 0 < len(identifiant) <= 200:
+        return reponse_erreurs([Erreur("reference", "Référence ou identifiant invalide.")], 422)
+    changement = actions.mise_a_jour(gestionnaire, identifiant, statut, donnees.get("message"),
+                                     donnees.get("motif"), donnees.get("vers"))
+    try:
+        document, resultat = await _appliquer(ctx, reference, changement,
+                                              Auteur("service", "webhook", gestionnaire))
+    except KeyError:
+        return reponse_erreurs([Erreur("reference", "Signalement inconnu.")], 404)
+    except ActionImpossible as refus:
+        return reponse_erreurs([Erreur(None, refus.message, refus.statut)], refus.statut)
+    return JSONResponse({"etat": resultat, "reference": reference, "statut": document["etat"]})
+
+
+def _erreur_open311(statut: int, description: str) -> Response:
+    return JSONResponse([{"code": statut, "description": description}], status_code=statut)
+
+
+def _reference_open311(ctx: Contexte, gestionnaire: str, identifiant: str) -> str | None:
+    """Notre référence, ou l'identifiant que l'outil du service nous a rendu à l'envoi."""
+    if reference_valide(identifiant):
+        return identifiant
+    for entree in ctx.stockage.lister_ouvertes():
+        if (entree["gestionnaire"] == gestionnaire
+                and entree.get("service_request_id") == identifiant):
+            return entree["reference"]
+    return None
+
+
+async def open311(request: Request) -> Response:
+    refus = trop_d_essais(request, html=False)
+    if refus is not None:
+        return refus
+    ctx = contexte(request)
+    try:
+        champs = (await lire_envoi(request, OCTETS_MAX)).champs
+    except ErreursValidation as erreurs:
+        return _erreur_open311(erreurs.statut, erreurs.erreurs[0].message)
+    gestionnaire = str(champs.get("jurisdiction_id", ""))
+    cle = ctx.reglages.cle_open311(gestionnaire) if ctx.modele.actuel().gestionnaire(
+        gestionnaire) else None
+    if cle is None or not hmac.compare_digest(cle.encode(), str(champs.get("api_key", "")).encode()):
+        noter_echec(request)
+        return _erreur_open311(401, "api_key ou jurisdiction_id invalide.")
+    status = str(champs.get("status", "")).lower()
+    update_id = str(champs.get("update_id", ""))
+    if status not in (*STATUTS_OPEN311, "open") or not 0 < len(update_id) <= 200:
+        return _erreur_open311(400, "status ou update_id invalide (voir docs/open311.md).")
+    reference = await run_in_threadpool(_reference_open311, ctx, gestionnaire,
+                                        str(champs.get("service_request_id", "")))
+    if reference is None:
+        return _erreur_open311(404, "service_request_id inconnu.")
+    description = str(champs.get("description") or "") or None
+    if status == "open":
+        signalement = ctx.stockage.lire_signalement(reference) or {}
+        siennes = [a for a in signalement.get("attributions", [])
+                   if a["gestionnaire"] == gestionnaire]
+        attente = siennes and attribution_numero(signalement, siennes[-1]["numero"])[
+            "statut"] in (*EN_ATTENTE, "a_transmettre")
+        statut, motif = ("pris_en_charge" if attente else "message"), None
+    else:
+        statut, motif = STATUTS_OPEN311[status]
+        motif = description if motif and description else motif
+    changement = actions.mise_a_jour(
+        gestionnaire, update_id, statut, description if statut != "clos" else None, motif,
+        str(champs.get("aiguillage_service") or "") or None)
+    try:
+        await _appliquer(ctx, reference, changement, Auteur("service", "open311", gestionnaire))
+    except KeyError:
+        return _erreur_open311(404, "service_request_id inconnu.")
+    except ActionImpossible as refus:
+        return _erreur_open311(refus.statut, refus.message)
+    return JSONResponse([{"update_id": update_id}])
+
+
+routes = [
+    Route("/api/webhook/{gestionnaire}", webhook, methods=["POST"]),
+    Route("/api/open311/v2/servicerequestupdates.json", open311, methods=["POST"]),
+]

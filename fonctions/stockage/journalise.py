@@ -1,0 +1,501 @@
+"""Le stockage par défaut du serveur : TinyDB, précédé d'un journal.
+
+Recevoir un signalement, c'est écrire **un** enregistrement au journal (``journal.py`` :
+le signalement, son entrée de la boîte d'envoi et sa clé d'idempotence ensemble), validé
+par lots avec les requêtes concurrentes ; la réponse 201 part quand il est sur disque. Un
+fil, le **matérialiseur**, écrit ensuite les lots dans les fichiers TinyDB du moteur
+(``materialisation.py``) puis efface les segments du journal : TinyDB reste le stockage de
+référence, et ses fichiers sont ceux qu'il écrirait seul.
+
+Ce que voient les autres appels :
+
+- ``lire_signalement`` lit d'abord les créations durables pas encore matérialisées (en
+  mémoire), puis le moteur ; ``reserver_cle`` fait de même pour les clés, et une clé reste
+  tenue (409) jusqu'à ce que sa création soit durable ;
+- toute autre méthode — y compris celles que l'interface ``Stockage`` gagnera — attend que
+  tout ce qui a été journalisé avant l'appel soit matérialisé (la **barrière**), puis
+  délègue au moteur : modifications, boîte d'envoi et listes voient un état complet.
+
+Un seul processus reçoit les signalements d'un dossier : celui qui tient le verrou
+``journal/proprietaire.verrou`` (``flock``, libéré par le noyau si le processus meurt). Un
+processus le prend à son premier signalement et le garde jusqu'à ``fermer`` ; à
+l'ouverture, un processus qui le trouve libre rejoue d'abord ce qu'un autre a laissé.
+``python -m fonctions envoyer`` (cron), qui ne reçoit rien, ne fait que passer par le
+moteur : ses verrous protègent entre processus, et seules les créations encore en mémoire
+du serveur lui échappent (il les verra au passage suivant). Un second processus qui
+voudrait recevoir (uvicorn avec deux workers) attend le verrou puis échoue
+(``DossierOccupe``) : deux journaux sur un même dossier pourraient doubler une clé.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from fonctions.jetons import reference_valide
+from fonctions.stockage.base import (
+    CleEnCours,
+    CleReutilisee,
+    Document,
+    ReferencePrise,
+    Reservation,
+    Stockage,
+)
+from fonctions.stockage.fichiers import ecrire_atomiquement, synchroniser_dossier
+from fonctions.stockage.journal import Journal, Rappel
+from fonctions.stockage.materialisation import (
+    Chemins,
+    Creation,
+    empreinte_cle,
+    materialiser,
+    synchroniser_disque,
+    verifier_les_noms,
+    vider_les_temporaires,
+)
+from fonctions.stockage.tinydb import StockageTinyDB, _lire
+
+journal_log = logging.getLogger("aiguillage.stockage")
+LOT_DE_REJEU = 2000  # créations matérialisées à la fois au démarrage
+PAUSE_APRES_ECHEC = 1.0  # secondes avant de réessayer une matérialisation ratée
+CALME = 0.2  # secondes sans nouvelle création : la rafale est passée, on matérialise
+LOT_MAX = 10_000  # créations en attente au plus (mémoire, durée d'un rejeu)
+AGE_MAX = 30.0  # secondes au plus entre une création et sa matérialisation
+_DIFFEREES: ContextVar[list[asyncio.Future] | None] = ContextVar("durabilite", default=None)
+
+
+class DossierOccupe(RuntimeError):
+    """Un autre processus reçoit déjà les signalements de ce dossier."""
+
+
+class ReservationJournalisee(Reservation):
+    """La clé est écrite avec la création, dans le même enregistrement : changer de
+    référence ne coûte rien tant que rien n'est créé."""
+
+    def __init__(self, empreinte_cle: str, empreinte: str, reference: str) -> None:
+        self.empreinte_cle, self.empreinte, self.reference = empreinte_cle, empreinte, reference
+        self.en_vol = False  # une création soumise, pas encore durable
+        self.sortie = False  # le bloc ``with`` est fini
+
+    def changer_reference(self, reference: str) -> None:
+        self.reference = reference
+
+
+class Durabilite:
+    """Les créations soumises sans attendre dans un bloc ``differer_la_durabilite``."""
+
+    def __init__(self) -> None:
+        self.futurs: list[asyncio.Future] = []
+
+    async def attendre(self) -> None:
+        for futur in self.futurs:
+            await futur
+
+
+class StockageJournalise(Stockage):
+    def __init__(self, moteur: StockageTinyDB, *,
+                 synchroniser: Callable[[int], None] = os.fdatasync,
+                 synchroniser_le_disque: Callable[[Path], None] = synchroniser_disque,
+                 attente_du_verrou: float = 10.0, calme: float = CALME,
+                 lot_max: int = LOT_MAX, age_max: float = AGE_MAX) -> None:
+        self.moteur = moteur
+        self.dossier = moteur.dossier
+        self.dossier_journal = self.dossier / "journal"
+        self.temporaires = self.dossier_journal / "a_placer"
+        self._chemins = Chemins(moteur)
+        self._synchroniser, self._synchroniser_disque = synchroniser, synchroniser_le_disque
+        self._attente_du_verrou = attente_du_verrou
+        self._calme, self._lot_max, self._age_max = calme, lot_max, age_max
+        self._a_la_barriere = 0  # appels qui attendent la matérialisation
+        self._verrou = threading.Lock()
+        self._materialise = threading.Condition(self._verrou)
+        self._signalements: dict[str, bytes] = {}  # créations durables, pas matérialisées
+        self._cles: dict[str, tuple[str, str]] = {}  # empreinte de clé → (empreinte, réf.)
+        self._references_prises: set[str] = set()  # soumises, pas encore durables
+        self._cles_tenues: set[str] = set()
+        self._jusqua = 0  # numéro du dernier enregistrement matérialisé
+        self._local = threading.local()
+        self._reveils: dict[asyncio.AbstractEventLoop, _Reveil] = {}
+        self._devenir = threading.Lock()
+        self._journal: Journal | None = None
+        self._proprietaire: int | None = None  # le descripteur du verrou de dossier
+        self._materialiseur: threading.Thread | None = None
+        self._ferme = self._abandon = False
+        if self._prendre_le_verrou(bloquant=False):
+            try:
+                self._rejouer(self._ouvrir_journal())
+            finally:
+                self._rendre_le_verrou()
+
+    # Le verrou du dossier et le journal
+    def _prendre_le_verrou(self, bloquant: bool) -> bool:
+        self.dossier_journal.mkdir(parents=True, exist_ok=True)
+        descripteur = os.open(self.dossier_journal / "proprietaire.verrou",
+                              os.O_RDWR | os.O_CREAT, 0o600)
+        limite = time.monotonic() + (self._attente_du_verrou if bloquant else 0)
+        while True:
+            try:
+                fcntl.flock(descripteur, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._proprietaire = descripteur
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= limite:
+                    os.close(descripteur)
+                    return False
+                time.sleep(0.05)
+
+    def _rendre_le_verrou(self) -> None:
+        if self._proprietaire is not None:
+            os.close(self._proprietaire)  # libère le flock
+            self._proprietaire = None
+
+    def _ouvrir_journal(self) -> Journal:
+        return Journal(self.dossier_journal, synchroniser=self._synchroniser,
+                       synchroniser_le_dossier=synchroniser_dossier, apres_lot=self._apres_lot)
+
+    def _apres_lot(self) -> None:
+        for reveil in list(self._reveils.values()):
+            reveil.reveiller()
+
+    def _rejouer(self, journal: Journal) -> None:
+        """Matérialise ce qu'une exécution précédente a journalisé, puis l'oublie."""
+        vider_les_temporaires(self.temporaires)
+        lot, total = [], 0
+        for contenu in journal.rejouer():
+            lot.append(Creation.decoder(contenu))
+            if len(lot) == LOT_DE_REJEU:
+                total += self._materialiser(lot)
+                lot = []
+        total += self._materialiser(lot)
+        journal.oublier()
+        if total:
+            journal_log.info("Journal rejoué : %d signalement(s) matérialisé(s).", total)
+
+    def _materialiser(self, lot: list[Creation]) -> int:
+        return materialiser(self.moteur, lot, self.temporaires, self._synchroniser_disque)
+
+    def _devenir_proprietaire(self) -> Journal:
+        journal = self._journal
+        if journal is not None:
+            return journal
+        with self._devenir:
+            if self._journal is not None:
+                return self._journal
+            if self._ferme:
+                raise RuntimeError("Le stockage est fermé.")
+            if not self._prendre_le_verrou(bloquant=True):
+                raise DossierOccupe(
+                    f"Un autre processus reçoit déjà les signalements de {self.dossier} : "
+                    "un seul processus (un seul worker uvicorn) par dossier de données.")
+            journal = self._ouvrir_journal()
+            self._rejouer(journal)
+            journal.demarrer()
+            self._materialiseur = threading.Thread(
+                target=self._materialiser_en_continu, args=(journal,),
+                name="journal-materialiseur", daemon=True)
+            self._materialiseur.start()
+            self._journal = journal
+            return journal
+
+    def _materialiser_en_continu(self, journal: Journal) -> None:
+        """Le matérialiseur. Pendant une rafale il laisse le journal s'allonger (les
+        créations sont durables et lisibles en mémoire) et matérialise quand les requêtes
+        se calment (rien de neuf pendant ``calme`` secondes), quand quelqu'un attend à la
+        barrière, ou au plus tard après ``lot_max`` créations ou ``age_max`` secondes :
+        créer trois fichiers par signalement coûte plus cher que de le recevoir."""
+        reste: list[Creation] = []  # un lot dont la matérialisation a échoué, à refaire
+        precedent, debut = 0, 0.0
+        while True:
+            nombre = journal.attendre_ecrits(self._calme)
+            fin = journal.ferme
+            if not nombre and not reste:
+                if fin:
+                    return
+                precedent = 0
+                continue
+            if not precedent:
+                debut = time.monotonic()
+            if not (fin or reste or journal.presse or nombre == precedent
+                    or nombre >= self._lot_max or time.monotonic() - debut >= self._age_max):
+                precedent = nombre
+                continue
+            precedent = 0
+            nouveaux, dernier = journal.prendre_ecrits()
+            lot = reste + nouveaux
+            try:
+                self._materialiser(lot)
+            except Exception:
+                journal_log.exception("Matérialisation ratée ; le journal garde tout "
+                                      "(rejoué au prochain démarrage s'il le faut).")
+                reste = lot
+                if fin:
+                    self._abandon = True
+                    return
+                time.sleep(PAUSE_APRES_ECHEC)
+                continue
+            reste = []
+            with self._materialise:
+                for creation in lot:
+                    self._signalements.pop(creation.reference, None)
+                    if creation.cle is not None:
+                        self._cles.pop(creation.cle[0], None)
+                self._jusqua = max(self._jusqua, dernier)
+                self._materialise.notify_all()
+            journal.oublier(dernier)
+
+    def attendre_materialisation(self) -> None:
+        """La barrière : rend la main quand tout ce qui a été journalisé avant l'appel est
+        dans les fichiers du moteur."""
+        journal = self._journal
+        if journal is None:
+            return
+        cible = journal.dernier_numero
+        if self._jusqua >= cible:
+            return
+        with self._materialise:
+            self._a_la_barriere += 1
+            if self._a_la_barriere == 1:
+                journal.presser(True)
+            try:
+                while self._jusqua < cible:
+                    if journal.panne is not None and self._jusqua >= journal.dernier_ecrit:
+                        raise journal.panne  # le reste ne sera jamais écrit
+                    self._materialise.wait(0.5)
+            finally:
+                self._a_la_barriere -= 1
+                if not self._a_la_barriere:
+                    journal.presser(False)
+
+    # Idempotence
+    @contextmanager
+    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
+        self._devenir_proprietaire()
+        fichier = empreinte_cle(cle)
+        with self._verrou:
+            if fichier in self._cles_tenues:
+                raise CleEnCours(cle)
+            connu = self._cles.get(fichier)
+            self._cles_tenues.add(fichier)
+        reservation = None
+        try:
+            if connu is None:
+                # Pas en mémoire : absente, ou déjà matérialisée (retirée de la mémoire
+                # seulement après son écriture sur disque).
+                chemin = self._chemins.cle(fichier)
+                document = _lire(Path(chemin)) if os.path.exists(chemin) else None
+                if document is not None:
+                    connu = (document["empreinte"], document["reference"])
+            if connu is not None and connu[0] != empreinte:
+                raise CleReutilisee(cle)
+            reservation = ReservationJournalisee(
+                fichier, empreinte, connu[1] if connu is not None else reference)
+            self._local.reservation = reservation
+            yield reservation
+        finally:
+            self._local.reservation = None
+            with self._verrou:
+                if reservation is not None:
+                    reservation.sortie = True
+                if reservation is None or not reservation.en_vol:
+                    self._cles_tenues.discard(fichier)  # sinon, quand elle sera durable
+
+    # Signalements
+    def creer_signalement(
+        self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
+    ) -> None:
+        """Rend la main quand la création est durable ; dans un bloc
+        ``differer_la_durabilite``, tout de suite (l'attente est pour ``attendre``)."""
+        journal = self._devenir_proprietaire()
+        reservation = getattr(self._local, "reservation", None)
+        differees = _DIFFEREES.get()
+        if differees is not None:
+            boucle = asyncio.get_running_loop()
+            reveil = self._reveils.get(boucle)
+            if reveil is None:
+                reveil = self._reveils[boucle] = _Reveil(boucle)
+            futur = boucle.create_future()
+            self._soumettre(journal, signalement, photos, envois, reservation,
+                            lambda erreur: reveil.ajouter(futur, erreur))
+            differees.append(futur)
+            return
+        fini, issue = threading.Event(), []
+        self._soumettre(journal, signalement, photos, envois, reservation,
+                        lambda erreur: (issue.append(erreur), fini.set()))
+        fini.wait()
+        if issue[0] is not None:
+            raise issue[0]
+
+    def _soumettre(self, journal: Journal, signalement: Document,
+                   photos: Sequence[tuple[str, bytes]], envois: Sequence[Document],
+                   reservation: ReservationJournalisee | None, rappel: Rappel) -> None:
+        reference = signalement["reference"]
+        verifier_les_noms(reference, [envoi["id"] for envoi in envois])
+        chemin = self._chemins.signalement(reference)
+        if reservation is not None and reservation.reference != reference:
+            reservation = None
+        with self._verrou:
+            if reference in self._signalements or reference in self._references_prises:
+                raise ReferencePrise(reference)
+            self._references_prises.add(reference)
+        cle = None
+        if reservation is not None:
+            cle = (reservation.empreinte_cle, reservation.empreinte, reference)
+
+        def durable(erreur: BaseException | None) -> None:  # appelé par le validateur
+            with self._verrou:
+                self._references_prises.discard(reference)
+                if erreur is None:
+                    self._signalements[reference] = creation.signalement
+                    if cle is not None:
+                        self._cles[cle[0]] = (cle[1], reference)
+                if reservation is not None:
+                    reservation.en_vol = False
+                    if reservation.sortie:
+                        self._cles_tenues.discard(reservation.empreinte_cle)
+            rappel(erreur)
+
+        try:
+            if os.path.exists(chemin):
+                raise ReferencePrise(reference)
+            for nom, contenu in photos:  # rares et lourdes : hors du journal, avant lui
+                ecrire_atomiquement(self.moteur._photos(reference) / Path(nom).name, contenu)
+            creation = Creation.nouvelle(signalement, envois, cle)
+            if reservation is not None:
+                reservation.en_vol = True
+            journal.soumettre(creation.encoder(), creation, durable)
+        except BaseException:
+            with self._verrou:
+                self._references_prises.discard(reference)
+                if reservation is not None:
+                    reservation.en_vol = False
+            raise
+
+    def lire_signalement(self, reference: str) -> Document | None:
+        en_attente = self._signalements.get(reference)
+        if en_attente is not None:
+            return json.loads(en_attente)
+        if reference_valide(reference) and not os.path.exists(self._chemins.signalement(reference)):
+            return None  # le cas de chaque nouveau signalement : sans instancier TinyDB
+        return self.moteur.lire_signalement(reference)
+
+    # Recevoir sans occuper un fil (voir fonctions/sans_bloquer.py)
+    def peut_differer(self) -> bool:
+        """Vrai si ce processus tient le journal : ``creer_signalement`` peut alors être
+        appelé dans la boucle d'événements, sous ``differer_la_durabilite``."""
+        journal = self._journal
+        return journal is not None and journal.panne is None
+
+    @contextmanager
+    def differer_la_durabilite(self) -> Iterator[Durabilite]:
+        """Dans la boucle d'événements : les créations du bloc sont soumises au journal
+        sans bloquer ; ``await durabilite.attendre()`` avant de répondre. Les clés restent
+        tenues jusqu'à ce que leur création soit durable."""
+        durabilite = Durabilite()
+        jeton = _DIFFEREES.set(durabilite.futurs)
+        try:
+            yield durabilite
+        finally:
+            _DIFFEREES.reset(jeton)
+
+    # Le reste : barrière, puis le moteur
+    def __getattr__(self, nom: str) -> Any:
+        if nom.startswith("_") or nom == "moteur":
+            raise AttributeError(nom)
+        valeur = getattr(self.moteur, nom)
+        if not callable(valeur):
+            return valeur
+
+        def apres_la_barriere(*args: Any, **kwargs: Any) -> Any:
+            self.attendre_materialisation()
+            return valeur(*args, **kwargs)
+
+        return apres_la_barriere
+
+    def fermer(self) -> None:
+        """Écrit et matérialise tout ce qui attend, efface le journal, rend le verrou."""
+        with self._devenir:
+            self._ferme = True
+            journal, self._journal = self._journal, None
+        if journal is not None:
+            journal.fermer()
+            if self._materialiseur is not None:
+                self._materialiseur.join()
+            if not self._abandon:  # sinon le journal reste, pour le prochain démarrage
+                journal.oublier()
+        self._rendre_le_verrou()
+        self.moteur.fermer()
+
+
+def _resoudre(futur: asyncio.Future, erreur: BaseException | None) -> None:
+    if futur.done():  # la requête a été abandonnée : la création, elle, est faite
+        return
+    if erreur is None:
+        futur.set_result(None)
+    else:
+        futur.set_exception(erreur)
+
+
+class _Reveil:
+    """Les futurs d'une boucle d'événements que le validateur a rendus durables : un seul
+    réveil de la boucle par lot (``call_soon_threadsafe`` écrit dans un tube et fait passer
+    le verrou global de Python d'un fil à l'autre : une fois par lot, pas par requête)."""
+
+    def __init__(self, boucle: asyncio.AbstractEventLoop) -> None:
+        self.boucle = boucle
+        self._prets: deque[tuple[asyncio.Future, BaseException | None]] = deque()
+        self._prevu = False
+        self._verrou = threading.Lock()
+
+    def ajouter(self, futur: asyncio.Future, erreur: BaseException | None) -> None:
+        self._prets.append((futur, erreur))
+
+    def reveiller(self) -> None:
+        """Appelé par le validateur à la fin d'un lot."""
+        with self._verrou:
+            if self._prevu or not self._prets:
+                return
+            self._prevu = True
+        try:
+            self.boucle.call_soon_threadsafe(self._resoudre_tout)
+        except RuntimeError:  # la boucle est fermée : plus personne n'attend
+            self._prets.clear()
+
+    def _resoudre_tout(self) -> None:
+        with self._verrou:
+            self._prevu = False
+        while self._prets:
+            _resoudre(*self._prets.popleft())
+
+
+def _deleguer(nom: str) -> Callable[..., Any]:
+    def methode(self: StockageJournalise, *args: Any, **kwargs: Any) -> Any:
+        self.attendre_materialisation()
+        return getattr(self.moteur, nom)(*args, **kwargs)
+
+    methode.__name__ = nom
+    methode.__doc__ = getattr(Stockage, nom).__doc__
+    return methode
+
+
+# Toute méthode de l'interface que cette classe ne réécrit pas passe par la barrière, même
+# celles ajoutées à ``Stockage`` après l'écriture de ce module.
+for _nom in Stockage.__abstractmethods__:
+    if _nom not in StockageJournalise.__dict__:
+        setattr(StockageJournalise, _nom, _deleguer(_nom))
+abc.update_abstractmethods(StockageJournalise)
+
+
+def ouvrir_stockage(dossier: Path) -> StockageJournalise:
+    """Le stockage du serveur et de ``python -m fonctions`` : TinyDB et son journal."""
+    return StockageJournalise(StockageTinyDB(dossier))

@@ -1,0 +1,221 @@
+"""Le suivi du citoyen : l'API JSON (lue par la page ``/suivi/#<jeton>`` du site) et la même
+chose sans JavaScript (``/api/signalements/<référence>/confirmation?jeton=…``).
+
+API (le jeton dans l'en-tête ``Authorization: Jeton <jeton>``, jamais dans l'adresse) :
+
+- ``GET /api/suivi`` : la chronologie, qui s'en occupe, la suite, les actions possibles ;
+- ``GET /api/suivi/etat`` : le dernier état seulement (« Mes signalements ») ;
+- ``POST /api/suivi/complement`` (``message``, ``photo`` en multipart),
+  ``POST /api/suivi/confirmer``, ``POST /api/suivi/rouvrir`` (``message``) : rendent le
+  nouveau suivi.
+
+Aucune de ces réponses ne contient le contact du citoyen.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from fonctions import actions
+from fonctions.chronologie import chronologie, dernier_etat, resume
+from fonctions.contexte import Contexte, contexte
+from fonctions.gardes import (
+    code_de_formulaire,
+    formulaire_accepte,
+    noter_echec,
+    origine_acceptee,
+    refus_du_formulaire,
+    trop_d_essais,
+)
+from fonctions.jetons import reference_du_jeton, verifier_jeton
+from fonctions.lecture import lire_envoi
+from fonctions.pages import page, reponse_erreurs
+from fonctions.photos import PhotoRefusee, preparer_photo
+from fonctions.signalements import chemin_de_confirmation, corps_de_reponse
+from fonctions.statuts import ouvertes
+from fonctions.suivi import ActionImpossible, Auteur
+from fonctions.validation import Erreur, ErreursValidation
+
+OCTETS_MAX_COMPLEMENT = 11 * 1024 * 1024  # une photo de 10 Mo et le texte
+FAITS = {
+    "complement": "Votre information est ajoutée : le service qui s'en occupe la voit.",
+    "confirmer": "Merci ! Le signalement est clos.",
+    "rouvrir": "Le signalement est rouvert : le service est prévenu et doit de nouveau s'en "
+               "occuper.",
+}
+LIEN_INVALIDE = "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet."
+
+
+def _coordination(ctx: Contexte) -> str:
+    territoire = ctx.modele.actuel().territoire
+    return (territoire.get("coordination") or {}).get("nom") or "La coordination"
+
+
+def _lire_suivi(ctx: Contexte, jeton: str, reference: str | None = None) -> dict | None:
+    """Le signalement de ce jeton de suivi, ou ``None`` (faux, ou d'un autre signalement)."""
+    lue = reference_du_jeton(jeton)
+    if lue is None or (reference is not None and lue != reference):
+        return None
+    signalement = ctx.stockage.lire_signalement(lue)
+    if signalement is None or not verifier_jeton(str(ctx.reglages.cle_secrete), "suivi", jeton,
+                                                 lue, signalement["suivi"]["sel"]):
+        return None
+    return signalement
+
+
+def _jeton_de_l_entete(request: Request) -> str:
+    schema, _, jeton = request.headers.get("authorization", "").partition(" ")
+    return jeton.strip() if schema.lower() == "jeton" else ""
+
+
+def _action(nom: str, champs: dict, photos: list[bytes]):
+    message = champs.get("message") if isinstance(champs.get("message"), str) else None
+    if nom == "complement":
+        if len(photos) > 1:
+            raise ActionImpossible("Une photo à la fois.", 422)
+        photo = None
+        if photos:
+            try:
+                prete = preparer_photo(photos[0])
+            except PhotoRefusee as refus:
+                raise ActionImpossible(refus.message, refus.statut) from None
+            photo = (prete.contenu, prete.largeur, prete.hauteur)
+        return actions.completer(message, photo)
+    if nom == "confirmer":
+        return actions.confirmer()
+    if nom == "rouvrir":
+        return actions.rouvrir(message)
+    raise ActionImpossible("Cette action n'existe pas.", 404)
+
+
+async def _appliquer(ctx: Contexte, reference: str, nom: str, champs: dict, photos: list[bytes],
+                     canal: str) -> dict:
+    def faire() -> dict:
+        document, _ = ctx.suivi.changer(reference, _action(nom, champs, photos),
+                                        Auteur("citoyen", canal))
+        return document
+
+    document = await run_in_threadpool(faire)
+    ctx.reveil.sonner()
+    return document
+
+
+# -- l'API JSON --------------------------------------------------------------------------
+
+async def _ouvrir_api(request: Request) -> dict | Response:
+    refus = trop_d_essais(request, html=False)
+    if refus is not None:
+        return refus
+    ctx = contexte(request)
+    signalement = await run_in_threadpool(_lire_suivi, ctx, _jeton_de_l_entete(request))
+    if signalement is None:
+        noter_echec(request)
+        return reponse_erreurs([Erreur(None, LIEN_INVALIDE)], 404)
+    return signalement
+
+
+async def api_suivi(request: Request) -> Response:
+    signalement = await _ouvrir_api(request)
+    if isinstance(signalement, Response):
+        return signalement
+    ctx = contexte(request)
+    return JSONResponse(resume(signalement, _coordination(ctx), ctx.horloge()))
+
+
+async def api_etat(request: Request) -> Response:
+    signalement = await _ouvrir_api(request)
+    if isinstance(signalement, Response):
+        return signalement
+    return JSONResponse(dernier_etat(signalement, _coordination(contexte(request))))
+
+
+async def api_action(request: Request) -> Response:
+    if not origine_acceptee(request):
+        return reponse_erreurs([Erreur(None, "Envoi refusé : il ne vient pas du site.")], 403)
+    signalement = await _ouvrir_api(request)
+    if isinstance(signalement, Response):
+        return signalement
+    ctx = contexte(request)
+    try:
+        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
+        document = await _appliquer(ctx, signalement["reference"],
+                                    request.path_params["action"], envoi.champs, envoi.photos,
+                                    "api")
+    except ErreursValidation as refus:
+        return reponse_erreurs(refus.erreurs, refus.statut)
+    except ActionImpossible as refus:
+        return reponse_erreurs([Erreur(None, refus.message, refus.statut)], refus.statut)
+    return JSONResponse(resume(document, _coordination(ctx), ctx.horloge()))
+
+
+# -- la page sans JavaScript ----------------------------------------------------------------
+
+def _page_de_suivi(ctx: Contexte, signalement: dict, jeton: str, statut: int = 200,
+                   fait: str | None = None, erreur: str | None = None, code: str = ""):
+    coordination = _coordination(ctx)
+    corps = corps_de_reponse(signalement, ctx.reglages)
+    actuels = ouvertes(signalement) or signalement.get("attributions", [])[-1:]
+    return page(
+        "confirmation.html", statut,
+        reference=signalement["reference"], suivi=corps["suivi"], s=resume(
+            signalement, coordination, ctx.horloge()),
+        gestionnaire=", ".join(a["nom"] for a in actuels) or signalement["gestionnaire"]["nom"],
+        nouveau=len(signalement.get("historique", [])) <= 2, fait=fait, erreur=erreur,
+        jeton=jeton, csrf=code, pour_le_service=False,
+        action=chemin_de_confirmation(signalement["reference"], jeton).partition("?")[0],
+        etapes=chronologie(signalement, coordination))
+
+
+async def page_suivi(request: Request) -> Response:
+    refus = trop_d_essais(request, html=True)
+    if refus is not None:
+        return refus
+    ctx = contexte(request)
+    jeton = request.query_params.get("jeton", "")
+    signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
+                                          request.path_params["reference"])
+    if signalement is None:
+        noter_echec(request)
+        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
+    return _page_de_suivi(ctx, signalement, jeton, fait=FAITS.get(request.query_params.get(
+        "fait", "")), code=code_de_formulaire(request, jeton))
+
+
+async def page_action(request: Request) -> Response:
+    refus = trop_d_essais(request, html=True)
+    if refus is not None:
+        return refus
+    ctx = contexte(request)
+    try:
+        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
+    except ErreursValidation as erreurs:
+        return page("message.html", erreurs.statut, titre="Envoi refusé",
+                    message=erreurs.erreurs[0].message)
+    jeton = str(envoi.champs.get("jeton", ""))
+    signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
+                                          request.path_params["reference"])
+    if signalement is None:
+        noter_echec(request)
+        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
+    if not formulaire_accepte(request, jeton, envoi.champs.get("csrf")):
+        return refus_du_formulaire()
+    nom = str(envoi.champs.get("action", ""))
+    try:
+        await _appliquer(ctx, signalement["reference"], nom, envoi.champs, envoi.photos, "page")
+    except ActionImpossible as refus:
+        return _page_de_suivi(ctx, signalement, jeton, refus.statut, erreur=refus.message,
+                              code=code_de_formulaire(request, jeton))
+    adresse = chemin_de_confirmation(signalement["reference"], jeton)
+    return RedirectResponse(f"{adresse}&fait={nom}", 303)
+
+
+routes = [
+    Route("/api/signalements/{reference}/confirmation", page_suivi, methods=["GET"]),
+    Route("/api/signalements/{reference}/confirmation", page_action, methods=["POST"]),
+    Route("/api/suivi", api_suivi, methods=["GET"]),
+    Route("/api/suivi/etat", api_etat, methods=["GET"]),
+    Route("/api/suivi/{action}", api_action, methods=["POST"]),
+]

@@ -1,0 +1,66 @@
+import pytest
+from aides_fonctions import ExpediteurMemoire
+from faux_push import FauxServicePush
+
+from fonctions.push.canal import CanalCitoyen
+from fonctions.push.cles import charger_cles
+from fonctions.push.envoi import EnvoyeurPush
+from fonctions.transmission.base import Dossier, EchecTransmission
+
+MESSAGE = {"titre": "AIG-7K3M-Q9 : Pris en charge", "texte": "La mairie s'en occupe.",
+           "reference": "AIG-7K3M-Q9", "url": "https://x/suivi/#jeton"}
+
+
+@pytest.fixture
+def service():
+    service = FauxServicePush()
+    yield service
+    service.arreter()
+
+
+def dossier(signalement):
+    return Dossier(identifiant="AIG-7K3M-Q9-notification3", signalement=signalement,
+                   gestionnaire={}, photos=(), lien_agent="", territoire="Essai",
+                   evenement="notification", message=MESSAGE)
+
+
+def canal(tmp_path, expediteur):
+    return CanalCitoyen(EnvoyeurPush(charger_cles(None, tmp_path), "mailto:a@example.org"),
+                        expediteur, "aiguillage@example.org")
+
+
+def test_chaque_abonnement_recoit_la_notification(tmp_path, service):
+    a, b = service.abonnement(), service.abonnement()
+    expediteur = ExpediteurMemoire()
+    recu = canal(tmp_path, expediteur).transmettre(dossier(
+        {"reference": "AIG-7K3M-Q9", "abonnements_push": [a.json, b.json],
+         "contact": {"courriel": "c@example.org", "consentement": True}}))
+    assert [r["message"] for r in service.recus] == [MESSAGE, MESSAGE]
+    assert recu.donnees == {"abonnements_perimes": []}
+    assert expediteur.messages == []  # le push suffit : pas de courriel en plus
+
+
+def test_sans_abonnement_le_courriel_dit_la_meme_chose(tmp_path):
+    expediteur = ExpediteurMemoire()
+    canal(tmp_path, expediteur).transmettre(dossier(
+        {"reference": "AIG-7K3M-Q9", "contact": {"courriel": "c@example.org", "consentement": True}}))
+    [courriel] = expediteur.messages
+    assert courriel["To"] == "c@example.org"
+    assert courriel["Subject"] == "Votre signalement AIG-7K3M-Q9 : Pris en charge"
+    corps = courriel.get_content()
+    assert "La mairie s'en occupe." in corps and "https://x/suivi/#jeton" in corps
+
+
+def test_un_abonnement_expire_est_signale_pour_etre_oublie(tmp_path, service):
+    a, b = service.abonnement(), service.abonnement()
+    service.reponses.extend([410, 201])
+    recu = canal(tmp_path, ExpediteurMemoire()).transmettre(dossier(
+        {"reference": "AIG-7K3M-Q9", "abonnements_push": [a.json, b.json]}))
+    assert recu.donnees == {"abonnements_perimes": [a.json["endpoint"]]}
+
+
+def test_un_service_de_push_indisponible_fait_reessayer(tmp_path, service):
+    service.reponses.append(503)
+    with pytest.raises(EchecTransmission):
+        canal(tmp_path, ExpediteurMemoire()).transmettre(dossier(
+            {"reference": "AIG-7K3M-Q9", "abonnements_push": [service.abonnement().json]}))

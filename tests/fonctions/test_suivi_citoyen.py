@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aides_fonctions import photo
+from aides_suivi import (
+    NAVIGATEUR,
+    agir,
+    csrf_de,
+    jeton_de_suivi,
+    lien_agent,
+    poster,
+    suivre,
+    texte_de,
+)
+
+
+def resolu(client, boite, expediteur, **champs) -> tuple[dict, str]:
+    corps = poster(client, **champs)
+    boite.traiter_une_fois()
+    lien = lien_agent(expediteur.messages[-1])
+    agir(client, lien, "resolu", message="Trou rebouché ce matin.")
+    return corps, lien
+
+
+def adresse_de(corps: dict) -> str:
+    morceaux = urlsplit(corps["confirmation"])
+    return f"{morceaux.path}?{morceaux.query}"
+
+
+def test_l_api_rend_le_suivi_avec_le_jeton_dans_l_entete_et_jamais_le_contact(
+        client, boite, expediteur):
+    corps = poster(client, courriel="lea@exemple.fr", telephone="0612345678",
+                   consentement="oui")
+    boite.traiter_une_fois()
+    reponse = suivre(client, jeton_de_suivi(corps))
+    assert reponse.status_code == 200
+    assert reponse.headers["cache-control"] == "no-store"
+    assert reponse.headers["x-robots-tag"] == "noindex"
+    suivi = reponse.json()
+    assert suivi == {
+        "reference": corps["reference"], "probleme": "Un nid-de-poule",
+        "commune": "Bourg-les-Essais", "cree_le": "2025-03-10T09:00:00+00:00",
+        "etat": {"code": "transmis", "libelle": "Transmis, en attente de prise en charge",
+                 "depuis": "2025-03-10T09:00:00+00:00"},
+        "qui_s_en_occupe": [{"nom": "Mairie de Bourg-les-Essais",
+                             "depuis": "2025-03-10T09:00:00+00:00",
+                             "depuis_en_clair": "10 mars 2025 à 10 h 00"}],
+        "prochaine_etape": ("Mairie de Bourg-les-Essais doit en accuser réception d'ici le "
+                            "13 mars 2025. Sinon, nous le relançons."),
+        "chronologie": [
+            {"date": "2025-03-10T09:00:00+00:00", "date_en_clair": "10 mars 2025 à 10 h 00",
+             "type": "recu", "titre": "Signalement reçu", "qui": None,
+             "texte": f"Enregistré sous la référence {corps['reference']}.", "motif": None,
+             "votre_message": None},
+            {"date": "2025-03-10T09:00:00+00:00", "date_en_clair": "10 mars 2025 à 10 h 00",
+             "type": "transmis", "titre": "Transmis au service",
+             "qui": "Mairie de Bourg-les-Essais",
+             "texte": "Votre signalement a été transmis à Mairie de Bourg-les-Essais.",
+             "motif": None, "votre_message": None}],
+        "actions": {"completer": True, "confirmer": False, "rouvrir": False,
+                    "rouvrir_jusqu_au": None},
+    }
+    assert "lea@" not in reponse.text and "0612345678" not in reponse.text
+    etat = suivre(client, jeton_de_suivi(corps), "/api/suivi/etat").json()
+    assert etat == {"reference": corps["reference"], "code": "transmis",
+                    "libelle": "Transmis, en attente de prise en charge",
+                    "service": "Mairie de Bourg-les-Essais",
+                    "depuis": "2025-03-10T09:00:00+00:00"}
+
+
+def test_un_jeton_faux_absent_ou_dans_l_adresse_ne_donne_rien(client):
+    corps = poster(client)
+    jeton = jeton_de_suivi(corps)
+    for entetes in ({}, {"Authorization": f"Bearer {jeton}"},
+                    {"Authorization": f"Jeton {jeton[:-1]}x"}):
+        reponse = client.get("/api/suivi", headers=entetes)
+        assert reponse.status_code == 404
+        assert reponse.json() == {"erreurs": [{"champ": None, "message": (
+            "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.")}]}
+    assert client.get(f"/api/suivi?jeton={jeton}").status_code == 404
+
+
+def test_des_centaines_de_jetons_faux_depuis_une_adresse_donnent_429(fabrique_client):
+    client = fabrique_client(limite_jetons=(5, 3600))
+    corps = poster(client)
+    for _ in range(5):
+        assert client.get("/api/suivi", headers={"Authorization": "Jeton AIG-2222-22.x"}
+                          ).status_code == 404
+    refus = suivre(client, jeton_de_suivi(corps))  # même le bon jeton attend
+    assert refus.status_code == 429
+    assert int(refus.headers["retry-after"]) > 3000
+    assert refus.json()["erreurs"][0]["message"] == (
+        "Trop de liens invalides depuis votre connexion : réessayez dans 60 minutes. "
+        "Vérifiez que le lien est complet.")
+    page = client.get(adresse_de(corps))
+    assert page.status_code == 429
+    assert "Trop d'essais" in texte_de(page.text)
+
+
+def test_le_citoyen_ajoute_une_information_et_une_photo_que_le_service_voit(
+        client, boite, expediteur, notificateur):
+    corps = poster(client)
+    boite.traiter_une_fois()
+    lien = lien_agent(expediteur.messages[-1])
+    reponse = client.post("/api/suivi/complement",
+                          headers={"Authorization": f"Jeton {jeton_de_suivi(corps)}"},
+                          data={"message": "Le trou s'agrandit."},
+                          files=[("photo", ("t.png", photo("PNG"), "image/png"))])
+    assert reponse.status_code == 200, reponse.text
+    etape = reponse.json()["chronologie"][-1]
+    assert (etape["type"], etape["qui"], etape["texte"]) == (
+        "complement", "Vous", "Le trou s'agrandit. Photo jointe.")
+    boite.traiter_une_fois()
+    complement = expediteur.messages[-1]
+    assert complement["Subject"].startswith("[Complément] Signalement")
+    assert "Le trou s'agrandit." in complement.get_body(("plain",)).get_content()
+    page = texte_de(client.get(lien).text)
+    assert "Le citoyen a ajouté une information — Le citoyen Le trou s'agrandit." in page
+    assert client.get(f"{lien}/photos/photo-1.jpg").status_code == 200
+    assert notificateur.types()[-1] == "complement"
+    vide = client.post("/api/suivi/complement", json={"message": " "},
+                       headers={"Authorization": f"Jeton {jeton_de_suivi(corps)}"})
+    assert vide.status_code == 422
+    assert vide.json()["erreurs"][0]["message"] == (
+        "Écrivez une information ou joignez une photo.")
+
+
+def test_un_envoi_de_l_api_venu_d_un_autre_site_est_refuse(client):
+    corps = poster(client)
+    reponse = client.post("/api/suivi/complement", json={"message": "x"}, headers={
+        "Authorization": f"Jeton {jeton_de_suivi(corps)}", "Sec-Fetch-Site": "cross-site"})
+    assert reponse.status_code == 403
+
+
+def test_apres_resolu_le_citoyen_confirme_sans_javascript(client, boite, expediteur):
+    corps, _ = resolu(client, boite, expediteur)
+    page = client.get(adresse_de(corps))
+    texte = texte_de(page.text)
+    assert "État : Résolu." in texte
+    assert ("Le problème est-il vraiment réglé ? Confirmez-le, ou rouvrez le signalement d'ici "
+            "le 9 avril 2025.") in texte
+    assert "Trou rebouché ce matin." in texte
+    reponse = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(corps), "csrf": csrf_de(page.text), "action": "confirmer"},
+        follow_redirects=False)
+    assert reponse.status_code == 303
+    apres = texte_de(client.get(reponse.headers["location"]).text)
+    assert "Merci ! Le signalement est clos." in apres
+    assert "Résolu, confirmé" in apres
+    assert "Non, rouvrir le signalement" not in apres
+
+
+def test_rouvrir_rend_le_signalement_au_service_qui_l_a_resolu(
+        client, boite, expediteur, horloge, stockage):
+    corps, lien = resolu(client, boite, expediteur)
+    horloge.avancer(days=3)
+    page = client.get(adresse_de(corps))
+    reponse = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(corps), "csrf": csrf_de(page.text), "action": "rouvrir",
+        "message": "Le trou est revenu."}, follow_redirects=True)
+    assert "Le signalement est rouvert : le service est prévenu" in texte_de(reponse.text)
+    boite.traiter_une_fois()
+    rouvert = expediteur.messages[-1]
+    assert rouvert["Subject"].startswith("[Rouvert] Signalement")
+    assert "Le trou est revenu." in rouvert.get_body(("plain",)).get_content()
+    agent = texte_de(client.get(lien).text)
+    assert "Pour Mairie de Bourg-les-Essais : Rouvert, depuis le 13 mars 2025" in agent
+    assert "Le citoyen a rouvert ce signalement" in agent
+    (entree,) = stockage.lister_ouvertes()
+    assert (entree["statut"], entree["echeance"]) == ("rouvert", "2025-03-18T09:00:00+00:00")
+
+
+def test_on_ne_rouvre_plus_apres_trente_jours(client, boite, expediteur, horloge):
+    corps, _ = resolu(client, boite, expediteur)
+    horloge.avancer(days=31)
+    assert suivre(client, jeton_de_suivi(corps)).json()["actions"]["rouvrir"] is False
+    reponse = client.post("/api/suivi/rouvrir", json={},
+                          headers={"Authorization": f"Jeton {jeton_de_suivi(corps)}"})
+    assert reponse.status_code == 409
+    assert reponse.json()["erreurs"][0]["message"].startswith(
+        "Un signalement se rouvre dans les 30 jours qui suivent sa résolution.")
+
+
+def test_la_page_sans_javascript_refuse_un_formulaire_sans_code(client, boite, expediteur):
+    corps, _ = resolu(client, boite, expediteur)
+    reponse = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(corps), "csrf": "faux", "action": "confirmer"})
+    assert reponse.status_code == 403
+    autre = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": "AIG-2222-22.faux", "csrf": "x", "action": "confirmer"})
+    assert autre.status_code == 404
+
+
+def test_la_page_sans_javascript_montre_la_chronologie_et_ses_formulaires(client, boite,
+                                                                          expediteur):
+    corps = poster(client)
+    boite.traiter_une_fois()
+    page = client.get(adresse_de(corps))
+    assert page.headers["x-robots-tag"] == "noindex"
+    assert 'enctype="multipart/form-data"' in page.text
+    assert '<label for="message-complement">Votre information</label>' in page.text
+    texte = texte_de(page.text)
+    assert ("Ce qui s'est passé 10 mars 2025 à 10 h 00 Signalement reçu Enregistré sous la "
+            "référence") in texte
+    assert "Transmis au service — Mairie de Bourg-les-Essais" in texte
