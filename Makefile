@@ -39,7 +39,7 @@ construire: $(INSTALLE)
 	$(PY) -m arbre construire
 
 demo: construire
-	$(PY) -m fonctions servir --port $(PORT)
+	AIGUILLAGE_URL_PUBLIQUE=$${AIGUILLAGE_URL_PUBLIQUE:-http://localhost:$(PORT)} $(PY) -m fonctions servir --port $(PORT)
 
 apercu: $(INSTALLE)
 	$(PY) -m arbre apercu --port $(PORT)
