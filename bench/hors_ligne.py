@@ -4,9 +4,10 @@ Imprime, pour le contenu de démonstration :
 - le poids de ce que le service worker garde sur le téléphone (brut, et gzip : ce que le
   téléphone télécharge ; objectif ≤ 500 Ko) ;
 - le premier affichage (First Contentful Paint) de l'accueil dans Chromium, première visite,
-  avec le worker qui s'enregistre contre sans worker (Playwright `service_workers="block"`),
-  en alternance dans le même lancement ; puis une visite suivante, page servie par le
-  worker contre servie par le réseau.
+  avec le worker qui s'enregistre, contre le même site dont l'appel à ``register()`` est
+  neutralisé, et contre des workers interdits (Playwright ``service_workers="block"``), en
+  alternance dans le même lancement ; puis une visite suivante, page servie par le worker
+  contre servie par le réseau.
 """
 
 from __future__ import annotations
@@ -65,27 +66,39 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 navigateur = p.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
-                premiere = {"allow": [], "block": []}
-                suivante = {"allow": [], "block": []}
+                # « reel » : le site tel quel ; « sans_enregistrement » : workers permis mais
+                # notre appel à register() neutralisé ; « bloque » : workers interdits.
+                modes = ("reel", "sans_enregistrement", "bloque")
+                premiere = {m: [] for m in modes}
+                suivante = {"reel": [], "bloque": []}
                 for _ in range(ESSAIS):
-                    for mode in ("allow", "block"):
-                        contexte = navigateur.new_context(service_workers=mode)
+                    for mode in modes:
+                        contexte = navigateur.new_context(
+                            service_workers="block" if mode == "bloque" else "allow")
+                        if mode == "sans_enregistrement":
+                            contexte.add_init_script(
+                                "navigator.serviceWorker.register = () => new Promise(() => {})")
                         page = contexte.new_page()
                         page.goto(serveur.url + "/")
                         premiere[mode].append(fcp(page))
-                        if mode == "allow":
-                            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-                            page.wait_for_function("navigator.serviceWorker.controller !== null")
-                        page.goto(serveur.url + "/voirie/")
-                        suivante[mode].append(fcp(page))
+                        if mode in suivante:
+                            if mode == "reel":
+                                page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+                                page.wait_for_function("navigator.serviceWorker.controller !== null")
+                            page.goto(serveur.url + "/voirie/")
+                            suivante[mode].append(fcp(page))
                         contexte.close()
                 navigateur.close()
         finally:
             serveur.arreter()
-        for nom, mesures in (("première visite", premiere), ("visite suivante", suivante)):
-            avec, sans = statistics.median(mesures["allow"]), statistics.median(mesures["block"])
-            print(f"Premier affichage, {nom} (médiane de {ESSAIS}) : avec worker {avec:.0f} ms, "
-                  f"sans worker {sans:.0f} ms, rapport {avec / sans:.2f}×")
+        m = {k: statistics.median(v) for k, v in premiere.items()}
+        print(f"Premier affichage de l'accueil, première visite (médiane de {ESSAIS}) : "
+              f"{m['reel']:.0f} ms avec notre worker, {m['sans_enregistrement']:.0f} ms sans "
+              f"l'enregistrer (rapport {m['reel'] / m['sans_enregistrement']:.2f}×), "
+              f"{m['bloque']:.0f} ms workers interdits ({m['reel'] / m['bloque']:.2f}×)")
+        s = {k: statistics.median(v) for k, v in suivante.items()}
+        print(f"Visite suivante (médiane de {ESSAIS}) : {s['reel']:.0f} ms servie par le worker, "
+              f"{s['bloque']:.0f} ms par le réseau (rapport {s['reel'] / s['bloque']:.2f}×)")
     return 0
 
 
