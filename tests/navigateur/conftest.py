@@ -115,3 +115,29 @@ def page_sans_js(navigateur):
     page = contexte.new_page()
     yield page
     contexte.close()
+
+
+def notifier_par_le_worker(contexte, page, origine: str, message: dict) -> list[dict]:
+    """Remet ``message`` au service worker comme un message push (DevTools protocol), puis
+    rend les notifications affichées : ``[{titre, texte, tag, url}]``."""
+    import json
+
+    cdp = contexte.new_cdp_session(page)
+    enregistrements = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if enregistrements:
+            break
+        page.wait_for_timeout(100)
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": origine, "registrationId": enregistrements[0], "data": json.dumps(message)})
+    for _ in range(50):
+        notifications = page.evaluate("""navigator.serviceWorker.ready
+            .then(r => r.getNotifications())
+            .then(ns => ns.map(n => ({titre: n.title, texte: n.body, tag: n.tag, url: n.data.url})))""")
+        if notifications:
+            return notifications
+        page.wait_for_timeout(100)
+    return []

@@ -1,7 +1,6 @@
 """L'application installée : mise à jour proposée (jamais imposée), et notification
 affichée par le service worker quand un message push arrive (DevTools protocol)."""
 
-import json
 import shutil
 
 import pytest
@@ -9,7 +8,7 @@ from playwright.sync_api import expect
 
 from arbre.__main__ import construire
 from tests.conftest import PETIT
-from tests.navigateur.conftest import lancer_produit
+from tests.navigateur.conftest import lancer_produit, notifier_par_le_worker
 from tests.navigateur.test_hors_ligne import attendre_le_worker
 
 pytestmark = pytest.mark.navigateur
@@ -52,27 +51,9 @@ def test_un_message_push_devient_une_notification_en_francais(serveur, navigateu
     try:
         page.goto(serveur.url + "/")
         attendre_le_worker(page)
-        cdp = contexte.new_cdp_session(page)
-        registrations = []
-        cdp.on("ServiceWorker.workerRegistrationUpdated",
-               lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]))
-        cdp.send("ServiceWorker.enable")
-        for _ in range(50):
-            if registrations:
-                break
-            page.wait_for_timeout(100)
         message = {"titre": "AIG-7K3M-Q9 : pris en charge", "texte": "La mairie a pris en charge "
                    "votre signalement.", "reference": "AIG-7K3M-Q9", "url": "/suivi/#jeton"}
-        cdp.send("ServiceWorker.deliverPushMessage", {
-            "origin": serveur.url, "registrationId": registrations[0], "data": json.dumps(message)})
-        notifications = []
-        for _ in range(50):
-            notifications = page.evaluate("""navigator.serviceWorker.ready
-                .then(r => r.getNotifications())
-                .then(ns => ns.map(n => ({titre: n.title, texte: n.body, tag: n.tag, url: n.data.url})))""")
-            if notifications:
-                break
-            page.wait_for_timeout(100)
+        notifications = notifier_par_le_worker(contexte, page, serveur.url, message)
         assert notifications == [{"titre": "AIG-7K3M-Q9 : pris en charge",
                                   "texte": "La mairie a pris en charge votre signalement.",
                                   "tag": "AIG-7K3M-Q9", "url": "/suivi/#jeton"}]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.navigateur.conftest import lancer_produit
+from tests.navigateur.conftest import lancer_produit, notifier_par_le_worker
 from tests.navigateur.test_hors_ligne import attendre_le_worker
 from tests.navigateur.test_suivi import lien_du_courriel
 
@@ -69,25 +69,8 @@ def test_une_prise_en_charge_arrive_en_notification_sur_le_telephone(site_petit,
         assert message["texte"].startswith("Mairie de Muzillac")
 
         # Le service worker reçoit ce message et l'affiche.
-        cdp = contexte.new_cdp_session(page)
-        registrations = []
-        cdp.on("ServiceWorker.workerRegistrationUpdated",
-               lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]))
-        cdp.send("ServiceWorker.enable")
-        for _ in range(50):
-            if registrations:
-                break
-            page.wait_for_timeout(100)
-        cdp.send("ServiceWorker.deliverPushMessage", {
-            "origin": serveur.url, "registrationId": registrations[0], "data": json.dumps(message)})
-        notifications = []
-        for _ in range(50):
-            notifications = page.evaluate("""navigator.serviceWorker.ready
-                .then(r => r.getNotifications()).then(ns => ns.map(n => [n.title, n.data.url]))""")
-            if notifications:
-                break
-            page.wait_for_timeout(100)
-        assert notifications == [[f"{reference} : Pris en charge", suivi]]
+        notifications = notifier_par_le_worker(contexte, page, serveur.url, message)
+        assert [(n["titre"], n["url"]) for n in notifications] == [(titre, suivi)]
     finally:
         contexte.close()
         serveur.arreter()
