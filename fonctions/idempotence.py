@@ -21,6 +21,8 @@ from fonctions.validation import Demande, Erreur, ErreursValidation
 
 ENTETE = "idempotency-key"
 CHAMP = "idempotency_key"
+# Créé une fois (``json.dumps`` avec options en crée un à chaque appel) ; mêmes octets.
+_ENCODEUR_TRIE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
@@ -52,5 +54,5 @@ def empreinte_de_demande(demande: Demande, photos: Sequence[bytes]) -> str:
         "demande": demande.resume(),
         "photos": [hashlib.sha256(photo).hexdigest() for photo in photos],
     }
-    texte = json.dumps(contenu, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    texte = _ENCODEUR_TRIE.encode(contenu)
     return hashlib.sha256(texte.encode()).hexdigest()

@@ -1,18 +1,21 @@
 """Le journal d'écriture anticipée : des enregistrements ajoutés à un fichier, rendus
 durables par lots (*group commit*).
 
-Un seul fil, le **validateur**, prend tout ce qui attend, l'écrit en un ``os.write`` et le
-synchronise en un ``fdatasync`` : seize requêtes concurrentes coûtent une synchronisation,
-pas seize. Quand le lot précédent avait plusieurs écrivains, il laisse au moins
-``intervalle`` entre deux lots pour que le suivant se remplisse (comme ``commit_delay`` de
-PostgreSQL) ; un écrivain seul n'attend jamais.
+Deux façons d'écrire :
 
-``ecrire`` rend la main quand l'enregistrement est durable ; ``soumettre`` rend la main
-tout de suite et appelle ``rappel`` depuis le validateur, une fois l'enregistrement durable
-(ou l'écriture ratée), puis ``apres_lot`` une fois par lot.
+- ``soumettre``, depuis la boucle d'événements, rend la main tout de suite. Tout ce qui
+  est soumis pendant qu'un lot est en cours forme le lot suivant : écrit en un
+  ``os.write``, rendu durable par **un** ``fdatasync``, que fait un petit processus
+  auxiliaire (``synchroniseur.py``) sans jamais bloquer la boucle. ``rappel`` est appelé,
+  dans la boucle, quand l'enregistrement est durable (ou que l'écriture a échoué). Quand le
+  lot précédent avait plusieurs écrivains, au moins ``intervalle`` sépare deux lots, pour
+  que le suivant se remplisse (comme ``commit_delay`` de PostgreSQL) ; un écrivain seul
+  n'attend jamais ;
+- ``ecrire``, depuis n'importe quel fil, écrit et synchronise lui-même (``synchroniser``),
+  puis rend la main : c'est le chemin des photos, de cron, des tests.
 
 Le journal est fait de **segments** (``000000000001.journal``, …) qu'on ne fait
-qu'allonger ; le validateur passe au suivant quand l'un dépasse ``taille_segment``. Chaque
+qu'allonger ; on passe au suivant quand l'un dépasse ``taille_segment``. Chaque
 enregistrement y est encadré ::
 
     J <longueur, 8 hex> <crc32, 8 hex> <contenu>\\n
@@ -21,14 +24,15 @@ Après un arrêt brutal, la fin du dernier segment peut être déchirée (un lot
 synchronisé, donc jamais confirmé) : ``rejouer`` s'arrête au premier enregistrement
 incomplet ou dont la somme ne correspond pas, et l'ignore avec tout ce qui suit.
 
-Cycle de vie, côté appelant (voir ``journalise.py``) : ``rejouer`` ce qui reste d'avant,
-le matérialiser ; ``demarrer`` (les anciens segments sont effacés, un neuf est ouvert) ;
-puis, en boucle, ``prendre_ecrits`` (les ``memo`` de ce qui est durable), les matérialiser
-et ``oublier`` (les segments scellés dont tout est matérialisé sont effacés).
+Cycle de vie, côté appelant (voir ``journalise.py``) : ``rejouer`` ce qui reste d'avant, le
+matérialiser ; ``demarrer`` (les anciens segments sont effacés, un neuf est ouvert) ; puis,
+en boucle, ``prendre_ecrits`` (les ``memo`` de ce qui est durable), les matérialiser et
+``oublier`` (les segments scellés dont tout est matérialisé sont effacés).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -39,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from fonctions.stockage.fichiers import synchroniser_dossier
+from fonctions.stockage.synchroniseur import Synchroniseur
 
 journal_log = logging.getLogger("aiguillage.journal")
 SUFFIXE = ".journal"
@@ -81,28 +86,32 @@ class Journal:
     def __init__(self, dossier: Path, *,
                  synchroniser: Callable[[int], None] = os.fdatasync,
                  synchroniser_le_dossier: Callable[[Path], None] = synchroniser_dossier,
-                 taille_segment: int = TAILLE_SEGMENT,
-                 apres_lot: Callable[[], None] | None = None,
-                 intervalle: float = INTERVALLE) -> None:
+                 synchroniseur: Callable[[Path, str], Synchroniseur] = Synchroniseur,
+                 taille_segment: int = TAILLE_SEGMENT, intervalle: float = INTERVALLE) -> None:
         self.dossier = Path(dossier)
         self.dossier.mkdir(parents=True, exist_ok=True)
         self._synchroniser, self._synchroniser_dossier = synchroniser, synchroniser_le_dossier
-        self._taille_segment, self._apres_lot = taille_segment, apres_lot
-        self._presse = False
-        self._intervalle = intervalle
-        verrou = threading.Lock()
-        self._a_valider = threading.Condition(verrou)  # le validateur attend des écrivains
-        self._a_materialiser = threading.Condition(verrou)  # l'appelant attend des écrits
-        self._a_ecrire: list[tuple[bytes, Any, Rappel | None]] = []
+        self._fabrique_synchroniseur = synchroniseur
+        self._taille_segment, self._intervalle = taille_segment, intervalle
+        self._verrou = threading.Lock()  # numéros, file, écrits, panne
+        self._a_materialiser = threading.Condition(self._verrou)
+        self._verrou_fichier = threading.Lock()  # le segment courant et ses écritures
+        self._verrou_boucle = threading.RLock()  # le lot en vol et le tube du synchroniseur
+        self._numero = 0  # le dernier numéro donné
+        self._file: list[tuple[bytes, Any, Rappel | None, int]] = []  # pour le prochain lot
+        self._en_vol: list[tuple[bytes, Any, Rappel | None, int]] | None = None
+        self._prevu: asyncio.Handle | None = None
+        self._boucle: asyncio.AbstractEventLoop | None = None
+        self._debut_precedent, self._taille_precedente = 0.0, 0
+        self._synchroniseur: Synchroniseur | None = None
         self._ecrits: list[Any] = []  # durables, pas encore pris par ``prendre_ecrits``
-        self._dernier_ecrit = 0
-        self._numero = 0  # le dernier numéro donné à un enregistrement
+        self._termines: set[int] = set()  # durables, au-delà de ``_dernier_ecrit``
+        self._dernier_ecrit = 0  # tout numéro jusqu'à lui est durable
+        self._presse = self._arret = self._demarre = False
         self._panne: JournalEnPanne | None = None
-        self._arret = False
-        self._fil: threading.Thread | None = None
         self._descripteur: int | None = None
-        self._taille = 0
-        # Segment → numéro de son dernier enregistrement ; le courant n'y est pas.
+        self._taille = self._max_courant = 0
+        # Segment scellé → plus grand numéro qu'il contient ; le courant n'y est pas.
         self._scelles: dict[int, int] = {
             int(p.stem): 0 for p in self.dossier.glob(f"*{SUFFIXE}") if p.stem.isdigit()}
         self._courant = max(self._scelles, default=0)
@@ -123,27 +132,41 @@ class Journal:
 
     def demarrer(self) -> None:
         """Efface les segments d'avant (l'appelant a matérialisé ``rejouer``), ouvre un
-        segment neuf et lance le validateur."""
+        segment neuf et lance le synchroniseur."""
         self.oublier()
-        self._ouvrir_segment()
-        self._fil = threading.Thread(target=self._valider, name="journal-validateur",
-                                     daemon=True)
-        self._fil.start()
+        with self._verrou_fichier:
+            self._ouvrir_segment()
+        self._synchroniseur = self._fabrique_synchroniseur(self.dossier, SUFFIXE)
+        self._synchroniseur.demarrer()
+        self._demarre = True
 
     def _ouvrir_segment(self) -> None:
         self._courant += 1
         self._descripteur = os.open(self._chemin(self._courant),
                                     os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        self._taille = 0
+        self._taille = self._max_courant = 0
         # Le nom du segment doit survivre à une coupure avant qu'un lot y soit confirmé.
         self._synchroniser_dossier(self.dossier)
 
-    def _sceller(self, dernier: int) -> None:
+    def _sceller(self) -> None:
         os.close(self._descripteur)
         self._descripteur = None
-        self._scelles[self._courant] = dernier
+        self._scelles[self._courant] = self._max_courant
 
-    # Écrire
+    def _ajouter(self, donnees: bytes, plus_grand: int) -> int:
+        """Sous ``_verrou_fichier`` : ajoute au segment courant (un neuf s'il est plein) ;
+        rend son numéro."""
+        if self._taille >= self._taille_segment:
+            self._sceller()
+            self._ouvrir_segment()
+        vue = memoryview(donnees)
+        while vue:
+            vue = vue[os.write(self._descripteur, vue):]
+        self._taille += len(donnees)
+        self._max_courant = max(self._max_courant, plus_grand)
+        return self._courant
+
+    # État
     @property
     def dernier_numero(self) -> int:
         return self._numero
@@ -160,98 +183,162 @@ class Journal:
     def ferme(self) -> bool:
         return self._arret
 
-    @property
-    def en_attente(self) -> int:
-        """Le nombre d'enregistrements qui attendent le prochain lot."""
-        return len(self._a_ecrire)
+    def _numeroter(self) -> int:
+        """Sous ``_verrou``."""
+        if self._panne is not None:
+            raise self._panne
+        if self._arret or not self._demarre:
+            raise RuntimeError("Le journal est fermé.")
+        self._numero += 1
+        return self._numero
+
+    def _terminer(self, durables: list[tuple[int, Any]]) -> None:
+        with self._a_materialiser:
+            for numero, memo in durables:
+                self._ecrits.append(memo)
+                self._termines.add(numero)
+            while self._dernier_ecrit + 1 in self._termines:
+                self._dernier_ecrit += 1
+                self._termines.discard(self._dernier_ecrit)
+            if self._presse:
+                self._a_materialiser.notify_all()
+
+    def _tomber_en_panne(self, probleme: BaseException) -> JournalEnPanne:
+        journal_log.error("Le journal ne peut plus écrire (%s) : plus aucun signalement n'est "
+                          "accepté jusqu'au redémarrage.", probleme)
+        with self._verrou:
+            self._panne = self._panne or JournalEnPanne(str(probleme))
+            return self._panne
+
+    # Écrire depuis n'importe quel fil : bloquant, sans lot
+    def ecrire(self, contenu: bytes, memo: Any = None, rappel: Rappel | None = None) -> int:
+        """Ajoute ``contenu``, le synchronise et rend son numéro ; ``rappel`` comme pour
+        ``soumettre``, mais dans le fil appelant."""
+        cadre = encadrer(contenu)
+        with self._verrou:
+            numero = self._numeroter()
+        try:
+            with self._verrou_fichier:
+                self._ajouter(cadre, numero)
+                copie = os.dup(self._descripteur)  # survit à un changement de segment
+            try:
+                self._synchroniser(copie)
+            finally:
+                os.close(copie)
+        except Exception as probleme:
+            panne = self._tomber_en_panne(probleme)
+            _rappeler([(cadre, memo, rappel, numero)], panne)
+            raise panne from probleme
+        _rappeler([(cadre, memo, rappel, numero)], None)
+        self._terminer([(numero, memo)])
+        return numero
+
+    # Écrire depuis la boucle d'événements : par lots, sans bloquer
+    def peut_soumettre(self) -> bool:
+        """Vrai dans une boucle d'événements où ``soumettre`` est permis : le journal n'est
+        lié à aucune autre boucle encore en marche."""
+        try:
+            boucle = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        autre = self._boucle
+        return (self._demarre and self._panne is None and not self._arret
+                and (autre is None or autre is boucle or autre.is_closed()
+                     or not autre.is_running()))
 
     def soumettre(self, contenu: bytes, memo: Any = None, rappel: Rappel | None = None) -> int:
         """Ajoute ``contenu`` au prochain lot et rend son numéro sans attendre. ``rappel``
-        est appelé par le validateur avec ``None`` quand il est durable — avant que ``memo``
-        ne soit rendu par ``prendre_ecrits`` —, ou avec l'erreur."""
+        est appelé dans la boucle avec ``None`` quand il est durable — avant que ``memo`` ne
+        soit rendu par ``prendre_ecrits`` —, ou avec l'erreur."""
+        boucle = asyncio.get_running_loop()
         cadre = encadrer(contenu)
-        with self._a_valider:
-            if self._panne is not None:
-                raise self._panne
-            if self._arret or self._fil is None:
-                raise RuntimeError("Le journal est fermé.")
-            self._numero += 1
-            self._a_ecrire.append((cadre, memo, rappel))
-            if len(self._a_ecrire) == 1:  # sinon le validateur est déjà réveillé
-                self._a_valider.notify()
-            return self._numero
-
-    def ecrire(self, contenu: bytes, memo: Any = None) -> int:
-        """Ajoute ``contenu`` et attend qu'il soit durable ; rend son numéro."""
-        fini, issue = threading.Event(), []
-
-        def rappel(erreur: BaseException | None) -> None:
-            issue.append(erreur)
-            fini.set()
-
-        numero = self.soumettre(contenu, memo, rappel)
-        fini.wait()
-        if issue[0] is not None:
-            raise issue[0]
+        with self._verrou_boucle:
+            if self._boucle is not boucle:
+                self._lier(boucle)
+            with self._verrou:
+                numero = self._numeroter()
+                self._file.append((cadre, memo, rappel, numero))
+            if self._en_vol is None and self._prevu is None:
+                self._planifier()
         return numero
 
-    def _valider(self) -> None:
-        debut_precedent, taille_precedente = 0.0, 0
-        while True:
-            with self._a_valider:
-                while not self._a_ecrire and not self._arret:
-                    self._a_valider.wait()
-                if not self._a_ecrire:
-                    return
-            if taille_precedente > 1 and not self._arret:
-                # Des écrivains concurrents : laisser le lot se remplir un peu. Chaque lot
-                # coûte des réveils de fil et des passages du verrou global de Python ;
-                # une requête seule (lot d'un) n'attend jamais.
-                attente = debut_precedent + self._intervalle - time.monotonic()
-                if attente > 0:
-                    time.sleep(attente)
-            debut_precedent = time.monotonic()
-            with self._a_valider:
-                lot, self._a_ecrire = self._a_ecrire, []
-                dernier = self._numero
-            taille_precedente = len(lot)
-            erreur = None
+    def _lier(self, boucle: asyncio.AbstractEventLoop) -> None:
+        ancienne = self._boucle
+        if ancienne is not None:
+            if not ancienne.is_closed() and ancienne.is_running():
+                raise RuntimeError("Le journal est lié à une autre boucle d'événements.")
+            self._finir_en_vol()
+            if not ancienne.is_closed():
+                ancienne.remove_reader(self._synchroniseur.descripteur)
+        self._boucle, self._prevu = boucle, None
+        boucle.add_reader(self._synchroniseur.descripteur, self._reponse)
+
+    def _planifier(self) -> None:
+        attente = 0.0
+        if self._taille_precedente > 1:
+            attente = self._debut_precedent + self._intervalle - time.monotonic()
+        if attente > 0:
+            self._prevu = self._boucle.call_later(attente, self._lancer)
+        else:
+            self._prevu = self._boucle.call_soon(self._lancer)
+
+    def _lancer(self) -> None:
+        with self._verrou_boucle:
+            self._prevu = None
+            if self._en_vol is not None:
+                return
+            with self._verrou:
+                lot, self._file = self._file, []
+            if not lot:
+                return
             try:
-                if self._panne is not None:
-                    raise self._panne
-                if self._taille >= self._taille_segment:
-                    self._sceller(self._dernier_ecrit)
-                    self._ouvrir_segment()
-                vue = memoryview(b"".join(cadre for cadre, _, _ in lot))
-                self._taille += len(vue)
-                while vue:
-                    vue = vue[os.write(self._descripteur, vue):]
-                self._synchroniser(self._descripteur)
-            except BaseException as probleme:  # noqa: BLE001 — rendue aux écrivains
-                journal_log.exception("Le journal ne peut plus écrire : plus aucun "
-                                      "signalement n'est accepté jusqu'au redémarrage.")
-                with self._a_valider:
-                    self._panne = self._panne or JournalEnPanne(str(probleme))
-                    erreur = self._panne
-            for _, _, rappel in lot:
-                if rappel is not None:
-                    try:
-                        rappel(erreur)
-                    except Exception:
-                        journal_log.exception("Un rappel du journal a échoué.")
-            if erreur is None:
-                # Sans réveiller le matérialiseur s'il n'est pas pressé : il passe voir, et
-                # chaque réveil d'un fil coûte un passage du verrou global de Python.
-                with self._a_materialiser:
-                    self._ecrits.extend(memo for _, memo, _ in lot)
-                    self._dernier_ecrit = dernier
-                    if self._presse:
-                        self._a_materialiser.notify_all()
-            if self._apres_lot is not None:
-                try:
-                    self._apres_lot()
-                except Exception:
-                    journal_log.exception("L'appel de fin de lot du journal a échoué.")
+                with self._verrou_fichier:
+                    segment = self._ajouter(b"".join(cadre for cadre, _, _, _ in lot), lot[-1][3])
+                self._synchroniseur.demander(lot[-1][3], segment)
+            except Exception as probleme:
+                self._echouer(lot, probleme)
+                return
+            self._en_vol = lot
+            self._debut_precedent, self._taille_precedente = time.monotonic(), len(lot)
+
+    def _reponse(self) -> None:
+        """Le tube du synchroniseur est prêt : le lot en vol est durable (ou pas)."""
+        with self._verrou_boucle:
+            if self._en_vol is None:
+                return
+            try:
+                reponse = self._synchroniseur.lire_reponse(attendre=False)
+            except OSError as probleme:
+                self._echouer(self._en_vol, probleme)
+                return
+            if reponse is not None:
+                self._finir(reponse)
+
+    def _finir_en_vol(self) -> None:
+        """Attend, sans la boucle, la réponse du lot en vol."""
+        if self._en_vol is not None:
+            try:
+                self._finir(self._synchroniseur.lire_reponse(attendre=True))
+            except OSError as probleme:
+                self._echouer(self._en_vol, probleme)
+
+    def _finir(self, reponse: tuple[int, int]) -> None:
+        lot, self._en_vol = self._en_vol, None
+        _, erreur = reponse
+        if erreur:
+            self._echouer(lot, OSError(erreur, os.strerror(erreur) if erreur > 0 else "?"))
+            return
+        _rappeler(lot, None)
+        self._terminer([(numero, memo) for _, memo, _, numero in lot])
+        if self._file and not self._arret:
+            self._planifier()
+
+    def _echouer(self, lot: list, probleme: BaseException) -> None:
+        panne = self._tomber_en_panne(probleme)
+        self._en_vol = None
+        with self._verrou:
+            reste, self._file = self._file, []
+        _rappeler(lot + reste, panne)
 
     # Matérialiser puis oublier
     def attendre_ecrits(self, delai: float) -> int:
@@ -269,14 +356,14 @@ class Journal:
 
     def presser(self, presse: bool) -> None:
         """Quelqu'un attend la matérialisation : ``attendre_ecrits`` rend la main dès qu'il y
-        a des écrits (et le validateur le réveille après chaque lot)."""
+        a des écrits, et chaque lot durable le réveille."""
         with self._a_materialiser:
             self._presse = presse
             self._a_materialiser.notify_all()
 
     def prendre_ecrits(self) -> tuple[list[Any], int]:
-        """Les ``memo`` de tout ce qui est durable et pas encore pris, et le plus grand
-        numéro parmi eux (à passer à ``oublier`` une fois matérialisés)."""
+        """Les ``memo`` de tout ce qui est durable et pas encore pris, et le numéro jusqu'où
+        tout est durable (à passer à ``oublier`` une fois ces ``memo`` matérialisés)."""
         with self._a_materialiser:
             ecrits, self._ecrits = self._ecrits, []
             return ecrits, self._dernier_ecrit
@@ -284,25 +371,49 @@ class Journal:
     def oublier(self, jusqua: int | None = None) -> None:
         """Efface les segments scellés dont tous les enregistrements (numéros ``≤ jusqua``)
         sont matérialisés ailleurs, durablement ; sans ``jusqua``, tous les scellés."""
-        effaces = [n for n, dernier in self._scelles.items() if jusqua is None or dernier <= jusqua]
-        for numero in effaces:
-            self._chemin(numero).unlink(missing_ok=True)
-            del self._scelles[numero]
+        with self._verrou_fichier:
+            effaces = [n for n, plus_grand in self._scelles.items()
+                       if jusqua is None or plus_grand <= jusqua]
+            for numero in effaces:
+                self._chemin(numero).unlink(missing_ok=True)
+                del self._scelles[numero]
         if effaces:
             self._synchroniser_dossier(self.dossier)
 
     def fermer(self) -> None:
-        """Écrit ce qui attend encore, arrête le validateur et scelle le dernier segment
-        (``oublier`` l'effacera une fois son contenu matérialisé)."""
-        with self._a_valider:
+        """Écrit et synchronise ce qui attend encore, arrête le synchroniseur et scelle le
+        dernier segment (``oublier`` l'effacera une fois son contenu matérialisé)."""
+        with self._a_materialiser:
             self._arret = True
-            self._a_valider.notify_all()
             self._a_materialiser.notify_all()
-        if self._fil is not None:
-            self._fil.join()
-        if self._descripteur is not None:
-            if self._panne is None:
-                self._sceller(self._dernier_ecrit)
-            else:  # gardé tel quel : il sera rejoué au redémarrage
-                os.close(self._descripteur)
-                self._descripteur = None
+        with self._verrou_boucle:
+            if self._prevu is not None:
+                self._prevu.cancel()
+                self._prevu = None
+            self._finir_en_vol()
+            while self._file and self._panne is None:
+                self._lancer()
+                self._finir_en_vol()
+            if self._boucle is not None and not self._boucle.is_closed():
+                try:
+                    self._boucle.remove_reader(self._synchroniseur.descripteur)
+                except (OSError, ValueError, RuntimeError):  # pragma: no cover — tube fermé
+                    pass
+            if self._synchroniseur is not None:
+                self._synchroniseur.arreter()
+        with self._verrou_fichier:
+            if self._descripteur is not None:
+                if self._panne is None:
+                    self._sceller()
+                else:  # gardé tel quel : il sera rejoué au redémarrage
+                    os.close(self._descripteur)
+                    self._descripteur = None
+
+
+def _rappeler(lot: list, erreur: BaseException | None) -> None:
+    for _, _, rappel, _ in lot:
+        if rappel is not None:
+            try:
+                rappel(erreur)
+            except Exception:
+                journal_log.exception("Un rappel du journal a échoué.")

@@ -32,19 +32,16 @@ from __future__ import annotations
 import abc
 import asyncio
 import fcntl
-import json
 import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from fonctions.jetons import reference_valide
 from fonctions.stockage.base import (
     CleEnCours,
     CleReutilisee,
@@ -60,6 +57,7 @@ from fonctions.stockage.materialisation import (
     Creation,
     empreinte_cle,
     materialiser,
+    reference_correcte,
     synchroniser_disque,
     verifier_les_noms,
     vider_les_temporaires,
@@ -72,6 +70,7 @@ PAUSE_APRES_ECHEC = 1.0  # secondes avant de réessayer une matérialisation rat
 CALME = 0.2  # secondes sans nouvelle création : la rafale est passée, on matérialise
 LOT_MAX = 10_000  # créations en attente au plus (mémoire, durée d'un rejeu)
 AGE_MAX = 30.0  # secondes au plus entre une création et sa matérialisation
+ATTACHEES_MAX = 10_000  # clés réservées sans création gardées en mémoire (voir _attacher)
 _DIFFEREES: ContextVar[list[asyncio.Future] | None] = ContextVar("durabilite", default=None)
 
 
@@ -86,6 +85,7 @@ class ReservationJournalisee(Reservation):
     def __init__(self, empreinte_cle: str, empreinte: str, reference: str) -> None:
         self.empreinte_cle, self.empreinte, self.reference = empreinte_cle, empreinte, reference
         self.en_vol = False  # une création soumise, pas encore durable
+        self.creee = False  # une création a été soumise (la clé part avec elle)
         self.sortie = False  # le bloc ``with`` est fini
 
     def changer_reference(self, reference: str) -> None:
@@ -93,10 +93,20 @@ class ReservationJournalisee(Reservation):
 
 
 class Durabilite:
-    """Les créations soumises sans attendre dans un bloc ``differer_la_durabilite``."""
+    """Le bloc ``with`` de ``differer_la_durabilite`` : les créations qui y sont soumises
+    sans attendre, et de quoi les attendre ensuite (``await durabilite.attendre()``)."""
+
+    __slots__ = ("_jeton", "futurs")
 
     def __init__(self) -> None:
         self.futurs: list[asyncio.Future] = []
+
+    def __enter__(self) -> Durabilite:
+        self._jeton = _DIFFEREES.set(self.futurs)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _DIFFEREES.reset(self._jeton)
 
     async def attendre(self) -> None:
         for futur in self.futurs:
@@ -120,13 +130,13 @@ class StockageJournalise(Stockage):
         self._a_la_barriere = 0  # appels qui attendent la matérialisation
         self._verrou = threading.Lock()
         self._materialise = threading.Condition(self._verrou)
-        self._signalements: dict[str, bytes] = {}  # créations durables, pas matérialisées
+        self._signalements: dict[str, Creation] = {}  # durables, pas encore matérialisées
         self._cles: dict[str, tuple[str, str]] = {}  # empreinte de clé → (empreinte, réf.)
+        self._attachees: dict[str, tuple[str, str]] = {}  # réservées, sans création
         self._references_prises: set[str] = set()  # soumises, pas encore durables
         self._cles_tenues: set[str] = set()
         self._jusqua = 0  # numéro du dernier enregistrement matérialisé
         self._local = threading.local()
-        self._reveils: dict[asyncio.AbstractEventLoop, _Reveil] = {}
         self._devenir = threading.Lock()
         self._journal: Journal | None = None
         self._proprietaire: int | None = None  # le descripteur du verrou de dossier
@@ -162,11 +172,7 @@ class StockageJournalise(Stockage):
 
     def _ouvrir_journal(self) -> Journal:
         return Journal(self.dossier_journal, synchroniser=self._synchroniser,
-                       synchroniser_le_dossier=synchroniser_dossier, apres_lot=self._apres_lot)
-
-    def _apres_lot(self) -> None:
-        for reveil in list(self._reveils.values()):
-            reveil.reveiller()
+                       synchroniser_le_dossier=synchroniser_dossier)
 
     def _rejouer(self, journal: Journal) -> None:
         """Matérialise ce qu'une exécution précédente a journalisé, puis l'oublie."""
@@ -248,8 +254,8 @@ class StockageJournalise(Stockage):
             with self._materialise:
                 for creation in lot:
                     self._signalements.pop(creation.reference, None)
-                    if creation.cle is not None:
-                        self._cles.pop(creation.cle[0], None)
+                    if creation.empreinte_cle is not None:
+                        self._cles.pop(creation.empreinte_cle, None)
                 self._jusqua = max(self._jusqua, dernier)
                 self._materialise.notify_all()
             journal.oublier(dernier)
@@ -285,7 +291,7 @@ class StockageJournalise(Stockage):
         with self._verrou:
             if fichier in self._cles_tenues:
                 raise CleEnCours(cle)
-            connu = self._cles.get(fichier)
+            connu = self._cles.get(fichier) or self._attachees.get(fichier)
             self._cles_tenues.add(fichier)
         reservation = None
         try:
@@ -293,7 +299,7 @@ class StockageJournalise(Stockage):
                 # Pas en mémoire : absente, ou déjà matérialisée (retirée de la mémoire
                 # seulement après son écriture sur disque).
                 chemin = self._chemins.cle(fichier)
-                document = _lire(Path(chemin)) if os.path.exists(chemin) else None
+                document = _lire(Path(chemin)) if _existe(chemin) else None
                 if document is not None:
                     connu = (document["empreinte"], document["reference"])
             if connu is not None and connu[0] != empreinte:
@@ -307,8 +313,20 @@ class StockageJournalise(Stockage):
             with self._verrou:
                 if reservation is not None:
                     reservation.sortie = True
+                    if not reservation.creee:
+                        self._attacher(fichier, empreinte, reservation.reference)
                 if reservation is None or not reservation.en_vol:
                     self._cles_tenues.discard(fichier)  # sinon, quand elle sera durable
+
+    def _attacher(self, fichier: str, empreinte: str, reference: str) -> None:
+        """Sous ``_verrou`` : une clé réservée sans création garde sa référence (et son
+        empreinte : un autre contenu serait refusé), comme chez le moteur — ici en mémoire
+        seulement : après un redémarrage, c'est comme si la requête n'avait pas eu lieu, et
+        rien d'elle n'a été confirmé au citoyen."""
+        self._attachees.pop(fichier, None)
+        self._attachees[fichier] = (empreinte, reference)
+        if len(self._attachees) > ATTACHEES_MAX:
+            del self._attachees[next(iter(self._attachees))]
 
     # Signalements
     def creer_signalement(
@@ -319,26 +337,27 @@ class StockageJournalise(Stockage):
         journal = self._devenir_proprietaire()
         reservation = getattr(self._local, "reservation", None)
         differees = _DIFFEREES.get()
-        if differees is not None:
-            boucle = asyncio.get_running_loop()
-            reveil = self._reveils.get(boucle)
-            if reveil is None:
-                reveil = self._reveils[boucle] = _Reveil(boucle)
-            futur = boucle.create_future()
-            self._soumettre(journal, signalement, photos, envois, reservation,
-                            lambda erreur: reveil.ajouter(futur, erreur))
-            differees.append(futur)
+        if differees is None:
+            self._journaliser(journal, signalement, photos, envois, reservation, None)
             return
-        fini, issue = threading.Event(), []
-        self._soumettre(journal, signalement, photos, envois, reservation,
-                        lambda erreur: (issue.append(erreur), fini.set()))
-        fini.wait()
-        if issue[0] is not None:
-            raise issue[0]
+        boucle = asyncio.get_running_loop()
+        futur = boucle.create_future()
 
-    def _soumettre(self, journal: Journal, signalement: Document,
-                   photos: Sequence[tuple[str, bytes]], envois: Sequence[Document],
-                   reservation: ReservationJournalisee | None, rappel: Rappel) -> None:
+        def resoudre(erreur: BaseException | None) -> None:
+            if _dans(boucle):
+                _resoudre(futur, erreur)
+            else:  # le journal se ferme depuis un autre fil
+                boucle.call_soon_threadsafe(_resoudre, futur, erreur)
+
+        self._journaliser(journal, signalement, photos, envois, reservation, resoudre)
+        differees.append(futur)
+
+    def _journaliser(self, journal: Journal, signalement: Document,
+                     photos: Sequence[tuple[str, bytes]], envois: Sequence[Document],
+                     reservation: ReservationJournalisee | None,
+                     rappel: Rappel | None) -> None:
+        """Un enregistrement au journal : par ``soumettre`` si ``rappel`` (la boucle
+        attendra), sinon par ``ecrire`` (ce fil attend)."""
         reference = signalement["reference"]
         verifier_les_noms(reference, [envoi["id"] for envoi in envois])
         chemin = self._chemins.signalement(reference)
@@ -348,65 +367,78 @@ class StockageJournalise(Stockage):
             if reference in self._signalements or reference in self._references_prises:
                 raise ReferencePrise(reference)
             self._references_prises.add(reference)
+            verifiee = self._deja_verifiee(reference)
         cle = None
         if reservation is not None:
             cle = (reservation.empreinte_cle, reservation.empreinte, reference)
 
-        def durable(erreur: BaseException | None) -> None:  # appelé par le validateur
+        def durable(erreur: BaseException | None) -> None:
             with self._verrou:
                 self._references_prises.discard(reference)
                 if erreur is None:
-                    self._signalements[reference] = creation.signalement
+                    self._signalements[reference] = creation
                     if cle is not None:
                         self._cles[cle[0]] = (cle[1], reference)
+                        self._attachees.pop(cle[0], None)
                 if reservation is not None:
                     reservation.en_vol = False
                     if reservation.sortie:
                         self._cles_tenues.discard(reservation.empreinte_cle)
-            rappel(erreur)
+            if rappel is not None:
+                rappel(erreur)
 
         try:
-            if os.path.exists(chemin):
+            if not verifiee and _existe(chemin):
                 raise ReferencePrise(reference)
             for nom, contenu in photos:  # rares et lourdes : hors du journal, avant lui
                 ecrire_atomiquement(self.moteur._photos(reference) / Path(nom).name, contenu)
             creation = Creation.nouvelle(signalement, envois, cle)
             if reservation is not None:
-                reservation.en_vol = True
-            journal.soumettre(creation.encoder(), creation, durable)
+                reservation.en_vol = reservation.creee = True
         except BaseException:
             with self._verrou:
                 self._references_prises.discard(reference)
-                if reservation is not None:
-                    reservation.en_vol = False
             raise
+        if rappel is None:
+            journal.ecrire(creation.contenu, creation, durable)
+        else:
+            try:
+                journal.soumettre(creation.contenu, creation, durable)
+            except BaseException as probleme:
+                durable(probleme)
+                raise
 
     def lire_signalement(self, reference: str) -> Document | None:
+        jusqua = self._jusqua  # avant de regarder la mémoire (voir ``_deja_verifiee``)
         en_attente = self._signalements.get(reference)
         if en_attente is not None:
-            return json.loads(en_attente)
-        if reference_valide(reference) and not os.path.exists(self._chemins.signalement(reference)):
+            return en_attente.documents()[0]
+        if reference_correcte(reference) and not _existe(self._chemins.signalement(reference)):
+            self._local.absente = (reference, jusqua)
             return None  # le cas de chaque nouveau signalement : sans instancier TinyDB
         return self.moteur.lire_signalement(reference)
 
+    def _deja_verifiee(self, reference: str) -> bool:
+        """Sous ``_verrou``, la référence n'étant ni en mémoire ni en cours : vrai si ce fil
+        vient de la chercher sur disque sans la trouver et que rien n'a été matérialisé
+        depuis — une création de même référence serait alors encore en mémoire. Épargne à
+        chaque signalement un second appel au système pour le même fichier."""
+        absente, self._local.absente = getattr(self._local, "absente", None), None
+        return absente == (reference, self._jusqua)
+
     # Recevoir sans occuper un fil (voir fonctions/sans_bloquer.py)
     def peut_differer(self) -> bool:
-        """Vrai si ce processus tient le journal : ``creer_signalement`` peut alors être
-        appelé dans la boucle d'événements, sous ``differer_la_durabilite``."""
+        """Vrai si ce processus tient le journal et que la boucle d'événements courante peut
+        y soumettre : ``creer_signalement`` peut alors y être appelé, sous
+        ``differer_la_durabilite``."""
         journal = self._journal
-        return journal is not None and journal.panne is None
+        return journal is not None and journal.peut_soumettre()
 
-    @contextmanager
-    def differer_la_durabilite(self) -> Iterator[Durabilite]:
-        """Dans la boucle d'événements : les créations du bloc sont soumises au journal
-        sans bloquer ; ``await durabilite.attendre()`` avant de répondre. Les clés restent
-        tenues jusqu'à ce que leur création soit durable."""
-        durabilite = Durabilite()
-        jeton = _DIFFEREES.set(durabilite.futurs)
-        try:
-            yield durabilite
-        finally:
-            _DIFFEREES.reset(jeton)
+    def differer_la_durabilite(self) -> Durabilite:
+        """Dans la boucle d'événements (``with``) : les créations du bloc sont soumises au
+        journal sans bloquer ; ``await durabilite.attendre()`` avant de répondre. Les clés
+        restent tenues jusqu'à ce que leur création soit durable."""
+        return Durabilite()
 
     # Le reste : barrière, puis le moteur
     def __getattr__(self, nom: str) -> Any:
@@ -446,36 +478,15 @@ def _resoudre(futur: asyncio.Future, erreur: BaseException | None) -> None:
         futur.set_exception(erreur)
 
 
-class _Reveil:
-    """Les futurs d'une boucle d'événements que le validateur a rendus durables : un seul
-    réveil de la boucle par lot (``call_soon_threadsafe`` écrit dans un tube et fait passer
-    le verrou global de Python d'un fil à l'autre : une fois par lot, pas par requête)."""
+def _existe(chemin: str) -> bool:
+    return os.access(chemin, os.F_OK)  # sans construire le résultat d'un ``stat``
 
-    def __init__(self, boucle: asyncio.AbstractEventLoop) -> None:
-        self.boucle = boucle
-        self._prets: deque[tuple[asyncio.Future, BaseException | None]] = deque()
-        self._prevu = False
-        self._verrou = threading.Lock()
 
-    def ajouter(self, futur: asyncio.Future, erreur: BaseException | None) -> None:
-        self._prets.append((futur, erreur))
-
-    def reveiller(self) -> None:
-        """Appelé par le validateur à la fin d'un lot."""
-        with self._verrou:
-            if self._prevu or not self._prets:
-                return
-            self._prevu = True
-        try:
-            self.boucle.call_soon_threadsafe(self._resoudre_tout)
-        except RuntimeError:  # la boucle est fermée : plus personne n'attend
-            self._prets.clear()
-
-    def _resoudre_tout(self) -> None:
-        with self._verrou:
-            self._prevu = False
-        while self._prets:
-            _resoudre(*self._prets.popleft())
+def _dans(boucle: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is boucle
+    except RuntimeError:
+        return False
 
 
 def _deleguer(nom: str) -> Callable[..., Any]:

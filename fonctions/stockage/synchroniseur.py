@@ -67,22 +67,23 @@ class Synchroniseur:
         self._processus: subprocess.Popen | None = None
 
     def demarrer(self) -> None:
-        self._processus = subprocess.Popen(
+        self._processus = subprocess.Popen(  # noqa: S603 — notre propre programme
             [sys.executable, "-I", "-S", "-c", PROGRAMME, str(self.dossier), self.suffixe],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
-        os.set_blocking(self._processus.stdout.fileno(), False)
-
-    @property
-    def descripteur(self) -> int:
-        return self._processus.stdout.fileno()
+        self.descripteur = self._processus.stdout.fileno()  # les réponses
+        os.set_blocking(self.descripteur, False)
 
     def demander(self, numero: int, segment: int) -> None:
+        if self._processus is None:
+            raise OSError("Le processus de synchronisation du journal est arrêté.")
         self.demandes += 1
         os.write(self._processus.stdin.fileno(), FORMAT.pack(numero, segment))
 
     def lire_reponse(self, attendre: bool) -> tuple[int, int] | None:
         """``(numéro, errno)``, ou ``None`` si rien n'est prêt et ``attendre`` est faux.
         ``OSError`` si le processus a disparu."""
+        if self._processus is None:
+            raise OSError("Le processus de synchronisation du journal est arrêté.")
         lu = b""
         while len(lu) < FORMAT.size:
             if attendre or lu:
@@ -99,9 +100,10 @@ class Synchroniseur:
         return FORMAT.unpack(lu)
 
     def arreter(self) -> None:
-        if self._processus is None:
+        """Ferme son entrée et attend qu'il sorte ; sans effet la seconde fois."""
+        processus, self._processus = self._processus, None
+        if processus is None:
             return
-        self._processus.stdin.close()
-        self._processus.wait()
-        self._processus.stdout.close()
-        self._processus = None
+        processus.stdin.close()
+        processus.wait()
+        processus.stdout.close()
