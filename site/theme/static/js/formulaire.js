@@ -121,7 +121,13 @@ export function activerFormulaire(form) {
     const envoye = bilan && bilan.envoyes.find((e) => e.cle === cleEnvoi);
     if (envoye) return afficherConfirmation(zone, envoye.reponse);
     const envoi = await self.BoiteEnvoi.envoi(cleEnvoi);
-    if (envoi) afficherEtat(zone, envoi);
+    if (envoi) return afficherEtat(zone, envoi);
+    // Déjà parti, envoyé par le service worker (Background Sync) ou un autre onglet.
+    const parti = (await self.BoiteEnvoi.signalements()).find((s) => s.cle === cleEnvoi);
+    if (parti) {
+      afficherConfirmation(zone, { reference: parti.reference, suivi: parti.suivi,
+        gestionnaire: { nom: parti.gestionnaire }, prochaine_etape: parti.prochaine_etape });
+    }
   }
 
   zone.addEventListener("click", async (ev) => {
