@@ -34,13 +34,14 @@ def horodatage(moment: datetime) -> str:
 
 
 def nouvel_envoi(reference: str, sorte: str, maintenant: datetime, **autres: Any) -> dict:
+    quand = horodatage(maintenant)
     return {
         "id": f"{reference}-{sorte}",
         "reference": reference,
         "sorte": sorte,
         "tentatives": 0,
-        "prochaine_tentative": horodatage(maintenant),
-        "cree_le": horodatage(maintenant),
+        "prochaine_tentative": quand,
+        "cree_le": quand,
         "en_cours": None,
         "derniere_erreur": None,
         **autres,
@@ -56,6 +57,8 @@ def construire_signalement(
     cle: str | None,
 ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     gestionnaire = demande.gestionnaire
+    quand = horodatage(maintenant)
+    canal = (gestionnaire.get("transmission") or {}).get("canal", "aucune")
     fichiers = [(f"photo-{i}.jpg", photo.contenu) for i, photo in enumerate(photos, 1)]
     contact = None
     if demande.courriel or demande.telephone:
@@ -63,7 +66,7 @@ def construire_signalement(
                    "consentement": True}
     document = {
         "reference": reference,
-        "cree_le": horodatage(maintenant),
+        "cree_le": quand,
         "etat": "a_transmettre",
         "noeud": {k: demande.noeud.get(k) for k in ("id", "libelle", "url")},
         "parcours": modele.parcours(demande.noeud),
@@ -71,7 +74,7 @@ def construire_signalement(
         "gestionnaire": {
             "id": gestionnaire["id"],
             "nom": gestionnaire["nom"],
-            "canal": (gestionnaire.get("transmission") or {}).get("canal", "aucune"),
+            "canal": canal,
             "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
             "telephone": gestionnaire.get("telephone"),
             "site": gestionnaire.get("site"),
@@ -93,15 +96,15 @@ def construire_signalement(
         # le sel signe les liens de ses agents.
         "attributions": [{
             "numero": 1, "gestionnaire": gestionnaire["id"], "nom": gestionnaire["nom"],
-            "canal": (gestionnaire.get("transmission") or {}).get("canal", "aucune"),
+            "canal": canal,
             "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
-            "sel": nouveau_sel(), "statut": "a_transmettre", "depuis": horodatage(maintenant),
+            "sel": nouveau_sel(), "statut": "a_transmettre", "depuis": quand,
             "revoque_le": None, "transmis_le": None, "echeance": None, "relance_le": None,
             "escalade_le": None,
         }],
         "compteur_envois": 0,
         "envois_reussis": [],
-        "historique": [{"date": horodatage(maintenant), "type": "recu",
+        "historique": [{"date": quand, "type": "recu",
                         "message": "Signalement reçu et enregistré."}],
     }
     return document, fichiers

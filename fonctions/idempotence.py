@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import MutableMapping, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from fonctions.validation import Demande, Erreur, ErreursValidation
 
 ENTETE = "idempotency-key"
 CHAMP = "idempotency_key"
+UUID_CANONIQUE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Créé une fois (``json.dumps`` avec options en crée un à chaque appel) ; mêmes octets.
 _ENCODEUR_TRIE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -34,6 +36,8 @@ def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
     brute = request.headers.get(ENTETE) or du_champ
     if brute is None or (isinstance(brute, str) and not brute.strip()):
         return None
+    if isinstance(brute, str) and UUID_CANONIQUE.fullmatch(brute):
+        return brute  # déjà normalisée : le cas de chaque envoi de l'application
     try:
         # Le brouillon l'écrit comme une chaîne structurée : "8e03978e-…" entre guillemets.
         return str(uuid.UUID(str(brute).strip().strip('"')))

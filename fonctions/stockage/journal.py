@@ -371,12 +371,13 @@ class Journal:
     def oublier(self, jusqua: int | None = None) -> None:
         """Efface les segments scellés dont tous les enregistrements (numéros ``≤ jusqua``)
         sont matérialisés ailleurs, durablement ; sans ``jusqua``, tous les scellés."""
-        with self._verrou_fichier:
+        with self._verrou_fichier:  # la boucle y écrit : le temps de les retirer de la liste
             effaces = [n for n, plus_grand in self._scelles.items()
                        if jusqua is None or plus_grand <= jusqua]
             for numero in effaces:
-                self._chemin(numero).unlink(missing_ok=True)
                 del self._scelles[numero]
+        for numero in effaces:
+            self._chemin(numero).unlink(missing_ok=True)
         if effaces:
             self._synchroniser_dossier(self.dossier)
 

@@ -9,9 +9,10 @@ référence, et ses fichiers sont ceux qu'il écrirait seul.
 
 Ce que voient les autres appels :
 
-- ``lire_signalement`` lit d'abord les créations durables pas encore matérialisées (en
-  mémoire), puis le moteur ; ``reserver_cle`` fait de même pour les clés, et une clé reste
-  tenue (409) jusqu'à ce que sa création soit durable ;
+- ``lire_signalement`` lit d'abord les créations pas encore matérialisées (en mémoire dès
+  leur soumission, comme on voit chez le moteur un fichier renommé avant sa
+  synchronisation), puis le moteur ; ``reserver_cle`` fait de même pour les clés, et une
+  clé reste tenue (409) jusqu'à ce que sa création soit durable ;
 - toute autre méthode — y compris celles que l'interface ``Stockage`` gagnera — attend que
   tout ce qui a été journalisé avant l'appel soit matérialisé (la **barrière**), puis
   délègue au moteur : modifications, boîte d'envoi et listes voient un état complet.
@@ -36,8 +37,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ journal_log = logging.getLogger("aiguillage.stockage")
 LOT_DE_REJEU = 2000  # créations matérialisées à la fois au démarrage
 PAUSE_APRES_ECHEC = 1.0  # secondes avant de réessayer une matérialisation ratée
 CALME = 0.2  # secondes sans nouvelle création : la rafale est passée, on matérialise
-LOT_MAX = 10_000  # créations en attente au plus (mémoire, durée d'un rejeu)
+LOT_MAX = 20_000  # créations en attente au plus (mémoire : ~60 Mo ; durée d'un rejeu)
 AGE_MAX = 30.0  # secondes au plus entre une création et sa matérialisation
 ATTACHEES_MAX = 10_000  # clés réservées sans création gardées en mémoire (voir _attacher)
 _DIFFEREES: ContextVar[list[asyncio.Future] | None] = ContextVar("durabilite", default=None)
@@ -90,6 +90,23 @@ class ReservationJournalisee(Reservation):
 
     def changer_reference(self, reference: str) -> None:
         self.reference = reference
+
+
+class _Tenue:
+    """Le bloc ``with`` de ``reserver_cle`` (une classe : c'est sur le chemin de chaque
+    signalement, et un générateur ``contextmanager`` coûte plus)."""
+
+    __slots__ = ("_arguments", "_reservation", "_stockage")
+
+    def __init__(self, stockage: StockageJournalise, *arguments: str) -> None:
+        self._stockage, self._arguments = stockage, arguments
+
+    def __enter__(self) -> ReservationJournalisee:
+        self._reservation = self._stockage._tenir(*self._arguments)
+        return self._reservation
+
+    def __exit__(self, *exc: object) -> None:
+        self._stockage._lacher(self._reservation)
 
 
 class Durabilite:
@@ -130,10 +147,9 @@ class StockageJournalise(Stockage):
         self._a_la_barriere = 0  # appels qui attendent la matérialisation
         self._verrou = threading.Lock()
         self._materialise = threading.Condition(self._verrou)
-        self._signalements: dict[str, Creation] = {}  # durables, pas encore matérialisées
+        self._signalements: dict[str, Creation] = {}  # pas encore matérialisées
         self._cles: dict[str, tuple[str, str]] = {}  # empreinte de clé → (empreinte, réf.)
         self._attachees: dict[str, tuple[str, str]] = {}  # réservées, sans création
-        self._references_prises: set[str] = set()  # soumises, pas encore durables
         self._cles_tenues: set[str] = set()
         self._jusqua = 0  # numéro du dernier enregistrement matérialisé
         self._local = threading.local()
@@ -251,11 +267,17 @@ class StockageJournalise(Stockage):
                 time.sleep(PAUSE_APRES_ECHEC)
                 continue
             reste = []
+            # Par morceaux : les requêtes prennent le même verrou, et un lot peut compter
+            # des milliers de créations. Elles sont sur disque : les lire là, entre-temps,
+            # revient au même (``_deja_verifiee`` ne s'appuie que sur ``_jusqua``).
+            for debut in range(0, len(lot), 500):
+                with self._verrou:
+                    for creation in lot[debut:debut + 500]:
+                        if self._signalements.get(creation.reference) is creation:
+                            del self._signalements[creation.reference]
+                        if creation.empreinte_cle is not None:
+                            self._cles.pop(creation.empreinte_cle, None)
             with self._materialise:
-                for creation in lot:
-                    self._signalements.pop(creation.reference, None)
-                    if creation.empreinte_cle is not None:
-                        self._cles.pop(creation.empreinte_cle, None)
                 self._jusqua = max(self._jusqua, dernier)
                 self._materialise.notify_all()
             journal.oublier(dernier)
@@ -284,16 +306,18 @@ class StockageJournalise(Stockage):
                     journal.presser(False)
 
     # Idempotence
-    @contextmanager
-    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
+    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> _Tenue:
+        """Comme le moteur (``Stockage.reserver_cle``) ; la clé est écrite avec la création."""
         self._devenir_proprietaire()
+        return _Tenue(self, cle, empreinte, reference)
+
+    def _tenir(self, cle: str, empreinte: str, reference: str) -> ReservationJournalisee:
         fichier = empreinte_cle(cle)
         with self._verrou:
             if fichier in self._cles_tenues:
                 raise CleEnCours(cle)
             connu = self._cles.get(fichier) or self._attachees.get(fichier)
             self._cles_tenues.add(fichier)
-        reservation = None
         try:
             if connu is None:
                 # Pas en mémoire : absente, ou déjà matérialisée (retirée de la mémoire
@@ -304,19 +328,24 @@ class StockageJournalise(Stockage):
                     connu = (document["empreinte"], document["reference"])
             if connu is not None and connu[0] != empreinte:
                 raise CleReutilisee(cle)
-            reservation = ReservationJournalisee(
-                fichier, empreinte, connu[1] if connu is not None else reference)
-            self._local.reservation = reservation
-            yield reservation
-        finally:
-            self._local.reservation = None
+        except BaseException:
             with self._verrou:
-                if reservation is not None:
-                    reservation.sortie = True
-                    if not reservation.creee:
-                        self._attacher(fichier, empreinte, reservation.reference)
-                if reservation is None or not reservation.en_vol:
-                    self._cles_tenues.discard(fichier)  # sinon, quand elle sera durable
+                self._cles_tenues.discard(fichier)
+            raise
+        reservation = ReservationJournalisee(
+            fichier, empreinte, connu[1] if connu is not None else reference)
+        self._local.reservation = reservation
+        return reservation
+
+    def _lacher(self, reservation: ReservationJournalisee) -> None:
+        self._local.reservation = None
+        with self._verrou:
+            reservation.sortie = True
+            if not reservation.creee:
+                self._attacher(reservation.empreinte_cle, reservation.empreinte,
+                               reservation.reference)
+            if not reservation.en_vol:  # sinon, quand sa création sera durable
+                self._cles_tenues.discard(reservation.empreinte_cle)
 
     def _attacher(self, fichier: str, empreinte: str, reference: str) -> None:
         """Sous ``_verrou`` : une clé réservée sans création garde sa référence (et son
@@ -357,29 +386,38 @@ class StockageJournalise(Stockage):
                      reservation: ReservationJournalisee | None,
                      rappel: Rappel | None) -> None:
         """Un enregistrement au journal : par ``soumettre`` si ``rappel`` (la boucle
-        attendra), sinon par ``ecrire`` (ce fil attend)."""
+        attendra), sinon par ``ecrire`` (ce fil attend).
+
+        La création est en mémoire dès le début : ``lire_signalement`` la voit comme on voit
+        chez le moteur un fichier renommé avant d'être synchronisé. Il le faut, car
+        ``enregistrer`` relit après ``ReferencePrise`` pour choisir une autre référence ;
+        une référence prise mais invisible le ferait tourner en rond."""
         reference = signalement["reference"]
         verifier_les_noms(reference, [envoi["id"] for envoi in envois])
         chemin = self._chemins.signalement(reference)
         if reservation is not None and reservation.reference != reference:
             reservation = None
-        with self._verrou:
-            if reference in self._signalements or reference in self._references_prises:
-                raise ReferencePrise(reference)
-            self._references_prises.add(reference)
-            verifiee = self._deja_verifiee(reference)
         cle = None
         if reservation is not None:
             cle = (reservation.empreinte_cle, reservation.empreinte, reference)
+        creation = Creation.nouvelle(signalement, envois, cle)
+        with self._verrou:
+            if reference in self._signalements:
+                raise ReferencePrise(reference)
+            verifiee = self._deja_verifiee(reference)
+            self._signalements[reference] = creation
+
+        def oublier() -> None:  # sous ``_verrou``
+            if self._signalements.get(reference) is creation:
+                del self._signalements[reference]
 
         def durable(erreur: BaseException | None) -> None:
             with self._verrou:
-                self._references_prises.discard(reference)
-                if erreur is None:
-                    self._signalements[reference] = creation
-                    if cle is not None:
-                        self._cles[cle[0]] = (cle[1], reference)
-                        self._attachees.pop(cle[0], None)
+                if erreur is not None:
+                    oublier()
+                elif cle is not None:
+                    self._cles[cle[0]] = (cle[1], reference)
+                    self._attachees.pop(cle[0], None)
                 if reservation is not None:
                     reservation.en_vol = False
                     if reservation.sortie:
@@ -392,12 +430,11 @@ class StockageJournalise(Stockage):
                 raise ReferencePrise(reference)
             for nom, contenu in photos:  # rares et lourdes : hors du journal, avant lui
                 ecrire_atomiquement(self.moteur._photos(reference) / Path(nom).name, contenu)
-            creation = Creation.nouvelle(signalement, envois, cle)
             if reservation is not None:
                 reservation.en_vol = reservation.creee = True
         except BaseException:
             with self._verrou:
-                self._references_prises.discard(reference)
+                oublier()
             raise
         if rappel is None:
             journal.ecrire(creation.contenu, creation, durable)
@@ -419,7 +456,7 @@ class StockageJournalise(Stockage):
         return self.moteur.lire_signalement(reference)
 
     def _deja_verifiee(self, reference: str) -> bool:
-        """Sous ``_verrou``, la référence n'étant ni en mémoire ni en cours : vrai si ce fil
+        """Sous ``_verrou``, la référence n'étant pas en mémoire : vrai si ce fil
         vient de la chercher sur disque sans la trouver et que rien n'a été matérialisé
         depuis — une création de même référence serait alors encore en mémoire. Épargne à
         chaque signalement un second appel au système pour le même fichier."""

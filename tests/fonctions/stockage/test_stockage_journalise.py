@@ -88,6 +88,22 @@ def test_une_modification_juste_apres_la_creation_voit_le_signalement(lent):
     assert lent.lire_signalement("AIG-7K3M-Q2")["etat"] == "transmis"
 
 
+def test_une_reference_en_cours_d_ecriture_se_lit_deja_et_n_est_pas_reprise(lent):
+    # ``enregistrer`` relit après ``ReferencePrise`` pour choisir une autre référence.
+    async def deux_fois_la_meme():
+        with lent.differer_la_durabilite() as durabilite:
+            creer(lent, "AIG-7K3M-Q2", CLE)
+            assert not durabilite.futurs[0].done()
+            with pytest.raises(ReferencePrise):
+                creer(lent, "AIG-7K3M-Q2", "une-autre-cle")
+            assert lent.lire_signalement("AIG-7K3M-Q2") == signalement("AIG-7K3M-Q2")
+        await durabilite.attendre()
+
+    lent._devenir_proprietaire()
+    asyncio.run(deux_fois_la_meme())
+    assert lent.compter_signalements() == 1
+
+
 def test_une_reference_prise_entre_la_lecture_et_la_creation_est_refusee(lent):
     assert lent.lire_signalement("AIG-7K3M-Q2") is None  # ce fil l'a vue absente
     ailleurs = threading.Thread(target=creer, args=(lent, "AIG-7K3M-Q2"))
