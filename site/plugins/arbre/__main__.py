@@ -76,7 +76,12 @@ def apercu(port: int) -> int:
     construire()
     sortie.mkdir(parents=True, exist_ok=True)
     gestionnaire = functools.partial(SimpleHTTPRequestHandler, directory=str(sortie))
-    serveur = ThreadingHTTPServer(("127.0.0.1", port), gestionnaire)
+    try:
+        serveur = ThreadingHTTPServer(("127.0.0.1", port), gestionnaire)
+    except OSError:
+        print(f"Le port {port} est déjà utilisé : relancez avec un autre, par exemple "
+              f"« PORT={port + 1} make apercu ».", file=sys.stderr)
+        return 2
     threading.Thread(target=serveur.serve_forever, daemon=True).start()
     print(f"Aperçu sur http://localhost:{port}/ — enregistrez un fichier de contenu/ pour "
           "reconstruire ; Ctrl+C pour arrêter.")
