@@ -32,81 +32,41 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import fcntl
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from fonctions.stockage.base import (
-    CleEnCours,
-    CleReutilisee,
-    Document,
-    ReferencePrise,
-    Reservation,
-    Stockage,
-)
+from fonctions.stockage.base import Document, ReferencePrise, Stockage
+from fonctions.stockage.cles import ClesEnMemoire, ReservationJournalisee, Tenue
 from fonctions.stockage.fichiers import ecrire_atomiquement, synchroniser_dossier
 from fonctions.stockage.journal import Journal, Rappel
 from fonctions.stockage.materialisation import (
     Chemins,
     Creation,
-    empreinte_cle,
     materialiser,
     reference_correcte,
     synchroniser_disque,
     verifier_les_noms,
     vider_les_temporaires,
 )
+from fonctions.stockage.materialiseur import Materialiseur
 from fonctions.stockage.tinydb import StockageTinyDB, _lire
+from fonctions.stockage.verrou_de_dossier import VerrouDeDossier
 
 journal_log = logging.getLogger("aiguillage.stockage")
 LOT_DE_REJEU = 2000  # créations matérialisées à la fois au démarrage
-PAUSE_APRES_ECHEC = 1.0  # secondes avant de réessayer une matérialisation ratée
 CALME = 0.2  # secondes sans nouvelle création : la rafale est passée, on matérialise
 LOT_MAX = 20_000  # créations en attente au plus (mémoire : ~60 Mo ; durée d'un rejeu)
 AGE_MAX = 30.0  # secondes au plus entre une création et sa matérialisation
-ATTACHEES_MAX = 10_000  # clés réservées sans création gardées en mémoire (voir _attacher)
 _DIFFEREES: ContextVar[list[asyncio.Future] | None] = ContextVar("durabilite", default=None)
 
 
 class DossierOccupe(RuntimeError):
     """Un autre processus reçoit déjà les signalements de ce dossier."""
-
-
-class ReservationJournalisee(Reservation):
-    """La clé est écrite avec la création, dans le même enregistrement : changer de
-    référence ne coûte rien tant que rien n'est créé."""
-
-    def __init__(self, empreinte_cle: str, empreinte: str, reference: str) -> None:
-        self.empreinte_cle, self.empreinte, self.reference = empreinte_cle, empreinte, reference
-        self.en_vol = False  # une création soumise, pas encore durable
-        self.creee = False  # une création a été soumise (la clé part avec elle)
-        self.sortie = False  # le bloc ``with`` est fini
-
-    def changer_reference(self, reference: str) -> None:
-        self.reference = reference
-
-
-class _Tenue:
-    """Le bloc ``with`` de ``reserver_cle`` (une classe : c'est sur le chemin de chaque
-    signalement, et un générateur ``contextmanager`` coûte plus)."""
-
-    __slots__ = ("_arguments", "_reservation", "_stockage")
-
-    def __init__(self, stockage: StockageJournalise, *arguments: str) -> None:
-        self._stockage, self._arguments = stockage, arguments
-
-    def __enter__(self) -> ReservationJournalisee:
-        self._reservation = self._stockage._tenir(*self._arguments)
-        return self._reservation
-
-    def __exit__(self, *exc: object) -> None:
-        self._stockage._lacher(self._reservation)
 
 
 class Durabilite:
@@ -144,48 +104,23 @@ class StockageJournalise(Stockage):
         self._synchroniser, self._synchroniser_disque = synchroniser, synchroniser_le_disque
         self._attente_du_verrou = attente_du_verrou
         self._calme, self._lot_max, self._age_max = calme, lot_max, age_max
-        self._a_la_barriere = 0  # appels qui attendent la matérialisation
         self._verrou = threading.Lock()
-        self._materialise = threading.Condition(self._verrou)
         self._signalements: dict[str, Creation] = {}  # pas encore matérialisées
-        self._cles: dict[str, tuple[str, str]] = {}  # empreinte de clé → (empreinte, réf.)
-        self._attachees: dict[str, tuple[str, str]] = {}  # réservées, sans création
-        self._cles_tenues: set[str] = set()
-        self._jusqua = 0  # numéro du dernier enregistrement matérialisé
-        self._local = threading.local()
+        self._cles = ClesEnMemoire(self._lire_cle)
+        self._generation = 0  # change à chaque lot matérialisé (voir ``_deja_verifiee``)
+        self._absente = threading.local()  # la dernière référence vue absente, par fil
         self._devenir = threading.Lock()
         self._journal: Journal | None = None
-        self._proprietaire: int | None = None  # le descripteur du verrou de dossier
-        self._materialiseur: threading.Thread | None = None
-        self._ferme = self._abandon = False
-        if self._prendre_le_verrou(bloquant=False):
+        self._proprietaire = VerrouDeDossier(self.dossier_journal / "proprietaire.verrou")
+        self._materialiseur: Materialiseur | None = None
+        self._ferme = False
+        if self._proprietaire.prendre():
             try:
                 self._rejouer(self._ouvrir_journal())
             finally:
-                self._rendre_le_verrou()
+                self._proprietaire.rendre()
 
-    # Le verrou du dossier et le journal
-    def _prendre_le_verrou(self, bloquant: bool) -> bool:
-        self.dossier_journal.mkdir(parents=True, exist_ok=True)
-        descripteur = os.open(self.dossier_journal / "proprietaire.verrou",
-                              os.O_RDWR | os.O_CREAT, 0o600)
-        limite = time.monotonic() + (self._attente_du_verrou if bloquant else 0)
-        while True:
-            try:
-                fcntl.flock(descripteur, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._proprietaire = descripteur
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= limite:
-                    os.close(descripteur)
-                    return False
-                time.sleep(0.05)
-
-    def _rendre_le_verrou(self) -> None:
-        if self._proprietaire is not None:
-            os.close(self._proprietaire)  # libère le flock
-            self._proprietaire = None
-
+    # Le journal
     def _ouvrir_journal(self) -> Journal:
         return Journal(self.dossier_journal, synchroniser=self._synchroniser,
                        synchroniser_le_dossier=synchroniser_dossier)
@@ -216,146 +151,50 @@ class StockageJournalise(Stockage):
                 return self._journal
             if self._ferme:
                 raise RuntimeError("Le stockage est fermé.")
-            if not self._prendre_le_verrou(bloquant=True):
+            if not self._proprietaire.prendre(self._attente_du_verrou):
                 raise DossierOccupe(
                     f"Un autre processus reçoit déjà les signalements de {self.dossier} : "
                     "un seul processus (un seul worker uvicorn) par dossier de données.")
             journal = self._ouvrir_journal()
             self._rejouer(journal)
             journal.demarrer()
-            self._materialiseur = threading.Thread(
-                target=self._materialiser_en_continu, args=(journal,),
-                name="journal-materialiseur", daemon=True)
-            self._materialiseur.start()
+            self._materialiseur = Materialiseur(
+                journal, self._materialiser, self._apres, calme=self._calme,
+                lot_max=self._lot_max, age_max=self._age_max)
+            self._materialiseur.demarrer()
             self._journal = journal
             return journal
 
-    def _materialiser_en_continu(self, journal: Journal) -> None:
-        """Le matérialiseur. Pendant une rafale il laisse le journal s'allonger (les
-        créations sont durables et lisibles en mémoire) et matérialise quand les requêtes
-        se calment (rien de neuf pendant ``calme`` secondes), quand quelqu'un attend à la
-        barrière, ou au plus tard après ``lot_max`` créations ou ``age_max`` secondes :
-        créer trois fichiers par signalement coûte plus cher que de le recevoir."""
-        reste: list[Creation] = []  # un lot dont la matérialisation a échoué, à refaire
-        precedent, debut = 0, 0.0
-        while True:
-            nombre = journal.attendre_ecrits(self._calme)
-            fin = journal.ferme
-            if not nombre and not reste:
-                if fin:
-                    return
-                precedent = 0
-                continue
-            if not precedent:
-                debut = time.monotonic()
-            if not (fin or reste or journal.presse or nombre == precedent
-                    or nombre >= self._lot_max or time.monotonic() - debut >= self._age_max):
-                precedent = nombre
-                continue
-            precedent = 0
-            nouveaux, dernier = journal.prendre_ecrits()
-            lot = reste + nouveaux
-            try:
-                self._materialiser(lot)
-            except Exception:
-                journal_log.exception("Matérialisation ratée ; le journal garde tout "
-                                      "(rejoué au prochain démarrage s'il le faut).")
-                reste = lot
-                if fin:
-                    self._abandon = True
-                    return
-                time.sleep(PAUSE_APRES_ECHEC)
-                continue
-            reste = []
-            # Par morceaux : les requêtes prennent le même verrou, et un lot peut compter
-            # des milliers de créations. Elles sont sur disque : les lire là, entre-temps,
-            # revient au même (``_deja_verifiee`` ne s'appuie que sur ``_jusqua``).
-            for debut in range(0, len(lot), 500):
-                with self._verrou:
-                    for creation in lot[debut:debut + 500]:
-                        if self._signalements.get(creation.reference) is creation:
-                            del self._signalements[creation.reference]
-                        if creation.empreinte_cle is not None:
-                            self._cles.pop(creation.empreinte_cle, None)
-            with self._materialise:
-                self._jusqua = max(self._jusqua, dernier)
-                self._materialise.notify_all()
-            journal.oublier(dernier)
+    def _apres(self, lot: list[Creation]) -> None:
+        """Le lot est sur disque : il n'a plus à être servi depuis la mémoire. Par
+        morceaux, car les requêtes prennent le même verrou et un lot peut compter des
+        milliers de créations ; la génération change d'abord (voir ``_deja_verifiee``)."""
+        with self._verrou:
+            self._generation += 1
+        for debut in range(0, len(lot), 500):
+            with self._verrou:
+                for creation in lot[debut:debut + 500]:
+                    if self._signalements.get(creation.reference) is creation:
+                        del self._signalements[creation.reference]
+        self._cles.materialisees(c.empreinte_cle for c in lot if c.empreinte_cle is not None)
 
     def attendre_materialisation(self) -> None:
         """La barrière : rend la main quand tout ce qui a été journalisé avant l'appel est
-        dans les fichiers du moteur."""
-        journal = self._journal
-        if journal is None:
-            return
-        cible = journal.dernier_numero
-        if self._jusqua >= cible:
-            return
-        with self._materialise:
-            self._a_la_barriere += 1
-            if self._a_la_barriere == 1:
-                journal.presser(True)
-            try:
-                while self._jusqua < cible:
-                    if journal.panne is not None and self._jusqua >= journal.dernier_ecrit:
-                        raise journal.panne  # le reste ne sera jamais écrit
-                    self._materialise.wait(0.5)
-            finally:
-                self._a_la_barriere -= 1
-                if not self._a_la_barriere:
-                    journal.presser(False)
+        dans les fichiers du moteur (sans effet si ce processus ne reçoit rien)."""
+        materialiseur = self._materialiseur
+        if materialiseur is not None:
+            materialiseur.attendre()
 
     # Idempotence
-    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> _Tenue:
-        """Comme le moteur (``Stockage.reserver_cle``) ; la clé est écrite avec la création."""
+    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Tenue:
+        """Comme le moteur ; la clé est écrite avec la création (voir ``cles.py``)."""
         self._devenir_proprietaire()
-        return _Tenue(self, cle, empreinte, reference)
+        return self._cles.reserver(cle, empreinte, reference)
 
-    def _tenir(self, cle: str, empreinte: str, reference: str) -> ReservationJournalisee:
-        fichier = empreinte_cle(cle)
-        with self._verrou:
-            if fichier in self._cles_tenues:
-                raise CleEnCours(cle)
-            connu = self._cles.get(fichier) or self._attachees.get(fichier)
-            self._cles_tenues.add(fichier)
-        try:
-            if connu is None:
-                # Pas en mémoire : absente, ou déjà matérialisée (retirée de la mémoire
-                # seulement après son écriture sur disque).
-                chemin = self._chemins.cle(fichier)
-                document = _lire(Path(chemin)) if _existe(chemin) else None
-                if document is not None:
-                    connu = (document["empreinte"], document["reference"])
-            if connu is not None and connu[0] != empreinte:
-                raise CleReutilisee(cle)
-        except BaseException:
-            with self._verrou:
-                self._cles_tenues.discard(fichier)
-            raise
-        reservation = ReservationJournalisee(
-            fichier, empreinte, connu[1] if connu is not None else reference)
-        self._local.reservation = reservation
-        return reservation
-
-    def _lacher(self, reservation: ReservationJournalisee) -> None:
-        self._local.reservation = None
-        with self._verrou:
-            reservation.sortie = True
-            if not reservation.creee:
-                self._attacher(reservation.empreinte_cle, reservation.empreinte,
-                               reservation.reference)
-            if not reservation.en_vol:  # sinon, quand sa création sera durable
-                self._cles_tenues.discard(reservation.empreinte_cle)
-
-    def _attacher(self, fichier: str, empreinte: str, reference: str) -> None:
-        """Sous ``_verrou`` : une clé réservée sans création garde sa référence (et son
-        empreinte : un autre contenu serait refusé), comme chez le moteur — ici en mémoire
-        seulement : après un redémarrage, c'est comme si la requête n'avait pas eu lieu, et
-        rien d'elle n'a été confirmé au citoyen."""
-        self._attachees.pop(fichier, None)
-        self._attachees[fichier] = (empreinte, reference)
-        if len(self._attachees) > ATTACHEES_MAX:
-            del self._attachees[next(iter(self._attachees))]
+    def _lire_cle(self, fichier: str) -> tuple[str, str] | None:
+        chemin = self._chemins.cle(fichier)
+        document = _lire(Path(chemin)) if _existe(chemin) else None
+        return None if document is None else (document["empreinte"], document["reference"])
 
     # Signalements
     def creer_signalement(
@@ -364,7 +203,7 @@ class StockageJournalise(Stockage):
         """Rend la main quand la création est durable ; dans un bloc
         ``differer_la_durabilite``, tout de suite (l'attente est pour ``attendre``)."""
         journal = self._devenir_proprietaire()
-        reservation = getattr(self._local, "reservation", None)
+        reservation = self._cles.courante(signalement["reference"])
         differees = _DIFFEREES.get()
         if differees is None:
             self._journaliser(journal, signalement, photos, envois, reservation, None)
@@ -395,8 +234,6 @@ class StockageJournalise(Stockage):
         reference = signalement["reference"]
         verifier_les_noms(reference, [envoi["id"] for envoi in envois])
         chemin = self._chemins.signalement(reference)
-        if reservation is not None and reservation.reference != reference:
-            reservation = None
         cle = None
         if reservation is not None:
             cle = (reservation.empreinte_cle, reservation.empreinte, reference)
@@ -412,16 +249,11 @@ class StockageJournalise(Stockage):
                 del self._signalements[reference]
 
         def durable(erreur: BaseException | None) -> None:
-            with self._verrou:
-                if erreur is not None:
+            if erreur is not None:
+                with self._verrou:
                     oublier()
-                elif cle is not None:
-                    self._cles[cle[0]] = (cle[1], reference)
-                    self._attachees.pop(cle[0], None)
-                if reservation is not None:
-                    reservation.en_vol = False
-                    if reservation.sortie:
-                        self._cles_tenues.discard(reservation.empreinte_cle)
+            if reservation is not None:
+                self._cles.durable(reservation, reference if erreur is None else None)
             if rappel is not None:
                 rappel(erreur)
 
@@ -431,7 +263,7 @@ class StockageJournalise(Stockage):
             for nom, contenu in photos:  # rares et lourdes : hors du journal, avant lui
                 ecrire_atomiquement(self.moteur._photos(reference) / Path(nom).name, contenu)
             if reservation is not None:
-                reservation.en_vol = reservation.creee = True
+                self._cles.soumise(reservation)
         except BaseException:
             with self._verrou:
                 oublier()
@@ -446,22 +278,23 @@ class StockageJournalise(Stockage):
                 raise
 
     def lire_signalement(self, reference: str) -> Document | None:
-        jusqua = self._jusqua  # avant de regarder la mémoire (voir ``_deja_verifiee``)
+        generation = self._generation  # avant de regarder la mémoire (``_deja_verifiee``)
         en_attente = self._signalements.get(reference)
         if en_attente is not None:
             return en_attente.documents()[0]
         if reference_correcte(reference) and not _existe(self._chemins.signalement(reference)):
-            self._local.absente = (reference, jusqua)
+            self._absente.derniere = (reference, generation)
             return None  # le cas de chaque nouveau signalement : sans instancier TinyDB
         return self.moteur.lire_signalement(reference)
 
     def _deja_verifiee(self, reference: str) -> bool:
-        """Sous ``_verrou``, la référence n'étant pas en mémoire : vrai si ce fil
-        vient de la chercher sur disque sans la trouver et que rien n'a été matérialisé
-        depuis — une création de même référence serait alors encore en mémoire. Épargne à
-        chaque signalement un second appel au système pour le même fichier."""
-        absente, self._local.absente = getattr(self._local, "absente", None), None
-        return absente == (reference, self._jusqua)
+        """Sous ``_verrou``, la référence n'étant pas en mémoire : vrai si ce fil vient de
+        la chercher sur disque sans la trouver et qu'aucun lot n'a quitté la mémoire depuis
+        — une création de même référence y serait alors encore (un lot n'en sort qu'une
+        fois sur disque, et la génération change avant). Épargne à chaque signalement un
+        second appel au système pour le même fichier."""
+        absente, self._absente.derniere = getattr(self._absente, "derniere", None), None
+        return absente == (reference, self._generation)
 
     # Recevoir sans occuper un fil (voir fonctions/sans_bloquer.py)
     def peut_differer(self) -> bool:
@@ -497,12 +330,10 @@ class StockageJournalise(Stockage):
             self._ferme = True
             journal, self._journal = self._journal, None
         if journal is not None:
-            journal.fermer()
-            if self._materialiseur is not None:
-                self._materialiseur.join()
-            if not self._abandon:  # sinon le journal reste, pour le prochain démarrage
+            journal.fermer()  # le matérialiseur prend ce qui reste, puis s'arrête
+            if self._materialiseur.arreter():  # sinon le journal reste, pour le redémarrage
                 journal.oublier()
-        self._rendre_le_verrou()
+        self._proprietaire.rendre()
         self.moteur.fermer()
 
 
