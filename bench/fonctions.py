@@ -65,6 +65,7 @@ def servir(port: int) -> None:
 
     from fonctions.app import creer_app
     from fonctions.reglages import lire_reglages
+    from fonctions.serveur import regler_le_ramasse_miettes
 
     async def nu(request: Request) -> JSONResponse:
         donnees = await request.json()
@@ -74,6 +75,8 @@ def servir(port: int) -> None:
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
     app = creer_app(lire_reglages(os.environ),
                     routes_supplementaires=[Route("/bench/nu", nu, methods=["POST"])])
+    if os.environ.get("AIGUILLAGE_BENCH_GC") != "defaut":  # comme ``python -m fonctions servir``
+        regler_le_ramasse_miettes()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

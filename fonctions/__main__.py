@@ -81,9 +81,11 @@ def main(arguments: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from fonctions.serveur import creer_serveur
+    from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
 
-    uvicorn.run(creer_serveur(reglages), host=options.hote, port=options.port,
+    app = creer_serveur(reglages)
+    regler_le_ramasse_miettes()
+    uvicorn.run(app, host=options.hote, port=options.port,
                 proxy_headers=True, forwarded_allow_ips=reglages.proxys, log_level="info")
     return 0
 

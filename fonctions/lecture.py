@@ -34,7 +34,10 @@ class Envoi:
 
 
 def type_du_contenu(request: Request) -> str:
-    brut, _ = parse_options_header(request.headers.get("content-type"))
+    entete = request.headers.get("content-type", "")
+    if ";" not in entete and "," not in entete:  # « application/json » : rien à analyser
+        return entete.strip().lower()
+    brut, _ = parse_options_header(entete)
     return brut.decode("latin-1").lower()
 
 

@@ -10,11 +10,15 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 journal = logging.getLogger("aiguillage.modele")
 VERSIONS_CONNUES = {1}
+# Secondes entre deux regards sur la date du fichier : un ``stat`` par signalement reçu
+# coûtait plus que la lecture de sa description.
+INTERVALLE_DE_VERIFICATION = 1.0
 
 
 class ErreurModele(Exception):
@@ -96,11 +100,15 @@ class SourceModele:
     """Le modèle courant : rechargé quand le site est reconstruit (date du fichier changée).
 
     Un modèle devenu illisible est signalé dans le journal ; l'ancien reste en service.
+    La date du fichier est regardée au plus une fois par ``intervalle`` secondes.
     """
 
-    def __init__(self, chemin: Path, modele: Modele | None = None) -> None:
+    def __init__(self, chemin: Path, modele: Modele | None = None, *,
+                 intervalle: float = INTERVALLE_DE_VERIFICATION) -> None:
         self.chemin = Path(chemin)
         self._verrou = threading.Lock()
+        self._intervalle = intervalle
+        self._prochain_regard = time.monotonic() + intervalle
         self._signature = self._lire_signature()
         self._modele = modele or charger_modele(self.chemin)
 
@@ -112,6 +120,10 @@ class SourceModele:
         return etat.st_mtime_ns, etat.st_size
 
     def actuel(self) -> Modele:
+        maintenant = time.monotonic()
+        if maintenant < self._prochain_regard:
+            return self._modele
+        self._prochain_regard = maintenant + self._intervalle
         signature = self._lire_signature()
         if signature is not None and signature != self._signature:
             with self._verrou:

@@ -7,6 +7,7 @@ montré de nouveau.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,15 @@ gabarits = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+# Les mêmes octets que ``JSONResponse``, sans construire un encodeur à chaque réponse.
+_ENCODEUR_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class ReponseJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return _ENCODEUR_JSON.encode(content).encode()
+
 
 # Pages qui portent un jeton ou des données personnelles : ni cache, ni Referer, ni index,
 # ni script, ni ressource d'un autre site, ni cadre.
@@ -64,8 +74,8 @@ def page(nom: str, statut: int = 200, entetes: Mapping[str, str] | None = None,
 
 def veut_du_html(request: Request) -> bool:
     """Un formulaire HTML envoyé sans JavaScript : formulaire et navigateur qui veut du HTML."""
-    return (type_du_contenu(request) in (FORMULAIRE, MULTIPART)
-            and "text/html" in request.headers.get("accept", ""))
+    return ("text/html" in request.headers.get("accept", "")
+            and type_du_contenu(request) in (FORMULAIRE, MULTIPART))
 
 
 def libelle_du_champ(champ: str | None, noeud: Mapping[str, Any] | None) -> str:
@@ -91,4 +101,4 @@ def reponse_erreurs(
                   for e in erreurs]
         return page("erreurs.html", statut, entetes, erreurs=lignes, retour=retour)
     corps = {"erreurs": [{"champ": e.champ, "message": e.message} for e in erreurs]}
-    return JSONResponse(corps, status_code=statut, headers=dict(entetes or {}))
+    return ReponseJSON(corps, status_code=statut, headers=dict(entetes or {}))

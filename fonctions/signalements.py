@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from fonctions.contexte import contexte
@@ -20,7 +20,7 @@ from fonctions.idempotence import empreinte_de_demande, lire_cle
 from fonctions.jetons import jeton
 from fonctions.lecture import Envoi, lire_envoi
 from fonctions.modele import Modele
-from fonctions.pages import reponse_erreurs, veut_du_html
+from fonctions.pages import ReponseJSON, reponse_erreurs, veut_du_html
 from fonctions.photos import PhotoRefusee, preparer_photo
 from fonctions.reglages import Reglages
 from fonctions.sans_bloquer import enregistrer_sans_bloquer
@@ -141,7 +141,7 @@ async def recevoir(request: Request) -> Response:
     if html:
         jeton_suivi = corps["suivi"].rpartition("#")[2]
         return RedirectResponse(chemin_de_confirmation(corps["reference"], jeton_suivi), 303)
-    return JSONResponse(corps, status_code=200 if resultat.rejoue else 201)
+    return ReponseJSON(corps, status_code=200 if resultat.rejoue else 201)
 
 
 routes = [

@@ -83,6 +83,8 @@ def _texte(valeur: Any) -> str | None:
         return repr(valeur)
     if not isinstance(valeur, str):
         raise TypeError
+    if valeur.isprintable():  # ni retour chariot ni caractère de contrôle : le cas courant
+        return valeur.strip() or None
     nettoye = valeur.replace("\r\n", "\n").replace("\r", "\n")
     # Les caractères de contrôle n'ont rien à faire dans un courriel ou une page.
     nettoye = CONTROLES.sub("", nettoye)

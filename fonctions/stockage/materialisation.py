@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import pickle
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -133,9 +134,8 @@ class Creation(NamedTuple):
     def nouvelle(cls, signalement: Document, envois: Sequence[Document],
                  cle: tuple[str, str, str] | None) -> Creation:
         """``cle`` : (empreinte de la clé, empreinte du contenu, référence)."""
-        tampon = io.BytesIO()
-        _Pickleur(tampon, protocol=5).dump((VERSION, signalement, list(envois), cle))
-        return cls(signalement["reference"], cle[0] if cle else None, tampon.getvalue())
+        return cls(signalement["reference"], cle[0] if cle else None,
+                   _pickler((VERSION, signalement, list(envois), cle)))
 
     @classmethod
     def decoder(cls, contenu: bytes) -> Creation:
@@ -153,6 +153,27 @@ class _Pickleur(pickle.Pickler):
         # Appelé pour ce qui n'est ni dictionnaire, ni liste, ni chaîne, ni nombre… : un
         # document qui n'est pas du JSON est refusé tout de suite, comme par le moteur.
         raise TypeError(f"valeur sans équivalent JSON dans un document : {valeur!r}")
+
+
+_PICKLEURS = threading.local()  # un par fil, gardé : en créer un coûte autant que s'en servir
+
+
+def _pickler(valeur: object) -> bytes:
+    try:
+        tampon, pickleur = _PICKLEURS.actuel
+    except AttributeError:
+        tampon = io.BytesIO()
+        pickleur = _Pickleur(tampon, protocol=5)
+        _PICKLEURS.actuel = tampon, pickleur
+    tampon.seek(0)
+    tampon.truncate()
+    pickleur.clear_memo()
+    try:
+        pickleur.dump(valeur)
+    except BaseException:
+        del _PICKLEURS.actuel  # un état à moitié écrit : on repartira d'un neuf
+        raise
+    return tampon.getvalue()
 
 
 class _Depickleur(pickle.Unpickler):

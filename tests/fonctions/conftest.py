@@ -11,7 +11,7 @@ from aides_fonctions import (
 from starlette.datastructures import Secret
 
 from fonctions.app import creer_app
-from fonctions.modele import charger_modele
+from fonctions.modele import SourceModele, charger_modele
 from fonctions.notification import NotificateurEnregistreur
 from fonctions.reglages import Reglages
 from fonctions.stockage import StockageTinyDB
@@ -73,7 +73,9 @@ def fabrique_client(reglages, stockage, expediteur, client_http, horloge, notifi
     def fabriquer(**modifications) -> TestClient:
         from dataclasses import replace
 
-        app = creer_app(replace(reglages, **modifications), stockage=stockage,
+        modifies = replace(reglages, **modifications)
+        # Un modèle réécrit par un test est vu à la requête suivante.
+        app = creer_app(modifies, stockage=stockage, modele=SourceModele(modifies.modele, intervalle=0),
                         expediteur=expediteur, client_http=client_http, horloge=horloge,
                         notificateur=notificateur)
         client = TestClient(app)

@@ -139,3 +139,16 @@ async def test_un_envoi_interrompu_par_le_client_est_refuse_400():
     with pytest.raises(ErreursValidation) as refus:
         await lire_envoi(requete_coupee)
     assert refus.value.erreurs == [Erreur(None, "L'envoi a été interrompu : réessayez.", 400)]
+
+
+@pytest.mark.parametrize("entete, attendu", [
+    ("application/json", "application/json"),
+    ("Application/JSON ", "application/json"),
+    ("application/json; charset=utf-8", "application/json"),
+    ('multipart/form-data; boundary="a,b"', "multipart/form-data"),
+    ("", ""),
+])
+def test_le_type_du_contenu_est_lu_sans_ses_parametres(entete, attendu):
+    from fonctions.lecture import type_du_contenu
+
+    assert type_du_contenu(requete(b"", entete or None)) == attendu

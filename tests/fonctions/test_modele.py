@@ -62,17 +62,28 @@ def test_la_coordination_et_les_communes_sont_lues_du_territoire(modele):
 def test_le_modele_est_recharge_quand_le_site_est_reconstruit(tmp_path):
     chemin = tmp_path / "modele.json"
     chemin.write_text(CHEMIN_MODELE.read_text(encoding="utf-8"), encoding="utf-8")
-    source = SourceModele(chemin)
+    source = SourceModele(chemin, intervalle=0)
     assert source.actuel().empreinte.endswith("1")
     chemin.write_text(json.dumps({**modele_brut(), "empreinte": "nouvelle"}), encoding="utf-8")
     os.utime(chemin, ns=(1, 1))
     assert source.actuel().empreinte == "nouvelle"
 
 
+def test_la_date_du_modele_n_est_regardee_qu_une_fois_par_intervalle(tmp_path):
+    chemin = tmp_path / "modele.json"
+    chemin.write_text(CHEMIN_MODELE.read_text(encoding="utf-8"), encoding="utf-8")
+    source = SourceModele(chemin, intervalle=3600)
+    chemin.write_text(json.dumps({**modele_brut(), "empreinte": "nouvelle"}), encoding="utf-8")
+    os.utime(chemin, ns=(1, 1))
+    assert source.actuel().empreinte.endswith("1")  # dans l'intervalle : pas encore vu
+    source._prochain_regard = 0  # l'intervalle est passé
+    assert source.actuel().empreinte == "nouvelle"
+
+
 def test_un_modele_casse_en_cours_de_route_laisse_l_ancien_en_service(tmp_path, caplog):
     chemin = tmp_path / "modele.json"
     chemin.write_text(CHEMIN_MODELE.read_text(encoding="utf-8"), encoding="utf-8")
-    source = SourceModele(chemin)
+    source = SourceModele(chemin, intervalle=0)
     chemin.write_text("{", encoding="utf-8")
     os.utime(chemin, ns=(2, 2))
     assert source.actuel().empreinte.endswith("1")

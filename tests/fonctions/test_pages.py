@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
-from fonctions.pages import libelle_du_champ, reponse_erreurs, veut_du_html
+from fonctions.pages import ReponseJSON, libelle_du_champ, reponse_erreurs, veut_du_html
 from fonctions.validation import Erreur
 
 
@@ -49,3 +51,11 @@ def test_chaque_champ_a_un_libelle_en_francais(modele):
     assert libelle_du_champ(None, None) == "Envoi"
     assert libelle_du_champ("question-inconnue", modele.noeud("voirie/nid-de-poule")) == (
         "question-inconnue")
+
+
+def test_reponse_json_donne_les_memes_octets_que_starlette():
+    corps = {"reference": "AIG-7K3M-Q9", "nom": "Mairie de Muzillac", "etape": "« reçu » ✓",
+             "nombres": [1, 2.5, None, True]}
+    assert ReponseJSON(corps).body == JSONResponse(corps).body
+    with pytest.raises(ValueError):
+        ReponseJSON({"latitude": float("nan")})

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
-from aides_fonctions import TestClient, champs_valides
+from aides_fonctions import CHEMIN_MODELE, TestClient, champs_valides
 
 from fonctions.serveur import creer_serveur, routes_du_site
 
@@ -43,3 +46,19 @@ def test_un_site_pas_encore_construit_le_dit(reglages, tmp_path):
 
 def test_sans_dossier_de_site_seules_les_fonctions_sont_servies():
     assert routes_du_site(None) == []
+
+
+def test_le_processus_qui_sert_regle_son_ramasse_miettes(tmp_path):
+    # Dans un processus à part : le réglage vaut pour tout le processus.
+    programme = (
+        "import gc\n"
+        "from fonctions.serveur import SEUIL_DU_RAMASSE_MIETTES, application\n"
+        "application()\n"
+        "assert gc.get_threshold()[0] == SEUIL_DU_RAMASSE_MIETTES, gc.get_threshold()\n"
+        "assert gc.get_freeze_count() > 1000\n"
+    )
+    environnement = {**os.environ, "AIGUILLAGE_DONNEES": str(tmp_path / "donnees"),
+                     "AIGUILLAGE_MODELE": str(CHEMIN_MODELE), "AIGUILLAGE_SITE": "-"}
+    resultat = subprocess.run([sys.executable, "-c", programme], env=environnement,
+                              capture_output=True, text=True, timeout=60)
+    assert resultat.returncode == 0, resultat.stderr

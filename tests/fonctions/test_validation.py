@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from aides_fonctions import champs_valides
 
-from fonctions.validation import Erreur, ErreursValidation, valider
+from fonctions.validation import Erreur, ErreursValidation, _texte, valider
 
 
 def erreurs_de(champs, modele, nb_photos=0):
@@ -64,6 +64,17 @@ def test_la_description_est_obligatoire_et_limitee_a_4000_caracteres(modele):
 def test_les_caracteres_de_controle_sont_retires_mais_pas_les_espaces_insecables(modele):
     demande = valider(champs_valides(description="Trou\x00 profond\r\nici\u00a0!"), 0, modele)
     assert demande.description == "Trou profond\nici\u00a0!"
+
+
+@pytest.mark.parametrize("brut, propre", [
+    ("  Trou profond  ", "Trou profond"),  # le cas courant, sans contrôle : seulement rogné
+    ("Trou\x85 profond\x7f", "Trou profond"),  # C1 et DEL
+    ("Trou\tprofond\rici", "Trou\tprofond\nici"),
+    ("\u200b", "\u200b"),  # un caractère invisible n'est pas un caractère de contrôle
+    ("   ", None),
+])
+def test_un_texte_est_nettoye_de_la_meme_facon_quel_que_soit_le_chemin(brut, propre):
+    assert _texte(brut) == propre
 
 
 def test_la_localisation_obligatoire_demande_une_adresse_ou_un_point(modele):

@@ -151,6 +151,15 @@ def test_le_journal_ne_relit_aucune_classe():
 def test_un_document_qui_n_est_pas_du_json_est_refuse_des_la_creation():
     with pytest.raises(TypeError):
         creation(quand=datetime.date(2025, 3, 10))
+    # Le refus ne laisse rien dans l'enregistrement suivant (le pickleur est réutilisé).
+    assert creation().contenu == creation().contenu
+    assert Creation.decoder(creation().contenu).documents()[0] == signalement()
+
+
+def test_deux_creations_de_suite_ne_partagent_rien():
+    premiere, seconde = creation(description="un"), creation(description="deux")
+    assert premiere.documents()[0]["description"] == "un"
+    assert seconde.documents()[0]["description"] == "deux"
 
 
 def test_une_chaine_sans_utf8_ou_une_valeur_sans_json_ne_bloque_jamais_la_materialisation(
