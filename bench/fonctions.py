@@ -5,7 +5,10 @@ seul processus uvicorn :
 
 1. le débit de ``POST /api/signalements`` (JSON valide, une clé d'idempotence neuve par
    requête, écriture durable : fsync) contre un point d'entrée Starlette nu qui lit le même
-   JSON et répond 201, servi par le même uvicorn (objectif : rapport ≥ 0,5) ;
+   JSON et répond 201, servi par le même uvicorn (objectif : rapport ≥ 0,5). Les deux sont
+   mesurés en alternance, par paires de courtes mesures : la machine partagée change de
+   vitesse d'une seconde à l'autre, et le rapport retenu est la médiane des rapports de
+   chaque paire (le plus petit et le plus grand sont imprimés aussi) ;
 2. la latence médiane d'une écriture avec 1 000 puis 100 000 signalements déjà stockés
    (objectif : rapport ≤ 2), mesurée par l'interface de stockage (``enregistrer`` sur le
    stockage du serveur, TinyDB et son journal : clé d'idempotence, signalement, boîte
@@ -15,8 +18,8 @@ Le serveur matérialise ses signalements dans les fichiers TinyDB en arrière-pl
 la rafale : la mesure attend que ce soit fait avant de mesurer le point d'entrée nu (ce
 travail ne doit pas lui être compté), et imprime combien de temps cela a pris.
 
-    .venv/bin/python bench/fonctions.py             # 5 s par débit, 1 000 puis 100 000
-    .venv/bin/python bench/fonctions.py --rapide    # 2 s, 1 000 puis 10 000
+    .venv/bin/python bench/fonctions.py             # 8 paires de 2 s, 1 000 puis 100 000
+    .venv/bin/python bench/fonctions.py --rapide    # 4 paires de 1 s, 1 000 puis 10 000
 """
 
 from __future__ import annotations
@@ -169,28 +172,33 @@ def attendre_la_materialisation(donnees: Path, attendus: int) -> float:
     return time.perf_counter() - debut
 
 
-def mesurer_debit(dossier: Path, duree: float,
-                  connexions: int) -> tuple[float, float, list[float]]:
-    """Débits moyens (signalements, nu) et durées de rattrapage de la matérialisation."""
+def mesurer_debit(dossier: Path, duree: float, paires: int,
+                  connexions: int) -> tuple[list[tuple[float, float]], list[float]]:
+    """Les débits (signalements, nu) de chaque paire, et les durées de rattrapage de la
+    matérialisation après chaque mesure des signalements."""
     port = port_libre()
     donnees = dossier / "debit"
     processus = demarrer_serveur(donnees, port)
-    crees, rattrapages = 0, []
+    crees, rattrapages, mesures = 0, [], []
     try:
         asyncio.run(charge(port, "/bench/nu", 1.0, connexions))  # mise en route
         crees += asyncio.run(charge(port, "/api/signalements", 1.0, connexions))[1]
         attendre_la_materialisation(donnees, crees)
-        nus, signalements = [], []
-        for _ in range(2):  # alterné : la machine change pendant la mesure
-            nus.append(asyncio.run(charge(port, "/bench/nu", duree, connexions))[0])
-            debit, nombre = asyncio.run(charge(port, "/api/signalements", duree, connexions))
-            signalements.append(debit)
-            crees += nombre
-            rattrapages.append(attendre_la_materialisation(donnees, crees))
+        for numero in range(paires):  # alterné, l'ordre aussi : la machine change en route
+            ordre = ["/bench/nu", "/api/signalements"]
+            if numero % 2:
+                ordre.reverse()
+            debits = {}
+            for chemin in ordre:
+                debits[chemin], nombre = asyncio.run(charge(port, chemin, duree, connexions))
+                if chemin == "/api/signalements":
+                    crees += nombre
+                    rattrapages.append(attendre_la_materialisation(donnees, crees))
+            mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
     finally:
         processus.terminate()
         processus.wait()
-    return statistics.mean(signalements), statistics.mean(nus), rattrapages
+    return mesures, rattrapages
 
 
 # --- la latence d'écriture selon le nombre de signalements stockés ----------------------
@@ -289,27 +297,34 @@ def nombre_fr(valeur: float, decimales: int = 0) -> str:
 def main() -> int:
     analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     analyseur.add_argument("--serveur", type=int, help=argparse.SUPPRESS)
-    analyseur.add_argument("--duree", type=float, default=5.0, help="secondes par débit mesuré")
+    analyseur.add_argument("--duree", type=float, default=2.0, help="secondes par débit mesuré")
+    analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
     analyseur.add_argument("--connexions", type=int, default=16)
-    analyseur.add_argument("--rapide", action="store_true", help="2 s, 1 000 puis 10 000")
+    analyseur.add_argument("--rapide", action="store_true",
+                           help="4 paires de 1 s, 1 000 puis 10 000")
     options = analyseur.parse_args()
     if options.serveur:
         servir(options.serveur)
         return 0
-    duree = 2.0 if options.rapide else options.duree
+    duree, paires = (1.0, 4) if options.rapide else (options.duree, options.paires)
     tailles = (1_000, 10_000) if options.rapide else (1_000, 100_000)
 
     with tempfile.TemporaryDirectory(prefix="aiguillage-bench-") as temporaire:
         dossier = Path(temporaire)
         print(f"Fonctions — 127.0.0.1, un processus uvicorn, {options.connexions} connexions, "
-              f"{nombre_fr(duree)} s par mesure", flush=True)
-        signalements, nus, rattrapages = mesurer_debit(dossier, duree, options.connexions)
-        print(f"  POST /api/signalements : {nombre_fr(signalements)} requêtes/s")
-        print(f"  POST Starlette nu      : {nombre_fr(nus)} requêtes/s")
-        print(f"  rapport débit : {nombre_fr(signalements / nus, 2)} (objectif ≥ 0,5)")
-        print("  matérialisation rattrapée après chaque mesure en "
-              + " et ".join(f"{nombre_fr(r, 1)} s" for r in rattrapages)
-              + " (attendue avant la mesure suivante)", flush=True)
+              f"{paires} paires de {nombre_fr(duree)} s", flush=True)
+        mesures, rattrapages = mesurer_debit(dossier, duree, paires, options.connexions)
+        rapports = [signalements / nu for signalements, nu in mesures]
+        print(f"  POST /api/signalements : {nombre_fr(statistics.median(m[0] for m in mesures))} "
+              "requêtes/s (médiane)")
+        print(f"  POST Starlette nu      : {nombre_fr(statistics.median(m[1] for m in mesures))} "
+              "requêtes/s (médiane)")
+        print(f"  rapport débit : {nombre_fr(statistics.median(rapports), 2)} (médiane des "
+              f"paires ; de {nombre_fr(min(rapports), 2)} à {nombre_fr(max(rapports), 2)}) "
+              "(objectif ≥ 0,5)")
+        print(f"  matérialisation rattrapée après chaque mesure en "
+              f"{nombre_fr(min(rattrapages), 1)} à {nombre_fr(max(rattrapages), 1)} s "
+              "(attendue avant la mesure suivante)", flush=True)
         latences = mesurer_latences(dossier, tailles)
         for taille, par_stockage, par_http in latences:
             print(f"  écriture médiane avec {nombre_fr(taille)} signalements : "

@@ -32,20 +32,29 @@ PREFIXE = "AIG"
 OCTETS_DU_JETON = 20  # 160 bits
 
 
+_BASE = len(ALPHABET)
+_VALEURS = {signe: valeur for valeur, signe in enumerate(ALPHABET)}
+_REFERENCES = _BASE ** 5
+
+
 def _controle(signes: str) -> str:
     """Le signe de contrôle Luhn mod N de ``signes``."""
-    base, facteur, somme = len(ALPHABET), 2, 0
+    facteur, somme = 2, 0
     for signe in reversed(signes):
-        valeur = facteur * ALPHABET.index(signe)
-        somme += valeur // base + valeur % base
-        facteur = 1 if facteur == 2 else 2
-    return ALPHABET[(base - somme % base) % base]
+        valeur = facteur * _VALEURS[signe]
+        somme += valeur // _BASE + valeur % _BASE
+        facteur = 3 - facteur  # 2, 1, 2, 1…
+    return ALPHABET[-somme % _BASE]
 
 
 def nouvelle_reference() -> str:
-    # Un seul tirage (un seul appel au système) pour les cinq signes, toujours uniformes.
-    tirage = secrets.randbelow(len(ALPHABET) ** 5)
-    signes = "".join(ALPHABET[tirage // len(ALPHABET) ** i % len(ALPHABET)] for i in range(5))
+    # Un seul appel au système pour les cinq signes : 64 bits ramenés à 30⁵ (l'écart à
+    # l'uniforme, 30⁵ / 2⁶⁴, est de l'ordre de 10⁻¹²).
+    tirage = int.from_bytes(secrets.token_bytes(8)) % _REFERENCES
+    signes = ""
+    for _ in range(5):
+        tirage, reste = divmod(tirage, _BASE)
+        signes += ALPHABET[reste]
     return f"{PREFIXE}-{signes[:4]}-{signes[4]}{_controle(signes)}"
 
 
