@@ -172,6 +172,29 @@ def attendre_la_materialisation(donnees: Path, attendus: int) -> float:
     return time.perf_counter() - debut
 
 
+def attendre_le_calme(seuil: float = 0.15, limite: float = 10.0) -> None:
+    """Attend que la machine se calme (moins de ``seuil`` des processeurs occupés pendant
+    deux dixièmes de seconde de suite) : le serveur finit en arrière-plan ce qu'une mesure
+    a laissé (synchronisation du disque, journal effacé), et ce travail ne doit pas tomber
+    sur la mesure suivante. Sans ``/proc/stat`` (hors Linux), une seconde de pause."""
+    def occupation() -> tuple[int, int]:
+        valeurs = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(valeurs) - valeurs[3] - valeurs[4], sum(valeurs)  # hors repos et attente
+
+    try:
+        precedent = occupation()
+    except OSError:
+        time.sleep(1.0)
+        return
+    calmes, fin = 0, time.monotonic() + limite
+    while calmes < 2 and time.monotonic() < fin:
+        time.sleep(0.1)
+        actuel = occupation()
+        occupe, total = actuel[0] - precedent[0], actuel[1] - precedent[1]
+        calmes = calmes + 1 if total and occupe / total < seuil else 0
+        precedent = actuel
+
+
 def mesurer_debit(dossier: Path, duree: float, paires: int,
                   connexions: int) -> tuple[list[tuple[float, float]], list[float]]:
     """Les débits (signalements, nu) de chaque paire, et les durées de rattrapage de la
@@ -190,6 +213,7 @@ def mesurer_debit(dossier: Path, duree: float, paires: int,
                 ordre.reverse()
             debits = {}
             for chemin in ordre:
+                attendre_le_calme()
                 debits[chemin], nombre = asyncio.run(charge(port, chemin, duree, connexions))
                 if chemin == "/api/signalements":
                     crees += nombre
