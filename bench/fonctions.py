@@ -78,8 +78,7 @@ def servir(port: int) -> None:
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
     app = creer_app(lire_reglages(os.environ),
                     routes_supplementaires=[Route("/bench/nu", nu, methods=["POST"])])
-    if os.environ.get("AIGUILLAGE_BENCH_GC") != "defaut":  # comme ``python -m fonctions servir``
-        regler_le_ramasse_miettes()
+    regler_le_ramasse_miettes()  # comme ``python -m fonctions servir``
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
