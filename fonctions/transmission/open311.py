@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from fonctions.client_http import ClientHTTP, ErreurReseau
+from fonctions.client_http import ClientHTTP, ErreurReseau, ReponseHTTP
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
 DESCRIPTION_MAX = 4000
@@ -63,16 +63,8 @@ class CanalOpen311:
             champs["phone"] = contact["telephone"]
         for reponse in s.get("reponses", []):
             champs[f"attribute[{reponse['id']}]"] = reponse["valeur"]
-        cle = self.cle(dossier.gestionnaire["id"])
-        if cle:
-            champs["api_key"] = cle
         url = url_des_demandes(dossier.adresse)
-        try:
-            reponse = self.client.post(url, formulaire=champs)
-        except ErreurReseau as erreur:
-            raise EchecTransmission(f"{url} injoignable : {erreur}") from None
-        if not 200 <= reponse.statut < 300:
-            raise EchecTransmission(f"{url} a répondu {reponse.statut} : {reponse.texte[:200]}")
+        reponse = self._poster(url, champs, dossier)
         # Accepté (2xx) : c'est transmis, même si la réponse ne se lit pas — réessayer
         # créerait un doublon chez le service.
         donnees = _identifiant(reponse.texte)
@@ -94,18 +86,24 @@ class CanalOpen311:
             "status": "open",
             "description": (dossier.motif or "")[:DESCRIPTION_MAX],
         }
-        cle = self.cle(dossier.gestionnaire["id"])
-        if cle:
-            champs["api_key"] = cle
         url = dossier.adresse.rstrip("/").removesuffix("/requests.json")
         url = f"{url}/servicerequestupdates.json"
+        self._poster(url, champs, dossier)
+        return Recu(f"Mise à jour envoyée par Open311 à {url}.")
+
+    def _poster(self, url: str, champs: dict[str, str], dossier: Dossier) -> ReponseHTTP:
+        """Le formulaire, avec la clé d'API du service s'il en a une ; un refus ou un
+        serveur injoignable devient ``EchecTransmission`` (réessayé plus tard)."""
+        cle = self.cle(dossier.gestionnaire["id"])
+        if cle:
+            champs = {**champs, "api_key": cle}
         try:
             reponse = self.client.post(url, formulaire=champs)
         except ErreurReseau as erreur:
             raise EchecTransmission(f"{url} injoignable : {erreur}") from None
         if not 200 <= reponse.statut < 300:
             raise EchecTransmission(f"{url} a répondu {reponse.statut} : {reponse.texte[:200]}")
-        return Recu(f"Mise à jour envoyée par Open311 à {url}.")
+        return reponse
 
 
 def _transmission_de(signalement: dict, dossier: Dossier) -> dict:
