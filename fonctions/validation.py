@@ -27,6 +27,9 @@ PRIORITE_DES_STATUTS = (413, 415, 400, 422)
 # La catégorie Unicode « Cc » sauf la tabulation et le saut de ligne (une expression
 # rationnelle : caractère par caractère, c'était le plus cher d'un signalement).
 CONTROLES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Une moitié de paire de substitution (``"\\ud800"`` en JSON) n'est pas un caractère : elle
+# n'a pas d'UTF-8. Remplacée par U+FFFD, comme le fait un navigateur (USVString).
+SUBSTITUTIONS = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -60,20 +63,6 @@ class Demande:
     telephone: str | None = None
     reponses: list[dict[str, str]] = field(default_factory=list)
 
-    def resume(self) -> dict[str, Any]:
-        """Ce qui identifie la demande, pour l'empreinte d'idempotence."""
-        return {
-            "noeud": self.noeud["id"],
-            "commune": self.commune["insee"] if self.commune else None,
-            "description": self.description,
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-            "adresse": self.adresse,
-            "courriel": self.courriel,
-            "telephone": self.telephone,
-            "reponses": self.reponses,
-        }
-
 
 def _texte(valeur: Any) -> str | None:
     """Une valeur reçue en texte nettoyé (``None`` si vide) ; ``TypeError`` si composée."""
@@ -88,6 +77,7 @@ def _texte(valeur: Any) -> str | None:
     nettoye = valeur.replace("\r\n", "\n").replace("\r", "\n")
     # Les caractères de contrôle n'ont rien à faire dans un courriel ou une page.
     nettoye = CONTROLES.sub("", nettoye)
+    nettoye = SUBSTITUTIONS.sub("\ufffd", nettoye)
     return nettoye.strip() or None
 
 

@@ -58,3 +58,26 @@ def test_une_autre_description_ou_une_autre_photo_change_l_empreinte(modele):
 def test_la_cle_n_est_gardee_que_sous_forme_d_empreinte():
     assert empreinte_de_cle(CLE) != CLE
     assert len(empreinte_de_cle(CLE)) == 64
+
+
+def test_une_valeur_qui_change_de_champ_change_l_empreinte(modele):
+    # Les champs absents sont vides dans le texte haché : déplacer une valeur se voit.
+    adresse = valider(champs_valides(adresse="12 rue des Écoles"), 0, modele)
+    point = valider(champs_valides(adresse=None, latitude=47.5, longitude=-2.5), 0, modele)
+    ailleurs = valider(champs_valides(adresse=None, latitude=-2.5, longitude=47.5), 0, modele)
+    assert len({empreinte_de_demande(d, []) for d in (adresse, point, ailleurs)}) == 3
+
+
+def test_une_autre_reponse_change_l_empreinte_mais_pas_le_libelle_de_la_question(modele):
+    demande = valider(champs_valides(), 0, modele)
+    autre = valider(champs_valides(**{"question-taille": "Plus grand"}), 0, modele)
+    assert empreinte_de_demande(demande, []) != empreinte_de_demande(autre, [])
+    demande.reponses[0]["libelle"] = "Un libellé réécrit dans le contenu entre-temps"
+    assert empreinte_de_demande(demande, []) == empreinte_de_demande(
+        valider(champs_valides(), 0, modele), [])
+
+
+def test_un_caractere_separateur_recu_est_retire_avant_l_empreinte(modele):
+    # Les séparateurs du texte haché sont des caractères de contrôle : ``valider`` les retire.
+    glisse = valider(champs_valides(description="Un trou\x1f56001"), 0, modele)
+    assert glisse.description == "Un trou56001"

@@ -252,3 +252,13 @@ def test_le_texte_du_citoyen_reste_du_texte_dans_la_reponse(client, stockage):
                       urlsplit(reponse.json()["confirmation"]).query)
     assert "<script>" not in page.text
     assert re.search(r"<script", page.text) is None
+
+
+def test_une_moitie_de_paire_de_substitution_en_json_est_remplacee_pas_une_erreur(client, stockage):
+    # « \ud800 » est du JSON valide, mais pas un caractère : il n'a pas d'UTF-8.
+    corps = json.dumps(champs_valides()).replace("rue des", "rue \\ud800 des", 1)
+    reponse = client.post("/api/signalements", content=corps.encode(),
+                          headers={"Content-Type": "application/json", "Idempotency-Key": CLE})
+    assert reponse.status_code == 201
+    description = stockage.lire_signalement(reponse.json()["reference"])["description"]
+    assert "rue \ufffd des" in description

@@ -71,6 +71,8 @@ def test_les_caracteres_de_controle_sont_retires_mais_pas_les_espaces_insecables
     ("Trou\x85 profond\x7f", "Trou profond"),  # C1 et DEL
     ("Trou\tprofond\rici", "Trou\tprofond\nici"),
     ("\u200b", "\u200b"),  # un caractère invisible n'est pas un caractère de contrôle
+    ("Trou \ud800", "Trou \ufffd"),  # une moitié de paire (JSON « \\ud800 ») : pas d'UTF-8
+    ("Trou \U0001f573", "Trou \U0001f573"),  # un caractère hors du plan de base est gardé
     ("   ", None),
 ])
 def test_un_texte_est_nettoye_de_la_meme_facon_quel_que_soit_le_chemin(brut, propre):
