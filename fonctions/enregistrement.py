@@ -56,9 +56,10 @@ def construire_signalement(
     maintenant: datetime,
     cle: str | None,
 ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
-    gestionnaire = demande.gestionnaire
+    gestionnaire, noeud, commune = demande.gestionnaire, demande.noeud, demande.commune
     quand = horodatage(maintenant)
     canal = (gestionnaire.get("transmission") or {}).get("canal", "aucune")
+    delai = gestionnaire.get("delai_prise_en_charge")
     fichiers = [(f"photo-{i}.jpg", photo.contenu) for i, photo in enumerate(photos, 1)]
     contact = None
     if demande.courriel or demande.telephone:
@@ -68,14 +69,15 @@ def construire_signalement(
         "reference": reference,
         "cree_le": quand,
         "etat": "a_transmettre",
-        "noeud": {k: demande.noeud.get(k) for k in ("id", "libelle", "url")},
-        "parcours": modele.parcours(demande.noeud),
-        "commune": {k: demande.commune[k] for k in ("insee", "nom")} if demande.commune else None,
+        "noeud": {"id": noeud.get("id"), "libelle": noeud.get("libelle"),
+                  "url": noeud.get("url")},
+        "parcours": modele.parcours(noeud),
+        "commune": {"insee": commune["insee"], "nom": commune["nom"]} if commune else None,
         "gestionnaire": {
             "id": gestionnaire["id"],
             "nom": gestionnaire["nom"],
             "canal": canal,
-            "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
+            "delai_prise_en_charge": delai,
             "telephone": gestionnaire.get("telephone"),
             "site": gestionnaire.get("site"),
         },
@@ -96,8 +98,7 @@ def construire_signalement(
         # le sel signe les liens de ses agents.
         "attributions": [{
             "numero": 1, "gestionnaire": gestionnaire["id"], "nom": gestionnaire["nom"],
-            "canal": canal,
-            "delai_prise_en_charge": gestionnaire.get("delai_prise_en_charge"),
+            "canal": canal, "delai_prise_en_charge": delai,
             "sel": nouveau_sel(), "statut": "a_transmettre", "depuis": quand,
             "revoque_le": None, "transmis_le": None, "echeance": None, "relance_le": None,
             "escalade_le": None,
@@ -138,8 +139,10 @@ def enregistrer(
         raise RuntimeError("Aucune référence libre trouvée.")
 
     with stockage.reserver_cle(cle, empreinte, nouvelle_reference()) as reservation:
+        relire = not reservation.nouvelle  # clé inconnue : aucun signalement ne la porte
         for _ in range(ESSAIS_DE_REFERENCE):
-            existant = stockage.lire_signalement(reservation.reference)
+            existant = stockage.lire_signalement(reservation.reference) if relire else None
+            relire = True
             if existant is not None:
                 if existant.get("idempotence") == empreinte_de_cle(cle):
                     return Resultat(existant, rejoue=True)

@@ -40,6 +40,7 @@ class Modele:
         self.gestionnaires: dict[str, dict[str, Any]] = donnees["gestionnaires"]
         self.noeuds: dict[str, dict[str, Any]] = donnees["noeuds"]
         self.communes = {c["insee"]: c for c in self.territoire["communes"]}
+        self._parcours: dict[str, list[tuple[str, str]]] = {}  # par issue, calculé une fois
 
     def noeud(self, identifiant: str) -> dict[str, Any] | None:
         return self.noeuds.get(identifiant)
@@ -64,14 +65,19 @@ class Modele:
         """Les questions posées au citoyen et ses réponses, de la racine à l'issue.
 
         >>> # [{"question": "Qu'avez-vous constaté ?", "reponse": "La rue, le trottoir"}, …]
+
+        Une liste neuve à chaque appel (elle part dans un signalement), d'étapes calculées
+        une fois par issue : c'est sur le chemin de chaque signalement reçu.
         """
-        etapes = [self.noeuds.get(i) for i in noeud.get("ancetres", [])] + [noeud]
-        return [
-            {"question": avant.get("question") or avant.get("titre") or "",
-             "reponse": apres["libelle"]}
-            for avant, apres in zip(etapes, etapes[1:], strict=False)
-            if avant is not None
-        ]
+        etapes = self._parcours.get(noeud["id"])
+        if etapes is None:
+            chemin = [self.noeuds.get(i) for i in noeud.get("ancetres", [])] + [noeud]
+            etapes = self._parcours[noeud["id"]] = [
+                (avant.get("question") or avant.get("titre") or "", apres["libelle"])
+                for avant, apres in zip(chemin, chemin[1:], strict=False)
+                if avant is not None
+            ]
+        return [{"question": question, "reponse": reponse} for question, reponse in etapes]
 
     @property
     def coordination_courriels(self) -> list[str]:

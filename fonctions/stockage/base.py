@@ -59,9 +59,14 @@ class Ecritures:
 
 
 class Reservation(ABC):
-    """Une clé d'idempotence tenue ; ``reference`` est celle qui lui est attachée."""
+    """Une clé d'idempotence tenue ; ``reference`` est celle qui lui est attachée.
+
+    ``nouvelle`` : la clé était inconnue, la référence est celle proposée. Aucun signalement
+    ne peut alors porter cette clé (la clé est écrite avant ou avec son signalement) : il
+    n'y a rien à relire avant de créer."""
 
     reference: str
+    nouvelle: bool = False
 
     @abstractmethod
     def changer_reference(self, reference: str) -> None:

@@ -27,8 +27,10 @@ ATTACHEES_MAX = 10_000  # clés réservées sans création gardées en mémoire
 class ReservationJournalisee(Reservation):
     """Changer de référence ne coûte rien tant que rien n'est créé."""
 
-    def __init__(self, empreinte_cle: str, empreinte: str, reference: str) -> None:
+    def __init__(self, empreinte_cle: str, empreinte: str, reference: str,
+                 nouvelle: bool) -> None:
         self.empreinte_cle, self.empreinte, self.reference = empreinte_cle, empreinte, reference
+        self.nouvelle = nouvelle
         self.en_vol = False  # une création soumise, pas encore durable
         self.creee = False  # une création a été soumise (la clé part avec elle)
         self.sortie = False  # le bloc ``with`` est fini
@@ -83,8 +85,10 @@ class ClesEnMemoire:
             with self._verrou:
                 self._tenues.discard(fichier)
             raise
-        reservation = ReservationJournalisee(
-            fichier, empreinte, connu[1] if connu is not None else reference)
+        if connu is None:
+            reservation = ReservationJournalisee(fichier, empreinte, reference, True)
+        else:
+            reservation = ReservationJournalisee(fichier, empreinte, connu[1], False)
         self._local.reservation = reservation
         return reservation
 

@@ -107,8 +107,6 @@ class StockageJournalise(Stockage):
         self._verrou = threading.Lock()
         self._signalements: dict[str, Creation] = {}  # pas encore matérialisées
         self._cles = ClesEnMemoire(self._lire_cle)
-        self._generation = 0  # change à chaque lot matérialisé (voir ``_deja_verifiee``)
-        self._absente = threading.local()  # la dernière référence vue absente, par fil
         self._devenir = threading.Lock()
         self._journal: Journal | None = None
         self._proprietaire = VerrouDeDossier(self.dossier_journal / "proprietaire.verrou")
@@ -168,9 +166,7 @@ class StockageJournalise(Stockage):
     def _apres(self, lot: list[Creation]) -> None:
         """Le lot est sur disque : il n'a plus à être servi depuis la mémoire. Par
         morceaux, car les requêtes prennent le même verrou et un lot peut compter des
-        milliers de créations ; la génération change d'abord (voir ``_deja_verifiee``)."""
-        with self._verrou:
-            self._generation += 1
+        milliers de créations."""
         for debut in range(0, len(lot), 500):
             with self._verrou:
                 for creation in lot[debut:debut + 500]:
@@ -241,7 +237,6 @@ class StockageJournalise(Stockage):
         with self._verrou:
             if reference in self._signalements:
                 raise ReferencePrise(reference)
-            verifiee = self._deja_verifiee(reference)
             self._signalements[reference] = creation
 
         def oublier() -> None:  # sous ``_verrou``
@@ -258,7 +253,7 @@ class StockageJournalise(Stockage):
                 rappel(erreur)
 
         try:
-            if not verifiee and _existe(chemin):
+            if _existe(chemin):
                 raise ReferencePrise(reference)
             for nom, contenu in photos:  # rares et lourdes : hors du journal, avant lui
                 ecrire_atomiquement(self.moteur._photos(reference) / Path(nom).name, contenu)
@@ -278,23 +273,12 @@ class StockageJournalise(Stockage):
                 raise
 
     def lire_signalement(self, reference: str) -> Document | None:
-        generation = self._generation  # avant de regarder la mémoire (``_deja_verifiee``)
         en_attente = self._signalements.get(reference)
         if en_attente is not None:
             return en_attente.documents()[0]
         if reference_correcte(reference) and not _existe(self._chemins.signalement(reference)):
-            self._absente.derniere = (reference, generation)
-            return None  # le cas de chaque nouveau signalement : sans instancier TinyDB
+            return None  # sans instancier TinyDB
         return self.moteur.lire_signalement(reference)
-
-    def _deja_verifiee(self, reference: str) -> bool:
-        """Sous ``_verrou``, la référence n'étant pas en mémoire : vrai si ce fil vient de
-        la chercher sur disque sans la trouver et qu'aucun lot n'a quitté la mémoire depuis
-        — une création de même référence y serait alors encore (un lot n'en sort qu'une
-        fois sur disque, et la génération change avant). Épargne à chaque signalement un
-        second appel au système pour le même fichier."""
-        absente, self._absente.derniere = getattr(self._absente, "derniere", None), None
-        return absente == (reference, self._generation)
 
     # Recevoir sans occuper un fil (voir fonctions/sans_bloquer.py)
     def peut_differer(self) -> bool:

@@ -130,6 +130,7 @@ class StockageTinyDB(Stockage):
             if connu is None:
                 reservation = ReservationTinyDB(chemin, empreinte, reference)
                 reservation.changer_reference(reference)
+                reservation.nouvelle = True
             elif connu["empreinte"] != empreinte:
                 raise CleReutilisee(cle)
             else:

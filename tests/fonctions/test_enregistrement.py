@@ -78,3 +78,19 @@ def test_une_reference_prise_par_un_autre_signalement_est_remplacee(stockage, mo
     assert reference != "AIG-7K3M-Q2"
     with stockage.reserver_cle(CLE, "empreinte", "AIG-2222-22") as reservation:
         assert reservation.reference == reference
+
+
+def test_une_cle_neuve_dont_la_reference_tiree_est_prise_en_recoit_une_autre(
+        stockage, modele, monkeypatch):
+    # Une clé inconnue n'a rien à relire avant de créer ; la référence tirée peut pourtant
+    # être celle d'un autre signalement (un tirage sur 24 millions).
+    stockage.creer_signalement({"reference": "AIG-7K3M-Q2", "idempotence": None}, [], [])
+    tirages = iter(["AIG-7K3M-Q2", "AIG-2222-22"])
+    monkeypatch.setattr("fonctions.enregistrement.nouvelle_reference", lambda: next(tirages))
+    resultat = enregistrer(stockage, valider(champs_valides(), 0, modele), [], modele, DEBUT,
+                           CLE, "empreinte")
+    assert (resultat.signalement["reference"], resultat.rejoue) == ("AIG-2222-22", False)
+    assert stockage.lire_signalement("AIG-7K3M-Q2") == {"reference": "AIG-7K3M-Q2",
+                                                         "idempotence": None}
+    with stockage.reserver_cle(CLE, "empreinte", "AIG-3333-3R") as reservation:
+        assert reservation.reference == "AIG-2222-22"

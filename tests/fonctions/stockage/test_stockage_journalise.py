@@ -104,6 +104,18 @@ def test_une_reference_en_cours_d_ecriture_se_lit_deja_et_n_est_pas_reprise(lent
     assert lent.compter_signalements() == 1
 
 
+def test_une_cle_neuve_dont_la_reference_tiree_attend_en_memoire_en_recoit_une_autre(
+        lent, modele, monkeypatch):
+    creer(lent, "AIG-7K3M-Q2")  # journalisé, pas encore matérialisé
+    tirages = iter(["AIG-7K3M-Q2", "AIG-2222-22"])
+    monkeypatch.setattr("fonctions.enregistrement.nouvelle_reference", lambda: next(tirages))
+    resultat = enregistrer(lent, valider(champs_valides(), 0, modele), [], modele, DEBUT,
+                           CLE, "empreinte")
+    assert resultat.signalement["reference"] == "AIG-2222-22"
+    assert lent.lire_signalement("AIG-7K3M-Q2") == signalement("AIG-7K3M-Q2")
+    assert lent.compter_signalements() == 2
+
+
 def test_une_reference_prise_entre_la_lecture_et_la_creation_est_refusee(lent):
     assert lent.lire_signalement("AIG-7K3M-Q2") is None  # ce fil l'a vue absente
     ailleurs = threading.Thread(target=creer, args=(lent, "AIG-7K3M-Q2"))

@@ -77,12 +77,12 @@ def test_aucun_fichier_temporaire_ne_reste_et_un_reste_d_arret_brutal_est_ignore
 
 def test_une_cle_d_idempotence_attache_une_seule_reference(stockage):
     with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2") as reservation:
-        assert reservation.reference == "AIG-7K3M-Q2"
+        assert (reservation.reference, reservation.nouvelle) == ("AIG-7K3M-Q2", True)
     with stockage.reserver_cle("cle", "empreinte", "AIG-2222-22") as reservation:
-        assert reservation.reference == "AIG-7K3M-Q2"
+        assert (reservation.reference, reservation.nouvelle) == ("AIG-7K3M-Q2", False)
         reservation.changer_reference("AIG-3333-3R")
     with stockage.reserver_cle("cle", "empreinte", "AIG-2222-22") as reservation:
-        assert reservation.reference == "AIG-3333-3R"
+        assert (reservation.reference, reservation.nouvelle) == ("AIG-3333-3R", False)
 
 
 def test_une_cle_reutilisee_pour_un_autre_contenu_est_refusee(stockage):
