@@ -159,15 +159,18 @@ _PICKLEURS = threading.local()  # un par fil, gardé : en créer un coûte autan
 
 
 def _pickler(valeur: object) -> bytes:
+    """Sans mémo (mode « fast ») : un document JSON n'a ni référence partagée à préserver ni
+    cycle (le pickleur en refuse un par ``ValueError``), et noter chaque objet au mémo
+    coûtait le quart du pickle."""
     try:
         tampon, pickleur = _PICKLEURS.actuel
     except AttributeError:
         tampon = io.BytesIO()
         pickleur = _Pickleur(tampon, protocol=5)
+        pickleur.fast = True
         _PICKLEURS.actuel = tampon, pickleur
     tampon.seek(0)
     tampon.truncate()
-    pickleur.clear_memo()
     try:
         pickleur.dump(valeur)
     except BaseException:

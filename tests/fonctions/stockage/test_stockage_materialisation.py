@@ -156,6 +156,20 @@ def test_un_document_qui_n_est_pas_du_json_est_refuse_des_la_creation():
     assert Creation.decoder(creation().contenu).documents()[0] == signalement()
 
 
+def test_un_document_circulaire_est_refuse_sans_boucler_et_sans_rien_laisser():
+    boucle = signalement()
+    boucle["moi"] = boucle
+    with pytest.raises(ValueError):
+        Creation.nouvelle(boucle, [], None)
+    assert Creation.decoder(creation().contenu).documents()[0] == signalement()
+
+
+def test_une_meme_liste_placee_deux_fois_se_relit_en_deux_copies_egales():
+    commune = [{"id": "taille", "valeur": "Comme une assiette"}]
+    relu = Creation.decoder(creation(reponses=commune, rappel=commune).contenu).documents()[0]
+    assert relu["reponses"] == relu["rappel"] == commune
+
+
 def test_deux_creations_de_suite_ne_partagent_rien():
     premiere, seconde = creation(description="un"), creation(description="deux")
     assert premiere.documents()[0]["description"] == "un"
