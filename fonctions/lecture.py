@@ -14,7 +14,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from fonctions.validation import Erreur, ErreursValidation
 
@@ -49,19 +49,23 @@ def _trop_gros() -> ErreursValidation:
 
 
 async def lire_corps(request: Request, limite: int = OCTETS_MAX_CORPS) -> bytes:
+    """Le corps entier, lu message par message (``receive`` d'ASGI, sans le générateur
+    asynchrone de ``request.stream()``, qui coûtait autant que le décodage du JSON)."""
     longueur = request.headers.get("content-length", "")
     if longueur.isdigit() and int(longueur) > limite:
         raise _trop_gros()
     morceaux, total = [], 0
-    try:
-        async for morceau in request.stream():
-            total += len(morceau)
-            if total > limite:
-                raise _trop_gros()
-            morceaux.append(morceau)
-    except ClientDisconnect:
-        raise ErreursValidation([Erreur(None, "L'envoi a été interrompu : réessayez.", 400)]) from None
-    return b"".join(morceaux)
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":  # http.disconnect
+            raise ErreursValidation([Erreur(None, "L'envoi a été interrompu : réessayez.", 400)])
+        morceau = message.get("body", b"")
+        total += len(morceau)
+        if total > limite:
+            raise _trop_gros()
+        morceaux.append(morceau)
+        if not message.get("more_body", False):
+            return morceaux[0] if len(morceaux) == 1 else b"".join(morceaux)
 
 
 async def lire_envoi(request: Request, limite: int = OCTETS_MAX_CORPS) -> Envoi:
