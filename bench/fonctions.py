@@ -76,8 +76,10 @@ def servir(port: int) -> None:
 
     # Le modèle de test n'a pas les secrets de production : ces rappels n'ont rien à mesurer.
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
-    app = creer_app(lire_reglages(os.environ),
-                    routes_supplementaires=[Route("/bench/nu", nu, methods=["POST"])])
+    app = creer_app(lire_reglages(os.environ))
+    # En tête des routes : le point nu ne paie pas la recherche parmi les vingt autres
+    # (``/api/signalements`` est la première de l'application).
+    app.router.routes.insert(0, Route("/bench/nu", nu, methods=["POST"]))
     regler_le_ramasse_miettes()  # comme ``python -m fonctions servir``
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
