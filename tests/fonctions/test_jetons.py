@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import random
 import re
 
 from fonctions.jetons import (
     ALPHABET,
+    _controle,
+    _signature,
     jeton,
     jeton_agent,
     jeton_coordination,
@@ -88,3 +93,34 @@ def test_un_lien_de_coordination_porte_son_adresse_et_se_verifie():
     assert lire_jeton_coordination("autre", texte) is None
     assert lire_jeton_coordination("cle", texte[:-1] + "x") is None
     assert lire_jeton_coordination("cle", "@@@.1.x") is None
+
+
+def test_le_signe_de_controle_est_celui_de_luhn_mod_n():
+    def luhn(signes: str) -> str:  # l'algorithme tel qu'il s'écrit, signe par signe
+        facteur, somme = 2, 0
+        for signe in reversed(signes):
+            valeur = facteur * ALPHABET.index(signe)
+            somme += valeur // len(ALPHABET) + valeur % len(ALPHABET)
+            facteur = 3 - facteur
+        return ALPHABET[-somme % len(ALPHABET)]
+
+    hasard = random.Random(7)
+    for _ in range(2000):
+        signes = "".join(hasard.choice(ALPHABET) for _ in range(5))
+        assert _controle(signes) == luhn(signes)
+
+
+def test_la_signature_est_un_hmac_sha256_tronque_a_160_bits():
+    for cle in ["cle", "k" * 64, "une clé bien plus longue qu'un bloc de SHA-256 : " * 3]:
+        for message in ["", "suivi:AIG-7K3M-Q2:sel", "é" * 100]:
+            attendu = hmac.new(cle.encode(), message.encode(), hashlib.sha256).digest()[:20]
+            assert _signature(cle, message) == (
+                base64.urlsafe_b64encode(attendu).decode().rstrip("="))
+
+
+def test_un_sel_porte_128_bits_en_base64_pour_une_adresse_web():
+    sels = {nouveau_sel() for _ in range(500)}
+    assert len(sels) == 500
+    for sel in sels:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", sel)
+        assert len(base64.urlsafe_b64decode(sel + "==")) == 16
