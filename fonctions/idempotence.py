@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from fonctions.lecture import entete
 from fonctions.validation import Demande, Erreur, ErreursValidation
 
 ENTETE = "idempotency-key"
@@ -33,7 +34,7 @@ def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
     Retire le champ ``idempotency_key`` des champs : il ne fait pas partie du contenu.
     """
     du_champ = champs.pop(CHAMP, None)
-    brute = request.headers.get(ENTETE) or du_champ
+    brute = entete(request, ENTETE) or du_champ
     if brute is None or (isinstance(brute, str) and not brute.strip()):
         return None
     if isinstance(brute, str) and UUID_CANONIQUE.fullmatch(brute):

@@ -33,11 +33,28 @@ class Envoi:
     type: str = JSON
 
 
+_ENTETES = "aiguillage.entetes"  # dans le scope ASGI de la requête
+
+
+def entete(request: Request, nom: str, defaut: str = "") -> str:
+    """La valeur de l'en-tête reçu ``nom`` (en minuscules ; le premier s'il est répété).
+
+    Les en-têtes sont rangés une fois par requête dans un dictionnaire gardé dans son scope
+    ASGI : ``request.headers.get`` parcourt leur liste en Python à chaque appel, et un
+    signalement en lit quatre."""
+    scope = request.scope
+    entetes = scope.get(_ENTETES)
+    if entetes is None:
+        entetes = scope[_ENTETES] = dict(reversed(list(scope["headers"])))
+    valeur = entetes.get(nom.encode("latin-1"))
+    return defaut if valeur is None else valeur.decode("latin-1")
+
+
 def type_du_contenu(request: Request) -> str:
-    entete = request.headers.get("content-type", "")
-    if ";" not in entete and "," not in entete:  # « application/json » : rien à analyser
-        return entete.strip().lower()
-    brut, _ = parse_options_header(entete)
+    valeur = entete(request, "content-type")
+    if ";" not in valeur and "," not in valeur:  # « application/json » : rien à analyser
+        return valeur.strip().lower()
+    brut, _ = parse_options_header(valeur)
     return brut.decode("latin-1").lower()
 
 
@@ -51,7 +68,7 @@ def _trop_gros() -> ErreursValidation:
 async def lire_corps(request: Request, limite: int = OCTETS_MAX_CORPS) -> bytes:
     """Le corps entier, lu message par message (``receive`` d'ASGI, sans le générateur
     asynchrone de ``request.stream()``, qui coûtait autant que le décodage du JSON)."""
-    longueur = request.headers.get("content-length", "")
+    longueur = entete(request, "content-length")
     if longueur.isdigit() and int(longueur) > limite:
         raise _trop_gros()
     morceaux, total = [], 0
@@ -83,7 +100,9 @@ async def lire_envoi(request: Request, limite: int = OCTETS_MAX_CORPS) -> Envoi:
 
 def _lire_json(corps: bytes) -> Envoi:
     try:
-        donnees = json.loads(corps)
+        # UTF-8, comme l'exige la RFC 8259 entre systèmes ouverts (un navigateur n'envoie
+        # rien d'autre) : sans la détection d'encodage de ``json.loads`` sur des octets.
+        donnees = json.loads(corps.decode("utf-8-sig"))
     except ValueError:
         raise ErreursValidation([Erreur(None, "Le JSON reçu est illisible.", 400)]) from None
     if not isinstance(donnees, dict):

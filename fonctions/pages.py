@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from fonctions.lecture import FORMULAIRE, MULTIPART, type_du_contenu
+from fonctions.lecture import FORMULAIRE, MULTIPART, entete, type_du_contenu
 from fonctions.validation import Erreur
 
 gabarits = Environment(
@@ -74,7 +74,7 @@ def page(nom: str, statut: int = 200, entetes: Mapping[str, str] | None = None,
 
 def veut_du_html(request: Request) -> bool:
     """Un formulaire HTML envoyé sans JavaScript : formulaire et navigateur qui veut du HTML."""
-    return ("text/html" in request.headers.get("accept", "")
+    return ("text/html" in entete(request, "accept")
             and type_du_contenu(request) in (FORMULAIRE, MULTIPART))
 
 

@@ -23,6 +23,7 @@ COURRIEL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 TELEPHONE = re.compile(r"^\+?[0-9]{3,15}$")
 VRAI = {"oui", "on", "true", "1", "vrai"}
 FAUX = {"non", "off", "false", "0", "faux"}
+OUI_OU_NON = VRAI | FAUX
 PRIORITE_DES_STATUTS = (413, 415, 400, 422)
 # La catégorie Unicode « Cc » sauf la tabulation et le saut de ligne (une expression
 # rationnelle : caractère par caractère, c'était le plus cher d'un signalement).
@@ -66,12 +67,15 @@ class Demande:
 
 def _texte(valeur: Any) -> str | None:
     """Une valeur reçue en texte nettoyé (``None`` si vide) ; ``TypeError`` si composée."""
-    if valeur is None or isinstance(valeur, bool):
-        return None if valeur is None else ("oui" if valeur else "non")
-    if isinstance(valeur, int | float):
-        return repr(valeur)
-    if not isinstance(valeur, str):
-        raise TypeError
+    if type(valeur) is not str:  # un texte : le cas de presque chaque champ
+        if valeur is None:
+            return None
+        if isinstance(valeur, bool):
+            return "oui" if valeur else "non"
+        if isinstance(valeur, _NOMBRES):
+            return repr(valeur)
+        if not isinstance(valeur, str):
+            raise TypeError
     if valeur.isprintable():  # ni retour chariot ni caractère de contrôle : le cas courant
         return valeur.strip() or None
     nettoye = valeur.replace("\r\n", "\n").replace("\r", "\n")
@@ -79,6 +83,9 @@ def _texte(valeur: Any) -> str | None:
     nettoye = CONTROLES.sub("", nettoye)
     nettoye = SUBSTITUTIONS.sub("\ufffd", nettoye)
     return nettoye.strip() or None
+
+
+_NOMBRES = (int, float)
 
 
 def _nombre_fr(n: int) -> str:
@@ -224,10 +231,11 @@ def _verifier_questions(textes, questions, erreurs):
                                   + ", ".join(question.get("choix", [])) + "."))
             continue
         if question.get("type") == "oui-non":
-            if valeur.lower() not in VRAI | FAUX:
+            minuscules = valeur.lower()
+            if minuscules not in OUI_OU_NON:
                 erreurs.append(Erreur(champ, "Répondez par oui ou par non."))
                 continue
-            valeur = "oui" if valeur.lower() in VRAI else "non"
+            valeur = "oui" if minuscules in VRAI else "non"
         if len(valeur) > TEXTE_MAX:
             erreurs.append(Erreur(champ, f"La réponse fait plus de {TEXTE_MAX} caractères."))
             continue

@@ -5,7 +5,7 @@ import json
 import pytest
 from starlette.requests import Request
 
-from fonctions.lecture import OCTETS_MAX_CORPS, lire_envoi
+from fonctions.lecture import OCTETS_MAX_CORPS, entete, lire_envoi
 from fonctions.validation import Erreur, ErreursValidation
 
 
@@ -152,3 +152,26 @@ def test_le_type_du_contenu_est_lu_sans_ses_parametres(entete, attendu):
     from fonctions.lecture import type_du_contenu
 
     assert type_du_contenu(requete(b"", entete or None)) == attendu
+
+
+@pytest.mark.anyio
+async def test_un_json_en_utf8_avec_ou_sans_bom_est_lu_un_autre_encodage_est_refuse_400():
+    texte = json.dumps({"description": "Trou rue de l'Église"}, ensure_ascii=False)
+    for corps in (texte.encode(), b"\xef\xbb\xbf" + texte.encode()):
+        assert (await lire(corps, "application/json")).champs == {
+            "description": "Trou rue de l'Église"}
+    for corps in (texte.encode("latin-1"), texte.encode("utf-16")):
+        assert (await refus(corps, "application/json")).erreurs == [
+            Erreur(None, "Le JSON reçu est illisible.", 400)]
+
+
+def test_un_entete_recu_se_lit_par_son_nom_le_premier_s_il_est_repete():
+    requete_ = Request({"type": "http", "method": "POST", "query_string": b"", "headers": [
+        (b"accept", b"text/html"), (b"x-essai", b"premier"), (b"x-essai", b"second"),
+        (b"x-latin", "café".encode("latin-1"))]})
+    assert entete(requete_, "accept") == "text/html"
+    assert entete(requete_, "x-essai") == "premier"
+    assert entete(requete_, "x-latin") == "café"  # comme Starlette : en latin-1
+    assert entete(requete_, "absent") == ""
+    assert entete(requete_, "absent", "défaut") == "défaut"
+    assert requete_.headers.get("x-essai") == "premier"  # la même règle que Starlette
