@@ -96,6 +96,9 @@ def valider(champs: Mapping[str, Any], nb_photos: int, modele: Modele) -> Demand
     erreurs: list[Erreur] = []
     textes: dict[str, str | None] = {}
     for nom, valeur in champs.items():
+        if type(valeur) is str and valeur.isprintable():  # le cas courant de ``_texte``
+            textes[nom] = valeur.strip() or None
+            continue
         try:
             textes[nom] = _texte(valeur)
         except TypeError:
@@ -104,7 +107,8 @@ def valider(champs: Mapping[str, Any], nb_photos: int, modele: Modele) -> Demand
     noeud = _verifier_noeud(textes.get("noeud"), modele, erreurs)
     commune = _verifier_commune(textes.get("commune"), noeud, modele, erreurs)
     gestionnaire = None
-    if noeud is not None and not any(e.champ in ("noeud", "commune") for e in erreurs):
+    if noeud is not None and not (erreurs and any(e.champ in ("noeud", "commune")
+                                                   for e in erreurs)):
         gestionnaire = modele.gestionnaire_de(noeud, commune["insee"] if commune else None)
         if gestionnaire is None:
             erreurs.append(Erreur("noeud", "Aucun service ne traite ce problème ici."))
