@@ -73,4 +73,6 @@ class Contexte:
 
 
 def contexte(request: Request) -> Contexte:
-    return request.state.aiguillage
+    """Le contexte posé par le lifespan (l'état que le serveur copie dans chaque requête),
+    lu dans le scope : ``request.state`` construirait un objet à chaque requête."""
+    return request.scope["state"]["aiguillage"]

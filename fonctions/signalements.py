@@ -112,29 +112,28 @@ async def recevoir(request: Request) -> Response:
                                    f"{minutes} minute{'s' if minutes > 1 else ''}."), 429)
             return reponse_erreurs([erreur], 429, html=html,
                                    entetes={"Retry-After": str(math.ceil(attente))})
-    noeud, retour = None, "/"
+    champs: dict[str, Any] = {}
     try:
         envoi = await lire_envoi(request)
-        noeud, retour = _retour(envoi.champs, modele)
-        cle = lire_cle(request, envoi.champs)
+        champs = envoi.champs
+        cle = lire_cle(request, champs)
         # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
         demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
                            else _verifier(envoi, modele))
-        empreinte = empreinte_de_demande(demande, envoi.photos)
+        empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
         resultat = await enregistrer_sans_bloquer(
             ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
         )
     except ErreursValidation as refus:
-        return reponse_erreurs(refus.erreurs, refus.statut, html=html, noeud=noeud, retour=retour)
+        return _refus(refus.erreurs, refus.statut, html, champs, modele)
     except CleEnCours:
         erreur = Erreur("Idempotency-Key", "Ce signalement est en cours d'enregistrement : "
                         "patientez quelques secondes, puis réessayez.", 409)
-        return reponse_erreurs([erreur], 409, html=html, noeud=noeud, retour=retour,
-                               entetes={"Retry-After": "2"})
+        return _refus([erreur], 409, html, champs, modele, {"Retry-After": "2"})
     except CleReutilisee:
         erreur = Erreur("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour un autre "
                         "signalement : utilisez-en une nouvelle.")
-        return reponse_erreurs([erreur], 422, html=html, noeud=noeud, retour=retour)
+        return _refus([erreur], 422, html, champs, modele)
     if not resultat.rejoue:
         ctx.reveil.sonner()
     corps = corps_de_reponse(resultat.signalement, ctx.reglages)
@@ -142,6 +141,14 @@ async def recevoir(request: Request) -> Response:
         jeton_suivi = corps["suivi"].rpartition("#")[2]
         return RedirectResponse(chemin_de_confirmation(corps["reference"], jeton_suivi), 303)
     return ReponseJSON(corps, status_code=200 if resultat.rejoue else 201)
+
+
+def _refus(erreurs: list[Erreur], statut: int, html: bool, champs: dict[str, Any],
+           modele: Modele, entetes: dict[str, str] | None = None) -> Response:
+    """La réponse d'erreur ; en HTML, avec le lien « Revenir » vers la page de l'issue."""
+    noeud, retour = _retour(champs, modele)
+    return reponse_erreurs(erreurs, statut, html=html, noeud=noeud, retour=retour,
+                           entetes=entetes)
 
 
 routes = [
