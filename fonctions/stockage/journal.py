@@ -108,6 +108,7 @@ class Journal:
         self._termines: set[int] = set()  # durables, au-delà de ``_dernier_ecrit``
         self._dernier_ecrit = 0  # tout numéro jusqu'à lui est durable
         self._presse = self._arret = self._demarre = False
+        self._fermeture = False  # ``fermer`` a commencé : plus rien n'est accepté
         self._panne: JournalEnPanne | None = None
         self._descripteur: int | None = None
         self._taille = self._max_courant = 0
@@ -181,13 +182,15 @@ class Journal:
 
     @property
     def ferme(self) -> bool:
+        """Vrai quand ``fermer`` a tout écrit : les derniers écrits sont à prendre, et il
+        n'en viendra plus."""
         return self._arret
 
     def _numeroter(self) -> int:
         """Sous ``_verrou``."""
         if self._panne is not None:
             raise self._panne
-        if self._arret or not self._demarre:
+        if self._fermeture or not self._demarre:
             raise RuntimeError("Le journal est fermé.")
         self._numero += 1
         return self._numero
@@ -242,7 +245,7 @@ class Journal:
         except RuntimeError:
             return False
         autre = self._boucle
-        return (self._demarre and self._panne is None and not self._arret
+        return (self._demarre and self._panne is None and not self._fermeture
                 and (autre is None or autre is boucle or autre.is_closed()
                      or not autre.is_running()))
 
@@ -330,7 +333,7 @@ class Journal:
             return
         _rappeler(lot, None)
         self._terminer([(numero, memo) for _, memo, _, numero in lot])
-        if self._file and not self._arret:
+        if self._file and not self._fermeture:
             self._planifier()
 
     def _echouer(self, lot: list, probleme: BaseException) -> None:
@@ -383,10 +386,21 @@ class Journal:
 
     def fermer(self) -> None:
         """Écrit et synchronise ce qui attend encore, arrête le synchroniseur et scelle le
-        dernier segment (``oublier`` l'effacera une fois son contenu matérialisé)."""
-        with self._a_materialiser:
-            self._arret = True
-            self._a_materialiser.notify_all()
+        dernier segment (``oublier`` l'effacera une fois son contenu matérialisé).
+
+        Le journal refuse d'abord tout nouvel enregistrement, puis écrit ce qui attend, et
+        ne se dit ``ferme`` qu'ensuite : le matérialiseur, qui s'arrête quand il le voit
+        fermé et sans écrit à prendre, ne doit pas partir avant les derniers lots."""
+        with self._verrou:
+            self._fermeture = True
+        try:
+            self._ecrire_ce_qui_reste()
+        finally:
+            with self._a_materialiser:
+                self._arret = True
+                self._a_materialiser.notify_all()
+
+    def _ecrire_ce_qui_reste(self) -> None:
         with self._verrou_boucle:
             if self._prevu is not None:
                 self._prevu.cancel()

@@ -221,6 +221,27 @@ def test_fermer_materialise_tout_et_efface_le_journal(lent):
     assert len(moteur.lister_envois()) == 2
 
 
+def test_une_requete_qui_attend_est_reveillee_si_le_journal_se_ferme_depuis_un_autre_fil(lent):
+    async def recevoir():
+        with lent.differer_la_durabilite() as durabilite:
+            creer(lent, "AIG-7K3M-Q2", CLE)
+        # Le lot n'est pas encore parti : la fermeture l'écrit depuis son fil, et c'est de
+        # là qu'elle réveille la requête (la boucle est bloquée jusqu'au ``join``). Le
+        # matérialiseur ne doit partir qu'après ce dernier lot : il partait avant, et le
+        # journal était effacé avec un signalement confirmé dedans.
+        fermeture = threading.Thread(target=lent.fermer)
+        fermeture.start()
+        fermeture.join()
+        await asyncio.wait_for(durabilite.attendre(), 10)
+
+    lent._devenir_proprietaire()
+    asyncio.run(recevoir())
+    assert StockageTinyDB(lent.dossier).lire_signalement("AIG-7K3M-Q2") == (
+        signalement("AIG-7K3M-Q2"))
+    with StockageTinyDB(lent.dossier).reserver_cle(CLE, "empreinte", "AIG-2222-22") as cle:
+        assert cle.reference == "AIG-7K3M-Q2"
+
+
 # Un processus qui reçoit des signalements et imprime chacun dès qu'il est durable, comme un
 # serveur qui répond 201 ; les uns par la boucle d'événements, les autres par des fils.
 RECEVEUR = """
