@@ -43,7 +43,7 @@ from typing import Any
 from fonctions.stockage.base import Document, ReferencePrise, Stockage
 from fonctions.stockage.cles import ClesEnMemoire, ReservationJournalisee, Tenue
 from fonctions.stockage.fichiers import ecrire_atomiquement, synchroniser_dossier
-from fonctions.stockage.journal import Journal, Rappel
+from fonctions.stockage.journal import Journal
 from fonctions.stockage.materialisation import (
     Chemins,
     Creation,
@@ -62,7 +62,7 @@ LOT_DE_REJEU = 2000  # créations matérialisées à la fois au démarrage
 CALME = 0.2  # secondes sans nouvelle création : la rafale est passée, on matérialise
 LOT_MAX = 20_000  # créations en attente au plus (mémoire : ~60 Mo ; durée d'un rejeu)
 AGE_MAX = 30.0  # secondes au plus entre une création et sa matérialisation
-_DIFFEREES: ContextVar[list[asyncio.Future] | None] = ContextVar("durabilite", default=None)
+_DIFFEREES: ContextVar[Durabilite | None] = ContextVar("durabilite", default=None)
 
 
 class DossierOccupe(RuntimeError):
@@ -73,13 +73,14 @@ class Durabilite:
     """Le bloc ``with`` de ``differer_la_durabilite`` : les créations qui y sont soumises
     sans attendre, et de quoi les attendre ensuite (``await durabilite.attendre()``)."""
 
-    __slots__ = ("_jeton", "futurs")
+    __slots__ = ("_jeton", "boucle", "fil", "futurs")
 
-    def __init__(self) -> None:
+    def __init__(self, boucle: asyncio.AbstractEventLoop) -> None:
+        self.boucle, self.fil = boucle, threading.get_ident()
         self.futurs: list[asyncio.Future] = []
 
     def __enter__(self) -> Durabilite:
-        self._jeton = _DIFFEREES.set(self.futurs)
+        self._jeton = _DIFFEREES.set(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -200,28 +201,19 @@ class StockageJournalise(Stockage):
         ``differer_la_durabilite``, tout de suite (l'attente est pour ``attendre``)."""
         journal = self._devenir_proprietaire()
         reservation = self._cles.courante(signalement["reference"])
-        differees = _DIFFEREES.get()
-        if differees is None:
-            self._journaliser(journal, signalement, photos, envois, reservation, None)
-            return
-        boucle = asyncio.get_running_loop()
-        futur = boucle.create_future()
-
-        def resoudre(erreur: BaseException | None) -> None:
-            if _dans(boucle):
-                _resoudre(futur, erreur)
-            else:  # le journal se ferme depuis un autre fil
-                boucle.call_soon_threadsafe(_resoudre, futur, erreur)
-
-        self._journaliser(journal, signalement, photos, envois, reservation, resoudre)
-        differees.append(futur)
+        durabilite = _DIFFEREES.get()
+        futur = None if durabilite is None else durabilite.boucle.create_future()
+        self._journaliser(journal, signalement, photos, envois, reservation, durabilite, futur)
+        if futur is not None:
+            durabilite.futurs.append(futur)
 
     def _journaliser(self, journal: Journal, signalement: Document,
                      photos: Sequence[tuple[str, bytes]], envois: Sequence[Document],
                      reservation: ReservationJournalisee | None,
-                     rappel: Rappel | None) -> None:
-        """Un enregistrement au journal : par ``soumettre`` si ``rappel`` (la boucle
-        attendra), sinon par ``ecrire`` (ce fil attend).
+                     durabilite: Durabilite | None, futur: asyncio.Future | None) -> None:
+        """Un enregistrement au journal : par ``soumettre`` dans un bloc
+        ``differer_la_durabilite`` (la boucle attendra ``futur``), sinon par ``ecrire`` (ce
+        fil attend).
 
         La création est en mémoire dès le début : ``lire_signalement`` la voit comme on voit
         chez le moteur un fichier renommé avant d'être synchronisé. Il le faut, car
@@ -238,20 +230,7 @@ class StockageJournalise(Stockage):
             if reference in self._signalements:
                 raise ReferencePrise(reference)
             self._signalements[reference] = creation
-
-        def oublier() -> None:  # sous ``_verrou``
-            if self._signalements.get(reference) is creation:
-                del self._signalements[reference]
-
-        def durable(erreur: BaseException | None) -> None:
-            if erreur is not None:
-                with self._verrou:
-                    oublier()
-            if reservation is not None:
-                self._cles.durable(reservation, reference if erreur is None else None)
-            if rappel is not None:
-                rappel(erreur)
-
+        suite = _Suite(self, creation, reservation, durabilite, futur)
         try:
             if _existe(chemin):
                 raise ReferencePrise(reference)
@@ -260,16 +239,15 @@ class StockageJournalise(Stockage):
             if reservation is not None:
                 self._cles.soumise(reservation)
         except BaseException:
-            with self._verrou:
-                oublier()
+            suite.oublier()
             raise
-        if rappel is None:
-            journal.ecrire(creation.contenu, creation, durable)
+        if durabilite is None:
+            journal.ecrire(creation.contenu, creation, suite)
         else:
             try:
-                journal.soumettre(creation.contenu, creation, durable)
+                journal.soumettre(creation.contenu, creation, suite)
             except BaseException as probleme:
-                durable(probleme)
+                suite(probleme)
                 raise
 
     def lire_signalement(self, reference: str) -> Document | None:
@@ -292,7 +270,7 @@ class StockageJournalise(Stockage):
         """Dans la boucle d'événements (``with``) : les créations du bloc sont soumises au
         journal sans bloquer ; ``await durabilite.attendre()`` avant de répondre. Les clés
         restent tenues jusqu'à ce que leur création soit durable."""
-        return Durabilite()
+        return Durabilite(asyncio.get_running_loop())
 
     # Le reste : barrière, puis le moteur
     def __getattr__(self, nom: str) -> Any:
@@ -321,6 +299,43 @@ class StockageJournalise(Stockage):
         self.moteur.fermer()
 
 
+class _Suite:
+    """Ce que le journal appelle quand une création est durable (``None``) ou a échoué
+    (l'erreur) : retirer de la mémoire une création qui a échoué, tenir sa clé à jour,
+    réveiller la requête qui l'attend — dans sa boucle, ou par elle si le journal se ferme
+    depuis un autre fil. Un objet plutôt que trois fonctions imbriquées : c'est sur le
+    chemin de chaque signalement."""
+
+    __slots__ = ("creation", "durabilite", "futur", "reservation", "stockage")
+
+    def __init__(self, stockage: StockageJournalise, creation: Creation,
+                 reservation: ReservationJournalisee | None, durabilite: Durabilite | None,
+                 futur: asyncio.Future | None) -> None:
+        self.stockage, self.creation, self.reservation = stockage, creation, reservation
+        self.durabilite, self.futur = durabilite, futur
+
+    def oublier(self) -> None:
+        """Retire la création de la mémoire, si c'est toujours elle qui y est."""
+        stockage, creation = self.stockage, self.creation
+        with stockage._verrou:
+            if stockage._signalements.get(creation.reference) is creation:
+                del stockage._signalements[creation.reference]
+
+    def __call__(self, erreur: BaseException | None) -> None:
+        if erreur is not None:
+            self.oublier()
+        if self.reservation is not None:
+            self.stockage._cles.durable(
+                self.reservation, self.creation.reference if erreur is None else None)
+        durabilite = self.durabilite
+        if durabilite is None:
+            return
+        if durabilite.fil == threading.get_ident() and durabilite.boucle.is_running():
+            _resoudre(self.futur, erreur)
+        else:  # le journal se ferme depuis un autre fil
+            durabilite.boucle.call_soon_threadsafe(_resoudre, self.futur, erreur)
+
+
 def _resoudre(futur: asyncio.Future, erreur: BaseException | None) -> None:
     if futur.done():  # la requête a été abandonnée : la création, elle, est faite
         return
@@ -332,13 +347,6 @@ def _resoudre(futur: asyncio.Future, erreur: BaseException | None) -> None:
 
 def _existe(chemin: str) -> bool:
     return os.access(chemin, os.F_OK)  # sans construire le résultat d'un ``stat``
-
-
-def _dans(boucle: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is boucle
-    except RuntimeError:
-        return False
 
 
 def _deleguer(nom: str) -> Callable[..., Any]:
