@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 
 from fonctions.lecture import entete
+from fonctions.stockage.base import empreinte_cle
 from fonctions.validation import Demande, Erreur, ErreursValidation
 
 ENTETE = "idempotency-key"
@@ -50,8 +51,9 @@ def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
 
 
 def empreinte_de_cle(cle: str) -> str:
-    """Ce qui est gardé de la clé dans le signalement (la clé elle-même ne l'est pas)."""
-    return hashlib.sha256(cle.encode()).hexdigest()
+    """Ce qui est gardé de la clé dans le signalement (la clé elle-même ne l'est pas) : le
+    nom de son fichier chez le stockage."""
+    return empreinte_cle(cle)
 
 
 def empreinte_de_demande(demande: Demande, photos: Sequence[bytes]) -> str:

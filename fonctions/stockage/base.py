@@ -24,6 +24,8 @@ Règles communes à tout moteur :
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -31,6 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Document = dict[str, Any]
+
+
+@functools.lru_cache(maxsize=256)
+def empreinte_cle(cle: str) -> str:
+    """Le SHA-256 (hexadécimal) d'une clé d'idempotence : le nom de son fichier chez le
+    moteur, et ce qu'en garde le signalement — la clé elle-même n'est jamais gardée. En
+    cache : une même requête la calcule pour la réservation puis pour le document."""
+    return hashlib.sha256(cle.encode()).hexdigest()
 
 
 class CleEnCours(Exception):

@@ -18,8 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from fonctions.stockage.base import CleEnCours, CleReutilisee, Reservation
-from fonctions.stockage.materialisation import empreinte_cle
+from fonctions.stockage.base import CleEnCours, CleReutilisee, Reservation, empreinte_cle
 
 ATTACHEES_MAX = 10_000  # clés réservées sans création gardées en mémoire
 

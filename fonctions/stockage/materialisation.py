@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import hashlib
 import io
 import itertools
 import json
@@ -72,11 +71,6 @@ def _json(valeur) -> bytes:
         return _ENCODEUR.encode(valeur).encode()
     except (TypeError, ValueError, UnicodeEncodeError):
         return _ENCODEUR_DE_REPLI.encode(valeur).encode()
-
-
-def empreinte_cle(cle: str) -> str:
-    """Le nom du fichier de la clé chez le moteur (la clé elle-même n'est jamais gardée)."""
-    return hashlib.sha256(cle.encode()).hexdigest()
 
 
 # Une même référence est vérifiée trois ou quatre fois par signalement reçu.

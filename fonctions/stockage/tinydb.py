@@ -18,7 +18,6 @@ os.replace) et les modifications se font sous verrou (fil + ``flock``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +36,7 @@ from fonctions.stockage.base import (
     ReferencePrise,
     Reservation,
     Stockage,
+    empreinte_cle,
 )
 from fonctions.stockage.fichiers import Verrous, ecrire_atomiquement, verrou_non_bloquant
 
@@ -120,12 +120,12 @@ class StockageTinyDB(Stockage):
     # Idempotence
     @contextmanager
     def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
-        empreinte_cle = hashlib.sha256(cle.encode()).hexdigest()
-        dossier = self.dossier / "idempotence" / empreinte_cle[:2]
-        with verrou_non_bloquant(dossier / f"{empreinte_cle}.verrou") as tenu:
+        fichier = empreinte_cle(cle)
+        dossier = self.dossier / "idempotence" / fichier[:2]
+        with verrou_non_bloquant(dossier / f"{fichier}.verrou") as tenu:
             if not tenu:
                 raise CleEnCours(cle)
-            chemin = dossier / f"{empreinte_cle}.json"
+            chemin = dossier / f"{fichier}.json"
             connu = _lire(chemin)
             if connu is None:
                 reservation = ReservationTinyDB(chemin, empreinte, reference)

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from fonctions.stockage import CleEnCours, CleReutilisee
+from fonctions.stockage.base import empreinte_cle
 from fonctions.stockage.cles import ATTACHEES_MAX, ClesEnMemoire
-from fonctions.stockage.materialisation import empreinte_cle
 
 CLE = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 

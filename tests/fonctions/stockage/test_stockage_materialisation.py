@@ -9,10 +9,10 @@ from aides_fonctions import fichiers_du_dossier
 
 from fonctions.jetons import nouvelle_reference
 from fonctions.stockage import StockageTinyDB
+from fonctions.stockage.base import empreinte_cle
 from fonctions.stockage.materialisation import (
     Chemins,
     Creation,
-    empreinte_cle,
     materialiser,
     synchroniser_disque,
     verifier_les_noms,
