@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium nettoyer
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -32,6 +32,14 @@ chromium:
 	fi
 	@$(CHROMIUM) --version
 
+# Pour « make bench » seulement : compter les instructions par requête (bench/instructions.py).
+valgrind:
+	@if ! command -v valgrind >/dev/null; then \
+	  echo "Installation de valgrind (paquet Debian « valgrind »)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind >/dev/null; \
+	fi
+
 verifier: $(INSTALLE)
 	$(PY) -m arbre verifier contenu
 
@@ -48,10 +56,11 @@ test: $(INSTALLE) chromium
 	$(PY) -m ruff check .
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: $(INSTALLE) chromium
+bench: $(INSTALLE) chromium valgrind
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
-	@if [ -f bench/fonctions.py ]; then $(PY) bench/fonctions.py; fi
+	$(PY) bench/fonctions.py
+	$(PY) bench/instructions.py
 
 # Réécrit les sorties dorées des tests (tests/**/attendu*) après un changement voulu ; relisez le diff.
 regenerer: $(INSTALLE)

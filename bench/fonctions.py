@@ -58,7 +58,10 @@ def port_libre() -> int:
         return prise.getsockname()[1]
 
 
-def servir(port: int) -> None:
+def servir(port: int, materialiser: bool = True) -> None:
+    """Le serveur mesuré. ``materialiser=False`` (``bench/instructions.py``) : le journal ne
+    matérialise qu'à la fermeture, pour que ce travail, fait hors mesure ici après chaque
+    rafale, ne tombe pas dans une mesure lente sous valgrind."""
     import logging
 
     import uvicorn
@@ -76,7 +79,15 @@ def servir(port: int) -> None:
 
     # Le modèle de test n'a pas les secrets de production : ces rappels n'ont rien à mesurer.
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
-    app = creer_app(lire_reglages(os.environ))
+    reglages = lire_reglages(os.environ)
+    stockage = None
+    if not materialiser:
+        from fonctions.stockage import StockageTinyDB
+        from fonctions.stockage.journalise import StockageJournalise
+
+        stockage = StockageJournalise(StockageTinyDB(reglages.donnees), calme=86_400,
+                                      age_max=86_400)
+    app = creer_app(reglages, stockage=stockage)
     # En tête des routes : le point nu ne paie pas la recherche parmi les vingt autres
     # (``/api/signalements`` est la première de l'application).
     app.router.routes.insert(0, Route("/bench/nu", nu, methods=["POST"]))
@@ -322,6 +333,7 @@ def nombre_fr(valeur: float, decimales: int = 0) -> str:
 def main() -> int:
     analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     analyseur.add_argument("--serveur", type=int, help=argparse.SUPPRESS)
+    analyseur.add_argument("--sans-materialisation", action="store_true", help=argparse.SUPPRESS)
     analyseur.add_argument("--duree", type=float, default=2.0, help="secondes par débit mesuré")
     analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
     analyseur.add_argument("--connexions", type=int, default=16)
@@ -329,7 +341,7 @@ def main() -> int:
                            help="4 paires de 1 s, 1 000 puis 10 000")
     options = analyseur.parse_args()
     if options.serveur:
-        servir(options.serveur)
+        servir(options.serveur, materialiser=not options.sans_materialisation)
         return 0
     duree, paires = (1.0, 4) if options.rapide else (options.duree, options.paires)
     tailles = (1_000, 10_000) if options.rapide else (1_000, 100_000)
