@@ -77,6 +77,11 @@ def _base64_url(octets: bytes) -> str:
     return binascii.b2a_base64(octets, newline=False).translate(_URL).rstrip(b"=").decode()
 
 
+_BLOC_SHA256 = 64
+_IPAD = bytes(octet ^ 0x36 for octet in range(256))
+_OPAD = bytes(octet ^ 0x5C for octet in range(256))
+
+
 @functools.lru_cache(maxsize=4)
 def _hmac_avec(cle: str) -> tuple[hashlib._Hash, hashlib._Hash]:
     """HMAC-SHA256 (RFC 2104) préparé pour ``cle`` : les deux calculs SHA-256 après leur
@@ -88,11 +93,6 @@ def _hmac_avec(cle: str) -> tuple[hashlib._Hash, hashlib._Hash]:
         octets = hashlib.sha256(octets).digest()
     octets = octets.ljust(_BLOC_SHA256, b"\0")
     return (hashlib.sha256(octets.translate(_IPAD)), hashlib.sha256(octets.translate(_OPAD)))
-
-
-_BLOC_SHA256 = 64
-_IPAD = bytes(octet ^ 0x36 for octet in range(256))
-_OPAD = bytes(octet ^ 0x5C for octet in range(256))
 
 
 def _signature(cle: str, message: str) -> str:
