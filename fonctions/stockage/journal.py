@@ -55,7 +55,14 @@ Rappel = Callable[[BaseException | None], None]
 
 class JournalEnPanne(Exception):
     """Le disque a refusé une écriture : plus rien n'est accepté jusqu'au redémarrage
-    (un ``fdatasync`` raté ne se réessaie pas, l'état du fichier est inconnu)."""
+    (un ``fdatasync`` raté ne se réessaie pas, l'état du fichier est inconnu).
+
+    Chaque refus lève une nouvelle instance (``refus``) : relever toujours la même
+    allongerait sa trace de pile à chaque requête refusée, et la garderait en mémoire avec
+    tout ce que ses cadres tiennent."""
+
+    def refus(self) -> JournalEnPanne:
+        return JournalEnPanne(*self.args)
 
 
 def encadrer(contenu: bytes) -> bytes:
@@ -189,7 +196,7 @@ class Journal:
     def _numeroter(self) -> int:
         """Sous ``_verrou``."""
         if self._panne is not None:
-            raise self._panne
+            raise self._panne.refus()
         if self._fermeture or not self._demarre:
             raise RuntimeError("Le journal est fermé.")
         self._numero += 1

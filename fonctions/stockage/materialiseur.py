@@ -56,7 +56,7 @@ class Materialiseur:
             try:
                 while self._jusqua < cible:
                     if journal.panne is not None and self._jusqua >= journal.dernier_ecrit:
-                        raise journal.panne  # le reste ne sera jamais écrit
+                        raise journal.panne.refus()  # le reste ne sera jamais écrit
                     self._condition.wait(0.5)
             finally:
                 self._attendus -= 1

@@ -210,3 +210,16 @@ def test_soumettre_depuis_une_autre_boucle_en_marche_est_refuse(journal):
     finally:
         fin.set()
         fil.join()
+
+
+def test_en_panne_chaque_refus_est_une_erreur_neuve(tmp_path):
+    # Relever toujours la même instance allongerait sa trace de pile à chaque refus.
+    journal = Journal(tmp_path / "journal")
+    journal._tomber_en_panne(OSError(5, "disque illisible"))
+    refus = []
+    for _ in range(2):
+        with pytest.raises(JournalEnPanne) as erreur:
+            journal.ecrire(b"contenu")
+        refus.append(erreur.value)
+    assert refus[0] is not refus[1] and refus[0] is not journal.panne
+    assert str(refus[0]) == str(journal.panne) == "[Errno 5] disque illisible"
