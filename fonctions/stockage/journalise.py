@@ -203,7 +203,13 @@ class StockageJournalise(Stockage):
         reservation = self._cles.courante(signalement["reference"])
         durabilite = _DIFFEREES.get()
         futur = None if durabilite is None else durabilite.boucle.create_future()
-        self._journaliser(journal, signalement, photos, envois, reservation, durabilite, futur)
+        try:
+            self._journaliser(journal, signalement, photos, envois, reservation, durabilite,
+                              futur)
+        except BaseException:
+            if futur is not None and futur.done() and not futur.cancelled():
+                futur.exception()  # l'erreur part à l'appelant : personne n'attendra ce futur
+            raise
         if futur is not None:
             durabilite.futurs.append(futur)
 

@@ -4,6 +4,7 @@ propre (mémoire, barrière, clés en vol, arrêt brutal, un seul processus par 
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
 import os
@@ -27,6 +28,7 @@ from fonctions.stockage import (
     Stockage,
     StockageTinyDB,
 )
+from fonctions.stockage.journal import JournalEnPanne
 from fonctions.stockage.journalise import DossierOccupe, StockageJournalise, ouvrir_stockage
 from fonctions.validation import valider
 
@@ -240,6 +242,25 @@ def test_une_requete_qui_attend_est_reveillee_si_le_journal_se_ferme_depuis_un_a
         signalement("AIG-7K3M-Q2"))
     with StockageTinyDB(lent.dossier).reserver_cle(CLE, "empreinte", "AIG-2222-22") as cle:
         assert cle.reference == "AIG-7K3M-Q2"
+
+
+def test_une_creation_que_le_journal_refuse_ne_laisse_ni_memoire_ni_cle_ni_futur(lent):
+    lent._devenir_proprietaire()._tomber_en_panne(OSError(5, "disque illisible"))
+
+    async def recevoir():
+        plaintes = []  # « Future exception was never retrieved », etc.
+        asyncio.get_running_loop().set_exception_handler(lambda _, quoi: plaintes.append(quoi))
+        with lent.differer_la_durabilite() as durabilite:
+            with pytest.raises(JournalEnPanne):
+                creer(lent, "AIG-7K3M-Q2", CLE)
+        assert durabilite.futurs == []  # rien à attendre : l'erreur est partie à l'appelant
+        gc.collect()
+        return plaintes
+
+    assert asyncio.run(recevoir()) == []
+    assert lent._signalements == {}
+    with lent.reserver_cle(CLE, "empreinte", "AIG-2222-22"):  # lâchée : pas de 409
+        pass
 
 
 # Un processus qui reçoit des signalements et imprime chacun dès qu'il est durable, comme un
