@@ -9,6 +9,8 @@ réservation et la matérialisation, c'est ici qu'on la trouve. Trois états :
 - **attachée** : réservée sans création (la requête a échoué) ; elle garde sa référence et
   son empreinte comme chez le moteur, mais en mémoire seulement — après un redémarrage,
   c'est comme si la requête n'avait pas eu lieu, et rien n'en a été confirmé au citoyen.
+  Une clé dont la création a été soumise puis refusée par le journal est oubliée, elle :
+  un nouvel essai repart d'une référence neuve.
 
 Ailleurs, la clé est sur disque (``lire_sur_disque``) ou n'existe pas.
 """
