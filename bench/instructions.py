@@ -71,21 +71,23 @@ async def rafale(port: int, chemin: str, nombre: int, connexions: int = 16) -> N
     await asyncio.gather(*(connexion(rang) for rang in range(connexions)))
 
 
-def total_des_instructions(fichier: Path) -> int:
+def total_des_instructions(fichier: Path) -> int | None:
+    """Le total d'un relevé de callgrind, ou ``None`` s'il n'est pas encore écrit en entier."""
     for ligne in fichier.read_text().splitlines():
         if ligne.startswith(("totals:", "summary:")):
             return int(ligne.split()[1])
-    raise SystemExit(f"{fichier} : pas de total (callgrind a-t-il changé de format ?)")
+    return None
 
 
-def releve(dossier: Path, pid: int, deja: set[Path]) -> Path:
+def releve(dossier: Path, pid: int, deja: set[Path]) -> tuple[Path, int]:
+    """Demande un relevé à callgrind et attend qu'il soit écrit : (fichier, total)."""
     subprocess.run(["callgrind_control", "-d", str(pid)], check=True, capture_output=True)
     limite = time.monotonic() + 60
     while time.monotonic() < limite:
-        nouveaux = set(dossier.glob("cg.out*")) - deja
-        if nouveaux:
-            time.sleep(0.5)  # le fichier s'écrit
-            return nouveaux.pop()
+        for fichier in set(dossier.glob("cg.out*")) - deja:
+            total = total_des_instructions(fichier)
+            if total is not None:  # le total est la dernière ligne écrite
+                return fichier, total
         time.sleep(0.2)
     raise SystemExit("callgrind n'a pas écrit son relevé.")
 
@@ -118,9 +120,9 @@ def mesurer(nombre: int) -> dict[str, float]:
                 subprocess.run(["callgrind_control", "-z", str(serveur.pid)], check=True,
                                capture_output=True)
                 asyncio.run(rafale(port, chemin, nombre))
-                fichier = releve(dossier, serveur.pid, deja)
+                fichier, total = releve(dossier, serveur.pid, deja)
                 deja.add(fichier)
-                resultats[chemin] = total_des_instructions(fichier) / nombre
+                resultats[chemin] = total / nombre
         finally:
             serveur.kill()
             serveur.wait()

@@ -50,10 +50,9 @@ def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
         ), 400)]) from None
 
 
-def empreinte_de_cle(cle: str) -> str:
-    """Ce qui est gardé de la clé dans le signalement (la clé elle-même ne l'est pas) : le
-    nom de son fichier chez le stockage."""
-    return empreinte_cle(cle)
+# Ce qui est gardé de la clé dans le signalement (la clé elle-même ne l'est pas) : le nom
+# de son fichier chez le stockage, calculé par lui.
+empreinte_de_cle = empreinte_cle
 
 
 def empreinte_de_demande(demande: Demande, photos: Sequence[bytes]) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,6 +74,26 @@ class ClientHTTPMemoire:
 
     def fermer(self) -> None:
         pass
+
+
+@contextmanager
+def tenue_par_un_autre_fil(reserver: Callable[[], AbstractContextManager]) -> Iterator[None]:
+    """Pendant le bloc, un autre fil est dans ``with reserver():`` (il tient la clé)."""
+    tenue, relachee = threading.Event(), threading.Event()
+
+    def tenir():
+        with reserver():
+            tenue.set()
+            relachee.wait()
+
+    fil = threading.Thread(target=tenir)
+    fil.start()
+    tenue.wait()
+    try:
+        yield
+    finally:
+        relachee.set()
+        fil.join()
 
 
 def modele_brut() -> dict:

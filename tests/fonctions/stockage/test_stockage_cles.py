@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
+from aides_fonctions import tenue_par_un_autre_fil
 
 from fonctions.stockage import CleEnCours, CleReutilisee
 from fonctions.stockage.base import empreinte_cle
@@ -42,22 +41,9 @@ def test_une_cle_sur_disque_rend_sa_reference_et_refuse_un_autre_contenu(cles, d
 
 
 def test_une_cle_tenue_ailleurs_est_en_cours(cles):
-    tenue, relachee = threading.Event(), threading.Event()
-
-    def tenir():
-        with cles.reserver(CLE, "empreinte", "AIG-7K3M-Q2"):
-            tenue.set()
-            relachee.wait()
-
-    fil = threading.Thread(target=tenir)
-    fil.start()
-    tenue.wait()
-    try:
+    with tenue_par_un_autre_fil(lambda: cles.reserver(CLE, "empreinte", "AIG-7K3M-Q2")):
         with pytest.raises(CleEnCours), cles.reserver(CLE, "empreinte", "AIG-7K3M-Q2"):
             pass
-    finally:
-        relachee.set()
-        fil.join()
 
 
 def test_une_cle_reste_tenue_jusqu_a_ce_que_sa_creation_soit_durable(cles):

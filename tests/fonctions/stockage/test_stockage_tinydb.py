@@ -5,11 +5,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from aides_fonctions import RACINE, fichiers_du_dossier
+from aides_fonctions import RACINE, fichiers_du_dossier, tenue_par_un_autre_fil
 
 from fonctions.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
@@ -93,22 +92,10 @@ def test_une_cle_reutilisee_pour_un_autre_contenu_est_refusee(stockage):
 
 
 def test_une_cle_tenue_par_un_autre_fil_est_en_cours(stockage):
-    tenue, relachee = threading.Event(), threading.Event()
-
-    def tenir():
-        with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
-            tenue.set()
-            relachee.wait()
-
-    fil = threading.Thread(target=tenir)
-    fil.start()
-    tenue.wait()
-    try:
+    with tenue_par_un_autre_fil(
+            lambda: stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2")):
         with pytest.raises(CleEnCours), stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
             pass
-    finally:
-        relachee.set()
-        fil.join()
     with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2") as reservation:
         assert reservation.reference == "AIG-7K3M-Q2"
 
