@@ -11,7 +11,7 @@ from pelican.generators import Generator
 
 from .erreurs import ErreursContenu, Rapport
 from .modele import construire_modele
-from .recherche import index_recherche
+from .recherche.index import index_recherche
 from .schema import url_valide
 
 # Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et

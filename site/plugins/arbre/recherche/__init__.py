@@ -1,0 +1,1 @@
+"""La recherche dans le parcours, en français tel que les habitants l'tapent."""
