@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from fonctions import agent, coordination, mises_a_jour, sante, signalements, suivi_citoyen
+from fonctions import (
+    agent,
+    coordination,
+    mises_a_jour,
+    recherche,
+    sante,
+    signalements,
+    suivi_citoyen,
+)
 from fonctions.boite_envoi import BoiteEnvoi
 from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
@@ -163,6 +171,7 @@ def creer_app(
         *coordination.routes,
         *mises_a_jour.routes,
         *push_routes.routes,
+        *recherche.routes,
         *sante.routes,
         Route("/api/{reste:path}", api_introuvable),
         *routes_supplementaires,

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from arbre.recherche.moteur import Index
+
 journal = logging.getLogger("aiguillage.modele")
 VERSIONS_CONNUES = {1}
 # Secondes entre deux regards sur la date du fichier : un ``stat`` par signalement reçu
@@ -117,6 +119,7 @@ class SourceModele:
         self._prochain_regard = time.monotonic() + intervalle
         self._signature = self._lire_signature()
         self._modele = modele or charger_modele(self.chemin)
+        self._recherche: tuple[Modele, Index] | None = None
 
     def _lire_signature(self) -> tuple[int, int] | None:
         try:
@@ -141,3 +144,17 @@ class SourceModele:
                     except ErreurModele as erreur:
                         journal.error("%s L'ancien modèle reste en service.", erreur)
         return self._modele
+
+    def recherche(self) -> Index:
+        """L'index de recherche construit avec le modèle actuel (``recherche.json``, à côté de
+        ``modele.json``), lu une fois par modèle."""
+        modele = self.actuel()
+        if self._recherche is None or self._recherche[0] is not modele:
+            chemin = self.chemin.with_name("recherche.json")
+            try:
+                index = Index(json.loads(chemin.read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as erreur:
+                raise ErreurModele(f"L'index de recherche {chemin} est illisible ({erreur}) : "
+                                   "reconstruisez le site (make construire).") from None
+            self._recherche = (modele, index)
+        return self._recherche[1]

@@ -8,9 +8,10 @@ celui de sortie peuvent être changés par AIGUILLAGE_CONTENU et AIGUILLAGE_SORT
 import os
 from pathlib import Path
 
+from arbre.gabarits import OPTIONS_JINJA, SITENAME  # noqa: F401 (communs avec les fonctions)
+
 ICI = Path(__file__).resolve().parent
 
-SITENAME = "Aiguillage"
 SITEURL = ""
 TIMEZONE = "Europe/Paris"
 DEFAULT_LANG = "fr"
@@ -24,8 +25,7 @@ PLUGIN_PATHS = [str(ICI / "plugins")]
 PLUGINS = ["arbre"]
 
 # Les gabarits échappent tout par défaut : le texte du contenu est une donnée.
-JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
-                     "extensions": []}
+JINJA_ENVIRONMENT = dict(OPTIONS_JINJA)
 
 ARTICLE_PATHS: list[str] = []
 PAGE_PATHS: list[str] = []

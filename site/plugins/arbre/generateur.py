@@ -15,9 +15,10 @@ from .recherche.index import index_recherche
 from .schema import url_valide
 
 # Les pages de l'application, sans contenu éditorial : leur texte est dans le gabarit et
-# leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés).
+# leurs données viennent des fonctions (suivi) ou du téléphone (signalements envoyés,
+# résultats de recherche).
 PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne",
-                     "/suivi/": "suivi"}
+                     "/suivi/": "suivi", "/recherche/": "recherche"}
 
 
 class GenerateurArbre(Generator):

@@ -1,27 +1,135 @@
-"""L'index de la recherche hors ligne : un extrait du modèle, sans logique d'aiguillage.
+"""L'index de la recherche (`recherche.json`) : un extrait du modèle, calculé à la construction.
 
-Chaque entrée donne l'adresse d'une page du parcours, son libellé, son indice, ses mots
-clés et le chemin qui y mène ; la recherche elle-même (sans accents ni majuscules) est
-faite dans le navigateur (site/theme/static/js/recherche.js).
+Pour chaque page du parcours (sauf l'accueil et les pages inatteignables), l'index garde ce
+qu'il faut pour l'afficher en résultat — adresse, libellé, chemin (« Propreté › Un dépôt
+sauvage »), sorte, service — et, pour chaque **terme**, les pages qui le contiennent avec
+le champ où il apparaît. Les termes sont les `cles()` des mots (voir `texte.py`) : le mot
+sans accents et ses racines. Les synonymes de `contenu/synonymes.yaml` sont ajoutés là où
+l'un des mots de leur groupe apparaît, dans le même champ.
+
+Les champs, du plus fort au plus faible (`moteur.POIDS`) :
+
+0. le libellé et le titre de la page ;
+1. ses mots clés, et le libellé et les mots clés des renvois qui mènent à elle ;
+2. son indice (l'exemple sous le bouton) et le nom du service quand il ne dépend pas de la
+   commune (« GRDF », « SignalConso ») ;
+3. son texte, sa question et les libellés des pages au-dessus d'elle.
+
+Format (clés courtes : le téléphone le télécharge) ::
+
+    {"version": 2,
+     "pages": [[adresse, libellé, chemin, sorte, service], …],   # service : voir ci-dessous
+     "services": ["Mairie de Muzillac", …],
+     "competences": {"voirie-communale": {"56143": 3, …}, …},     # par commune : n° de service
+     "communes": [[insee, nom simplifié, nom], …],
+     "mots_vides": ["ai", "au", …],     # ceux de la construction : le navigateur les reprend
+     "termes": ["abim", "abime", …],                              # triés
+     "postes": [[page × 4 + champ, …], …]}                         # alignés sur « termes »
+
+Le service d'une page est le numéro d'un nom de `services` (il ne dépend pas de la
+commune), le nom d'une compétence de `competences` (il en dépend), ou `null` (une question).
 """
 
 from __future__ import annotations
 
+import html
+import re
 
-def index_recherche(modele: dict) -> list[dict]:
+from .texte import MOTS_VIDES, cles, mots
+
+VERSION = 2
+_BALISE = re.compile(r"<[^>]+>")
+
+
+def _sans_balises(texte_html: str) -> str:
+    return html.unescape(_BALISE.sub(" ", texte_html or ""))
+
+
+def _cles_du_texte(texte: str) -> set[str]:
+    return {cle for mot in mots(texte) for cle in cles(mot)}
+
+
+class _Synonymes:
+    """Chaque groupe de synonymes, et pour chaque terme de groupe les clés qui le trouvent."""
+
+    def __init__(self, groupes: list[list[str]]) -> None:
+        self.groupes = []
+        for groupe in groupes:
+            termes = [[cles(m) for m in mots(terme)] for terme in groupe]
+            self.groupes.append([t for t in termes if t])
+
+    def etendre(self, presentes: set[str]) -> set[str]:
+        """Les clés de tous les termes d'un groupe dont un terme est présent en entier (chacun
+        de ses mots, par l'une de ses clés)."""
+        ajout: set[str] = set()
+        for groupe in self.groupes:
+            if any(all(presentes.intersection(mot) for mot in terme) for terme in groupe):
+                ajout.update(cle for terme in groupe for mot in terme for cle in mot)
+        return ajout - presentes
+
+
+def _champs(noeud: dict, noeuds: dict, renvois: dict, service: str | None) -> list[str]:
+    chemin = [noeuds[a]["libelle"] for a in noeud["ancetres"][1:]]
+    return [
+        " ".join([noeud["libelle"], noeud.get("titre") or ""]),
+        " ".join([*noeud.get("mots_cles", []), *renvois.get(noeud["id"], [])]),
+        " ".join([noeud.get("indice") or "", service or ""]),
+        " ".join([_sans_balises(noeud.get("texte_html", "")), noeud.get("question") or "",
+                  *chemin]),
+    ]
+
+
+def index_recherche(modele: dict) -> dict:
     noeuds = modele["noeuds"]
-    # Les libellés et mots clés des renvois mènent aussi à la page visée.
+    gestionnaires = modele["gestionnaires"]
+    synonymes = _Synonymes(modele.get("synonymes", []))
+    # Le libellé et les mots clés d'un bouton qui mène à une page (renvoi, ou libellé du
+    # choix différent de celui de la page) la font trouver aussi.
     renvois: dict[str, list[str]] = {}
     for parent in noeuds.values():
         for choix in parent.get("choix", []):
-            if choix["libelle"] != noeuds[choix["cible"]]["libelle"]:
-                renvois.setdefault(choix["cible"], []).extend([choix["libelle"], *choix["mots_cles"]])
-    entrees = []
+            if choix["libelle"] != noeuds[choix["cible"]]["libelle"] or choix["mots_cles"] != \
+                    noeuds[choix["cible"]]["mots_cles"]:
+                renvois.setdefault(choix["cible"], []).extend(
+                    [choix["libelle"], choix.get("indice") or "", *choix["mots_cles"]])
+    services: dict[str, int] = {}
+    competences: dict[str, dict[str, int]] = {}
+
+    def numero_service(identifiant: str) -> int:
+        return services.setdefault(identifiant, len(services))
+
+    pages: list[list] = []
+    postes: dict[str, dict[int, int]] = {}
     for noeud in noeuds.values():
         if noeud["id"] == "" or noeud.get("inatteignable"):
             continue
-        mots = [*noeud["mots_cles"], *renvois.get(noeud["id"], [])]
+        numero = len(pages)
+        service = None
+        nom_service = None
+        if noeud.get("depend_de_la_commune"):
+            service = noeud["competence"]
+            competences.setdefault(service, {
+                insee: numero_service(g) for insee, g in noeud["gestionnaires_par_commune"].items()})
+        elif noeud.get("gestionnaire"):
+            service = numero_service(noeud["gestionnaire"])
+            nom_service = gestionnaires[noeud["gestionnaire"]]["nom"]
         chemin = " › ".join(noeuds[a]["libelle"] for a in noeud["ancetres"][1:])
-        entrees.append({"u": noeud["url"], "l": noeud["libelle"], "i": noeud["indice"] or "",
-                        "m": mots, "c": chemin, "t": noeud["type"]})
-    return entrees
+        pages.append([noeud["url"], noeud["libelle"], chemin, noeud["type"], service])
+        vues: set[str] = set()
+        for champ, texte in enumerate(_champs(noeud, noeuds, renvois, nom_service)):
+            presentes = _cles_du_texte(texte)
+            presentes |= synonymes.etendre(presentes)
+            for cle in presentes - vues:  # le champ le plus fort gagne
+                postes.setdefault(cle, {})[numero] = champ
+            vues |= presentes
+    termes = sorted(postes)
+    return {
+        "version": VERSION,
+        "pages": pages,
+        "services": [gestionnaires[g]["nom"] for g in services],
+        "competences": competences,
+        "communes": [[c["insee"], c["slug"], c["nom"]] for c in modele["territoire"]["communes"]],
+        "mots_vides": sorted(MOTS_VIDES),
+        "termes": termes,
+        "postes": [[page * 4 + champ for page, champ in sorted(postes[t].items())] for t in termes],
+    }

@@ -2,7 +2,7 @@
 
 C'est la moitié Python d'un algorithme écrit deux fois : `site/theme/static/js/recherche.js`
 fait exactement la même chose dans le navigateur, et des vecteurs de test partagés
-(`tests/recherche/vecteurs.json`) le prouvent. Toute modification ici se reporte là-bas.
+(`tests/arbre/recherche/vecteurs.json`) le prouvent. Toute modification ici se reporte là-bas.
 
 Étapes, pour un texte tapé par un habitant ::
 
@@ -77,13 +77,10 @@ def plier(mot: str) -> str:
     return _ACCENTS.sub("", unicodedata.normalize("NFD", mot))
 
 
-def est_vide(mot: str) -> bool:
-    return len(mot) < 2 or plier(mot) in MOTS_VIDES
-
-
-def mots(texte: str) -> list[str]:
-    """Les mots qui comptent, dans l'ordre, accents gardés (doublons compris)."""
-    return [m for m in normaliser(texte).split() if not est_vide(m)]
+def mots(texte: str, vides: frozenset[str] = MOTS_VIDES) -> list[str]:
+    """Les mots qui comptent, dans l'ordre, accents gardés (doublons compris) : ni mot d'une
+    lettre, ni mot vide (`vides`, comparés sans accents)."""
+    return [m for m in normaliser(texte).split() if len(m) >= 2 and plier(m) not in vides]
 
 
 @functools.lru_cache(maxsize=65536)

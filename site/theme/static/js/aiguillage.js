@@ -8,54 +8,23 @@
 
 const boite = () => self.BoiteEnvoi;
 
+/** La recherche de l'en-tête : son module (recherche-ui.js) et l'index ne sont chargés qu'à la
+ * première utilisation. Entrée ouvre /recherche/, qui marche aussi hors ligne. */
 function activerRecherche(form) {
-  const champ = form.querySelector("input[type=search]");
-  const etat = form.querySelector(".recherche-etat");
-  const liste = form.querySelector(".recherche-resultats");
-  let index = null;
-  let recherche = null;
-  form.hidden = false;
-  async function charger() {
-    // Le code et l'index de la recherche ne sont chargés qu'à la première utilisation.
-    if (!recherche) recherche = await import("./recherche.js");
-    if (!index) index = await (await fetch(form.dataset.index)).json();
-    return index;
-  }
-  async function afficher() {
-    const requete = champ.value;
-    liste.replaceChildren();
-    if (requete.trim().length < 2) { liste.hidden = true; etat.textContent = ""; return; }
-    let trouves;
-    try {
-      const entrees = await charger();
-      trouves = recherche.chercher(entrees, requete);
-    }
-    catch { etat.textContent = "La recherche n'est pas disponible pour le moment."; return; }
-    for (const e of trouves) {
-      const li = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = e.u;
-      a.textContent = e.l;
-      if (e.c) {
-        const chemin = document.createElement("span");
-        chemin.textContent = e.c;
-        a.append(chemin);
-      }
-      li.append(a);
-      liste.append(li);
-    }
-    liste.hidden = trouves.length === 0;
-    etat.textContent = trouves.length
-      ? `${trouves.length} résultat${trouves.length > 1 ? "s" : ""}.`
-      : "Aucun résultat. Essayez un autre mot, ou choisissez ci-dessous.";
-  }
-  champ.addEventListener("input", afficher);
-  champ.addEventListener("focus", () => charger().catch(() => {}), { once: true });
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const premier = liste.querySelector("a");
-    if (premier) location.href = premier.href;
+  const champ = form.querySelector("input[name=q]");
+  const charger = () => import("./recherche-ui.js").then((m) => m.activerEntete(form)).catch(() => {});
+  champ.addEventListener("focus", charger, { once: true });
+  champ.addEventListener("input", charger, { once: true });
+  form.addEventListener("submit", (evenement) => {
+    if (form.dataset.active) return; // le module s'en occupe
+    evenement.preventDefault();
+    const params = new URLSearchParams(new FormData(form));
+    location.href = `/recherche/?${params}`;
   });
+  // Sur la page d'une commune, elle est retenue sur le téléphone (clé partagée avec
+  // recherche-ui.js) : la recherche dira ensuite qui s'occupe de chaque problème.
+  const commune = form.querySelector("input[name=commune]");
+  if (commune) try { localStorage.setItem("aiguillage:commune", commune.value); } catch { /* privé */ }
 }
 
 /** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. */
@@ -114,7 +83,8 @@ export async function envoyerMaintenant() {
 }
 
 function demarrer() {
-  for (const f of document.querySelectorAll("form.recherche")) activerRecherche(f);
+  for (const f of document.querySelectorAll("form[data-recherche]")) activerRecherche(f);
+  if (document.querySelector("form[data-recherche-page]")) import("./recherche-ui.js").catch(() => {});
   adapterALaCommune();
   if (boite()) {
     // Envoyer ce qui attend : au chargement, au retour du réseau, quand la page redevient visible.

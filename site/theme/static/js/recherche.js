@@ -1,28 +1,179 @@
-// La recherche du parcours, sans accents ni majuscules, sur l'index recherche.json.
+// La recherche du parcours : la moitié JavaScript d'un algorithme écrit deux fois.
+//
+// site/plugins/arbre/recherche/texte.py et moteur.py font exactement la même chose en
+// Python (la page de résultats sans JavaScript, les tests, la mesure) ; des vecteurs
+// partagés (tests/arbre/recherche/vecteurs.json) prouvent que les deux donnent les mêmes
+// mots, les mêmes racines et les mêmes résultats dans le même ordre. Lisez l'en-tête de
+// moteur.py avant de changer quoi que ce soit ici, et changez les deux ensemble.
 "use strict";
 
-/** Texte sans accents, sans majuscules, ponctuation remplacée par des espaces. */
+import { stemmer } from "../vendor/orama-stemmers/fr.js";
+
+const LETTRES = "0-9a-zàáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
+const MOT = new RegExp(`[${LETTRES}]+`, "g");
+const SEPARATEURS = /['’ʼ‘`´\-‐‑‒–—]/g;
+const ACCENTS = /[\u0300-\u036f]/g;
+const POIDS = [4, 3, 2, 1]; // libellé, mots clés, indice, texte
+const FACTEURS = { question: 0.7, urgence: 1.1 };
+const QUALITE_DEBUT = 0.6;
+const QUALITE_FAUTES = [1.0, 0.8, 0.6];
+export const LIMITE = 8;
+
+/** Les mots du texte, en minuscules, ligatures défaites, séparés par une espace. */
 export function normaliser(texte) {
-  return (texte || "")
-    .normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase().replace(/œ/g, "oe").replace(/æ/g, "ae")
-    .replace(/[^a-z0-9]+/g, " ").trim();
+  const t = (texte || "").normalize("NFC").toLowerCase().replace(/œ/g, "oe").replace(/æ/g, "ae");
+  return (t.replace(SEPARATEURS, " ").match(MOT) || []).join(" ");
 }
 
-/** Les entrées de l'index qui contiennent tous les mots de la requête (au début d'un mot). */
-export function chercher(index, requete, limite = 8) {
-  const mots = normaliser(requete).split(" ").filter(Boolean);
-  if (!mots.length) return [];
-  const resultats = [];
-  for (const e of index) {
-    if (!e._l) {
-      e._l = " " + normaliser(e.l);
-      e._tout = " " + normaliser([e.l, e.i, e.m.join(" "), e.c].join(" "));
-    }
-    if (!mots.every((m) => e._tout.includes(" " + m))) continue;
-    let score = mots.filter((m) => e._l.includes(" " + m)).length * 10;
-    if (e.t !== "question") score += 1;
-    resultats.push([score, e]);
+/** Le mot sans accents. */
+export function plier(mot) {
+  return mot.normalize("NFD").replace(ACCENTS, "");
+}
+
+const racines = new Map();
+/** La racine Snowball du mot tel qu'il est écrit, sans accents. */
+export function racine(mot) {
+  let r = racines.get(mot);
+  if (r === undefined) {
+    r = plier(stemmer(mot));
+    racines.set(mot, r);
   }
-  return resultats.sort((a, b) => b[0] - a[0]).slice(0, limite).map((r) => r[1]);
+  return r;
+}
+
+/** Les clés d'un mot : le mot plié et ses racines, sans doublon. */
+export function cles(mot) {
+  const plie = plier(mot);
+  return [...new Set([plie, racine(mot), racine(plie)])];
+}
+
+export function fautesPermises(mot) {
+  return mot.length >= 8 ? 2 : mot.length >= 5 ? 1 : 0;
+}
+
+/** Distance d'édition (avec deux lettres voisines inversées), ou limite + 1 au-delà. */
+export function distance(a, b, limite) {
+  if (Math.abs(a.length - b.length) > limite) return limite + 1;
+  let avantAvant = [];
+  let avant = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const ligne = [i];
+    let minimum = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cout = a[i - 1] === b[j - 1] ? 0 : 1;
+      let valeur = Math.min(avant[j] + 1, ligne[j - 1] + 1, avant[j - 1] + cout);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        valeur = Math.min(valeur, avantAvant[j - 2] + 1);
+      }
+      ligne[j] = valeur;
+      minimum = Math.min(minimum, valeur);
+    }
+    if (minimum > limite) return limite + 1;
+    avantAvant = avant;
+    avant = ligne;
+  }
+  return avant[b.length];
+}
+
+/** Arrondi au millionième (les logarithmes des deux côtés peuvent différer au dernier bit). */
+function arrondi(score) {
+  return Math.floor(score * 1e6 + 0.5) / 1e6;
+}
+
+/** Un recherche.json chargé, prêt à chercher (voir site/plugins/arbre/recherche/index.py). */
+export class Index {
+  constructor(donnees) {
+    this.pages = donnees.pages;
+    this.termes = donnees.termes;
+    this.postes = donnees.postes;
+    this.services = donnees.services;
+    this.competences = donnees.competences;
+    this.vides = new Set(donnees.mots_vides);
+    this.numeros = new Map(this.termes.map((t, i) => [t, i]));
+    this.communes = new Map(donnees.communes.map((c) => [c[0], c]));
+  }
+
+  /** Les mots qui comptent (sans les mots vides, comparés sans accents). */
+  mots(texte) {
+    return normaliser(texte).split(" ").filter((m) => m.length >= 2 && !this.vides.has(plier(m)));
+  }
+
+  /** Map(numéro de terme → qualité) pour un mot de la requête. */
+  termesTrouves(mot) {
+    const trouves = new Map();
+    for (const c of cles(mot)) if (this.numeros.has(c)) trouves.set(this.numeros.get(c), 1.0);
+    if (trouves.size) return trouves;
+    const plie = plier(mot);
+    if (plie.length >= 3) {
+      let bas = 0, haut = this.termes.length;
+      while (bas < haut) {
+        const milieu = (bas + haut) >> 1;
+        if (this.termes[milieu] < plie) bas = milieu + 1; else haut = milieu;
+      }
+      for (let i = bas; i < this.termes.length && this.termes[i].startsWith(plie); i++) {
+        trouves.set(i, QUALITE_DEBUT);
+      }
+    }
+    const permises = fautesPermises(plie);
+    if (permises) {
+      this.termes.forEach((terme, i) => {
+        const d = distance(plie, terme, permises);
+        if (d <= permises) trouves.set(i, Math.max(trouves.get(i) || 0, QUALITE_FAUTES[d]));
+      });
+    }
+    return trouves;
+  }
+
+  /** [[numéro de page, score]], du plus pertinent au moins pertinent. */
+  chercher(requete, limite = LIMITE) {
+    const scores = new Map();
+    const vus = new Set();
+    for (const mot of this.mots(requete)) {
+      const plie = plier(mot);
+      if (vus.has(plie)) continue;
+      vus.add(plie);
+      const apports = new Map();
+      for (const [terme, qualite] of this.termesTrouves(mot)) {
+        for (const poste of this.postes[terme]) {
+          const page = poste >> 2;
+          const apport = POIDS[poste & 3] * qualite;
+          if (apport > (apports.get(page) || 0)) apports.set(page, apport);
+        }
+      }
+      if (!apports.size) continue;
+      const rarete = Math.log(1 + this.pages.length / apports.size);
+      for (const [page, apport] of apports) scores.set(page, (scores.get(page) || 0) + rarete * apport);
+    }
+    const classes = [...scores].map(([page, score]) =>
+      [page, arrondi(score * (FACTEURS[this.pages[page][3]] || 1.0))]);
+    classes.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return classes.slice(0, limite);
+  }
+
+  /** Le nom du service de la page dans la commune `insee`, ou null. */
+  service(page, insee) {
+    const service = this.pages[page][4];
+    if (typeof service === "string") {
+      const numero = this.competences[service][insee || ""];
+      return numero === undefined ? null : this.services[numero];
+    }
+    return service === null ? null : this.services[service];
+  }
+
+  /** L'adresse de la page ; celle de la commune quand le service en dépend et qu'elle est connue. */
+  adresse(page, insee) {
+    const [adresse, , , , service] = this.pages[page];
+    if (typeof service === "string" && this.communes.has(insee)) {
+      return `${adresse}${this.communes.get(insee)[1]}/`;
+    }
+    return adresse;
+  }
+
+  /** Les résultats à afficher : [{adresse, libelle, chemin, sorte, service, score}]. */
+  afficher(requete, insee = null, limite = LIMITE) {
+    return this.chercher(requete, limite).map(([p, score]) => ({
+      adresse: this.adresse(p, insee), libelle: this.pages[p][1], chemin: this.pages[p][2],
+      sorte: this.pages[p][3], service: this.service(p, insee), score,
+    }));
+  }
 }

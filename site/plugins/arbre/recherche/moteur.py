@@ -1,0 +1,165 @@
+"""Chercher dans l'index : la moitié Python de l'algorithme de `recherche.js`.
+
+Les deux donnent les mêmes résultats, dans le même ordre (vecteurs partagés :
+`tests/arbre/recherche/vecteurs.json`). Pour chaque mot de la requête (`texte.mots`, doublons
+retirés) :
+
+1. **les termes qu'il trouve** : ses clés (`texte.cles`) présentes dans l'index, avec la
+   qualité 1. S'il n'en a aucune — et seulement alors, pour qu'un mot bien écrit ne trouve
+   pas ses voisins (« route » ne doit pas trouver « rouge ») —, les termes qu'il commence
+   (3 lettres au moins : « egou » → « egout », qualité 0,6) et ceux à une faute près
+   s'il a 5 lettres ou plus, à deux fautes près s'il en a 8 ou plus (lettre en trop, en
+   moins, changée ou deux lettres inversées : « lampadère » → « lampadaire » ; qualité
+   0,8 puis 0,6) ;
+2. **ce qu'il apporte à chaque page** : le poids du champ le plus fort où l'un de ses
+   termes apparaît (libellé 4, mots clés 3, indice 2, texte 1) fois la qualité, multiplié
+   par la rareté du mot, ``ln(1 + pages / pages où il apparaît)`` : « trou » compte plus
+   que « rue ».
+
+Une page additionne ce qu'apporte chaque mot : plus elle en trouve, mieux elle est classée,
+mais aucun mot n'est exigé. Une question compte pour 0,7 : elle ne passe jamais devant une
+issue qui trouve aussi bien. Une urgence compte pour 1,1 : à égalité, la sécurité d'abord.
+Les égalités gardent l'ordre du parcours.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+from .texte import cles, mots, plier
+
+POIDS = (4, 3, 2, 1)  # libellé, mots clés, indice, texte
+FACTEURS = {"question": 0.7, "urgence": 1.1}
+QUALITE_DEBUT = 0.6
+QUALITE_FAUTES = (1.0, 0.8, 0.6)  # 0, 1 ou 2 fautes
+LIMITE = 8
+
+
+@dataclass(frozen=True)
+class Resultat:
+    """Une page trouvée : de quoi l'afficher (voir `afficher`) et son score."""
+
+    adresse: str
+    libelle: str
+    chemin: str
+    sorte: str
+    service: str | None  # le nom du service, s'il est connu (commune connue, ou fixe)
+    score: float
+
+
+def fautes_permises(mot: str) -> int:
+    return 2 if len(mot) >= 8 else 1 if len(mot) >= 5 else 0
+
+
+def distance(a: str, b: str, limite: int) -> int:
+    """Distance d'édition entre `a` et `b` (insertion, suppression, substitution, deux
+    lettres voisines inversées), ou `limite + 1` dès qu'elle la dépasse."""
+    if abs(len(a) - len(b)) > limite:
+        return limite + 1
+    avant_avant: list[int] = []
+    avant = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        ligne = [i] + [0] * len(b)
+        minimum = i
+        for j in range(1, len(b) + 1):
+            cout = 0 if a[i - 1] == b[j - 1] else 1
+            valeur = min(avant[j] + 1, ligne[j - 1] + 1, avant[j - 1] + cout)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                valeur = min(valeur, avant_avant[j - 2] + 1)
+            ligne[j] = valeur
+            minimum = min(minimum, valeur)
+        if minimum > limite:
+            return limite + 1
+        avant_avant, avant = avant, ligne
+    return avant[len(b)]
+
+
+class Index:
+    """Un `recherche.json` chargé (voir `index.py`), prêt à chercher."""
+
+    def __init__(self, donnees: dict) -> None:
+        self.donnees = donnees
+        self.pages = donnees["pages"]
+        self.termes: list[str] = donnees["termes"]
+        self.postes: list[list[int]] = donnees["postes"]
+        self.numeros = {terme: i for i, terme in enumerate(self.termes)}
+        self.services: list[str] = donnees["services"]
+        self.competences: dict[str, dict[str, int]] = donnees["competences"]
+        self.communes = {c[0]: c for c in donnees["communes"]}
+        self.vides = frozenset(donnees["mots_vides"])
+
+    def termes_trouves(self, mot: str) -> dict[int, float]:
+        """{numéro de terme: qualité} pour un mot de la requête (voir l'en-tête)."""
+        exacts = {self.numeros[c]: 1.0 for c in cles(mot) if c in self.numeros}
+        if exacts:
+            return exacts
+        plie = plier(mot)
+        trouves: dict[int, float] = {}
+        if len(plie) >= 3:
+            i = bisect.bisect_left(self.termes, plie)
+            while i < len(self.termes) and self.termes[i].startswith(plie):
+                trouves[i] = QUALITE_DEBUT
+                i += 1
+        permises = fautes_permises(plie)
+        if permises:
+            for i, terme in enumerate(self.termes):
+                d = distance(plie, terme, permises)
+                if d <= permises:
+                    trouves[i] = max(trouves.get(i, 0.0), QUALITE_FAUTES[d])
+        return trouves
+
+    def chercher(self, requete: str, limite: int = LIMITE) -> list[tuple[int, float]]:
+        """[(numéro de page, score)], du plus pertinent au moins pertinent."""
+        scores: dict[int, float] = {}
+        vus: set[str] = set()
+        for mot in mots(requete, self.vides):
+            if plier(mot) in vus:
+                continue
+            vus.add(plier(mot))
+            apports: dict[int, float] = {}
+            for terme, qualite in self.termes_trouves(mot).items():
+                for poste in self.postes[terme]:
+                    page, champ = poste >> 2, poste & 3
+                    apport = POIDS[champ] * qualite
+                    if apport > apports.get(page, 0.0):
+                        apports[page] = apport
+            if not apports:
+                continue
+            rarete = math.log(1 + len(self.pages) / len(apports))
+            for page, apport in apports.items():
+                scores[page] = scores.get(page, 0.0) + rarete * apport
+        classes = [(page, _arrondi(score * FACTEURS.get(self.pages[page][3], 1.0)))
+                   for page, score in scores.items()]
+        classes.sort(key=lambda c: (-c[1], c[0]))
+        return classes[:limite]
+
+    def service(self, page: int, insee: str | None) -> str | None:
+        """Le nom du service de la page dans la commune `insee` (None s'il en dépend et
+        qu'elle est inconnue, ou pour une question)."""
+        service = self.pages[page][4]
+        if isinstance(service, str):
+            numero = self.competences[service].get(insee or "")
+            return self.services[numero] if numero is not None else None
+        return self.services[service] if service is not None else None
+
+    def adresse(self, page: int, insee: str | None) -> str:
+        """L'adresse de la page, celle de la commune quand le service en dépend et qu'elle
+        est connue (un clic de moins)."""
+        adresse, service = self.pages[page][0], self.pages[page][4]
+        if isinstance(service, str) and insee in self.communes:
+            return f"{adresse}{self.communes[insee][1]}/"
+        return adresse
+
+    def afficher(self, requete: str, insee: str | None = None,
+                 limite: int = LIMITE) -> list[Resultat]:
+        return [Resultat(self.adresse(p, insee), self.pages[p][1], self.pages[p][2],
+                         self.pages[p][3], self.service(p, insee), score)
+                for p, score in self.chercher(requete, limite)]
+
+
+def _arrondi(score: float) -> float:
+    """Arrondi au millionième, comme `Math.round` en JavaScript (moitié vers le haut) : les
+    logarithmes des deux côtés peuvent différer au dernier bit."""
+    return math.floor(score * 1e6 + 0.5) / 1e6

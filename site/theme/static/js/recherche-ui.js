@@ -1,0 +1,165 @@
+// L'interface de la recherche, chargée à la première utilisation (aiguillage.js) :
+// - dans l'en-tête de chaque page, les résultats pendant la frappe ;
+// - la page /recherche/ : ses résultats sont calculés ici, sur le téléphone, hors ligne aussi
+//   (sans JavaScript, la même page est rendue par les fonctions : fonctions/recherche.py) ;
+// - une recherche sans résultat que la personne a validée (touche Entrée, bouton, page
+//   ouverte, « Je ne trouve pas ») est signalée aux rédacteurs : seuls ses mots partent, une
+//   fois, sans rien qui identifie la personne (voir la page « Données personnelles »).
+// Les éléments d'un résultat viennent du <template data-modele-resultat> rendu par
+// _resultats.html : ils sont les mêmes qu'avec les fonctions.
+"use strict";
+
+import { Index } from "./recherche.js";
+
+const INDEX = "/recherche.json";
+const SANS_RESULTAT = "/api/recherche/sans-resultat";
+const COMMUNE = "aiguillage:commune";
+
+let chargement = null;
+
+/** L'index, téléchargé une fois (le worker le garde pour le hors-ligne). */
+export function charger() {
+  if (!chargement) {
+    chargement = fetch(INDEX).then((reponse) => {
+      if (!reponse.ok) throw new Error(`${INDEX} : ${reponse.status}`);
+      return reponse.json();
+    }).then((donnees) => new Index(donnees));
+    chargement.catch(() => { chargement = null; }); // un prochain essai retélécharge
+  }
+  return chargement;
+}
+
+/** La commune retenue sur ce téléphone (la dernière choisie), ou null. */
+export function communeRetenue() {
+  try { return localStorage.getItem(COMMUNE); } catch { return null; }
+}
+
+export function retenirCommune(insee) {
+  try {
+    if (insee) localStorage.setItem(COMMUNE, insee); else localStorage.removeItem(COMMUNE);
+  } catch { /* navigation privée : rien n'est retenu */ }
+}
+
+/** La phrase annoncée (poliment) aux lecteurs d'écran : la même que les fonctions. */
+export function phraseEtat(nombre, requete) {
+  if (!nombre) {
+    return `Aucun résultat pour « ${requete.trim()} ». Essayez d'autres mots, ou choisissez `
+      + "« Je ne trouve pas mon problème ».";
+  }
+  return `${nombre} résultat${nombre > 1 ? "s" : ""} pour « ${requete.trim()} ».`;
+}
+
+/** Signale une recherche validée qui n'a rien trouvé ; un échec (hors ligne) est sans suite. */
+export function noterSansResultat(requete) {
+  fetch(SANS_RESULTAT, {
+    method: "POST", keepalive: true, credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requete }),
+  }).catch(() => {});
+}
+
+/** Remplit `liste` avec les résultats, en clonant le modèle rendu par _resultats.html. */
+export function remplir(liste, modele, resultats) {
+  liste.replaceChildren(...resultats.map((r) => {
+    const li = modele.content.querySelector("li").cloneNode(true);
+    li.classList.add(`resultat-${r.sorte}`);
+    const lien = li.querySelector("[data-adresse]");
+    lien.href = r.adresse;
+    lien.textContent = r.libelle;
+    const chemin = li.querySelector("[data-chemin]");
+    if (r.chemin) chemin.textContent = r.chemin; else chemin.remove();
+    const avecService = Boolean(r.service)
+      && Boolean(li.querySelector(`[data-sorte="${r.sorte}"][data-avec-service]`));
+    for (const qui of li.querySelectorAll(".resultat-qui")) {
+      if (qui.dataset.sorte !== r.sorte || ("avecService" in qui.dataset) !== avecService) qui.remove();
+      else if (avecService) qui.querySelector("[data-service]").textContent = r.service;
+    }
+    return li;
+  }));
+}
+
+/** L'adresse de la page de résultats (hors ligne aussi) pour une requête. */
+export function adressePage(requete, insee) {
+  const params = new URLSearchParams({ q: requete });
+  if (insee) params.set("commune", insee);
+  return `/recherche/?${params}`;
+}
+
+/** Un formulaire de recherche (`form`) et sa zone de résultats : la frappe les met à jour. */
+function brancher(form, { commune, montrer }) {
+  const champ = form.querySelector("input[name=q]");
+  const etat = form.closest("main, header").querySelector("[data-etat]");
+  const liste = form.closest("main, header").querySelector("[data-liste-resultats]");
+  const modele = form.closest("main, header").querySelector("template[data-modele-resultat]");
+  let numero = 0;
+  let nombre = null;
+
+  async function afficher() {
+    const requete = champ.value;
+    const celle = ++numero;
+    if (requete.trim().length < 2) {
+      montrer(false);
+      etat.textContent = "";
+      nombre = null;
+      return null;
+    }
+    let index;
+    try { index = await charger(); }
+    catch {
+      etat.textContent = "La recherche ne répond pas pour le moment : réessayez, ou répondez "
+        + "aux questions de la page d'accueil.";
+      return null;
+    }
+    if (celle !== numero) return null; // une frappe plus récente l'emporte
+    const resultats = index.afficher(requete, commune());
+    remplir(liste, modele, resultats);
+    montrer(true);
+    etat.textContent = phraseEtat(resultats.length, requete);
+    nombre = resultats.length;
+    return nombre;
+  }
+
+  champ.addEventListener("input", afficher);
+  const lienVide = form.closest("main, header").querySelector(".je-ne-trouve-pas a");
+  if (lienVide) {
+    lienVide.addEventListener("click", () => { if (nombre === 0) noterSansResultat(champ.value); });
+  }
+  return { champ, afficher };
+}
+
+/** La recherche de l'en-tête : résultats pendant la frappe, Entrée ouvre /recherche/. */
+export function activerEntete(form) {
+  if (form.dataset.active) return;
+  form.dataset.active = "oui";
+  const bloc = form.querySelector("[data-resultats]");
+  const commune = () => form.querySelector("input[name=commune]")?.value || communeRetenue();
+  const { champ, afficher } = brancher(form, { commune, montrer: (oui) => { bloc.hidden = !oui; } });
+  form.addEventListener("submit", async (evenement) => {
+    evenement.preventDefault();
+    if (!champ.value.trim()) { champ.focus(); return; }
+    location.href = adressePage(champ.value, commune());
+  });
+  afficher();
+}
+
+/** La page /recherche/ : la requête et la commune de l'adresse, puis chaque changement. */
+export function activerPage(form) {
+  const select = form.querySelector("select[name=commune]");
+  const params = new URLSearchParams(location.search);
+  const dejaCalculee = form.hasAttribute("data-rendu-serveur");
+  if (!dejaCalculee) {
+    form.querySelector("input[name=q]").value = params.get("q") || "";
+    select.value = params.get("commune") || communeRetenue() || "";
+  }
+  const { champ, afficher } = brancher(form, { commune: () => select.value, montrer: () => {} });
+  const valider = async () => {
+    history.replaceState(null, "", adressePage(champ.value, select.value));
+    if (await afficher() === 0) noterSansResultat(champ.value);
+  };
+  form.addEventListener("submit", (evenement) => { evenement.preventDefault(); valider(); });
+  select.addEventListener("change", () => { retenirCommune(select.value); afficher(); });
+  if (dejaCalculee) afficher(); // les fonctions l'ont déjà comptée si elle était vide
+  else if (champ.value.trim()) valider();
+}
+
+const page = document.querySelector("form[data-recherche-page]");
+if (page) activerPage(page);
