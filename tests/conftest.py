@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 RACINE = Path(__file__).resolve().parents[1]
+DEMO = RACINE / "contenu"
 REGENERER = os.environ.get("AIGUILLAGE_REGENERER") == "1"
 PETIT = RACINE / "tests" / "arbre" / "contenus" / "petit"
 
@@ -27,3 +28,23 @@ def contenu_petit(tmp_path) -> Path:
     copie = tmp_path / "contenu"
     shutil.copytree(PETIT, copie)
     return copie
+
+
+@pytest.fixture(scope="session")
+def site_petit(tmp_path_factory) -> Path:
+    """Le petit contenu de test, construit une fois pour toute la session."""
+    from arbre.__main__ import construire
+
+    sortie = tmp_path_factory.mktemp("site-petit")
+    assert construire(PETIT, sortie) == 0
+    return sortie
+
+
+@pytest.fixture(scope="session")
+def site_demo(tmp_path_factory) -> Path:
+    """Le contenu de démonstration (contenu/), construit une fois pour toute la session."""
+    from arbre.__main__ import construire
+
+    sortie = tmp_path_factory.mktemp("site-demo")
+    assert construire(DEMO, sortie) == 0
+    return sortie

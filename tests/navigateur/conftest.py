@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from arbre.__main__ import construire
-from tests.conftest import PETIT
-
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
 ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -58,13 +55,6 @@ class Serveur:
         self._fichier.close()
 
 
-@pytest.fixture(scope="session")
-def site_petit(tmp_path_factory) -> Path:
-    sortie = tmp_path_factory.mktemp("site-petit")
-    assert construire(PETIT, sortie) == 0
-    return sortie
-
-
 def lancer_produit(site: Path, donnees: Path, port: int | None = None, **variables) -> Serveur:
     """Le produit entier (site construit et fonctions sur une origine), comme `make demo`."""
     port = port or port_libre()
@@ -79,6 +69,14 @@ def lancer_produit(site: Path, donnees: Path, port: int | None = None, **variabl
 @pytest.fixture(scope="session")
 def serveur(site_petit, tmp_path_factory):
     serveur = lancer_produit(site_petit, tmp_path_factory.mktemp("produit") / "donnees")
+    yield serveur
+    serveur.arreter()
+
+
+@pytest.fixture(scope="session")
+def serveur_demo(site_demo, tmp_path_factory):
+    """Le produit entier sur le contenu de démonstration."""
+    serveur = lancer_produit(site_demo, tmp_path_factory.mktemp("produit-demo") / "donnees")
     yield serveur
     serveur.arreter()
 

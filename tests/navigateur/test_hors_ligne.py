@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from arbre.__main__ import construire
-from tests.conftest import RACINE
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit, port_libre
 
 pytestmark = pytest.mark.navigateur
@@ -19,13 +17,6 @@ def attendre_le_worker(page) -> None:
     """Le worker est actif, a tout gardé (install terminé) et contrôle la page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
-
-
-@pytest.fixture(scope="module")
-def site_demo(tmp_path_factory) -> Path:
-    sortie = tmp_path_factory.mktemp("site-demo")
-    assert construire(RACINE / "contenu", sortie) == 0
-    return sortie
 
 
 def adresses_du_parcours(site: Path) -> tuple[list[str], list[tuple[str, str]]]:

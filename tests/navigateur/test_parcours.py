@@ -1,5 +1,6 @@
 """Le parcours « Qui s'en occupe ? » dans un vrai Chromium : au clavier, sans JavaScript,
-par la recherche, à 320 px de large et à 200 % de zoom, et sans défaut relevé par axe-core."""
+à 320 px de large et à 200 % de zoom, et sans défaut relevé par axe-core. La recherche a ses
+propres tests : test_recherche.py."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -47,7 +48,6 @@ def test_on_atteint_une_issue_au_clavier_seulement(serveur, page):
 def test_sans_javascript_la_commune_mene_au_bon_service(serveur, page_sans_js):
     page = page_sans_js
     page.goto(serveur.url + "/")
-    assert page.locator("form.recherche").is_hidden()  # la recherche demande JavaScript
     page.get_by_role("link", name="La rue, le trottoir").click()
     page.get_by_role("link", name="Un nid-de-poule").click()
     assert page.get_by_role("heading", name="Dans quelle commune ?").is_visible()
@@ -57,32 +57,6 @@ def test_sans_javascript_la_commune_mene_au_bon_service(serveur, page_sans_js):
     assert page.locator("input[name=commune]").get_attribute("value") == "56195"
     fil = page.locator("nav.fil li").all_inner_texts()
     assert fil == ["Accueil", "La rue, le trottoir", "Un nid-de-poule", "La Roche-Bernard"]
-
-
-def test_la_recherche_ignore_accents_et_majuscules(serveur, page):
-    page.goto(serveur.url + "/")
-    champ = page.get_by_label("Rechercher un problème")
-    champ.fill("POUBÈLLE")
-    resultat = page.locator(".recherche-resultats a").first
-    resultat.wait_for()
-    assert resultat.inner_text().startswith("Une poubelle non ramassée")
-    assert page.locator("#recherche-etat").inner_text() == "1 résultat."
-    champ.fill("nid de poule")
-    page.locator(".recherche-resultats a", has_text="Un nid-de-poule").wait_for()
-    champ.fill("arbre")  # le libellé du renvoi mène à la page partagée
-    page.locator(".recherche-resultats a", has_text="Un arbre tombé").first.wait_for()
-    champ.fill("zzzz")
-    page.get_by_text("Aucun résultat.").wait_for()
-
-
-def test_la_recherche_marche_hors_ligne_apres_chargement(serveur, page):
-    page.goto(serveur.url + "/")
-    champ = page.get_by_label("Rechercher un problème")
-    champ.focus()
-    page.wait_for_load_state("networkidle")
-    page.context.set_offline(True)
-    champ.fill("gaz")
-    page.locator(".recherche-resultats a", has_text="Une odeur de gaz").wait_for()
 
 
 @pytest.mark.parametrize("sorte", SORTES_DE_PAGES)

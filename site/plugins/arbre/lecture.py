@@ -62,7 +62,7 @@ def charger_yaml(texte: str, fichier: str, rapport: Rapport, decalage: int = 0):
         rapport.ajouter(
             fichier,
             ligne,
-            f"l'en-tête n'est pas lisible ({_traduire(probleme)}).",
+            f"l'en-tête n'est pas lisible ({traduire(probleme)}).",
             "Vérifiez les deux-points après chaque nom de champ, l'indentation (des espaces, "
             "pas de tabulation) et mettez entre guillemets les valeurs qui contiennent « : » "
             "ou commencent par un caractère spécial.",
@@ -83,7 +83,7 @@ _TRADUCTIONS = {
 }
 
 
-def _traduire(probleme: str) -> str:
+def traduire(probleme: str) -> str:
     for anglais, francais in _TRADUCTIONS.items():
         if probleme.startswith(anglais):
             return francais

@@ -14,6 +14,7 @@ from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
 from .gestionnaires import lire_gestionnaires
 from .lecture import DictLigne, lire_fichier
+from .synonymes import lire_synonymes
 from .territoire import Territoire, lire_territoire, resoudre
 from .texte import en_html
 
@@ -49,6 +50,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
         if "choix" in noeud:
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
     pages = lire_pages(dossier, affiche, rapport)
+    synonymes = lire_synonymes(dossier, affiche, rapport)
     if rapport:
         raise ErreursContenu(rapport)
     return {
@@ -62,6 +64,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
         "racine": "",
         "noeuds": noeuds,
         "pages": pages,
+        "synonymes": synonymes,
     }
 
 

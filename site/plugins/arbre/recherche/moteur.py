@@ -85,6 +85,11 @@ class Index:
         self.termes: list[str] = donnees["termes"]
         self.postes: list[list[int]] = donnees["postes"]
         self.numeros = {terme: i for i, terme in enumerate(self.termes)}
+        # Les numéros des termes de chaque longueur : un mot n'est comparé, pour les fautes,
+        # qu'aux termes de sa longueur à deux lettres près.
+        self.par_longueur: dict[int, list[int]] = {}
+        for i, terme in enumerate(self.termes):
+            self.par_longueur.setdefault(len(terme), []).append(i)
         self.services: list[str] = donnees["services"]
         self.competences: dict[str, dict[str, int]] = donnees["competences"]
         self.communes = {c[0]: c for c in donnees["communes"]}
@@ -103,9 +108,9 @@ class Index:
                 trouves[i] = QUALITE_DEBUT
                 i += 1
         permises = fautes_permises(plie)
-        if permises:
-            for i, terme in enumerate(self.termes):
-                d = distance(plie, terme, permises)
+        for longueur in range(len(plie) - permises, len(plie) + permises + 1) if permises else ():
+            for i in self.par_longueur.get(longueur, ()):
+                d = distance(plie, self.termes[i], permises)
                 if d <= permises:
                     trouves[i] = max(trouves.get(i, 0.0), QUALITE_FAUTES[d])
         return trouves

@@ -42,9 +42,10 @@ _MOT = re.compile(f"[{LETTRES}]+")
 _SEPARATEURS = re.compile("['’ʼ‘`´\\-‐‑‒–—]")
 _ACCENTS = re.compile("[\u0300-\u036f]")
 
-# Mots vides : la liste française de Snowball, quelques mots de liaison courants et les
-# formules de politesse d'une phrase entière (« Bonjour, je voudrais signaler… »). Écrits
-# sans accents : un mot est comparé à cette liste une fois ses accents retirés.
+# Mots vides : la liste française de Snowball, quelques mots de liaison courants, les
+# formules d'une phrase entière (« Bonjour, je voudrais signaler un problème… ») : ici,
+# toute recherche signale un problème, ces mots-là ne distinguent rien. Écrits sans
+# accents : un mot est comparé à cette liste une fois ses accents retirés.
 MOTS_VIDES = frozenset("""
 au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me
 meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes
@@ -57,9 +58,10 @@ aurions auriez auraient avais avait avions aviez avaient eut eumes eutes eurent 
 ait ayons ayez aient eusse eusses eussions eussiez eussent
 cet cette cela ca ceci celui celle ceux celles leurs sans sous chez tres trop plus moins
 aussi deja encore toujours jamais tout tous toute toutes rien quelque quelques ici la
-voici voila donc car si alors quand comme dont quoi comment pourquoi quel quelle quels
+voici voila donc si alors quand comme dont quoi comment pourquoi quel quelle quels
 quelles lequel laquelle ni or ou puis bien non oui depuis pendant vers
 bonjour bonsoir merci svp stp madame monsieur voudrais voudrait veux veut aimerais
+signaler signale signalez signalement signalements probleme problemes
 """.split())
 
 _snowball = snowballstemmer.stemmer("french")

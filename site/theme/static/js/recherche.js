@@ -90,6 +90,13 @@ export class Index {
     this.competences = donnees.competences;
     this.vides = new Set(donnees.mots_vides);
     this.numeros = new Map(this.termes.map((t, i) => [t, i]));
+    // Les numéros des termes de chaque longueur : un mot n'est comparé, pour les fautes,
+    // qu'aux termes de sa longueur à deux lettres près.
+    this.parLongueur = new Map();
+    this.termes.forEach((t, i) => {
+      if (!this.parLongueur.has(t.length)) this.parLongueur.set(t.length, []);
+      this.parLongueur.get(t.length).push(i);
+    });
     this.communes = new Map(donnees.communes.map((c) => [c[0], c]));
   }
 
@@ -115,11 +122,11 @@ export class Index {
       }
     }
     const permises = fautesPermises(plie);
-    if (permises) {
-      this.termes.forEach((terme, i) => {
-        const d = distance(plie, terme, permises);
+    for (let longueur = plie.length - permises; permises && longueur <= plie.length + permises; longueur++) {
+      for (const i of this.parLongueur.get(longueur) || []) {
+        const d = distance(plie, this.termes[i], permises);
         if (d <= permises) trouves.set(i, Math.max(trouves.get(i) || 0, QUALITE_FAUTES[d]));
-      });
+      }
     }
     return trouves;
   }

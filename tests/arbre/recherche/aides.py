@@ -1,0 +1,39 @@
+"""Un petit modèle écrit à la main, pour tester l'index et le moteur page par page."""
+
+from arbre.recherche.index import index_recherche
+from arbre.recherche.moteur import Index
+
+COMMUNES = [{"insee": "56143", "slug": "muzillac", "nom": "Muzillac"},
+            {"insee": "56195", "slug": "la-roche-bernard", "nom": "La Roche-Bernard"}]
+
+
+def page(identifiant: str, libelle: str, *, sorte: str = "transmission", mots_cles=(),
+         indice: str | None = None, texte: str = "", gestionnaire: str | None = "mairie",
+         par_commune: dict | None = None, ancetres=("",)) -> dict:
+    return {"id": identifiant, "type": sorte, "url": f"/{identifiant}/", "libelle": libelle,
+            "titre": libelle, "indice": indice, "mots_cles": list(mots_cles),
+            "texte_html": f"<p>{texte}</p>" if texte else "", "ancetres": list(ancetres),
+            "question": "Quoi ?" if sorte == "question" else None, "choix": [],
+            "gestionnaire": None if par_commune or sorte in ("question", "urgence") else gestionnaire,
+            "depend_de_la_commune": bool(par_commune), "competence": "voirie" if par_commune else None,
+            "gestionnaires_par_commune": par_commune or {}}
+
+
+def modele(*pages: dict, synonymes=()) -> dict:
+    accueil = page("", "Accueil", sorte="question", ancetres=())
+    accueil["choix"] = [{"cible": p["id"], "libelle": p["libelle"], "indice": p["indice"],
+                         "mots_cles": p["mots_cles"]} for p in pages]
+    return {"noeuds": {"": accueil, **{p["id"]: p for p in pages}},
+            "gestionnaires": {g: {"id": g, "nom": n} for g, n in (
+                ("mairie", "Mairie"), ("mairie-muzillac", "Mairie de Muzillac"),
+                ("mairie-la-roche-bernard", "Mairie de La Roche-Bernard"), ("grdf", "GRDF"))},
+            "territoire": {"communes": COMMUNES}, "synonymes": [list(g) for g in synonymes]}
+
+
+def index(*pages: dict, synonymes=()) -> Index:
+    return Index(index_recherche(modele(*pages, synonymes=synonymes)))
+
+
+def trouves(idx: Index, requete: str) -> list[str]:
+    """Les libellés trouvés, dans l'ordre."""
+    return [r.libelle for r in idx.afficher(requete)]

@@ -1,0 +1,58 @@
+"""Le texte tel que la recherche le compare (arbre/recherche/texte.py)."""
+
+from arbre.recherche.texte import MOTS_VIDES, cles, mots, normaliser, plier, racine
+
+
+def test_normaliser_garde_les_mots_en_minuscules_avec_leurs_accents():
+    assert normaliser("  Un LAMPADAIRE éteint, rue Pasteur !  ") == "un lampadaire éteint rue pasteur"
+
+
+def test_normaliser_defait_les_ligatures():
+    assert normaliser("Cœur, ŒUVRE, ex æquo") == "coeur oeuvre ex aequo"
+
+
+def test_normaliser_separe_apostrophes_et_traits_d_union():
+    assert normaliser("l'égout d’eau nid-de-poule aujourd‘hui – fin") == (
+        "l égout d eau nid de poule aujourd hui fin")
+
+
+def test_normaliser_recompose_les_accents_ecrits_en_deux_caracteres():
+    assert normaliser("e\u0301teint") == "éteint"
+
+
+def test_normaliser_ne_garde_que_lettres_latines_et_chiffres():
+    assert normaliser("N°165 : 3×2 = 6 €, ça va ? 🙂 τέλος") == "n 165 3 2 6 ça va"
+
+
+def test_plier_retire_les_accents():
+    assert plier("éèêëàâäîïôöùûüÿç") == "eeeeaaaiioouuuyc"
+
+
+def test_les_mots_vides_et_les_lettres_seules_ne_comptent_pas():
+    assert mots("Il y a un trou dans la route devant chez moi") == ["trou", "route", "devant"]
+
+
+def test_un_mot_vide_ecrit_sans_accent_reste_vide():
+    assert mots("deja ete tres meme") == []
+    assert mots("Bonjour, je voudrais signaler un problème svp merci") == []
+
+
+def test_les_mots_vides_sont_ecrits_sans_accents():
+    assert all(m == plier(m) for m in MOTS_VIDES)
+
+
+def test_la_racine_reunit_singulier_pluriel_et_conjugaisons():
+    assert {racine(m) for m in ("poubelle", "poubelles")} == {"poubel"}
+    assert {racine(m) for m in ("inondée", "inondées", "inondation")} == {"inond"}
+    assert {racine(m) for m in ("ramasser", "ramassé", "ramassées")} == {"ramass"}
+
+
+def test_la_racine_est_sans_accents():
+    assert racine("électricité") == "electr"
+    assert racine("égouts") == "egout"
+
+
+def test_les_cles_d_un_mot_couvrent_l_habitant_qui_tape_sans_accents():
+    assert cles("électricité") == ("electricite", "electr", "electricit")
+    assert racine("electricite") in cles("électricité")
+    assert cles("rue") == ("rue", "ru")

@@ -1,0 +1,268 @@
+"""La recherche dans un vrai Chromium : les mêmes mots, les mêmes racines et les mêmes
+résultats que le moteur Python (vecteurs partagés, jeu public, requêtes tirées au hasard) ;
+avec JavaScript pendant la frappe, sans JavaScript par les fonctions, hors ligne ; au
+clavier, à 320 px, sans défaut relevé par axe-core."""
+
+import json
+import random
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from arbre.recherche.moteur import Index
+from arbre.recherche.texte import normaliser
+from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
+from tests.arbre.recherche.vecteurs import FICHIER as VECTEURS
+from tests.navigateur.test_hors_ligne import attendre_le_worker
+
+pytestmark = pytest.mark.navigateur
+
+CHERCHER = """async ([requetes, communes]) => {
+  const { Index } = await import("/theme/js/recherche.js");
+  const index = new Index(await (await fetch("/recherche.json")).json());
+  return requetes.map((q, i) => index.chercher(q).map(([p, s]) => [index.adresse(p, communes[i]), s]));
+}"""
+
+FONCTIONS = """async (v) => {
+  const t = await import("/theme/js/recherche.js");
+  const index = new t.Index(await (await fetch("/recherche.json")).json());
+  const chaque = (liste, f) => Object.fromEntries(Object.keys(liste).map((x) => [x, f(x)]));
+  return {
+    normaliser: chaque(v.normaliser, t.normaliser),
+    mots: chaque(v.mots, (x) => index.mots(x)),
+    cles: chaque(v.cles, t.cles),
+    distance: v.distance.map(([a, b, limite]) => [a, b, limite, t.distance(a, b, limite)]),
+  };
+}"""
+
+
+def requetes_au_hasard(index: Index, nombre: int = 300) -> list[str]:
+    """Des requêtes tirées des termes de l'index, avec des fautes, des débuts de mots et des
+    mots vides, toujours les mêmes (graine fixe) : tous les chemins du moteur y passent."""
+    hasard = random.Random(20261207)
+    termes = [t for t in index.termes if len(t) >= 3]
+    requetes = []
+    for _ in range(nombre):
+        mots = []
+        for _ in range(hasard.randint(1, 5)):
+            mot = hasard.choice(termes)
+            sorte = hasard.random()
+            if sorte < 0.2 and len(mot) > 4:
+                mot = mot[: hasard.randint(3, len(mot) - 1)]  # un début de mot
+            elif sorte < 0.5 and len(mot) >= 5:
+                i = hasard.randrange(len(mot))
+                mot = mot[:i] + hasard.choice("aeiourst") + mot[i + 1:]  # une faute
+            elif sorte < 0.6:
+                mot = hasard.choice(["le", "dans", "il y a", "pas", "de la"])
+            mots.append(mot)
+        requetes.append(" ".join(mots))
+    return requetes
+
+
+@pytest.fixture(scope="module")
+def demo(serveur_demo, site_demo):
+    modele = json.loads((site_demo / "modele.json").read_text(encoding="utf-8"))
+    index = Index(json.loads((site_demo / "recherche.json").read_text(encoding="utf-8")))
+    return serveur_demo, modele, index
+
+
+def test_le_navigateur_decoupe_et_racinise_les_mots_comme_python(demo, page):
+    serveur, _, _ = demo
+    vecteurs = json.loads(VECTEURS.read_text(encoding="utf-8"))
+    page.goto(serveur.url + "/")
+    obtenus = page.evaluate(FONCTIONS, vecteurs)
+    for sorte in ("normaliser", "mots", "cles"):
+        differences = {x: (obtenus[sorte][x], attendu) for x, attendu in vecteurs[sorte].items()
+                       if obtenus[sorte][x] != attendu}
+        assert differences == {}, f"{sorte} : (navigateur, Python)"
+    assert obtenus["distance"] == vecteurs["distance"]
+
+
+def test_le_navigateur_et_le_serveur_donnent_les_memes_resultats_dans_le_meme_ordre(demo, page):
+    serveur, modele, index = demo
+    publiques = lire_requetes()
+    hasard = random.Random(7)
+    communes = [c["insee"] for c in modele["territoire"]["communes"]]
+    requetes = [r.texte for r in publiques] + requetes_au_hasard(index)
+    insees = [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in requetes[100:]]
+    page.goto(serveur.url + "/")
+    navigateur = page.evaluate(CHERCHER, [requetes, insees])
+    serveur_ = [[[index.adresse(p, insee), score] for p, score in index.chercher(q)]
+                for q, insee in zip(requetes, insees, strict=True)]
+    differences = [(q, n, s) for q, n, s in zip(requetes, navigateur, serveur_, strict=True) if n != s]
+    assert differences == []
+    # Et jugé dans le navigateur, le jeu public atteint l'objectif.
+    bilan = evaluer(modele, {r.id: [a for a, _ in navigateur[i]] for i, r in enumerate(publiques)})
+    print(bilan.texte())
+    assert not bilan.sans_resultat, bilan.texte()
+    assert bilan.taux >= OBJECTIF, bilan.texte()
+
+
+def resultats(page, zone: str = "main") -> list[tuple[str, str]]:
+    """[(adresse, texte)] des résultats affichés dans `zone`."""
+    return [(li.locator("a").get_attribute("href"), " | ".join(li.inner_text().split("\n")))
+            for li in page.locator(f"{zone} [data-liste-resultats] > li").all()]
+
+
+STRUCTURE = """(e) => { const f = (n) => n.nodeType === 3 ? n.textContent.trim() : [n.tagName,
+  [...n.attributes].map((a) => `${a.name}=${a.value}`).sort(), [...n.childNodes].map(f)
+  .filter((x) => x !== "")]; return f(e); }"""
+
+
+def structure(page, selecteur: str):
+    """L'élément, ses attributs (triés) et ses enfants, sans les espaces entre les balises."""
+    return page.locator(selecteur).evaluate(STRUCTURE)
+
+
+def test_avec_javascript_les_resultats_s_affichent_pendant_la_frappe(serveur, page):
+    page.goto(serveur.url + "/")
+    champ = page.get_by_label("Rechercher un problème, avec vos mots")
+    champ.fill("POUBÈLLES")
+    page.locator("header [data-etat]", has_text="résultat").wait_for()
+    assert page.locator("header [data-etat]").inner_text() == "1 résultat pour « POUBÈLLES »."
+    assert resultats(page, "header") == [(
+        "/dechets/", "Une poubelle non ramassée | Transmis par ce site à Communauté de communes "
+        "d'Essai")]
+    assert page.get_by_role("link", name="Je ne trouve pas mon problème").is_visible()
+    champ.fill("nid de poule")  # la frappe suivante remplace les résultats
+    page.locator("header [data-etat]", has_text="nid de poule").wait_for()
+    assert resultats(page, "header")[0] == (
+        "/voirie/nid-de-poule/", "Un nid-de-poule | La rue, le trottoir | Transmis par ce site au "
+        "service de votre commune")
+    champ.press("Enter")  # la page de résultats, qui marche aussi hors ligne
+    page.wait_for_url("**/recherche/?q=nid+de+poule")
+    page.locator("main [data-etat]", has_text="résultat").wait_for()
+    assert page.locator("main [data-etat]").inner_text().endswith("pour « nid de poule ».")
+    assert resultats(page)[0][0] == "/voirie/nid-de-poule/"
+
+
+def test_un_mot_mal_ecrit_trouve_quand_meme(serveur, page):
+    page.goto(serveur.url + "/recherche/?q=poubele+pa+ramasser")
+    page.locator("main [data-etat]", has_text="résultat").wait_for()
+    assert resultats(page)[0][0] == "/dechets/"
+
+
+def test_la_commune_connue_dit_qui_s_en_occupe_et_mene_a_sa_page(serveur, page):
+    page.goto(serveur.url + "/voirie/nid-de-poule/la-roche-bernard/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("trou")
+    page.locator("header [data-etat]", has_text="résultat").wait_for()
+    attendu = ("/voirie/nid-de-poule/la-roche-bernard/",
+               "Un nid-de-poule | La rue, le trottoir | Transmis par ce site à Mairie de La "
+               "Roche-Bernard")
+    assert resultats(page, "header")[0] == attendu
+    page.goto(serveur.url + "/recherche/?q=trou")  # la commune est retenue sur le téléphone
+    page.locator("main [data-etat]", has_text="résultat").wait_for()
+    assert resultats(page)[0] == attendu
+    assert page.get_by_label("Votre commune").input_value() == "56195"
+    page.get_by_label("Votre commune").select_option("")  # ne plus la préciser
+    page.locator("main [data-liste-resultats] a[href='/voirie/nid-de-poule/']").wait_for()
+
+
+def test_sans_javascript_la_recherche_passe_par_les_fonctions(serveur, page_sans_js):
+    page = page_sans_js
+    page.goto(serveur.url + "/voirie/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("odeur de gaz")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url("**/api/recherche?q=odeur+de+gaz")
+    assert page.locator("h1").inner_text() == "Rechercher un problème"
+    assert page.locator("main [data-etat]").inner_text() == "1 résultat pour « odeur de gaz »."
+    assert resultats(page) == [("/gaz/", "Une odeur de gaz | À contacter directement : GRDF – "
+                                         "Urgence Sécurité Gaz")]
+    page.get_by_label("Décrivez le problème avec vos mots").fill("trou")
+    page.get_by_label("Votre commune").select_option("56143")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url("**/api/recherche?q=trou&commune=56143")
+    assert resultats(page)[0] == ("/voirie/nid-de-poule/muzillac/", "Un nid-de-poule | La rue, le "
+                                  "trottoir | Transmis par ce site à Mairie de Muzillac")
+    page.get_by_label("Décrivez le problème avec vos mots").fill("licorne")
+    page.get_by_role("button", name="Rechercher").click()
+    assert page.locator("main [data-etat]").inner_text() == (
+        "Aucun résultat pour « licorne ». Essayez d'autres mots, ou choisissez « Je ne trouve pas "
+        "mon problème ».")
+    assert resultats(page) == []
+    assert page.get_by_role("link", name="Je ne trouve pas mon problème").get_attribute(
+        "href") == "/je-ne-trouve-pas/"
+
+
+@pytest.mark.parametrize(("requete", "commune"), [
+    ("poubelle", ""), ("arbre tombé sur un fil", ""), ("trou", "56195"), ("lampadere", ""),
+    ("licorne", ""),
+])
+def test_avec_et_sans_javascript_la_page_de_resultats_est_la_meme(serveur, page, page_sans_js,
+                                                                  requete, commune):
+    adresse = f"?q={requete}&commune={commune}"
+    page_sans_js.goto(serveur.url + "/api/recherche" + adresse)
+    page.goto(serveur.url + "/recherche/" + adresse)
+    page.locator("main [data-etat]", has_text="résultat").wait_for()
+    for selecteur in ("main [data-etat]", "main [data-liste-resultats]", "main .je-ne-trouve-pas"):
+        assert structure(page, selecteur) == structure(page_sans_js, selecteur)
+    assert resultats(page) == resultats(page_sans_js)
+
+
+def test_la_recherche_marche_hors_ligne(serveur, navigateur):
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/")
+        attendre_le_worker(page)
+        contexte.set_offline(True)
+        page.goto(serveur.url + "/recherche/?q=gaz")
+        page.locator("main [data-liste-resultats] a", has_text="Une odeur de gaz").wait_for()
+        page.goto(serveur.url + "/voirie/")
+        page.get_by_label("Rechercher un problème, avec vos mots").fill("poubelle")
+        page.locator("header [data-liste-resultats] a", has_text="Une poubelle").wait_for()
+        page.get_by_label("Rechercher un problème, avec vos mots").press("Enter")
+        page.locator("main [data-liste-resultats] a", has_text="Une poubelle").wait_for()
+    finally:
+        contexte.close()
+
+
+def test_au_clavier_on_passe_du_champ_aux_resultats(serveur, page):
+    page.goto(serveur.url + "/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("gaz")
+    page.locator("header [data-liste-resultats] a").first.wait_for()
+    page.keyboard.press("Tab")  # le bouton « Rechercher »
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Une odeur de gaz"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/gaz/")
+
+
+def test_les_resultats_tiennent_dans_320_px(serveur, navigateur):
+    contexte = navigateur.new_context(viewport={"width": 320, "height": 700})
+    page = contexte.new_page()
+    page.goto(serveur.url + "/recherche/?q=arbre+tomb%C3%A9+sur+la+rue&commune=56195")
+    page.locator("main [data-liste-resultats] a").first.wait_for()
+    page.goto(serveur.url + "/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("arbre tombé")
+    page.locator("header [data-liste-resultats] a").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth - "
+                         "document.documentElement.clientWidth") <= 0
+    contexte.close()
+
+
+@pytest.mark.parametrize("cas", ["en-tête ouverte", "page avec JavaScript", "page sans JavaScript",
+                                 "aucun résultat"])
+def test_axe_ne_trouve_aucun_defaut_dans_la_recherche(serveur, page, cas):
+    if cas == "en-tête ouverte":
+        page.goto(serveur.url + "/voirie/")
+        page.get_by_label("Rechercher un problème, avec vos mots").fill("arbre")
+        page.locator("header [data-liste-resultats] a").first.wait_for()
+    elif cas == "page avec JavaScript":
+        page.goto(serveur.url + "/recherche/?q=arbre&commune=56143")
+        page.locator("main [data-liste-resultats] a").first.wait_for()
+    elif cas == "page sans JavaScript":  # axe a besoin de JavaScript : nos scripts sont bloqués
+        page.route("**/*.js", lambda route: route.abort())
+        page.goto(serveur.url + "/api/recherche?q=arbre&commune=56143")
+    else:
+        page.goto(serveur.url + "/recherche/?q=licorne")
+        page.locator("main [data-etat]", has_text="Aucun").wait_for()
+    resultats_axe = Axe().run(page)
+    assert resultats_axe.violations_count == 0, resultats_axe.generate_report()
+
+
+def test_la_requete_est_affichee_comme_du_texte(serveur, page_sans_js):
+    page_sans_js.goto(serveur.url + "/api/recherche?q=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E+gaz")
+    assert page_sans_js.locator("main img").count() == 0
+    assert normaliser(page_sans_js.locator("main [data-etat]").inner_text()).startswith(
+        "1 résultat pour img src x onerror alert 1 gaz")
