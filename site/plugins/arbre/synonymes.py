@@ -81,8 +81,9 @@ def lire_synonymes(dossier: Path, affiche: str, rapport: Rapport) -> list[list[s
                                 f"({len(terme)} caractères, {LONGUEUR_MAX} au plus).",
                                 "Un terme est un mot ou une courte expression.")
             elif not cle:
-                rapport.ajouter(fichier, ligne, f"« {terme} » ne contient que des petits mots que "
-                                "la recherche ignore (le, de, pour…).",
+                rapport.ajouter(fichier, ligne, f"« {terme} » n'a que des mots que la recherche "
+                                "ignore, trop courants pour distinguer un problème d'un autre "
+                                "(le, de, pour, problème…).",
                                 "Retirez-le, ou écrivez un mot qui a un sens à lui seul.")
             elif cle in vus:
                 autre = vus[cle]

@@ -72,7 +72,13 @@ def test_un_synonyme_de_plusieurs_mots_demande_tous_ses_mots():
     assert trouves(idx, "trou") == ["Un nid de poule"]
 
 
-def test_le_synonyme_prend_le_champ_du_mot_qui_l_amene():
+def test_un_synonyme_compte_comme_un_mot_cle_jamais_comme_un_libelle():
+    idx = index(page("egout", "Un égout bouché"), page("mobile", "Pas de réseau mobile"),
+                synonymes=[["égout", "réseau d'assainissement"]])
+    assert trouves(idx, "réseau") == ["Pas de réseau mobile", "Un égout bouché"]
+
+
+def test_le_synonyme_prend_le_champ_du_mot_qui_l_amene_s_il_est_plus_faible():
     idx = index(page("texte", "Texte", texte="des déchets"), page("fort", "Des ordures"),
                 synonymes=[["ordures", "détritus", "déchets"]])
     assert trouves(idx, "détritus") == ["Des ordures", "Texte"]

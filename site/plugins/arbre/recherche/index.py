@@ -3,9 +3,10 @@
 Pour chaque page du parcours (sauf l'accueil et les pages inatteignables), l'index garde ce
 qu'il faut pour l'afficher en résultat — adresse, libellé, chemin (« Propreté › Un dépôt
 sauvage »), sorte, service — et, pour chaque **terme**, les pages qui le contiennent avec
-le champ où il apparaît. Les termes sont les `cles()` des mots (voir `texte.py`) : le mot
-sans accents et ses racines. Les synonymes de `contenu/synonymes.yaml` sont ajoutés là où
-l'un des mots de leur groupe apparaît, dans le même champ.
+le champ où il apparaît. Les termes sont les `cles()` des mots (voir `texte.py`) : leurs
+racines, écrites avec et sans accents. Les synonymes de `contenu/synonymes.yaml` sont ajoutés là où
+l'un des mots de leur groupe apparaît, comme des mots clés (ou dans le champ de ce mot s'il
+est plus faible : l'indice, le texte).
 
 Les champs, du plus fort au plus faible (`moteur.POIDS`) :
 
@@ -35,9 +36,11 @@ from __future__ import annotations
 import html
 import re
 
+from .moteur import POIDS
 from .texte import MOTS_VIDES, cles, mots
 
 VERSION = 2
+CHAMP_SYNONYMES = 1  # celui des mots clés
 _BALISE = re.compile(r"<[^>]+>")
 
 
@@ -115,13 +118,16 @@ def index_recherche(modele: dict) -> dict:
             nom_service = gestionnaires[noeud["gestionnaire"]]["nom"]
         chemin = " › ".join(noeuds[a]["libelle"] for a in noeud["ancetres"][1:])
         pages.append([noeud["url"], noeud["libelle"], chemin, noeud["type"], service])
-        vues: set[str] = set()
         for champ, texte in enumerate(_champs(noeud, noeuds, renvois, nom_service)):
             presentes = _cles_du_texte(texte)
-            presentes |= synonymes.etendre(presentes)
-            for cle in presentes - vues:  # le champ le plus fort gagne
-                postes.setdefault(cle, {})[numero] = champ
-            vues |= presentes
+            # Un synonyme compte comme un mot clé (ou moins, s'il vient de l'indice ou du
+            # texte) : un libellé garde l'avantage sur un mot qui n'y est pas écrit.
+            for cles_, ici in ((presentes, champ),
+                               (synonymes.etendre(presentes), max(champ, CHAMP_SYNONYMES))):
+                for cle in cles_:
+                    pages_du_terme = postes.setdefault(cle, {})
+                    if ici < pages_du_terme.get(numero, len(POIDS)):  # le champ le plus fort
+                        pages_du_terme[numero] = ici
     termes = sorted(postes)
     return {
         "version": VERSION,

@@ -4,13 +4,14 @@ Les deux donnent les mêmes résultats, dans le même ordre (vecteurs partagés 
 `tests/arbre/recherche/vecteurs.json`). Pour chaque mot de la requête (`texte.mots`, doublons
 retirés) :
 
-1. **les termes qu'il trouve** : ses clés (`texte.cles`) présentes dans l'index, avec la
-   qualité 1. S'il n'en a aucune — et seulement alors, pour qu'un mot bien écrit ne trouve
-   pas ses voisins (« route » ne doit pas trouver « rouge ») —, les termes qu'il commence
-   (3 lettres au moins : « egou » → « egout », qualité 0,6) et ceux à une faute près
-   s'il a 5 lettres ou plus, à deux fautes près s'il en a 8 ou plus (lettre en trop, en
-   moins, changée ou deux lettres inversées : « lampadère » → « lampadaire » ; qualité
-   0,8 puis 0,6) ;
+1. **les termes qu'il trouve** (les termes de l'index sont des racines) : ses clés
+   (`texte.cles`, ses racines) présentes dans l'index, avec la qualité 1. S'il n'en a
+   aucune — et seulement alors, pour qu'un mot bien écrit ne trouve pas ses voisins
+   (« route » ne doit pas trouver « rouge ») —, les termes que le mot tapé commence (3
+   lettres au moins : « egou » → « egout », qualité 0,6) et ceux à une faute près du mot
+   tapé ou de ses racines s'il a 5 lettres ou plus, à deux fautes près s'il en a 8 ou plus
+   (lettre en trop, en moins, changée ou deux lettres inversées : « lampadère » →
+   « lampadair » ; qualité 0,8 puis 0,6) ;
 2. **ce qu'il apporte à chaque page** : le poids du champ le plus fort où l'un de ses
    termes apparaît (libellé 4, mots clés 3, indice 2, texte 1) fois la qualité, multiplié
    par la rareté du mot, ``ln(1 + pages / pages où il apparaît)`` : « trou » compte plus
@@ -108,11 +109,12 @@ class Index:
                 trouves[i] = QUALITE_DEBUT
                 i += 1
         permises = fautes_permises(plie)
-        for longueur in range(len(plie) - permises, len(plie) + permises + 1) if permises else ():
-            for i in self.par_longueur.get(longueur, ()):
-                d = distance(plie, self.termes[i], permises)
-                if d <= permises:
-                    trouves[i] = max(trouves.get(i, 0.0), QUALITE_FAUTES[d])
+        for forme in dict.fromkeys((plie, *cles(mot))) if permises else ():
+            for longueur in range(len(forme) - permises, len(forme) + permises + 1):
+                for i in self.par_longueur.get(longueur, ()):
+                    d = distance(forme, self.termes[i], permises)
+                    if d <= permises:
+                        trouves[i] = max(trouves.get(i, 0.0), QUALITE_FAUTES[d])
         return trouves
 
     def chercher(self, requete: str, limite: int = LIMITE) -> list[tuple[int, float]]:

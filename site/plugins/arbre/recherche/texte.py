@@ -13,7 +13,7 @@ fait exactement la même chose dans le navigateur, et des vecteurs de test parta
     >>> racine("ramassées")
     'ramass'
     >>> cles("ramassées")   # ce que l'index garde pour un mot du contenu
-    ('ramassees', 'ramass', 'ramasse')
+    ('ramass', 'ramasse')
 
 - **normaliser** : forme NFC, minuscules, ligatures (œ, æ) défaites, apostrophes et traits
   d'union remplacés par des espaces, puis les seuls mots (lettres latines et chiffres),
@@ -22,9 +22,9 @@ fait exactement la même chose dans le navigateur, et des vecteurs de test parta
   accents) ; un mot d'une seule lettre ne compte pas ;
 - **racine** : l'algorithme français de Snowball (`snowballstemmer`, le même que le
   navigateur, voir `docs/recherche.md`), puis les accents retirés ;
-- **cles** : pour un mot du contenu, le mot sans accents, sa racine, et la racine du mot
-  écrit sans accents (« électricité » donne « electr », « electricite » donne
-  « electricit » : l'habitant qui tape sans accents trouve quand même).
+- **cles** : les racines d'un mot, celle du mot tel qu'il est écrit et celle du mot écrit
+  sans accents (« électricité » donne « electr », « electricite » donne « electricit » :
+  l'habitant qui tape sans accents trouve quand même). L'index ne garde que ces racines.
 """
 
 from __future__ import annotations
@@ -92,6 +92,6 @@ def racine(mot: str) -> str:
 
 
 def cles(mot: str) -> tuple[str, ...]:
-    """Ce que l'index garde d'un mot du contenu : le mot plié et ses racines, sans doublon."""
-    plie = plier(mot)
-    return tuple(dict.fromkeys((plie, racine(mot), racine(plie))))
+    """Les racines du mot écrit avec et sans accents, sans doublon : ce que l'index garde d'un
+    mot du contenu, et ce qu'un mot de la requête doit y retrouver."""
+    return tuple(dict.fromkeys((racine(mot), racine(plier(mot)))))

@@ -41,10 +41,9 @@ export function racine(mot) {
   return r;
 }
 
-/** Les clés d'un mot : le mot plié et ses racines, sans doublon. */
+/** Les racines du mot écrit avec et sans accents, sans doublon. */
 export function cles(mot) {
-  const plie = plier(mot);
-  return [...new Set([plie, racine(mot), racine(plie)])];
+  return [...new Set([racine(mot), racine(plier(mot))])];
 }
 
 export function fautesPermises(mot) {
@@ -122,10 +121,12 @@ export class Index {
       }
     }
     const permises = fautesPermises(plie);
-    for (let longueur = plie.length - permises; permises && longueur <= plie.length + permises; longueur++) {
-      for (const i of this.parLongueur.get(longueur) || []) {
-        const d = distance(plie, this.termes[i], permises);
-        if (d <= permises) trouves.set(i, Math.max(trouves.get(i) || 0, QUALITE_FAUTES[d]));
+    for (const forme of permises ? new Set([plie, ...cles(mot)]) : []) {
+      for (let longueur = forme.length - permises; longueur <= forme.length + permises; longueur++) {
+        for (const i of this.parLongueur.get(longueur) || []) {
+          const d = distance(forme, this.termes[i], permises);
+          if (d <= permises) trouves.set(i, Math.max(trouves.get(i) || 0, QUALITE_FAUTES[d]));
+        }
       }
     }
     return trouves;
