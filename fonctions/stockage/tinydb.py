@@ -96,9 +96,10 @@ class ReservationTinyDB(Reservation):
 
 
 class StockageTinyDB(Stockage):
-    def __init__(self, dossier: Path) -> None:
+    def __init__(self, dossier: Path, *, textes_par_jour_max: int = TEXTES_PAR_JOUR_MAX) -> None:
         self.dossier = Path(dossier)
         self.verrous = Verrous(self.dossier / "verrous")
+        self.textes_par_jour_max = textes_par_jour_max
 
     # Chemins : une référence ou un identifiant d'envoi est vérifié avant de devenir un
     # chemin (ils peuvent venir d'une adresse web).
@@ -276,7 +277,7 @@ class StockageTinyDB(Stockage):
         with self.verrous.tenir(f"recherches_vides/{jour.isoformat()}"):
             document = _lire(chemin) or {"jour": jour.isoformat(), "textes": {}}
             textes = document["textes"]
-            if texte not in textes and len(textes) >= TEXTES_PAR_JOUR_MAX:
+            if texte not in textes and len(textes) >= self.textes_par_jour_max:
                 return
             textes[texte] = textes.get(texte, 0) + 1
             _ecrire(chemin, document)
