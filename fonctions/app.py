@@ -6,6 +6,7 @@ entrent par ici, une fois, dans le lifespan ; un test passe les siens en paramè
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +19,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from fonctions import agent, coordination, mises_a_jour, sante, signalements, suivi_citoyen
+from fonctions import (
+    agent,
+    coordination,
+    mises_a_jour,
+    recherches_vides,
+    sante,
+    signalements,
+    suivi_citoyen,
+)
 from fonctions.boite_envoi import BoiteEnvoi
 from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
@@ -89,10 +98,14 @@ def construire_contexte(
     boite = BoiteEnvoi(stock, source, canaux, alerte,
                        reglages=reglages, suivi=suivi, horloge=horloge)
     boite.relances = Relances(stock, suivi, horloge, reglages)
+    boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
     limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
+    limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
+                           else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
-                        boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid)
+                        boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
+                        limiteur_recherches)
 
     def fermer() -> None:
         if client_http is None:
@@ -161,6 +174,7 @@ def creer_app(
         *suivi_citoyen.routes,
         *agent.routes,
         *coordination.routes,
+        *recherches_vides.routes,
         *mises_a_jour.routes,
         *push_routes.routes,
         *sante.routes,
