@@ -41,7 +41,7 @@ from fonctions.stockage import Stockage
 from fonctions.validation import Erreur, ErreursValidation
 
 MOTS_MAX = 8
-MOT_MAX = 30  # lettres : aucun mot français n'est plus long ; un jeton, si
+MOT_MAX = 30  # lettres : aucun mot français n'est plus long, un jeton souvent
 REQUETE_MAX = 500  # caractères reçus au plus
 OCTETS_MAX = 8 * 1024  # le corps JSON : la requête, même écrite en « \uXXXX »
 CONSERVATION_JOURS = 90
@@ -60,7 +60,7 @@ _AVANT_LES_MOTS = [
 # Lettres et chiffres mêlés : gardés seulement sous une forme courte qui nomme une route ou
 # un rang (« n165 », « rd774 », « 1er », « 3e », « 4g ») ; « 7k3m », « ab123cd » sont retirés.
 _COURT = re.compile(r"[a-z]{1,3}[0-9]{1,4}|[0-9]{1,4}[a-z]{1,4}")
-CHIFFRES_MAX = 4  # une suite de nombres de 5 chiffres ou plus : téléphone, code postal…
+CHIFFRES_MAX = 4  # au-delà, une suite de nombres est retirée : téléphone, code postal…
 
 
 def texte_a_compter(requete: str) -> str:
