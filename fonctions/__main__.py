@@ -1,8 +1,9 @@
 """``python -m fonctions servir|envoyer|verifier``.
 
 - ``servir [--hote 127.0.0.1] [--port 8000]`` : le site et les fonctions sur une origine ;
-- ``envoyer`` : fait une fois les relances dues puis vide la boîte d'envoi (pour cron, si
-  ``AIGUILLAGE_ENVOI_INTEGRE=non`` ou en secours) ;
+- ``envoyer`` : fait une fois les relances dues, vide la boîte d'envoi, puis efface les
+  recherches sans résultat de plus de 90 jours (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
+  ou en secours) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
@@ -37,7 +38,8 @@ def main(arguments: list[str] | None = None) -> int:
     servir = commandes.add_parser("servir", help="servir le site et les fonctions")
     servir.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
     servir.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
-    commandes.add_parser("envoyer", help="relances dues, puis la boîte d'envoi, une fois (cron)")
+    commandes.add_parser("envoyer", help="relances dues, boîte d'envoi, vieilles recherches "
+                          "sans résultat, une fois (cron)")
     commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
     commandes.add_parser("vapid", help="créer une clé VAPID pour les notifications Web Push")
     options = analyseur.parse_args(arguments)
@@ -64,6 +66,7 @@ def main(arguments: list[str] | None = None) -> int:
         print("Réglages et modèle lisibles.")
         return 0
     if options.commande == "envoyer":
+        from fonctions import recherches_vides
         from fonctions.app import construire_contexte
 
         contexte, fermer = construire_contexte(reglages)
@@ -72,11 +75,15 @@ def main(arguments: list[str] | None = None) -> int:
             total = 0
             while traitees := contexte.boite_envoi.traiter_une_fois():
                 total += traitees
+            effacees = recherches_vides.purger(contexte.stockage, contexte.horloge)
         finally:
             fermer()
         if relances:
             print(f"{relances} relance(s) ou escalade(s).")
         print(f"{total} envoi(s) traité(s).")
+        if effacees:
+            print(f"{effacees} recherche(s) sans résultat de plus de "
+                  f"{recherches_vides.CONSERVATION_JOURS} jours effacée(s).")
         return 0
 
     import uvicorn

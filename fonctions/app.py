@@ -6,6 +6,7 @@ entrent par ici, une fois, dans le lifespan ; un test passe les siens en paramè
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from fonctions import (
     coordination,
     mises_a_jour,
     recherche,
+    recherches_vides,
     sante,
     signalements,
     suivi_citoyen,
@@ -97,10 +99,14 @@ def construire_contexte(
     boite = BoiteEnvoi(stock, source, canaux, alerte,
                        reglages=reglages, suivi=suivi, horloge=horloge)
     boite.relances = Relances(stock, suivi, horloge, reglages)
+    boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
     limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
+    limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
+                           else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
-                        boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid)
+                        boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
+                        limiteur_recherches)
 
     def fermer() -> None:
         if client_http is None:
@@ -169,6 +175,7 @@ def creer_app(
         *suivi_citoyen.routes,
         *agent.routes,
         *coordination.routes,
+        *recherches_vides.routes,
         *mises_a_jour.routes,
         *push_routes.routes,
         *recherche.routes,

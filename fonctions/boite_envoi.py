@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import anyio
@@ -44,6 +44,7 @@ journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
 POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
 INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
+INTERVALLE_DES_PURGES = 3600.0  # secondes : des comptes par jour, effacés au jour près
 
 
 class BoiteEnvoi:
@@ -52,6 +53,9 @@ class BoiteEnvoi:
         self.stockage, self.modele, self.canaux, self.alerte = stockage, modele, canaux, alerte
         self.reglages, self.suivi, self.horloge = reglages, suivi, horloge
         self.relances = None  # les relances (fonctions/relances.py), lancées par ``boucle``
+        # L'effacement des vieilles recherches sans résultat (recherches_vides.purger), aussi
+        # lancé par ``boucle`` : c'est elle qui tourne tant que le serveur tourne.
+        self.purge_des_recherches: Callable[[], int] | None = None
 
     def traiter_une_fois(self, limite: int = 200) -> int:
         """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron)."""
@@ -205,8 +209,9 @@ class BoiteEnvoi:
 
     async def boucle(self, reveil: Reveil, intervalle: float) -> None:
         """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt : les relances
-        (au plus une fois par minute), puis la boîte d'envoi."""
-        derniere_relance = None
+        (au plus une fois par minute), la boîte d'envoi, puis l'effacement des vieilles
+        recherches sans résultat (au démarrage, puis au plus une fois par heure)."""
+        derniere_relance = derniere_purge = None
         while True:
             try:
                 if self.relances is not None and (
@@ -215,6 +220,11 @@ class BoiteEnvoi:
                     derniere_relance = time.monotonic()
                     await anyio.to_thread.run_sync(self.relances.traiter_une_fois)
                 await anyio.to_thread.run_sync(self.traiter_une_fois)
+                if self.purge_des_recherches is not None and (
+                        derniere_purge is None
+                        or time.monotonic() - derniere_purge >= INTERVALLE_DES_PURGES):
+                    derniere_purge = time.monotonic()
+                    await anyio.to_thread.run_sync(self.purge_des_recherches)
             except Exception:
                 journal.exception("La boîte d'envoi a rencontré une erreur ; elle continue.")
             await reveil.attendre(intervalle)

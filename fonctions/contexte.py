@@ -70,6 +70,7 @@ class Contexte:
     limiteur_jetons: Limiteur | None  # les jetons faux, par adresse de client
     expediteur: Expediteur  # pour les liens de connexion de la coordination
     cles_vapid: ClesVapid | None = None  # Web Push : la clé publique donnée aux navigateurs
+    limiteur_recherches: Limiteur | None = None  # les recherches sans résultat, par adresse
 
 
 def contexte(request: Request) -> Contexte:

@@ -5,8 +5,9 @@
   ``HEURES_DU_LIEN`` heures). La réponse est la même, au même moment, que l'adresse soit
   connue ou non : la page ne dit jamais qui est dans la liste.
 - ``GET /api/coordination/<jeton>`` : les signalements sans réponse dans le délai, à orienter
-  ou non transmis (lus dans le petit index des attributions ouvertes), et la recherche d'un
-  signalement par sa référence ;
+  ou non transmis (lus dans le petit index des attributions ouvertes), la recherche d'un
+  signalement par sa référence, et les recherches du site restées sans résultat ces 30
+  derniers jours (``recherches_vides.py``) ;
 - ``POST /api/coordination/<jeton>`` : confier un signalement à un service (``reattribuer``)
   ou retirer les liens de prise en charge d'une attribution (``revoquer``).
 
@@ -40,6 +41,7 @@ from fonctions.gardes import (
 from fonctions.jetons import jeton_coordination, lire_jeton_coordination, reference_valide
 from fonctions.lecture import lire_envoi
 from fonctions.pages import page, rendre
+from fonctions.recherches_vides import PERIODE_MONTREE, recherches_frequentes
 from fonctions.statuts import EN_ATTENTE, attribution_numero, derniere, libelle
 from fonctions.suivi import ActionImpossible, Auteur
 from fonctions.validation import ErreursValidation
@@ -168,7 +170,9 @@ def _tableau(ctx: Contexte, reference: str | None) -> dict:
             introuvable = True
         else:
             cherche = _carte_du_signalement(ctx, signalement, derniere(signalement))
-    return {"sections": sections, "cherche": cherche, "introuvable": introuvable}
+    return {"sections": sections, "cherche": cherche, "introuvable": introuvable,
+            "recherches": recherches_frequentes(ctx.stockage, ctx.horloge),
+            "periode": PERIODE_MONTREE}
 
 
 async def tableau(request: Request) -> Response:

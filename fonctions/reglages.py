@@ -53,6 +53,7 @@ REGLAGES = [
     Reglage("AIGUILLAGE_DELAI_PRISE_EN_CHARGE", "5"),
     Reglage("AIGUILLAGE_DELAI_ESCALADE", "2"),
     Reglage("AIGUILLAGE_LIMITE_JETONS", "300/3600"),
+    Reglage("AIGUILLAGE_LIMITE_RECHERCHES", "30/600"),
     Reglage("AIGUILLAGE_VAPID_CLE_PRIVEE", None),
     Reglage("AIGUILLAGE_PUSH_BANCS_D_ESSAI", None),
 ]
@@ -90,6 +91,7 @@ class Reglages:
     delai_prise_en_charge: int = 5
     delai_escalade: int = 2
     limite_jetons: tuple[int, float] | None = (300, 3600.0)
+    limite_recherches: tuple[int, float] | None = (30, 600.0)
     vapid_cle_privee: Secret | None = None
     push_bancs_d_essai: tuple[str, ...] = ()
     secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
@@ -179,6 +181,10 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if limite_jetons is False:
         messages.append("AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0.")
 
+    limite_recherches = _limite(valeur("AIGUILLAGE_LIMITE_RECHERCHES"))
+    if limite_recherches is False:
+        messages.append("AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0.")
+
     vapid = valeurs["AIGUILLAGE_VAPID_CLE_PRIVEE"]
     if vapid and "BEGIN" not in vapid:
         messages.append("AIGUILLAGE_VAPID_CLE_PRIVEE doit être une clé PEM "
@@ -210,6 +216,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         delai_prise_en_charge=jours["AIGUILLAGE_DELAI_PRISE_EN_CHARGE"],
         delai_escalade=jours["AIGUILLAGE_DELAI_ESCALADE"],
         limite_jetons=limite_jetons or None,
+        limite_recherches=limite_recherches or None,
         vapid_cle_privee=Secret(vapid) if vapid else None,
         push_bancs_d_essai=bancs,
         secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),

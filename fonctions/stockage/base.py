@@ -20,6 +20,11 @@ Règles communes à tout moteur :
 - ``changer_signalement`` écrit les entrées ouvertes de l'index *avant* le signalement et
   retire les entrées fermées *après* : après un arrêt brutal l'index peut contenir une
   entrée de trop (réparée à la lecture), jamais en manquer une.
+
+Les **recherches sans résultat** sont de simples comptes ``(jour, texte) → nombre``, sans
+lien avec les signalements ni avec qui a cherché (``fonctions/recherches_vides.py`` décide
+du texte gardé) : un ajout n'est jamais perdu, même entre fils ou processus concurrents, et
+un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 Document = dict[str, Any]
@@ -152,3 +158,21 @@ class Stockage(ABC):
     def lister_ouvertes(self) -> list[Document]:
         """L'index des attributions ouvertes ; le coût suit leur nombre, pas celui des
         signalements."""
+
+    # Recherches sans résultat
+    @abstractmethod
+    def compter_recherche_vide(self, jour: date, texte: str) -> None:
+        """Ajoute 1 au compte de ``texte`` pour ``jour``. Deux appels concurrents (fils ou
+        processus) ajoutent 2."""
+
+    @abstractmethod
+    def lister_recherches_vides(self, debut: date, fin: date, nombre: int
+                                ) -> list[tuple[str, int]]:
+        """Au plus ``nombre`` textes comptés du jour ``debut`` au jour ``fin`` (compris), avec
+        leur total sur la période : le plus fréquent d'abord ; à égalité, dans l'ordre
+        alphabétique."""
+
+    @abstractmethod
+    def purger_recherches_vides(self, avant: date) -> int:
+        """Efface les comptes des jours strictement antérieurs à ``avant`` ; rend le nombre
+        de comptes ``(jour, texte)`` effacés."""

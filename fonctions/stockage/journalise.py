@@ -15,7 +15,9 @@ Ce que voient les autres appels :
   clé reste tenue (409) jusqu'à ce que sa création soit durable ;
 - toute autre méthode — y compris celles que l'interface ``Stockage`` gagnera — attend que
   tout ce qui a été journalisé avant l'appel soit matérialisé (la **barrière**), puis
-  délègue au moteur : modifications, boîte d'envoi et listes voient un état complet.
+  délègue au moteur : modifications, boîte d'envoi et listes voient un état complet. Seuls
+  les comptes des recherches sans résultat, étrangers aux signalements, vont droit au
+  moteur.
 
 Un seul processus reçoit les signalements d'un dossier : celui qui tient le verrou
 ``journal/proprietaire.verrou`` (``flock``, libéré par le noyau si le processus meurt). Un
@@ -37,6 +39,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +280,19 @@ class StockageJournalise(Stockage):
         journal sans bloquer ; ``await durabilite.attendre()`` avant de répondre. Les clés
         restent tenues jusqu'à ce que leur création soit durable."""
         return Durabilite(asyncio.get_running_loop())
+
+    # Recherches sans résultat : sans la barrière. Ces comptes ne doivent rien aux
+    # signalements ; attendre la matérialisation forcerait, pendant une rafale de
+    # signalements, une écriture du journal vers TinyDB à chaque recherche vide.
+    def compter_recherche_vide(self, jour: date, texte: str) -> None:
+        self.moteur.compter_recherche_vide(jour, texte)
+
+    def lister_recherches_vides(self, debut: date, fin: date, nombre: int
+                                ) -> list[tuple[str, int]]:
+        return self.moteur.lister_recherches_vides(debut, fin, nombre)
+
+    def purger_recherches_vides(self, avant: date) -> int:
+        return self.moteur.purger_recherches_vides(avant)
 
     # Le reste : barrière, puis le moteur
     def __getattr__(self, nom: str) -> Any:

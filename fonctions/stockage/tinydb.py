@@ -10,6 +10,7 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       boite_envoi/AIG-7K3M-Q9-transmission.json (+ .verrou)   ce qui reste à envoyer
       ouvertes/AIG-7K3M-Q9-2.json                 l'index des attributions ouvertes
       idempotence/3f/3f9a….json (+ .verrou)    une clé d'idempotence → une référence
+      recherches_vides/2025-03-10.json   les recherches sans résultat d'un jour, comptées
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
 
 Les écritures passent par ``StockageJSONAtomique`` (fichier temporaire, fsync,
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 from tinydb import TinyDB
@@ -41,6 +44,10 @@ from fonctions.stockage.base import (
 from fonctions.stockage.fichiers import Verrous, ecrire_atomiquement, verrou_non_bloquant
 
 TABLE = "document"
+# Textes différents comptés au plus par jour : chaque ajout réécrit le fichier du jour, dont
+# la taille doit rester bornée même si des milliers d'adresses envoient chacune des textes
+# inventés. Au-delà, un texte déjà vu ce jour-là est encore compté, un nouveau ne l'est pas.
+TEXTES_PAR_JOUR_MAX = 5000
 
 
 class StockageJSONAtomique(Storage):
@@ -89,9 +96,10 @@ class ReservationTinyDB(Reservation):
 
 
 class StockageTinyDB(Stockage):
-    def __init__(self, dossier: Path) -> None:
+    def __init__(self, dossier: Path, *, textes_par_jour_max: int = TEXTES_PAR_JOUR_MAX) -> None:
         self.dossier = Path(dossier)
         self.verrous = Verrous(self.dossier / "verrous")
+        self.textes_par_jour_max = textes_par_jour_max
 
     # Chemins : une référence ou un identifiant d'envoi est vérifié avant de devenir un
     # chemin (ils peuvent venir d'une adresse web).
@@ -257,6 +265,55 @@ class StockageTinyDB(Stockage):
                 if entree is not None:
                     entrees.append(entree)
         return entrees
+
+    # Recherches sans résultat : un fichier par jour, {"jour": …, "textes": {texte: nombre}}
+    def _jour(self, jour: date) -> Path:
+        return self.dossier / "recherches_vides" / f"{jour.isoformat()}.json"
+
+    def compter_recherche_vide(self, jour: date, texte: str) -> None:
+        chemin = self._jour(jour)
+        # Lire, ajouter, réécrire sous le verrou du jour (fil + flock) : aucun ajout
+        # concurrent n'est perdu ; l'écriture atomique ne laisse jamais un fichier abîmé.
+        with self.verrous.tenir(f"recherches_vides/{jour.isoformat()}"):
+            document = _lire(chemin) or {"jour": jour.isoformat(), "textes": {}}
+            textes = document["textes"]
+            if texte not in textes and len(textes) >= self.textes_par_jour_max:
+                return
+            textes[texte] = textes.get(texte, 0) + 1
+            _ecrire(chemin, document)
+
+    def lister_recherches_vides(self, debut: date, fin: date, nombre: int
+                                ) -> list[tuple[str, int]]:
+        totaux: Counter[str] = Counter()
+        jour = debut
+        while jour <= fin:
+            chemin = self._jour(jour)
+            if chemin.exists():
+                totaux.update((_lire(chemin) or {}).get("textes", {}))
+            jour += timedelta(days=1)
+        return sorted(totaux.items(), key=lambda paire: (-paire[1], paire[0]))[:nombre]
+
+    def purger_recherches_vides(self, avant: date) -> int:
+        dossier = self.dossier / "recherches_vides"
+        if not dossier.exists():
+            return 0
+        effaces = 0
+        for fichier in os.scandir(dossier):
+            # « 2025-03-10.json », ou « .2025-03-10.json.<hasard>.tmp » qu'une écriture
+            # interrompue par un arrêt brutal a laissé : lui aussi contient des recherches.
+            nom = fichier.name.removeprefix(".")
+            try:
+                jour = date.fromisoformat(nom[:10])
+            except ValueError:
+                continue
+            if jour >= avant:
+                continue
+            chemin = Path(fichier.path)
+            with self.verrous.tenir(f"recherches_vides/{jour.isoformat()}"):
+                if nom == f"{jour.isoformat()}.json":
+                    effaces += len((_lire(chemin) or {}).get("textes", {}))
+                chemin.unlink(missing_ok=True)
+        return effaces
 
     def fermer(self) -> None:
         self.verrous.fermer()

@@ -46,6 +46,6 @@ def agir(client, lien: str, action: str, **champs):
 def texte_de(html: str) -> str:
     """Le texte visible d'une page, espaces réduits (pour des assertions lisibles)."""
     sans_style = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)
-    en_ligne = re.sub(r"</?(strong|a|span|em|time|abbr)\b[^>]*>", "", sans_style)
+    en_ligne = re.sub(r"</?(strong|a|span|em|time|abbr|code)\b[^>]*>", "", sans_style)
     sans_balises = re.sub(r"<[^>]+>", " ", en_ligne)
     return re.sub(r"\s+", " ", unescape(sans_balises)).strip()

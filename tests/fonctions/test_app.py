@@ -21,6 +21,7 @@ def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
         "/api/agent/{jeton}/nouveau-lien",
         "/api/coordination", "/api/coordination", "/api/coordination/{jeton}",
         "/api/coordination/{jeton}",
+        "/api/recherche/sans-resultat",
         "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.json",
         "/api/push/cle", "/api/abonnements", "/api/abonnements",
         "/api/sante", "/api/{reste:path}"]

@@ -80,6 +80,8 @@ def test_la_production_complete_demarre_et_envoie_pour_de_vrai():
      "AIGUILLAGE_DELAI_ESCALADE doit être un nombre de jours entre 1 et 365."),
     ("AIGUILLAGE_LIMITE_JETONS", "plein",
      "AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0."),
+    ("AIGUILLAGE_LIMITE_RECHERCHES", "30 par minute",
+     "AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0."),
 ])
 def test_une_valeur_invalide_est_refusee_avec_un_message_clair(nom, valeur, message):
     with pytest.raises(ErreurReglages) as erreur:
@@ -108,6 +110,12 @@ def test_les_reglages_du_suivi_ont_des_valeurs_par_defaut_raisonnables():
             reglages.delai_escalade, reglages.limite_jetons) == (30, 5, 2, (300, 3600.0))
     assert lire_reglages({"AIGUILLAGE_LIMITE_JETONS": "0"}).limite_jetons is None
     assert lire_reglages({"AIGUILLAGE_LIEN_AGENT_JOURS": "14"}).lien_agent_jours == 14
+
+
+def test_la_limite_des_recherches_sans_resultat_vaut_30_par_10_minutes_ou_se_desactive():
+    assert lire_reglages({}).limite_recherches == (30, 600.0)
+    assert lire_reglages({"AIGUILLAGE_LIMITE_RECHERCHES": "5/60"}).limite_recherches == (5, 60.0)
+    assert lire_reglages({"AIGUILLAGE_LIMITE_RECHERCHES": "0"}).limite_recherches is None
 
 
 def test_le_site_peut_ne_pas_etre_servi():

@@ -44,6 +44,10 @@ PROPRES_AU_MOTEUR = {
     "test_aucun_fichier_temporaire_ne_reste_et_un_reste_d_arret_brutal_est_ignore",
     "test_le_cout_d_une_ecriture_ne_depend_pas_du_nombre_de_signalements",
     "test_un_stockage_vide_n_a_ni_signalement_ni_envoi",
+    "test_un_stockage_sans_recherche_vide_n_a_rien_a_lister_ni_a_purger",
+    "test_au_dela_du_plafond_du_jour_un_texte_nouveau_n_est_plus_compte",
+    "test_des_comptes_concurrents_de_fils_et_de_processus_ne_perdent_aucun_ajout",
+    "test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible",
 }
 for _nom, _test in vars(comportement_du_moteur).items():
     if _nom.startswith("test_") and _nom not in PROPRES_AU_MOTEUR:
@@ -128,15 +132,28 @@ def test_une_reference_prise_entre_la_lecture_et_la_creation_est_refusee(lent):
         lent.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
 
 
+SANS_BARRIERE = ("reserver_cle", "creer_signalement", "lire_signalement",
+                 "compter_recherche_vide", "lister_recherches_vides", "purger_recherches_vides")
+
+
 def test_toute_methode_de_l_interface_existe_et_passe_par_le_moteur():
     assert not StockageJournalise.__abstractmethods__
     for nom in Stockage.__abstractmethods__:
         attendue = list(inspect.signature(getattr(Stockage, nom)).parameters)
         methode = getattr(StockageJournalise, nom)
-        if nom not in ("reserver_cle", "creer_signalement", "lire_signalement"):
+        if nom not in SANS_BARRIERE:
             assert methode.__name__ == nom  # déléguée après la barrière
         else:
             assert list(inspect.signature(methode).parameters) == attendue, nom
+
+
+def test_compter_une_recherche_vide_n_attend_pas_la_materialisation(lent):
+    creer(lent, "AIG-7K3M-Q2")  # journalisé, pas encore matérialisé
+    jour = comportement_du_moteur.MARS_10
+    lent.compter_recherche_vide(jour, "egout")
+    assert lent.lister_recherches_vides(jour, jour, 5) == [("egout", 1)]
+    assert lent.purger_recherches_vides(jour) == 0
+    assert StockageTinyDB(lent.dossier).lire_signalement("AIG-7K3M-Q2") is None
 
 
 def test_une_methode_que_seul_le_moteur_connait_attend_aussi_la_barriere(tmp_path):

@@ -6,9 +6,11 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from aides_fonctions import RACINE, fichiers_du_dossier, tenue_par_un_autre_fil
+from serveurs_locaux import attendre
 
 from fonctions.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
@@ -220,3 +222,116 @@ def test_lister_les_ouvertes_ne_lit_pas_les_signalements(stockage):
                                  lambda d: Ecritures(ouvertes=[entree("AIG-2222-22")]))
     (stockage.dossier / "signalements").rename(stockage.dossier / "ailleurs")
     assert stockage.lister_ouvertes() == [entree("AIG-2222-22")]
+
+
+# Recherches sans résultat
+MARS_10, MARS_11, MARS_12 = (date(2025, 3, j) for j in (10, 11, 12))
+
+
+def test_une_recherche_vide_est_comptee_par_jour_dans_un_petit_fichier(stockage):
+    stockage.compter_recherche_vide(MARS_10, "cave inondee")
+    stockage.compter_recherche_vide(MARS_10, "cave inondee")
+    stockage.compter_recherche_vide(MARS_10, "carte identite")
+    stockage.compter_recherche_vide(MARS_11, "cave inondee")
+    dossier = stockage.dossier / "recherches_vides"
+    assert sorted(p.name for p in dossier.iterdir()) == ["2025-03-10.json", "2025-03-11.json"]
+    assert json.loads((dossier / "2025-03-10.json").read_text()) == {"document": {"1": {
+        "jour": "2025-03-10", "textes": {"cave inondee": 2, "carte identite": 1}}}}
+
+
+def test_la_liste_additionne_la_periode_du_plus_frequent_au_moins_frequent(stockage):
+    for jour, texte in [(MARS_10, "egout"), (MARS_10, "passeport"), (MARS_11, "passeport"),
+                        (MARS_11, "carte identite"), (MARS_11, "egout"), (MARS_12, "tag"),
+                        (MARS_12, "tag"), (MARS_12, "tag"), (date(2025, 3, 9), "tag")]:
+        stockage.compter_recherche_vide(jour, texte)
+    assert stockage.lister_recherches_vides(MARS_10, MARS_11, 10) == [
+        ("egout", 2), ("passeport", 2), ("carte identite", 1)]  # à égalité : alphabétique
+    assert stockage.lister_recherches_vides(MARS_10, MARS_12, 2) == [("tag", 3), ("egout", 2)]
+    assert stockage.lister_recherches_vides(MARS_12, MARS_12, 10) == [("tag", 3)]
+    assert stockage.lister_recherches_vides(date(2025, 4, 1), date(2025, 4, 30), 10) == []
+
+
+def test_la_purge_efface_les_jours_d_avant_et_eux_seuls(stockage):
+    for jour, texte in [(MARS_10, "egout"), (MARS_10, "tag"), (MARS_11, "egout"),
+                        (MARS_12, "egout")]:
+        stockage.compter_recherche_vide(jour, texte)
+    assert stockage.purger_recherches_vides(MARS_12) == 3  # comptes (jour, texte) effacés
+    assert stockage.lister_recherches_vides(MARS_10, MARS_12, 10) == [("egout", 1)]
+    assert stockage.purger_recherches_vides(MARS_12) == 0
+    assert [p.name for p in (stockage.dossier / "recherches_vides").iterdir()] == [
+        "2025-03-12.json"]
+
+
+def test_la_purge_efface_aussi_le_reste_d_une_ecriture_interrompue(stockage):
+    stockage.compter_recherche_vide(MARS_12, "egout")
+    dossier = stockage.dossier / "recherches_vides"
+    (dossier / ".2025-03-10.json.3f9a.tmp").write_text('{"document": {"1": {"jour"')
+    (dossier / ".2025-03-12.json.3f9a.tmp").write_text('{"document": {"1": {"jour"')
+    (dossier / "notes.txt").write_text("rien à voir")
+    assert stockage.purger_recherches_vides(MARS_12) == 0
+    assert sorted(p.name for p in dossier.iterdir()) == [
+        ".2025-03-12.json.3f9a.tmp", "2025-03-12.json", "notes.txt"]
+    assert stockage.lister_recherches_vides(MARS_10, MARS_12, 10) == [("egout", 1)]
+
+
+def test_un_stockage_sans_recherche_vide_n_a_rien_a_lister_ni_a_purger(tmp_path):
+    stockage = StockageTinyDB(tmp_path / "vide")
+    assert stockage.lister_recherches_vides(MARS_10, MARS_12, 20) == []
+    assert stockage.purger_recherches_vides(MARS_12) == 0
+    assert not (tmp_path / "vide" / "recherches_vides").exists()
+    stockage.fermer()
+
+
+def test_au_dela_du_plafond_du_jour_un_texte_nouveau_n_est_plus_compte(tmp_path):
+    stockage = StockageTinyDB(tmp_path / "donnees", textes_par_jour_max=2)
+    for texte in ["egout", "tag", "passeport", "egout"]:
+        stockage.compter_recherche_vide(MARS_10, texte)
+    stockage.compter_recherche_vide(MARS_11, "passeport")  # un autre jour, un autre plafond
+    assert stockage.lister_recherches_vides(MARS_10, MARS_10, 10) == [("egout", 2), ("tag", 1)]
+    assert stockage.lister_recherches_vides(MARS_11, MARS_11, 10) == [("passeport", 1)]
+    stockage.fermer()
+
+
+def test_des_comptes_concurrents_de_fils_et_de_processus_ne_perdent_aucun_ajout(tmp_path):
+    # Deux stockages sur un même dossier n'ont pas les mêmes verrous de fil : entre eux,
+    # seul flock protège, comme entre le serveur et la commande de cron.
+    premier, second = StockageTinyDB(tmp_path / "d"), StockageTinyDB(tmp_path / "d")
+    try:
+        with ThreadPoolExecutor(12) as fils:
+            list(fils.map(lambda i: (premier if i % 2 else second).compter_recherche_vide(
+                MARS_10, "egout" if i % 3 else "tag"), range(300)))
+        assert premier.lister_recherches_vides(MARS_10, MARS_10, 10) == [
+            ("egout", 200), ("tag", 100)]
+    finally:
+        premier.fermer()
+        second.fermer()
+
+
+def test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible(tmp_path):
+    script = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from fonctions.stockage import StockageTinyDB\n"
+        "s = StockageTinyDB(sys.argv[1])\n"
+        "print('pret', flush=True)\n"
+        "while True:\n"
+        "    s.compter_recherche_vide(date(2025, 3, 10), 'egout')\n"
+    )
+    dossier = tmp_path / "donnees"
+    fichier = dossier / "recherches_vides" / "2025-03-10.json"
+    processus = subprocess.Popen([sys.executable, "-c", script, str(dossier)], cwd=RACINE,
+                                 stdout=subprocess.PIPE, text=True)
+    try:
+        assert processus.stdout.readline().strip() == "pret"
+        stockage = StockageTinyDB(dossier)
+        attendre(lambda: fichier.exists() and stockage.lister_recherches_vides(
+            MARS_10, MARS_10, 1)[0][1] >= 20, message="le processus ne compte pas")
+    finally:
+        os.kill(processus.pid, signal.SIGKILL)
+        processus.wait()
+        processus.stdout.close()
+    ((texte, avant),) = stockage.lister_recherches_vides(MARS_10, MARS_10, 1)
+    assert texte == "egout" and avant >= 20
+    stockage.compter_recherche_vide(MARS_10, "egout")  # le verrou du tué est libéré
+    assert stockage.lister_recherches_vides(MARS_10, MARS_10, 1) == [("egout", avant + 1)]
+    stockage.fermer()
