@@ -32,6 +32,7 @@ import gzip
 import http.server
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -68,6 +70,8 @@ PAQUETS = {
 # adresses doit commencer par la seconde chaîne (la famille ou la page attendue).
 EXEMPLES_FAUTES = [("lampadère", "/eclairage/"), ("egou", "/eau/egout/"),
                    ("poubelle pa ramasser", "/proprete/poubelle-pas-ramassee/")]
+# Requêtes tirées au hasard (graine fixe) pour comparer les deux moitiés de notre moteur.
+HASARD = 3000
 # Poids des champs dans les pages données à Pagefind (data-pagefind-weight, de 0 à 10) :
 # les nôtres (4, 3, 2, 1) multipliés par deux.
 POIDS_PAGEFIND = (8, 6, 4, 2)
@@ -164,6 +168,38 @@ def pages_pagefind(docs: list[dict], dossier: Path) -> None:
                         encoding="utf-8")
 
 
+def requetes_au_hasard(docs: list[dict], nombre: int = HASARD, graine: int = 10) -> list[str]:
+    """Des requêtes de 1 à 5 mots des documents, abîmés comme au téléphone : lettre changée,
+    oubliée ou inversée, accents ôtés, majuscules, mot coupé ; plus quelques cas d'écriture
+    (élisions, traits d'union, ligatures, espaces seules). Même graine, mêmes requêtes."""
+    hasard = random.Random(graine)
+    vocabulaire = sorted({m for d in docs for champ in ("libelle", "mots_cles", "indice", "texte")
+                          for m in re.split(r"[\s'’]+", d[champ]) if m})
+    lettres = "abcdefghijklmnopqrstuvwxyzéèàçêôœ"
+
+    def abimer(m: str) -> str:
+        tirage, i = hasard.random(), hasard.randrange(max(len(m) - 1, 1))
+        if len(m) > 3 and tirage < 0.25:
+            return m[:i] + hasard.choice(lettres) + m[i + 1:]
+        if len(m) > 3 and tirage < 0.4:
+            return m[:i] + m[i + 1:]
+        if len(m) > 3 and tirage < 0.5:
+            return m[:i] + m[i + 1] + m[i] + m[i + 2:]
+        if tirage < 0.6:
+            return unicodedata.normalize("NFD", m).encode("ascii", "ignore").decode()
+        if tirage < 0.65:
+            return m.upper()
+        if tirage < 0.75 and len(m) > 4:
+            return m[:hasard.randrange(3, len(m))]
+        return m
+
+    tirees = [" ".join(abimer(hasard.choice(vocabulaire)) for _ in range(hasard.randint(1, 5)))
+              for _ in range(nombre)]
+    return tirees + ["Œuvre d’art", "l'égout", "ÉCOLE", "nid-de-poule", "  ", "", "ﬁbre",
+                     "straße", "naïve", "cœur", "Ærodrome", "aujourd'hui", "rue—route",
+                     "vélo‑route", "2 € 50", "ça", "été", "ÉTÉS"]
+
+
 # ---------------------------------------------------------------- installer, regrouper
 
 
@@ -245,7 +281,8 @@ def servir(www: Path) -> http.server.ThreadingHTTPServer:
     return serveur
 
 
-def mesurer_navigateur(url: str, requetes: list[dict], tours: int, www: Path) -> dict[str, dict]:
+def mesurer_navigateur(url: str, requetes: list[dict], hasard: list[str], tours: int,
+                       www: Path) -> dict[str, dict]:
     """Chaque moteur dans un Chromium neuf (construction à froid, résultats, ce qu'il a
     chargé), puis tous ensemble dans une page pour le temps par requête (voir banc.js)."""
     from playwright.sync_api import sync_playwright
@@ -275,7 +312,7 @@ def mesurer_navigateur(url: str, requetes: list[dict], tours: int, www: Path) ->
             try:
                 m = page.evaluate("async (a) => (await import('/banc.js')).preparer(a)", {
                     "module": f"/lib/{moteur.module}.js", "donnees": donnees(moteur),
-                    "requetes": requetes, "exemples": exemples})
+                    "requetes": requetes, "exemples": exemples, "hasard": hasard})
             except Exception as exc:  # une bibliothèque qui casse ne doit pas tout arrêter
                 print(f"    échec dans Chromium : {exc}\n    " + "\n    ".join(erreurs))
                 continue
@@ -455,16 +492,17 @@ def comparer(dossier: Path, tours: int, details: bool) -> int:
     www = dossier / "www"
     prep = preparer(dossier, www)
     requetes = lire_requetes()
+    hasard = requetes_au_hasard(prep.documents)
     serveur = servir(www)
     print(f"Chromium ({CHROMIUM}), {len(requetes)} requêtes :")
     try:
         mesures = mesurer_navigateur(f"http://127.0.0.1:{serveur.server_address[1]}",
                                      [{"id": r.id, "texte": r.texte, "insee": r.insee}
-                                      for r in requetes], tours, www)
+                                      for r in requetes], hasard, tours, www)
     finally:
         serveur.shutdown()
-    res_py, classements_py, temps_py, exemples_py = mesurer_python(
-        Index(json.loads(prep.recherche)), requetes, tours)
+    index_py = Index(json.loads(prep.recherche))
+    res_py, classements_py, temps_py, exemples_py = mesurer_python(index_py, requetes, tours)
 
     lignes, notes, bilans = [ENTETE], [], []
     for moteur in MOTEURS:
@@ -484,9 +522,14 @@ def comparer(dossier: Path, tours: int, details: bool) -> int:
 
     if "aiguillage" in mesures:
         ecarts = ecarts_python_js(classements_py, mesures["aiguillage"]["classements"])
-        print(f"Notre moteur, Python contre navigateur : {len(requetes) - len(ecarts)}/{len(requetes)} "
-              f"requêtes au classement identique (pages, ordre et scores des 8 premiers).")
-        notes.extend(ecarts)
+        tirees = {f"H{i}": index_py.chercher(t) for i, t in enumerate(hasard)}
+        ecarts_hasard = ecarts_python_js(tirees, {
+            f"H{i}": c for i, c in enumerate(mesures["aiguillage"]["classements_hasard"])})
+        print(f"Notre moteur, Python contre navigateur (pages, ordre et scores des 8 premiers) : "
+              f"{len(requetes) - len(ecarts)}/{len(requetes)} requêtes du jeu public et "
+              f"{len(hasard) - len(ecarts_hasard)}/{len(hasard)} requêtes tirées au hasard "
+              f"au classement identique.")
+        notes.extend(ecarts + [f"  « {hasard[int(e.split()[0][1:])]} »{e}" for e in ecarts_hasard[:20]])
         publie = gz(MOTEUR_JS.read_bytes()) + gz(STEMMER_JS.read_bytes())
         notes.append(f"Aiguillage : recherche.js et fr.js tels que le site les sert (non minifiés) : "
                      f"{ko(publie)} gzip ; le tableau compte, pour tous, le code minifié par esbuild.")

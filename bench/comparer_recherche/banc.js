@@ -34,7 +34,7 @@ async function telecharger(donnees) {
 }
 
 /** Construction (5 fois), index sérialisé et relu (5 fois), résultats, exemples de fautes. */
-export async function preparer({ module, donnees, requetes, exemples }) {
+export async function preparer({ module, donnees, requetes, exemples, hasard }) {
   const moteur = await import(module);
   const texte = await telecharger(donnees);
   const construction = [];
@@ -71,10 +71,12 @@ export async function preparer({ module, donnees, requetes, exemples }) {
     resultats[r.id] = await attendre(moteur.chercher(index, r));
     if (moteur.classement) classements[r.id] = moteur.classement(index, r);
   }
+  // Notre moteur seulement : le classement de requêtes tirées au hasard, comparé à Python.
+  const classements_hasard = moteur.classement ? hasard.map((t) => moteur.classement(index, { texte: t })) : [];
   const trouves = [];
   for (const r of exemples) trouves.push(await attendre(moteur.chercher(index, r)));
   return {
-    resultats, classements, exemples: trouves, construction, chargement, serialise,
+    resultats, classements, classements_hasard, exemples: trouves, construction, chargement, serialise,
     differences_apres_chargement, isole: self.crossOriginIsolated,
   };
 }
