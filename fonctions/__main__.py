@@ -88,12 +88,24 @@ def main(arguments: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from fonctions.journal_d_acces import proteger_le_journal_d_acces
     from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
 
     app = creer_serveur(reglages)
     regler_le_ramasse_miettes()
-    uvicorn.run(app, host=options.hote, port=options.port,
-                proxy_headers=True, forwarded_allow_ips=reglages.proxys, log_level="info")
+    config = uvicorn.Config(app, host=options.hote, port=options.port, proxy_headers=True,
+                            forwarded_allow_ips=reglages.proxys, log_level="info")
+    proteger_le_journal_d_acces()  # après la configuration des journaux par uvicorn
+    serveur = uvicorn.Server(config)
+    try:
+        serveur.run()
+    except KeyboardInterrupt:
+        pass
+    if not serveur.started:
+        print(f"Le serveur n'a pas pu démarrer sur {options.hote}:{options.port} (port déjà "
+              f"utilisé ?) : relancez avec un autre port, par exemple « PORT={options.port + 1} "
+              "make demo ».", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -6,17 +6,30 @@ celui de ``/recherche/``) et **le même moteur** que le navigateur (``arbre.rech
 le ``recherche.json`` construit avec le modèle) : les mêmes résultats, dans le même ordre,
 avec les mêmes éléments. Derrière le relais ``/api/*`` de Netlify, la page est servie sur
 l'origine du site : ses liens et ses feuilles de style sont des adresses de ce site.
+
+Une recherche qui ne trouve rien est comptée pour les rédacteurs (``recherches_vides``),
+sauf quand le navigateur ne fait que précharger la page (``Sec-Purpose: prefetch``). Le
+journal d'accès du serveur n'en garde pas les mots (``journal_d_acces.py``).
 """
 
 from __future__ import annotations
 
+import logging
+
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from arbre.gabarits import SITENAME, environnement
 from fonctions.contexte import contexte
+from fonctions.gardes import adresse_client
+from fonctions.lecture import entete
+from fonctions.modele import ErreurModele
+from fonctions.pages import page
+from fonctions.recherches_vides import noter_recherche_vide
 
+journal = logging.getLogger("aiguillage.recherche")
 LONGUEUR_MAX = 200  # celle du champ (maxlength) : au-delà, la suite est ignorée
 # La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
 # réponses qu'il relaie, et cette page charge les scripts et la feuille de style du site.
@@ -42,7 +55,16 @@ async def rechercher(request: Request) -> Response:
     insee = request.query_params.get("commune") or None
     if insee not in modele.communes:
         insee = None  # commune inconnue ou absente : les résultats le disent sans elle
-    resultats = ctx.modele.recherche().afficher(requete, insee) if requete.strip() else []
+    try:
+        index = ctx.modele.recherche()
+    except ErreurModele as erreur:
+        journal.error("%s", erreur)
+        return page("message.html", 503, titre="La recherche n'est pas disponible",
+                    message="La recherche ne répond pas pour le moment. Choisissez votre problème "
+                            "question après question depuis la page d'accueil, ou réessayez plus tard.")
+    resultats = index.afficher(requete, insee) if requete.strip() else []
+    if requete.strip() and not resultats and "prefetch" not in entete(request, "sec-purpose"):
+        await run_in_threadpool(noter_recherche_vide, ctx, requete, adresse_client(request))
     texte = gabarits.get_template("recherche.html").render(
         SITENAME=SITENAME, modele=modele.donnees, adresse_page="/recherche/",
         requete=requete, insee=insee, resultats=resultats, rendu_serveur=True,

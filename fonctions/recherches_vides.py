@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from arbre.recherche.texte import est_vide, normaliser, plier
+from arbre.recherche.texte import MOTS_VIDES, normaliser, plier
 from fonctions.contexte import Contexte, Horloge, contexte
 from fonctions.gardes import adresse_client, origine_acceptee
 from fonctions.jours_ouvres import PARIS
@@ -95,7 +95,7 @@ def texte_a_compter(requete: str) -> str:
         if len(mot) <= MOT_MAX and (mot.isalpha() or _COURT.fullmatch(mot)):
             gardes.append(mot)
     gardes.extend(_si_court(nombres))
-    return " ".join([mot for mot in gardes if not est_vide(mot)][:MOTS_MAX])
+    return " ".join([m for m in gardes if len(m) >= 2 and m not in MOTS_VIDES][:MOTS_MAX])
 
 
 def _si_court(nombres: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fonctions.app import creer_app
+from fonctions.journal_d_acces import proteger_le_journal_d_acces
 from fonctions.pages import page
 from fonctions.reglages import Reglages, lire_reglages
 
@@ -68,4 +69,5 @@ def application() -> Starlette:
     ``python -m fonctions servir``, réglé pour un processus qui ne fait que servir)."""
     app = creer_serveur()
     regler_le_ramasse_miettes()
+    proteger_le_journal_d_acces()
     return app

@@ -34,7 +34,7 @@ def test_une_page_par_noeud_a_une_adresse_propre(sortie):
         "partages/arbre-tombe/sur-la-route/la-roche-bernard/index.html",
         "partages/arbre-tombe/sur-la-route/muzillac/index.html",
         "partages/arbre-tombe/sur-un-fil/index.html", "plan-du-site/index.html",
-        "suivi/index.html", "voirie/index.html", "voirie/nid-de-poule/index.html",
+        "recherche/index.html", "suivi/index.html", "voirie/index.html", "voirie/nid-de-poule/index.html",
         "voirie/nid-de-poule/la-roche-bernard/index.html",
         "voirie/nid-de-poule/muzillac/index.html",
     ]

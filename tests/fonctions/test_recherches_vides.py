@@ -50,7 +50,7 @@ def fichiers_des_recherches(stockage) -> list[str]:
     ("Éboueurs pas passés à Noël, œufs écrasés !", "eboueurs passes noel oeufs ecrases"),
     ("L’égout DÉBORDE", "egout deborde"),
     ("Bonjour, je voudrais signaler que les poubelles de ma rue ne sont pas ramassées depuis "
-     "deux semaines", "signaler poubelles rue ramassees deux semaines"),
+     "deux semaines", "poubelles rue ramassees deux semaines"),
     ("arbre branche tombée route bloquée voiture camion pluie vent orage nuit matin soir pont "
      "rivière berge chemin forêt champ ferme",
      "arbre branche tombee route bloquee voiture camion pluie"),
