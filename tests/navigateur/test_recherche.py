@@ -5,12 +5,15 @@ clavier, à 320 px, sans défaut relevé par axe-core."""
 
 import json
 import random
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from arbre.recherche.moteur import Index
 from arbre.recherche.texte import normaliser
+from fonctions.stockage import StockageTinyDB
 from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
 from tests.arbre.recherche.vecteurs import FICHIER as VECTEURS
 from tests.navigateur.test_hors_ligne import attendre_le_worker
@@ -154,8 +157,9 @@ def test_la_commune_connue_dit_qui_s_en_occupe_et_mene_a_sa_page(serveur, page):
     page.locator("main [data-etat]", has_text="résultat").wait_for()
     assert resultats(page)[0] == attendu
     assert page.get_by_label("Votre commune").input_value() == "56195"
-    page.get_by_label("Votre commune").select_option("")  # ne plus la préciser
+    page.get_by_label("Votre commune").select_option("")  # ne plus la préciser : oubliée
     page.locator("main [data-liste-resultats] a[href='/voirie/nid-de-poule/']").wait_for()
+    assert page.evaluate("localStorage.getItem('aiguillage:commune')") is None
 
 
 def test_sans_javascript_la_recherche_passe_par_les_fonctions(serveur, page_sans_js):
@@ -266,3 +270,34 @@ def test_la_requete_est_affichee_comme_du_texte(serveur, page_sans_js):
     assert page_sans_js.locator("main img").count() == 0
     assert normaliser(page_sans_js.locator("main [data-etat]").inner_text()).startswith(
         "1 résultat pour img src x onerror alert 1 gaz")
+
+
+def comptees(serveur) -> dict[str, int]:
+    """Les recherches sans résultat comptées par le serveur (lues par le stockage, dans son
+    dossier de données), d'hier à demain."""
+    stockage = StockageTinyDB(Path(serveur.env["AIGUILLAGE_DONNEES"]))
+    aujourd_hui = date.today()
+    try:
+        return dict(stockage.lister_recherches_vides(aujourd_hui - timedelta(days=1),
+                                                     aujourd_hui + timedelta(days=1), 100))
+    finally:
+        stockage.fermer()
+
+
+def test_une_recherche_validee_sans_resultat_est_signalee_une_fois_aux_redacteurs(serveur, page):
+    envois = []
+    page.on("request", lambda r: envois.append(r.post_data_json)
+            if r.url.endswith("/api/recherche/sans-resultat") else None)
+    page.goto(serveur.url + "/")
+    champ = page.get_by_label("Rechercher un problème, avec vos mots")
+    champ.fill("dragon cracheur")  # pendant la frappe, rien n'est envoyé
+    page.locator("header [data-etat]", has_text="Aucun résultat").wait_for()
+    assert envois == []
+    with page.expect_response("**/api/recherche/sans-resultat") as reponse:
+        champ.press("Enter")
+    assert reponse.value.status == 204
+    page.locator("main [data-etat]", has_text="Aucun résultat").wait_for()
+    assert comptees(serveur)["dragon cracheur"] == 1
+    page.get_by_role("link", name="Je ne trouve pas mon problème").click()
+    page.wait_for_url("**/je-ne-trouve-pas/")
+    assert envois == [{"requete": "dragon cracheur"}]  # la même recherche ne compte qu'une fois

@@ -49,8 +49,14 @@ export function phraseEtat(nombre, requete) {
   return `${nombre} résultat${nombre > 1 ? "s" : ""} pour « ${requete.trim()} ».`;
 }
 
-/** Signale une recherche validée qui n'a rien trouvé ; un échec (hors ligne) est sans suite. */
+const notees = new Set();
+
+/** Signale une recherche validée qui n'a rien trouvé, une fois par page ouverte ; un échec
+ * (hors ligne) est sans suite : ce n'est qu'un compte pour les rédacteurs. */
 export function noterSansResultat(requete) {
+  const cle = requete.trim().toLowerCase();
+  if (!cle || notees.has(cle)) return;
+  notees.add(cle);
   fetch(SANS_RESULTAT, {
     method: "POST", keepalive: true, credentials: "same-origin",
     headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requete }),
