@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .erreurs import Rapport, liste, suggestion
-from .lecture import DictLigne
+from .lecture import DictLigne, entre_guillemets
 
 NATURES = ("commune", "intercommunalite", "syndicat", "departement", "region", "etat",
            "operateur", "bailleur", "police", "plateforme-nationale", "urgence")
 CANAUX = ("courriel", "webhook", "open311", "aucune")
 TYPES_NOEUD = ("question", "transmission", "orientation", "urgence", "renvoi")
-OUI = {True, "oui", "Oui", "true"}
-NON = {False, "non", "Non", "false"}
+# Lu sans tenir compte des majuscules : « oui », « Oui », « OUI ».
+OUI = ("oui", "true")
+NON = ("non", "false")
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,14 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     prefixe = f"{ou} : " if ou else ""
     propre: dict = {}
     mal_ecrits: set[str] = set()  # champs sans doute écrits avec une faute de frappe
+    commentaires = getattr(donnees, "commentaires", {})
     for nom, valeur in donnees.items():
         ligne = donnees.ligne_de(nom)
         champ = champs.get(nom)
+        if champ is not None and champ.sorte == "texte" and nom in commentaires:
+            _commentaire_dans_un_texte(nom, valeur, commentaires[nom], fichier, ligne, rapport,
+                                       prefixe)
+            continue
         if champ is None:
             conseil = suggestion(nom, champs)
             if conseil:
@@ -165,6 +171,18 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
                             f"{prefixe}champ obligatoire manquant : « {nom} ».",
                             f"Ajoutez une ligne « {nom}: … » (voir contenu/LISEZMOI.md).")
     return propre
+
+
+def _commentaire_dans_un_texte(nom, valeur, commentaire, fichier, ligne, rapport, prefixe):
+    """« libelle: Le bac n°3 #urgent » : YAML ne garde que « Le bac n°3 ». Rien n'est coupé
+    en silence : le rédacteur dit s'il voulait un texte ou un commentaire."""
+    ecrit = f"{valeur} {commentaire}"
+    rapport.ajouter(fichier, ligne,
+                    f"{prefixe}« {nom} » : « # » commence un commentaire, qui n'est pas publié : "
+                    f"seul « {valeur} » serait affiché, sans « {commentaire} ».",
+                    f"Si « {commentaire} » fait partie du texte, mettez toute la valeur entre "
+                    f"guillemets : « {nom}: {entre_guillemets(ecrit)} » ; si c'est une note pour "
+                    "vous, écrivez-la sur sa propre ligne.")
 
 
 def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe: str):
@@ -214,17 +232,19 @@ def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe:
             return None
         return valeur
     if sorte == "entier":
-        if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < 0:
+        if not isinstance(valeur, str) or not re.fullmatch(r"\d+", valeur.strip()):
             erreur(f" doit être un nombre entier positif, pas « {valeur} ».",
                    "Écrivez seulement le nombre, par exemple « 3 ».")
             return None
-        return valeur
+        return int(valeur)
     if sorte == "oui-non":
-        if valeur in OUI:
+        mot = str(valeur).strip().lower()
+        if mot in OUI:
             return True
-        if valeur in NON:
+        if mot in NON:
             return False
-        erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».")
+        erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».",
+               "Écrivez « oui » ou « non ».")
         return None
     if sorte == "mots":
         if isinstance(valeur, str):
