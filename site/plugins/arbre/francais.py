@@ -96,7 +96,8 @@ def fautes_d_elision(nom: str, communes: Iterable[tuple[str, int | None]] = ()) 
     """
     par_longueur = sorted(communes, key=lambda c: -len(c[0]))
     fautes = []
-    for trouve in re.finditer(r"(?<![\w'’-])(de|De|que|Que|le|la|à|À) (" + _MOT + ")", nom):
+    # Le mot qui suit est lu sans être consommé : « de la eau » vérifie « de la » puis « la eau ».
+    for trouve in re.finditer(r"(?<![\w'’-])(de|De|que|Que|le|la|à|À) (?=(" + _MOT + "))", nom):
         mot_outil, suite = trouve.group(1), nom[trouve.start(2):]
         correct = _forme_correcte(mot_outil, suite, par_longueur)
         if correct:
@@ -117,9 +118,9 @@ def _forme_correcte(mot_outil: str, suite: str, communes) -> tuple[str, str] | N
                        None)
         if commune:
             return _devant_une_commune(mot_outil, commune)
-        premier, _, reste = suite.partition(" ")
-        # « de Le Guerno », « de le service », « à Les Sables » : l'article est contracté.
-        article = (premier.capitalize(), reste) if premier.lower() in ("le", "les") and reste else None
+        # « de Le Guerno », « à Les Sables » : l'article d'un nom propre est contracté. En
+        # minuscules, « de le » est souvent juste (« demandez-lui de le faire ») : rien à dire.
+        article = _article(suite)
         if article:
             contracte = _ARTICLES[article[0]][0 if mot_outil.lower() == "de" else 1]
             premier_mot = re.match(_MOT, article[1]).group()

@@ -10,6 +10,7 @@ from pathlib import Path
 from pelican.generators import Generator
 
 from .erreurs import ErreursContenu, Rapport
+from .francais import a_la_commune, de_service
 from .modele import chemin_affiche, construire_modele
 from .recherche.index import index_recherche
 from .schema import url_valide
@@ -21,6 +22,11 @@ PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "
 
 
 class GenerateurArbre(Generator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # « à {{ commune.nom }} » écrirait « à Le Guerno » : les gabarits composent par ces filtres.
+        self.env.filters.update(a_la_commune=a_la_commune, de_service=de_service)
+
     def generate_context(self):
         rapport = Rapport()
         self.modele = construire_modele(Path(self.path), chemin_affiche(Path(self.path)), rapport)
