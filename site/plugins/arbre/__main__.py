@@ -119,7 +119,8 @@ def apercu(port: int, contenu: Path | None = None) -> int:
     if not dossier.is_dir():
         return _absent(dossier, contenu)
     dossier = dossier.resolve()
-    sortie = RACINE / "site" / "sortie"
+    # Le dossier que `construire` remplit (pelicanconf.py lit le même réglage).
+    sortie = Path(os.environ.get("AIGUILLAGE_SORTIE") or RACINE / "site" / "sortie").resolve()
     construire(dossier)
     sortie.mkdir(parents=True, exist_ok=True)
     gestionnaire = functools.partial(SimpleHTTPRequestHandler, directory=str(sortie))

@@ -34,7 +34,7 @@ class LectureArbre:
         if not (self.racine / "index.md").is_file():
             self.rapport.ajouter(f"{self.affiche}/index.md", None,
                                  "la première question du parcours est absente.",
-                                 "Créez contenu/arbre/index.md avec un champ « question ».")
+                                 f"Créez {self.affiche}/index.md avec un champ « question ».")
             return {}
         self._lire_dossier(self.racine, "", None, [])
         partages = self.racine / PARTAGES

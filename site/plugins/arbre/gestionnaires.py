@@ -25,7 +25,7 @@ def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport,
     racine = dossier / "gestionnaires"
     if not racine.is_dir():
         rapport.ajouter(f"{affiche}/gestionnaires", None, "le dossier des services est absent.",
-                        "Créez contenu/gestionnaires/ avec un fichier par service.")
+                        f"Créez {affiche}/gestionnaires/ avec un fichier par service.")
         return gestionnaires
     for chemin in sorted(racine.iterdir()):
         fichier = f"{affiche}/gestionnaires/{chemin.name}"

@@ -119,7 +119,7 @@ def _resoudre_destination(noeud: dict, fichier: str, territoire: Territoire, com
             rapport.ajouter(fichier, lignes.get("gestionnaire"),
                             f"le service « {gestionnaire} » n'existe pas.",
                             (conseil + " " if conseil else "")
-                            + f"Créez contenu/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
+                            + f"Créez {rapport.racine}/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
             return
         par_commune = {c["insee"]: gestionnaire for c in territoire.communes}
     else:
@@ -227,7 +227,7 @@ def _verifier_numeros(noeud: dict, fichier: str, numeros: set[str], rapport: Rap
         elif numero not in numeros:
             rapport.ajouter(fichier, noeud["lignes"].get("numeros"),
                             f"le numéro « {numero} » n'est pas dans urgences.yaml.",
-                            "Ajoutez-le à contenu/urgences.yaml, ou choisissez parmi : "
+                            f"Ajoutez-le à {rapport.racine}/urgences.yaml, ou choisissez parmi : "
                             f"{liste(sorted(numeros))}.")
 
 
@@ -256,5 +256,5 @@ def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]
     for page in PAGES_OBLIGATOIRES:
         if page not in pages:
             rapport.ajouter(f"{affiche}/pages/{page}.md", None, "cette page obligatoire est absente.",
-                            f"Créez contenu/pages/{page}.md avec un « titre » et son texte.")
+                            f"Créez {affiche}/pages/{page}.md avec un « titre » et son texte.")
     return pages

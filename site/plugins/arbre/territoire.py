@@ -136,6 +136,7 @@ def _lire_communes(territoire: Territoire, communes, fichier: str, rapport: Rapp
         refus = code_sans_guillemets(insee, "le code INSEE", f'insee: "{insee}"')
         if refus:
             rapport.ajouter(fichier, ligne, f"commune {nom} : {refus[0]}", refus[1])
+            _codes_postaux(commune, nom, None, fichier, rapport)  # leurs guillemets aussi
             continue
         insee = str(insee)
         if not _INSEE.match(insee):
@@ -215,10 +216,11 @@ def _codes_postaux(commune: DictLigne, nom: str, officielle, fichier: str,
                    rapport: Rapport) -> list[str]:
     codes = []
     ligne = commune.ligne_de("codes_postaux")
-    for code in commune.get("codes_postaux") or []:
-        if not isinstance(code, str):
-            continue  # déjà signalé : la liste est mal écrite
-        refus = code_sans_guillemets(code, "le code postal", f'codes_postaux: ["{code}"]')
+    brut = commune.get("codes_postaux")
+    ecrits = [c for c in brut if isinstance(c, str)] if isinstance(brut, list) else []
+    corrige = "codes_postaux: [" + ", ".join(f'"{c}"' for c in ecrits) + "]"
+    for code in ecrits:  # un élément qui n'est pas un texte a déjà été signalé
+        refus = code_sans_guillemets(code, "le code postal", corrige)
         if refus:
             rapport.ajouter(fichier, ligne, f"commune {nom} : {refus[0]}", refus[1])
             continue
@@ -372,7 +374,7 @@ def _signaler_manquants(competence: Competence, absents: list[tuple[dict, str]],
                 if len(absents) == 1 else "")
         rapport.ajouter(fichier, ligne, f"compétence « {competence.id} » : {pour}le service "
                         f"« {gestionnaire} » n'existe pas.", (conseil + " " if conseil else "")
-                        + f"Créez contenu/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
+                        + f"Créez {rapport.racine}/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
         return
     # Plusieurs communes sans service, toutes par « par_defaut: …{commune}… ».
     detail = ", ".join(f"« {g} » ({c['nom']})" for c, g in absents)
@@ -383,7 +385,7 @@ def _signaler_manquants(competence: Competence, absents: list[tuple[dict, str]],
     rapport.ajouter(fichier, ligne, f"compétence « {competence.id} » : « par_defaut: {modele} » "
                     f"désigne {len(absents)} services qui n'existent pas : {detail}.",
                     (proche + " " if proche else "") + "Corrigez « par_defaut », ou créez ces "
-                    "fichiers dans contenu/gestionnaires/.")
+                    f"fichiers dans {rapport.racine}/gestionnaires/.")
 
 
 __all__ = ["Territoire", "Competence", "lire_territoire", "resoudre", "simplifier", "liste",
