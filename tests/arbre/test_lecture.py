@@ -53,7 +53,12 @@ def test_un_commentaire_apres_un_identifiant_n_est_pas_une_erreur(contenu_petit)
               '"56195": cc-essai        # la collecte y est confiée à la communauté')
     remplacer(contenu_petit / "gestionnaires" / "grdf.md", "transmission: aucune",
               "transmission: aucune   # le citoyen appelle")
-    construire_modele(contenu_petit, "contenu")
+    remplacer(contenu_petit / "arbre" / "20-gaz.md", "gestionnaire: grdf",
+              "gestionnaire: grdf  # 24 h/24")
+    remplacer(contenu_petit / "territoire.yaml", "par_defaut: cc-essai",
+              "par_defaut: cc-essai  # depuis 2020")
+    modele = construire_modele(contenu_petit, "contenu")
+    assert modele["noeuds"]["gaz"]["gestionnaire"] == "grdf"
 
 
 def test_un_diese_sans_espace_devant_fait_partie_du_texte(contenu_petit):

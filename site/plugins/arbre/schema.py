@@ -29,6 +29,9 @@ class Champ:
     obligatoire: bool = False
     valeurs: tuple = ()
     longueur_max: int | None = None
+    # Un texte montré aux habitants : un « # » qui le couperait est une erreur. Un
+    # identifiant (« gestionnaire: grdf  # GRDF ») peut être suivi d'un commentaire.
+    affiche: bool = True
 
 
 def _champs(*champs: Champ) -> dict[str, Champ]:
@@ -43,8 +46,8 @@ _COMMUNS = (
     Champ("mots_cles", "mots"),
 )
 _DESTINATION = (
-    Champ("gestionnaire"),
-    Champ("competence"),
+    Champ("gestionnaire", affiche=False),
+    Champ("competence", affiche=False),
     Champ("pourquoi", obligatoire=True, longueur_max=400),
 )
 
@@ -53,7 +56,8 @@ CHAMPS_NOEUD = {
     "transmission": _champs(*_COMMUNS, *_DESTINATION, Champ("formulaire", "objet")),
     "orientation": _champs(*_COMMUNS, *_DESTINATION),
     "urgence": _champs(*_COMMUNS, Champ("numeros", "liste", obligatoire=True)),
-    "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"), Champ("vers", obligatoire=True)),
+    "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"),
+                      Champ("vers", obligatoire=True, affiche=False)),
 }
 
 CHAMPS_FORMULAIRE = _champs(
@@ -62,7 +66,7 @@ CHAMPS_FORMULAIRE = _champs(
     Champ("questions", "liste"),
 )
 CHAMPS_QUESTION_FORMULAIRE = _champs(
-    Champ("id", obligatoire=True),
+    Champ("id", obligatoire=True, affiche=False),
     Champ("libelle", obligatoire=True, longueur_max=160),
     Champ("type", "valeur", obligatoire=True, valeurs=("texte", "choix", "oui-non")),
     Champ("choix", "liste"),
@@ -78,8 +82,8 @@ CHAMPS_GESTIONNAIRE = _champs(
     Champ("courriel", "courriel"),
     Champ("site", "url"),
     Champ("transmission", "valeur", obligatoire=True, valeurs=CANAUX),
-    Champ("adresse_transmission"),
-    Champ("code_service"),
+    Champ("adresse_transmission", affiche=False),
+    Champ("code_service", affiche=False),
     Champ("delai_prise_en_charge", "entier"),
 )
 
@@ -95,7 +99,7 @@ CHAMPS_COMMUNE = _champs(
     Champ("insee", obligatoire=True), Champ("nom", obligatoire=True),
     Champ("codes_postaux", "liste", obligatoire=True))
 CHAMPS_COMPETENCE = _champs(
-    Champ("libelle", obligatoire=True), Champ("par_defaut"), Champ("exceptions", "objet"))
+    Champ("libelle", obligatoire=True), Champ("par_defaut", affiche=False), Champ("exceptions", "objet"))
 CHAMPS_URGENCE = _champs(
     Champ("numero", obligatoire=True), Champ("libelle", obligatoire=True),
     Champ("sms", "oui-non"))
@@ -151,7 +155,7 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     for nom, valeur in donnees.items():
         ligne = donnees.ligne_de(nom)
         champ = champs.get(nom)
-        if champ is not None and champ.sorte == "texte" and nom in commentaires:
+        if champ is not None and champ.sorte == "texte" and champ.affiche and nom in commentaires:
             _commentaire_dans_un_texte(nom, valeur, commentaires[nom], fichier, ligne, rapport,
                                        prefixe)
             continue
