@@ -2,7 +2,7 @@
 
 Deux usages :
 
-- `a_la_commune` et `de_service` composent un texte à partir d'un nom (« à {commune} »,
+- `a_la_commune`, `a_service` et `de_service` composent un texte à partir d'un nom (« à {commune} »,
   « les liens de {service} ») pour les gabarits du site et des fonctions ;
 - `fautes_d_elision` trouve dans un nom écrit par un rédacteur (le `nom` d'un service, du
   territoire, de la coordination) un « de Ambon » ou un « de Le Guerno » et donne la bonne
@@ -53,6 +53,12 @@ def a_la_commune(nom: str) -> str:
     if article:
         return f"{_ARTICLES[article[0]][1]} {article[1]}"
     return f"à {nom}"
+
+
+def a_service(nom: str) -> str:
+    """« à Enedis », « au Logis de l'Arc Sud » : « à » devant le nom d'un service (mêmes
+    règles que `a_la_commune`)."""
+    return a_la_commune(nom)
 
 
 def de_service(nom: str) -> str:

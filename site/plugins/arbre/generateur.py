@@ -10,7 +10,7 @@ from pathlib import Path
 from pelican.generators import Generator
 
 from .erreurs import ErreursContenu, Rapport
-from .francais import a_la_commune, de_service
+from .francais import a_la_commune, a_service, de_service
 from .modele import chemin_affiche, construire_modele
 from .recherche.index import index_recherche
 from .schema import url_valide
@@ -25,7 +25,7 @@ class GenerateurArbre(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # « à {{ commune.nom }} » écrirait « à Le Guerno » : les gabarits composent par ces filtres.
-        self.env.filters.update(a_la_commune=a_la_commune, de_service=de_service)
+        self.env.filters.update(a_la_commune=a_la_commune, a_service=a_service, de_service=de_service)
 
     def generate_context(self):
         rapport = Rapport()
