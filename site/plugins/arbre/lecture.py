@@ -70,7 +70,8 @@ class _ChargeurAvecLignes(_Chargeur):
     # Une valeur sans guillemets est un texte (ou rien, si elle est vide) : pas de nombres,
     # de booléens ni de dates devinés (voir le haut du fichier).
     yaml_implicit_resolvers = {
-        debut: [(tag, motif) for tag, motif in resolveurs if tag == "tag:yaml.org,2002:null"]
+        debut: [(tag, motif) for tag, motif in resolveurs
+                if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
         for debut, resolveurs in _Chargeur.yaml_implicit_resolvers.items()
     }
 
@@ -83,7 +84,10 @@ def _lu_par_yaml_11(texte: str):
     tag = _RESOLVEUR_YAML_11.resolve(yaml.ScalarNode, texte, (True, False))
     if tag == _TEXTE:
         return texte
-    return yaml.constructor.SafeConstructor().construct_object(yaml.ScalarNode(tag, texte))
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(yaml.ScalarNode(tag, texte))
+    except (ValueError, yaml.YAMLError):  # « 2024-02-30 » : YAML 1.1 aurait échoué
+        return texte
 
 
 def _construire_texte(chargeur, noeud):
