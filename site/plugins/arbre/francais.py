@@ -127,9 +127,10 @@ def _forme_correcte(mot_outil: str, suite: str, communes) -> tuple[str, str] | N
         # « de Le Guerno », « à Les Sables » : l'article d'un nom propre est contracté. En
         # minuscules, « de le » est souvent juste (« demandez-lui de le faire ») : rien à dire.
         article = _article(suite)
-        if article:
+        premier = re.match(_MOT, article[1]) if article else None
+        if premier:
             contracte = _ARTICLES[article[0]][0 if mot_outil.lower() == "de" else 1]
-            premier_mot = re.match(_MOT, article[1]).group()
+            premier_mot = premier.group()
             contracte = contracte.capitalize() if majuscule else contracte
             return f"{contracte} {premier_mot}", suite[:len(article[0]) + 1 + len(premier_mot)]
         if mot_outil.lower() == "à":

@@ -164,8 +164,8 @@ def _verifier_canal(noeud: dict, fichier: str, territoire: Territoire, gestionna
     else:
         noms = {c["insee"]: c["nom"] for c in territoire.communes}
         communes = [a_la_commune(n) for n in sorted(noms[insee] for insee in sans_canal)]
-        ou_ = f"{', '.join(communes[:-1])} et {communes[-1]}" if len(communes) > 1 else communes[0]
-        mene = f"{ou_}, la compétence « {competence} » mène à "
+        lieux = f"{', '.join(communes[:-1])} et {communes[-1]}" if len(communes) > 1 else communes[0]
+        mene = f"{lieux}, la compétence « {competence} » mène à "
     qui = " et ".join(f"« {gestionnaires[g]['nom']} »" for g in services)
     verbe = "ne reçoit" if len(services) == 1 else "ne reçoivent"
     ou = (f"{affiche}/{gestionnaires[services[0]]['source']}" if len(services) == 1

@@ -244,8 +244,10 @@ def _lire_competences(territoire: Territoire, competences, fichier: str, rapport
     for nom, valeur in competences.items():
         ligne = competences.ligne_de(nom)
         if not schema.identifiant_valide(nom):
-            rapport.ajouter(fichier, ligne, f"le nom de compétence « {nom} » n'est pas valide.",
-                            "Utilisez des minuscules, des chiffres et des tirets : « eau-potable ».")
+            with rapport.sous_cause(f"competence:{nom}"):
+                rapport.ajouter(fichier, ligne, f"le nom de compétence « {nom} » n'est pas valide.",
+                                "Utilisez des minuscules, des chiffres et des tirets : "
+                                "« eau-potable ».")
             continue
         if not isinstance(valeur, DictLigne):
             with rapport.sous_cause(f"competence:{nom}"):
