@@ -74,3 +74,18 @@ def test_une_faute_d_elision_est_trouvee_avec_le_nom_corrige(nom, corrige):
 ])
 def test_un_nom_bien_ecrit_n_est_pas_signale(nom):
     assert fautes_d_elision(nom, COMMUNES) == []
+
+
+def test_une_commune_hors_du_territoire_suit_aussi_son_type_de_nom(tmp_path):
+    from arbre.erreurs import Rapport
+    from arbre.territoire import verifier_elision
+
+    rapport = Rapport()
+    for nom in ("Mairie de Hennebont", "Mairie de Haguenau", "Mairie de Le Havre", "Mairie d'Hennebont"):
+        verifier_elision(nom, "« nom »", "contenu/gestionnaires/x.md", 2, rapport)
+    assert [str(e) for e in rapport.erreurs] == [
+        "contenu/gestionnaires/x.md, ligne 2 : « nom » : « Mairie de Hennebont » ne s'écrit pas "
+        "ainsi (« d'Hennebont » et non « de Hennebont »).\n  → Écrivez « Mairie d'Hennebont ».",
+        "contenu/gestionnaires/x.md, ligne 2 : « nom » : « Mairie de Le Havre » ne s'écrit pas "
+        "ainsi (« du Havre » et non « de Le Havre »).\n  → Écrivez « Mairie du Havre ».",
+    ]

@@ -111,8 +111,9 @@ def lire_territoire(dossier: Path, affiche: str, rapport: Rapport) -> Territoire
 
 def verifier_elision(nom: str, champ: str, fichier: str, ligne: int, rapport: Rapport,
                      communes=()) -> None:
-    """« Mairie de Ambon » : l'erreur, avec le nom correctement écrit."""
-    fautes = fautes_d_elision(nom, communes)
+    """« Mairie de Ambon » : l'erreur, avec le nom correctement écrit. Une commune nommée
+    après « de » ou « à », du territoire (`communes`) ou non, suit son type de nom INSEE."""
+    fautes = fautes_d_elision(nom, [*communes, *_communes_citees(nom)])
     if fautes:
         corrections = ", ".join(f"« {f.correct} » et non « {f.ecrit} »" for f in fautes)
         rapport.ajouter(fichier, ligne, f"{champ} : « {nom} » ne s'écrit pas ainsi ({corrections}).",
@@ -174,6 +175,29 @@ def _par_nom_simplifie() -> dict[str, list]:
     for commune in communes_officielles().values():
         index[simplifier(commune.nom)].append(commune)
     return index
+
+
+@cache
+def _types_de_nom() -> dict[str, int | None]:
+    """Le type de nom INSEE de chaque nom de commune (None si des homonymes diffèrent)."""
+    types: dict[str, set] = defaultdict(set)
+    for commune in communes_officielles().values():
+        types[commune.nom].add(commune.tncc)
+    return {nom: next(iter(t)) if len(t) == 1 else None for nom, t in types.items()}
+
+
+def _communes_citees(nom: str) -> list[tuple[str, int | None]]:
+    """Les noms de commune officiels écrits après « de » ou « à » dans `nom` (« Mairie de
+    Hennebont » → [("Hennebont", 1)]), pour dire « d'Hennebont » même hors du territoire."""
+    citees = []
+    for suite in re.finditer(r"(?:^|\s)(?:[dD]e|[àÀ]) (\S+(?: \S+){0,3})", nom):
+        mots = suite.group(1).rstrip(".,;:)").split(" ")
+        for n in range(len(mots), 0, -1):
+            candidat = " ".join(mots[:n]).rstrip(".,;:)")
+            if _types_de_nom().get(candidat) is not None:
+                citees.append((candidat, _types_de_nom()[candidat]))
+                break
+    return citees
 
 
 def _meme_nom(a: str, b: str) -> bool:
