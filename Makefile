@@ -4,6 +4,10 @@
 #   make verifier   vérifie le contenu seulement
 #   make apercu     reconstruit le site à chaque enregistrement (pour l'équipe éditoriale)
 #   make bench      mesures de performance (voir docs/performance.md)
+#   make communes   régénère la liste officielle des communes depuis npm (seule cible qui demande Node)
+#
+# AIGUILLAGE_CONTENU (par défaut contenu/) choisit le dossier du contenu de verifier,
+# construire, apercu et demo : « make verifier AIGUILLAGE_CONTENU=../autre-contenu ».
 
 PYTHON ?= python3
 PORT ?= 8000
@@ -12,7 +16,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer communes
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -40,8 +44,10 @@ valgrind:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind >/dev/null; \
 	fi
 
+# Les commandes lisent elles-mêmes AIGUILLAGE_CONTENU (de l'environnement, ou de la ligne de
+# commande de make, qui la leur passe) : aucune cible ne la remplace par contenu/.
 verifier: $(INSTALLE)
-	$(PY) -m arbre verifier contenu
+	$(PY) -m arbre verifier
 
 construire: $(INSTALLE)
 	$(PY) -m arbre construire
@@ -69,6 +75,15 @@ regenerer: $(INSTALLE)
 lint: $(INSTALLE)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# La liste officielle des communes (site/plugins/arbre/donnees/), depuis le paquet npm
+# d'Etalab. Le fichier produit est dans le dépôt : make demo et make test n'ont pas besoin de Node.
+DECOUPAGE ?= 6.0.0
+communes: $(INSTALLE)
+	@command -v npm >/dev/null || { echo "make communes demande npm (Node.js) : installez-le, ou gardez le fichier du dépôt."; exit 2; }
+	rm -rf build/decoupage && mkdir -p build/decoupage
+	cd build/decoupage && npm pack --silent @etalab/decoupage-administratif@$(DECOUPAGE) >/dev/null && tar xzf etalab-decoupage-administratif-$(DECOUPAGE).tgz
+	$(PY) site/plugins/arbre/donnees/generer_communes.py build/decoupage/package $(DECOUPAGE)
 
 nettoyer:
 	rm -rf site/sortie .pytest_cache

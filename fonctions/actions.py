@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from arbre.francais import de_service
 from fonctions import textes
 from fonctions.enregistrement import horodatage
 from fonctions.statuts import (
@@ -197,7 +198,7 @@ def revoquer_liens(numero: int) -> Action:
         a = c.attribution(numero)
         a["revoque_le"] = horodatage(c.maintenant)
         c.noter("liens_revoques", public=False, attribution=a,
-                message=f"Liens de prise en charge de {a['nom']} retirés.")
+                message=f"Liens de prise en charge {de_service(a['nom'])} retirés.")
     return action
 
 

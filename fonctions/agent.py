@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from arbre.francais import a_service
 from fonctions import actions, textes
 from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
@@ -91,7 +92,7 @@ def ouvrir(ctx: Contexte, jeton: str, accepter_expire: bool = False) -> Ouvertur
     if attribution["statut"] in ("pas_de_notre_ressort", "reattribue"):
         actuel = derniere(signalement)
         raise LienRefuse(410, "Lien retiré", (
-            f"Ce signalement n'est plus confié à {attribution['nom']} : il est maintenant "
+            f"Ce signalement n'est plus confié {a_service(attribution['nom'])} : il est maintenant "
             f"suivi par {actuel['nom']}. Ce lien ne sert plus ; merci d'avoir fait suivre."))
     revoque = attribution.get("revoque_le")
     if revoque and emis <= datetime.fromisoformat(revoque):
@@ -195,7 +196,7 @@ async def declarer(request: Request) -> Response:
     if action == "pas_de_notre_ressort":
         suivant = derniere(document)
         return page("message.html", titre="Merci, c'est noté", message=(
-            f"Le signalement est confié à {suivant['nom']} et le citoyen le sait. Ce lien ne "
+            f"Le signalement est confié {a_service(suivant['nom'])} et le citoyen le sait. Ce lien ne "
             "sert plus."))
     return RedirectResponse(f"/api/agent/{o.jeton}?fait={action}", 303)
 

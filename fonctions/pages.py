@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from arbre.francais import a_la_commune, a_service, de_service
 from fonctions.lecture import FORMULAIRE, MULTIPART, entete, type_du_contenu
 from fonctions.validation import Erreur
 
@@ -26,6 +27,8 @@ gabarits = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+# « à Le Guerno », « de Enedis » : les noms sont composés par ces filtres (arbre/francais.py).
+gabarits.filters.update(a_la_commune=a_la_commune, a_service=a_service, de_service=de_service)
 
 # Les mêmes octets que ``JSONResponse``, sans construire un encodeur à chaque réponse.
 _ENCODEUR_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Secret
 
+from arbre.francais import de_service
+
 PREFIXE = "AIGUILLAGE_"
 PREFIXE_SECRET_WEBHOOK = "AIGUILLAGE_SECRET_WEBHOOK_"  # noqa: S105 (un nom, pas un secret)
 PREFIXE_CLE_OPEN311 = "AIGUILLAGE_CLE_OPEN311_"
@@ -240,7 +242,7 @@ def verifier_pour_le_modele(reglages: Reglages, modele) -> list[str]:
             messages.append(f"{PREFIXE_CLE_OPEN311}{suffixe} manque ({gestionnaire['nom']}).")
         if canal in ("webhook", "open311") and not adresse.startswith("https://"):
             messages.append(
-                f"L'adresse de transmission de {gestionnaire['nom']} doit commencer par https://."
+                f"L'adresse de transmission {de_service(gestionnaire['nom'])} doit commencer par https://."
             )
     if not modele.coordination_courriels:
         messages.append("Le territoire n'a aucun courriel de coordination (territoire.yaml).")

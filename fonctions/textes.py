@@ -11,6 +11,8 @@ Les textes sont montrés au citoyen tels quels, échappés : pas de HTML.
 
 from __future__ import annotations
 
+from arbre.francais import a_service  # « transmis au Logis… », jamais « à Le Logis… »
+
 # Le message proposé à l'agent pour chaque statut qu'il peut déclarer.
 MESSAGES_POUR_LE_CITOYEN = {
     "pris_en_charge": "Nous avons bien reçu votre signalement et nous nous en occupons.",
@@ -64,7 +66,7 @@ TITRES_POUR_LE_SERVICE = {
 
 
 def dire_transmis(service: str) -> str:
-    return f"Votre signalement a été transmis à {service}."
+    return f"Votre signalement a été transmis {a_service(service)}."
 
 
 def dire_sans_transmission(service: str, joindre: str) -> str:
@@ -73,7 +75,7 @@ def dire_sans_transmission(service: str, joindre: str) -> str:
 
 
 def dire_non_transmis(service: str, coordination: str) -> str:
-    return (f"Votre signalement n'a pas pu être transmis automatiquement à {service}. "
+    return (f"Votre signalement n'a pas pu être transmis automatiquement {a_service(service)}. "
             f"{coordination} s'en occupe.")
 
 
@@ -84,13 +86,13 @@ def dire_hors_ressort(par: str, motif: str, message: str, suivant: str | None,
     if message:
         texte += f" {message}"
     if suivant:
-        return f"{texte} Votre signalement est transmis à {suivant}, qui l'a maintenant."
+        return f"{texte} Votre signalement est transmis {a_service(suivant)}, qui l'a maintenant."
     return (f"{texte} {coordination} l'a maintenant et cherche le bon service pour "
             "vous.")
 
 
 def dire_reattribue(coordination: str, suivant: str, message: str) -> str:
-    texte = f"{coordination} a confié votre signalement à {suivant}."
+    texte = f"{coordination} a confié votre signalement {a_service(suivant)}."
     return f"{texte} {message}" if message else texte
 
 

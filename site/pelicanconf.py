@@ -16,8 +16,9 @@ SITEURL = ""
 TIMEZONE = "Europe/Paris"
 DEFAULT_LANG = "fr"
 
-PATH = str(Path(os.environ.get("AIGUILLAGE_CONTENU", ICI.parent / "contenu")).resolve())
-OUTPUT_PATH = str(Path(os.environ.get("AIGUILLAGE_SORTIE", ICI / "sortie")).resolve())
+# Une variable vide compte comme absente (et non comme le dossier courant).
+PATH = str(Path(os.environ.get("AIGUILLAGE_CONTENU") or ICI.parent / "contenu").resolve())
+OUTPUT_PATH = str(Path(os.environ.get("AIGUILLAGE_SORTIE") or ICI / "sortie").resolve())
 DELETE_OUTPUT_DIRECTORY = True
 THEME = str(ICI / "theme")
 THEME_STATIC_DIR = "theme"

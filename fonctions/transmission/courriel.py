@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from arbre.francais import a_service
 from fonctions.chronologie import chronologie
 from fonctions.courriels import ErreurExpedition, Expediteur
 from fonctions.pages import rendre
@@ -36,10 +37,11 @@ def texte_des_consignes(consignes_html: str) -> str:
     return html.unescape(sans_balises).strip()
 
 
-# Pour chaque sorte de message : le préfixe du sujet et la phrase d'en-tête (``{service}``).
+# Pour chaque sorte de message : le préfixe du sujet et la phrase d'en-tête (``{service}``, ou
+# ``{a_service}`` pour « à Enedis », « au Logis… »).
 BANDEAUX = {
     "alerte": ("À transmettre à la main",
-               "ce signalement n'a pas pu être transmis à {service}.",
+               "ce signalement n'a pas pu être transmis {a_service}.",
                "Transmettez-le au service par un autre moyen."),
     "escalade": ("Sans réponse du service",
                  "{service} n'a pas accusé réception de ce signalement.",
@@ -69,8 +71,9 @@ def bandeau(dossier: Dossier) -> dict[str, str] | None:
         return None
     titre, phrase, suite = BANDEAUX[dossier.evenement]
     service = dossier.gestionnaire["nom"]
-    return {"titre": titre, "phrase": phrase.format(service=service),
-            "motif": dossier.motif or "", "suite": suite.format(service=service)}
+    noms = {"service": service, "a_service": a_service(service)}
+    return {"titre": titre, "phrase": phrase.format(**noms),
+            "motif": dossier.motif or "", "suite": suite.format(**noms)}
 
 
 def composer_message(dossier: Dossier, expediteur: str, destinataires: Sequence[str]

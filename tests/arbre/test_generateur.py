@@ -109,3 +109,18 @@ def test_aucun_script_ni_style_en_ligne_la_csp_les_interdit():
         texte = gabarit.read_text(encoding="utf-8")
         assert "<style" not in texte and " style=" not in texte, gabarit.name
         assert "<script>" not in texte and "<script type=\"module\">" not in texte, gabarit.name
+
+
+def test_une_commune_au_nom_avec_article_est_ecrite_au_guerno(contenu_petit, tmp_path):
+    territoire = contenu_petit / "territoire.yaml"
+    territoire.write_text(territoire.read_text().replace("competences:", (
+        '  - insee: "56077"\n    nom: Le Guerno\n    codes_postaux: ["56190"]\ncompetences:')))
+    muzillac = (contenu_petit / "gestionnaires" / "mairie-muzillac.md").read_text()
+    (contenu_petit / "gestionnaires" / "mairie-le-guerno.md").write_text(
+        muzillac.replace("Mairie de Muzillac", "Mairie du Guerno").replace("muzillac", "le-guerno"))
+    assert construire(contenu_petit, tmp_path / "sortie") == 0
+    page = (tmp_path / "sortie" / "voirie" / "nid-de-poule" / "le-guerno" / "index.html").read_text()
+    assert "<title>Un nid-de-poule au Guerno : signaler à Mairie du Guerno" in page
+    assert '<span class="commune">au Guerno</span>' in page
+    choix = (tmp_path / "sortie" / "voirie" / "nid-de-poule" / "index.html").read_text()
+    assert 'data-nom="Le Guerno" data-a-la-commune="au Guerno"' in choix

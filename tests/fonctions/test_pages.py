@@ -6,7 +6,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from fonctions.pages import ReponseJSON, libelle_du_champ, reponse_erreurs, veut_du_html
+from fonctions.pages import ReponseJSON, gabarits, libelle_du_champ, reponse_erreurs, veut_du_html
 from fonctions.validation import Erreur
 
 
@@ -59,3 +59,10 @@ def test_reponse_json_donne_les_memes_octets_que_starlette():
     assert ReponseJSON(corps).body == JSONResponse(corps).body
     with pytest.raises(ValueError):
         ReponseJSON({"latitude": float("nan")})
+
+
+def test_les_gabarits_ecrivent_au_guerno_et_d_enedis():
+    gabarit = gabarits.from_string("{{ 'Le Guerno'|a_la_commune }}, {{ 'Muzillac'|a_la_commune }} ; "
+                                   "liens {{ 'Enedis'|de_service }}, {{ 'Mairie de Muzillac'|de_service }}")
+    # Un gabarit sans nom est échappé comme du HTML : l'apostrophe y est &#39;.
+    assert gabarit.render() == "au Guerno, à Muzillac ; liens d&#39;Enedis, de Mairie de Muzillac"

@@ -26,3 +26,10 @@ def test_le_refus_dit_qui_pourquoi_et_qui_l_a_maintenant():
     assert textes.dire_hors_ressort("Mairie A", "", "", None, "La coordination") == (
         "Mairie A indique que ce n'est pas de son ressort. La coordination l'a maintenant et "
         "cherche le bon service pour vous.")
+
+
+def test_un_service_dont_le_nom_commence_par_le_est_ecrit_au():
+    assert textes.dire_transmis("Le Logis de l'Arc Sud") == (
+        "Votre signalement a été transmis au Logis de l'Arc Sud.")
+    assert textes.dire_reattribue("La coordination", "Enedis", "") == (
+        "La coordination a confié votre signalement à Enedis.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from arbre.francais import a_la_commune
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit, port_libre
 
 pytestmark = pytest.mark.navigateur
@@ -48,7 +49,7 @@ def test_apres_une_visite_tout_le_parcours_s_ouvre_hors_ligne(site_demo, navigat
     for adresse, commune in par_commune:
         # Pas gardée une à une : la page de l'issue la remplace et montre le service de la commune.
         page.goto(f"http://127.0.0.1:{serveur.port}{adresse}", wait_until="commit")
-        page.locator("h1", has_text=f"à {commune}").wait_for()
+        page.locator("h1", has_text=a_la_commune(commune)).wait_for()  # « au Guerno »
         assert page.locator("#service-nom").is_visible(), adresse
     page.goto(f"http://127.0.0.1:{serveur.port}/une/page/jamais/vue/")
     assert page.locator("h1").inner_text() == "Vous êtes hors ligne"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import schema
 from .erreurs import Rapport, suggestion
-from .lecture import lire_fichier
+from .lecture import est_cache, est_une_sauvegarde, lire_fichier
 from .texte import en_html
 
 PARTAGES = "_partages"
@@ -23,6 +23,7 @@ _NOM = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)(\.md)?$")
 class LectureArbre:
     def __init__(self, dossier: Path, affiche: str, rapport: Rapport):
         self.racine = dossier / "arbre"
+        self.contenu = affiche  # le dossier du contenu tel qu'affiché dans les messages
         self.affiche = f"{affiche}/arbre"
         self.rapport = rapport
         self.noeuds: dict[str, dict] = {}
@@ -33,7 +34,7 @@ class LectureArbre:
         if not (self.racine / "index.md").is_file():
             self.rapport.ajouter(f"{self.affiche}/index.md", None,
                                  "la première question du parcours est absente.",
-                                 "Créez contenu/arbre/index.md avec un champ « question ».")
+                                 f"Créez {self.affiche}/index.md avec un champ « question ».")
             return {}
         self._lire_dossier(self.racine, "", None, [])
         partages = self.racine / PARTAGES
@@ -58,7 +59,8 @@ class LectureArbre:
                                  "Un dossier est une question : ajoutez-y un index.md avec "
                                  "« libelle » et « question ».")
             return None
-        lu = lire_fichier(index, fichier, self.rapport)
+        with self.rapport.sous_cause(f"noeud:{identifiant}"):
+            lu = lire_fichier(index, fichier, self.rapport)
         if lu is None:
             return None
         sorte = lu.entete.get("type", "question")
@@ -71,7 +73,8 @@ class LectureArbre:
         if identifiant == "":
             champs["libelle"] = schema.Champ("libelle", longueur_max=80)
         propre = schema.verifier(lu.entete, champs, fichier, self.rapport)
-        noeud = self._noeud(identifiant, "question", propre, lu.texte, fichier, parent, ancetres)
+        noeud = self._noeud(identifiant, "question", propre, lu.texte, self._source(index), parent,
+                            ancetres)
         noeud["question"] = propre.get("question", "")
         noeud["choix"] = []
         self.noeuds[identifiant] = noeud
@@ -88,10 +91,13 @@ class LectureArbre:
         choix = self.noeuds[identifiant]["choix"] if identifiant in self.noeuds else []
         for entree in sorted(chemin.iterdir(), key=lambda p: p.name):
             nom = entree.name
-            if nom.startswith(".") or nom in ("index.md", "LISEZMOI.md") or (
+            if est_cache(nom) or nom in ("index.md", "LISEZMOI.md") or (
                     identifiant == "" and nom == PARTAGES):
                 continue
             fichier = self._affiche(entree) + ("/" if entree.is_dir() else "")
+            if entree.is_file() and est_une_sauvegarde(nom):
+                self.rapport.noter_ignore(fichier)
+                continue
             correspondance = _NOM.match(nom)
             if entree.is_file() and entree.suffix != ".md":
                 self.rapport.ajouter(fichier, None, "ce fichier n'est pas lu : seuls les fichiers "
@@ -130,7 +136,8 @@ class LectureArbre:
     def _lire_feuille(self, chemin: Path, identifiant: str, parent: str | None,
                       ancetres: list[str], choix: list) -> dict | None:
         fichier = self._affiche(chemin)
-        lu = lire_fichier(chemin, fichier, self.rapport)
+        with self.rapport.sous_cause(f"noeud:{identifiant}"):
+            lu = lire_fichier(chemin, fichier, self.rapport)
         if lu is None:
             return None
         sorte = lu.entete.get("type")
@@ -164,21 +171,27 @@ class LectureArbre:
                                      fichier, lu.entete.ligne_de("vers"), identifiant))
                 choix.append(entree)
             return None
-        noeud = self._noeud(identifiant, sorte, propre, lu.texte, fichier, parent, ancetres)
+        noeud = self._noeud(identifiant, sorte, propre, lu.texte, self._source(chemin), parent,
+                            ancetres)
         noeud["entete"] = propre
         noeud["lignes"] = lu.entete.lignes
         self.noeuds[identifiant] = noeud
         return noeud
 
+    def _source(self, chemin: Path) -> str:
+        """Le chemin du fichier dans le dossier du contenu (« arbre/10-voirie/index.md ») : le
+        modèle est public, il ne dit rien de la machine qui l'a construit."""
+        return f"arbre/{chemin.relative_to(self.racine).as_posix()}"
+
     @staticmethod
-    def _noeud(identifiant, sorte, propre, texte, fichier, parent, ancetres) -> dict:
+    def _noeud(identifiant, sorte, propre, texte, source, parent, ancetres) -> dict:
         url = "/" + "".join(
             f"{'partages' if s == PARTAGES else s}/" for s in identifiant.split("/") if s)
         libelle = propre.get("libelle", "Accueil" if identifiant == "" else identifiant)
         return {"id": identifiant, "type": sorte, "url": url, "libelle": libelle,
                 "titre": propre.get("titre", libelle), "indice": propre.get("indice"),
                 "mots_cles": propre.get("mots_cles", []), "texte_html": en_html(texte),
-                "parent": parent, "ancetres": list(ancetres), "source": fichier}
+                "parent": parent, "ancetres": list(ancetres), "source": source}
 
     @staticmethod
     def _choix(cible: str, noeud: dict) -> dict:
@@ -195,6 +208,10 @@ class LectureArbre:
             if cible in identifiants_renvois:
                 self.rapport.ajouter(fichier, ligne, f"ce renvoi vise « {cible} », qui est lui-même "
                                      "un renvoi.", "Visez directement la page finale.")
+            elif cible not in self.noeuds and self.rapport.a_une_cause(f"noeud:{cible}"):
+                self.rapport.consequence(f"noeud:{cible}", fichier, ligne, f"ce renvoi vise "
+                                         f"« {cible} », qui n'existe pas.", "",
+                                         quoi=("renvoi", "renvois"), objet="cette page")
             elif cible not in self.noeuds:
                 conseil = suggestion(cible, [k for k in self.noeuds if k])
                 self.rapport.ajouter(fichier, ligne, f"ce renvoi vise « {cible} », qui n'existe pas.",
@@ -250,7 +267,8 @@ class LectureArbre:
             parent = noeud["parent"]
             signale = identifiant in self.cibles_en_erreur  # le renvoi fautif l'est déjà
             if not signale and (parent is None or parent in atteints):  # le haut de la partie
-                self.rapport.ajouter(noeud["source"], None, "cette page est inatteignable : aucun "
+                self.rapport.ajouter(f"{self.contenu}/{noeud['source']}", None, "cette page est "
+                                     "inatteignable : aucun "
                                      "renvoi ne mène à elle.",
                                      f"Ajoutez un renvoi « vers: {identifiant} » là où elle doit "
                                      "apparaître, ou retirez-la.")

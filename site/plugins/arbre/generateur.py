@@ -10,7 +10,8 @@ from pathlib import Path
 from pelican.generators import Generator
 
 from .erreurs import ErreursContenu, Rapport
-from .modele import construire_modele
+from .francais import a_la_commune, a_service, de_service
+from .modele import chemin_affiche, construire_modele
 from .recherche.index import index_recherche
 from .schema import url_valide
 
@@ -22,12 +23,16 @@ PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "
 
 
 class GenerateurArbre(Generator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # « à {{ commune.nom }} » écrirait « à Le Guerno » : les gabarits composent par ces filtres.
+        self.env.filters.update(a_la_commune=a_la_commune, a_service=a_service, de_service=de_service)
+
     def generate_context(self):
-        contenu = Path(self.path)
-        affiche = os.path.relpath(contenu, Path.cwd())
-        if affiche.startswith(".."):
-            affiche = contenu.as_posix()
-        self.modele = construire_modele(contenu, Path(affiche).as_posix())
+        rapport = Rapport()
+        self.modele = construire_modele(Path(self.path), chemin_affiche(Path(self.path)), rapport)
+        if rapport.notes:
+            print(rapport.texte_des_notes())
         self.context["modele"] = self.modele
 
     def generate_output(self, writer):

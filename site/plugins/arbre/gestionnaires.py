@@ -6,22 +6,33 @@ from pathlib import Path
 
 from . import schema
 from .erreurs import Rapport
-from .lecture import lire_fichier
+from .lecture import est_cache, est_une_sauvegarde, lire_fichier
+from .territoire import verifier_elision
 from .texte import en_html
 
 CANAUX_AVEC_DELAI = ("courriel", "webhook", "open311")
 
 
-def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]:
+def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport,
+                       communes: list[tuple[str, int | None]] = ()) -> dict[str, dict]:
+    """Les services, par identifiant (le nom du fichier sans « .md »).
+
+    Les erreurs d'un fichier sont des causes (`gestionnaire:<id>`) : si le fichier n'a pas
+    pu être lu, les pages qui désignent ce service ne sont pas signalées une à une.
+    `communes` (nom, type de nom INSEE) sert à vérifier « Mairie d'Ambon ».
+    """
     gestionnaires: dict[str, dict] = {}
     racine = dossier / "gestionnaires"
     if not racine.is_dir():
         rapport.ajouter(f"{affiche}/gestionnaires", None, "le dossier des services est absent.",
-                        "Créez contenu/gestionnaires/ avec un fichier par service.")
+                        f"Créez {affiche}/gestionnaires/ avec un fichier par service.")
         return gestionnaires
     for chemin in sorted(racine.iterdir()):
         fichier = f"{affiche}/gestionnaires/{chemin.name}"
-        if chemin.name.startswith(".") or chemin.name == "LISEZMOI.md":
+        if est_cache(chemin.name) or chemin.name == "LISEZMOI.md":
+            continue
+        if est_une_sauvegarde(chemin.name):
+            rapport.noter_ignore(fichier)
             continue
         if chemin.suffix != ".md" or not chemin.is_file():
             rapport.ajouter(fichier, None, "ce fichier n'est pas lu : seuls les fichiers .md le sont.",
@@ -32,11 +43,15 @@ def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport) -> dict[st
             rapport.ajouter(fichier, None, f"le nom de fichier « {chemin.name} » n'est pas valide.",
                             "Utilisez des minuscules, des chiffres et des tirets : « mairie-muzillac.md ».")
             continue
-        lu = lire_fichier(chemin, fichier, rapport)
+        with rapport.sous_cause(f"gestionnaire:{identifiant}"):
+            lu = lire_fichier(chemin, fichier, rapport)
         if lu is None:
             continue
         propre = schema.verifier(lu.entete, schema.CHAMPS_GESTIONNAIRE, fichier, rapport)
         _verifier_canal(propre, lu.entete, fichier, rapport)
+        if "nom" in propre:
+            verifier_elision(propre["nom"], "« nom »", fichier, lu.entete.ligne_de("nom"), rapport,
+                             communes)
         telephone = propre.get("telephone")
         gestionnaires[identifiant] = {
             "id": identifiant,
@@ -55,7 +70,7 @@ def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport) -> dict[st
             },
             "delai_prise_en_charge": propre.get("delai_prise_en_charge"),
             "consignes_html": en_html(lu.texte),
-            "source": fichier,
+            "source": fichier.removeprefix(f"{affiche}/"),
         }
     return gestionnaires
 

@@ -12,23 +12,31 @@ from pathlib import Path
 from . import schema
 from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
+from .francais import a_la_commune
 from .gestionnaires import lire_gestionnaires
-from .lecture import DictLigne, lire_fichier
+from .lecture import DictLigne, est_cache, est_une_sauvegarde, lire_fichier
 from .synonymes import lire_synonymes
-from .territoire import Territoire, lire_territoire, resoudre
+from .territoire import CAUSE_TERRITOIRE, CAUSE_URGENCES, Territoire, lire_territoire, resoudre
 from .texte import en_html
 
 VERSION = 1
 PAGES_OBLIGATOIRES = ("accessibilite", "donnees-personnelles", "mentions-legales")
 
 
-def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
-    """Le modèle du contenu de `dossier` ; lève `ErreursContenu` (toutes les erreurs) sinon."""
+def construire_modele(dossier: Path | str, affiche: str | None = None,
+                      rapport: Rapport | None = None) -> dict:
+    """Le modèle du contenu de `dossier` ; lève `ErreursContenu` (toutes les erreurs) sinon.
+
+    `affiche` est le dossier tel que les messages le nomment (« contenu ») ; les chemins du
+    modèle (`source`) sont relatifs au dossier du contenu. Passer un `rapport` permet de lire
+    ensuite ses notes (fichiers de sauvegarde ignorés), même si le contenu est valide.
+    """
     dossier = Path(dossier)
     affiche = affiche or dossier.name
-    rapport = Rapport()
+    rapport = rapport if rapport is not None else Rapport()
+    rapport.racine = affiche
     territoire = lire_territoire(dossier, affiche, rapport)
-    gestionnaires = lire_gestionnaires(dossier, affiche, rapport)
+    gestionnaires = lire_gestionnaires(dossier, affiche, rapport, territoire.noms_officiels)
     noeuds = LectureArbre(dossier, affiche, rapport).lire()
     competences = {
         nom: {"libelle": c.libelle,
@@ -38,12 +46,14 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
     }
     numeros = {u["numero"] for u in territoire.urgences}
     for noeud in noeuds.values():
+        fichier = f"{affiche}/{noeud['source']}"
         if noeud["type"] in ("transmission", "orientation"):
-            _resoudre_destination(noeud, territoire, competences, gestionnaires, rapport)
+            _resoudre_destination(noeud, fichier, territoire, competences, gestionnaires, rapport)
         if noeud["type"] == "transmission":
-            noeud["formulaire"] = _formulaire(noeud, rapport)
+            noeud["formulaire"] = _formulaire(noeud, fichier, rapport)
+            _verifier_canal(noeud, fichier, territoire, gestionnaires, affiche, rapport)
         if noeud["type"] == "urgence":
-            _verifier_numeros(noeud, numeros, rapport)
+            _verifier_numeros(noeud, fichier, numeros, rapport)
         noeud.pop("entete", None)
         noeud.pop("lignes", None)
     for noeud in noeuds.values():  # les urgences passent avant toute autre réponse
@@ -68,6 +78,16 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
     }
 
 
+def chemin_affiche(dossier: Path) -> str:
+    """Le dossier du contenu tel que les messages le nomment : relatif au dossier courant
+    (« contenu ») s'il est dedans, absolu sinon."""
+    dossier = Path(dossier).resolve()
+    try:
+        return dossier.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return dossier.as_posix()
+
+
 def empreinte(dossier: Path) -> str:
     """Une empreinte de tout le contenu : elle change dès qu'un fichier change."""
     h = hashlib.sha256()
@@ -77,9 +97,9 @@ def empreinte(dossier: Path) -> str:
     return h.hexdigest()
 
 
-def _resoudre_destination(noeud: dict, territoire: Territoire, competences: dict,
+def _resoudre_destination(noeud: dict, fichier: str, territoire: Territoire, competences: dict,
                           gestionnaires: dict, rapport: Rapport) -> None:
-    entete, lignes, fichier = noeud["entete"], noeud["lignes"], noeud["source"]
+    entete, lignes = noeud["entete"], noeud["lignes"]
     noeud["pourquoi"] = entete.get("pourquoi", "")
     gestionnaire, competence = entete.get("gestionnaire"), entete.get("competence")
     noeud.update(competence=None, gestionnaire=None, depend_de_la_commune=False,
@@ -92,15 +112,28 @@ def _resoudre_destination(noeud: dict, territoire: Territoire, competences: dict
                         "« competence: » (le service qui la détient dans la commune), pas les deux.")
         return
     if gestionnaire:
+        if gestionnaire not in gestionnaires and rapport.a_une_cause(f"gestionnaire:{gestionnaire}"):
+            rapport.consequence(f"gestionnaire:{gestionnaire}", fichier, lignes.get("gestionnaire"),
+                                f"le service « {gestionnaire} » n'existe pas.", "",
+                                objet="ce service")
+            return
         if gestionnaire not in gestionnaires:
             conseil = suggestion(gestionnaire, gestionnaires)
             rapport.ajouter(fichier, lignes.get("gestionnaire"),
                             f"le service « {gestionnaire} » n'existe pas.",
                             (conseil + " " if conseil else "")
-                            + f"Créez contenu/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
+                            + f"Créez {rapport.racine}/gestionnaires/{gestionnaire}.md ou corrigez le nom.")
             return
         par_commune = {c["insee"]: gestionnaire for c in territoire.communes}
     else:
+        cause = next((c for c in (f"competence:{competence}", CAUSE_TERRITOIRE)
+                      if rapport.a_une_cause(c)), None)
+        if competence not in competences and cause:
+            rapport.consequence(cause, fichier, lignes.get("competence"),
+                                f"la compétence « {competence} » n'existe pas dans territoire.yaml.",
+                                "", objet="cette compétence" if cause != CAUSE_TERRITOIRE else
+                                "une compétence de territoire.yaml")
+            return
         if competence not in competences:
             conseil = suggestion(competence, competences)
             rapport.ajouter(fichier, lignes.get("competence"),
@@ -116,8 +149,41 @@ def _resoudre_destination(noeud: dict, territoire: Territoire, competences: dict
     noeud["gestionnaire"] = distincts.pop() if len(distincts) == 1 else None
 
 
-def _formulaire(noeud: dict, rapport: Rapport) -> dict:
-    fichier, brut = noeud["source"], noeud["entete"].get("formulaire")
+def _verifier_canal(noeud: dict, fichier: str, territoire: Territoire, gestionnaires: dict,
+                    affiche: str, rapport: Rapport) -> None:
+    """Une page « transmission » promet que le signalement part au service : celui-ci doit
+    avoir un canal (pas « transmission: aucune »), dans chaque commune où la page mène à lui.
+    L'erreur est à la ligne du « type » : c'est lui qui fait la promesse."""
+    sans_canal = {insee: g for insee, g in noeud["gestionnaires_par_commune"].items()
+                  if gestionnaires[g]["transmission"]["canal"] == "aucune"}
+    if not sans_canal:
+        return
+    services = sorted(set(sans_canal.values()))
+    competence = noeud["competence"]
+    if competence is None:
+        mene = ""
+    elif len(sans_canal) == len(territoire.communes):
+        mene = f"dans toutes les communes, la compétence « {competence} » mène à "
+    else:
+        noms = {c["insee"]: c["nom"] for c in territoire.communes}
+        communes = [a_la_commune(n) for n in sorted(noms[insee] for insee in sans_canal)]
+        lieux = f"{', '.join(communes[:-1])} et {communes[-1]}" if len(communes) > 1 else communes[0]
+        mene = f"{lieux}, la compétence « {competence} » mène à "
+    qui = " et ".join(f"« {gestionnaires[g]['nom']} »" for g in services)
+    verbe = "ne reçoit" if len(services) == 1 else "ne reçoivent"
+    ou = (f"{affiche}/{gestionnaires[services[0]]['source']}" if len(services) == 1
+          else f"{affiche}/gestionnaires/")
+    pas_de_canal = f"{verbe} pas de signalements (« transmission: aucune » dans {ou})"
+    rapport.ajouter(fichier, noeud["lignes"].get("type"),
+                    "« type: transmission » promet que le signalement est transmis, mais "
+                    + (f"{qui} {pas_de_canal}." if not mene else f"{mene}{qui}, qui {pas_de_canal}."),
+                    "Écrivez « type: orientation » pour dire à l'habitant qui contacter, ou donnez "
+                    f"{'à ce service' if len(services) == 1 else 'à ces services'} un canal "
+                    f"(« transmission: courriel », « webhook » ou « open311 ») dans {ou}.")
+
+
+def _formulaire(noeud: dict, fichier: str, rapport: Rapport) -> dict:
+    brut = noeud["entete"].get("formulaire")
     ligne = noeud["lignes"].get("formulaire")
     formulaire = {"photo": "facultative", "localisation": "obligatoire", "questions": []}
     if brut is None:
@@ -154,21 +220,32 @@ def _formulaire(noeud: dict, rapport: Rapport) -> dict:
     return formulaire
 
 
-def _verifier_numeros(noeud: dict, numeros: set[str], rapport: Rapport) -> None:
+def _verifier_numeros(noeud: dict, fichier: str, numeros: set[str], rapport: Rapport) -> None:
     noeud["numeros"] = [str(n) for n in noeud["entete"].get("numeros", [])]
     for numero in noeud["numeros"]:
-        if numero not in numeros:
-            rapport.ajouter(noeud["source"], noeud["lignes"].get("numeros"),
+        if numero not in numeros and rapport.a_une_cause(CAUSE_URGENCES):
+            rapport.consequence(CAUSE_URGENCES, fichier, noeud["lignes"].get("numeros"),
+                                f"le numéro « {numero} » n'est pas dans urgences.yaml.", "",
+                                objet="les numéros d'urgence")
+        elif numero not in numeros:
+            rapport.ajouter(fichier, noeud["lignes"].get("numeros"),
                             f"le numéro « {numero} » n'est pas dans urgences.yaml.",
-                            "Ajoutez-le à contenu/urgences.yaml, ou choisissez parmi : "
+                            f"Ajoutez-le à {rapport.racine}/urgences.yaml, ou choisissez parmi : "
                             f"{liste(sorted(numeros))}.")
 
 
 def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]:
     pages: dict[str, dict] = {}
     racine = dossier / "pages"
-    for chemin in sorted(racine.glob("*.md")) if racine.is_dir() else []:
+    for chemin in sorted(racine.iterdir()) if racine.is_dir() else []:
         fichier = f"{affiche}/pages/{chemin.name}"
+        if est_cache(chemin.name):
+            continue
+        if est_une_sauvegarde(chemin.name):
+            rapport.noter_ignore(fichier)
+            continue
+        if chemin.suffix != ".md":
+            continue  # une image ou un document joint : les pages ne lisent que les .md
         if not schema.identifiant_valide(chemin.stem):
             rapport.ajouter(fichier, None, f"le nom de fichier « {chemin.name} » n'est pas valide.",
                             "Utilisez des minuscules, des chiffres et des tirets.")
@@ -182,5 +259,5 @@ def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]
     for page in PAGES_OBLIGATOIRES:
         if page not in pages:
             rapport.ajouter(f"{affiche}/pages/{page}.md", None, "cette page obligatoire est absente.",
-                            f"Créez contenu/pages/{page}.md avec un « titre » et son texte.")
+                            f"Créez {affiche}/pages/{page}.md avec un « titre » et son texte.")
     return pages

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .erreurs import Rapport, liste, suggestion
-from .lecture import DictLigne
+from .lecture import DictLigne, entre_guillemets
 
 NATURES = ("commune", "intercommunalite", "syndicat", "departement", "region", "etat",
            "operateur", "bailleur", "police", "plateforme-nationale", "urgence")
 CANAUX = ("courriel", "webhook", "open311", "aucune")
 TYPES_NOEUD = ("question", "transmission", "orientation", "urgence", "renvoi")
-OUI = {True, "oui", "Oui", "true"}
-NON = {False, "non", "Non", "false"}
+# Lu sans tenir compte des majuscules : « oui », « Oui », « OUI ».
+OUI = ("oui", "true")
+NON = ("non", "false")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Champ:
     obligatoire: bool = False
     valeurs: tuple = ()
     longueur_max: int | None = None
+    # Un texte montré aux habitants : un « # » qui le couperait est une erreur. Un
+    # identifiant (« gestionnaire: grdf  # GRDF ») peut être suivi d'un commentaire.
+    affiche: bool = True
 
 
 def _champs(*champs: Champ) -> dict[str, Champ]:
@@ -42,8 +46,8 @@ _COMMUNS = (
     Champ("mots_cles", "mots"),
 )
 _DESTINATION = (
-    Champ("gestionnaire"),
-    Champ("competence"),
+    Champ("gestionnaire", affiche=False),
+    Champ("competence", affiche=False),
     Champ("pourquoi", obligatoire=True, longueur_max=400),
 )
 
@@ -52,7 +56,8 @@ CHAMPS_NOEUD = {
     "transmission": _champs(*_COMMUNS, *_DESTINATION, Champ("formulaire", "objet")),
     "orientation": _champs(*_COMMUNS, *_DESTINATION),
     "urgence": _champs(*_COMMUNS, Champ("numeros", "liste", obligatoire=True)),
-    "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"), Champ("vers", obligatoire=True)),
+    "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"),
+                      Champ("vers", obligatoire=True, affiche=False)),
 }
 
 CHAMPS_FORMULAIRE = _champs(
@@ -61,7 +66,7 @@ CHAMPS_FORMULAIRE = _champs(
     Champ("questions", "liste"),
 )
 CHAMPS_QUESTION_FORMULAIRE = _champs(
-    Champ("id", obligatoire=True),
+    Champ("id", obligatoire=True, affiche=False),
     Champ("libelle", obligatoire=True, longueur_max=160),
     Champ("type", "valeur", obligatoire=True, valeurs=("texte", "choix", "oui-non")),
     Champ("choix", "liste"),
@@ -77,8 +82,8 @@ CHAMPS_GESTIONNAIRE = _champs(
     Champ("courriel", "courriel"),
     Champ("site", "url"),
     Champ("transmission", "valeur", obligatoire=True, valeurs=CANAUX),
-    Champ("adresse_transmission"),
-    Champ("code_service"),
+    Champ("adresse_transmission", affiche=False),
+    Champ("code_service", affiche=False),
     Champ("delai_prise_en_charge", "entier"),
 )
 
@@ -94,7 +99,7 @@ CHAMPS_COMMUNE = _champs(
     Champ("insee", obligatoire=True), Champ("nom", obligatoire=True),
     Champ("codes_postaux", "liste", obligatoire=True))
 CHAMPS_COMPETENCE = _champs(
-    Champ("libelle", obligatoire=True), Champ("par_defaut"), Champ("exceptions", "objet"))
+    Champ("libelle", obligatoire=True), Champ("par_defaut", affiche=False), Champ("exceptions", "objet"))
 CHAMPS_URGENCE = _champs(
     Champ("numero", obligatoire=True), Champ("libelle", obligatoire=True),
     Champ("sms", "oui-non"))
@@ -146,9 +151,14 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     prefixe = f"{ou} : " if ou else ""
     propre: dict = {}
     mal_ecrits: set[str] = set()  # champs sans doute écrits avec une faute de frappe
+    commentaires = getattr(donnees, "commentaires", {})
     for nom, valeur in donnees.items():
         ligne = donnees.ligne_de(nom)
         champ = champs.get(nom)
+        if champ is not None and champ.sorte == "texte" and champ.affiche and nom in commentaires:
+            _commentaire_dans_un_texte(nom, valeur, commentaires[nom], fichier, ligne, rapport,
+                                       prefixe)
+            continue
         if champ is None:
             conseil = suggestion(nom, champs)
             if conseil:
@@ -165,6 +175,18 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
                             f"{prefixe}champ obligatoire manquant : « {nom} ».",
                             f"Ajoutez une ligne « {nom}: … » (voir contenu/LISEZMOI.md).")
     return propre
+
+
+def _commentaire_dans_un_texte(nom, valeur, commentaire, fichier, ligne, rapport, prefixe):
+    """« libelle: Le bac n°3 #urgent » : YAML ne garde que « Le bac n°3 ». Rien n'est coupé
+    en silence : le rédacteur dit s'il voulait un texte ou un commentaire."""
+    ecrit = f"{valeur} {commentaire}"
+    rapport.ajouter(fichier, ligne,
+                    f"{prefixe}« {nom} » : « # » commence un commentaire, qui n'est pas publié : "
+                    f"seul « {valeur} » serait affiché, sans « {commentaire} ».",
+                    f"Si « {commentaire} » fait partie du texte, mettez toute la valeur entre "
+                    f"guillemets : « {nom}: {entre_guillemets(ecrit)} » ; si c'est une note pour "
+                    "vous, écrivez-la sur sa propre ligne.")
 
 
 def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe: str):
@@ -214,17 +236,19 @@ def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe:
             return None
         return valeur
     if sorte == "entier":
-        if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < 0:
+        if not isinstance(valeur, str) or not re.fullmatch(r"\d+", valeur.strip()):
             erreur(f" doit être un nombre entier positif, pas « {valeur} ».",
                    "Écrivez seulement le nombre, par exemple « 3 ».")
             return None
-        return valeur
+        return int(valeur)
     if sorte == "oui-non":
-        if valeur in OUI:
+        mot = str(valeur).strip().lower()
+        if mot in OUI:
             return True
-        if valeur in NON:
+        if mot in NON:
             return False
-        erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».")
+        erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».",
+               "Écrivez « oui » ou « non ».")
         return None
     if sorte == "mots":
         if isinstance(valeur, str):

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from .erreurs import Rapport
-from .lecture import traduire
+from .lecture import lire_texte, traduire
 from .recherche.texte import mots, plier
 
 FICHIER = "synonymes.yaml"
@@ -41,12 +41,8 @@ def lire_synonymes(dossier: Path, affiche: str, rapport: Rapport) -> list[list[s
     fichier = f"{affiche}/{FICHIER}"
     if not chemin.exists():
         return []
-    try:
-        texte = chemin.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        rapport.ajouter(fichier, None, "le fichier n'est pas encodé en UTF-8.",
-                        "Enregistrez-le en UTF-8 depuis votre éditeur (« Enregistrer sous », "
-                        "encodage UTF-8).")
+    texte = lire_texte(chemin, fichier, rapport)
+    if texte is None:
         return []
     try:
         racine = yaml.compose(texte, Loader=yaml.SafeLoader)

@@ -37,7 +37,7 @@ function adapterALaCommune() {
   const modele = bloc.querySelector(`template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`);
   bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
   const nom = document.querySelector("[data-commune-nom]");
-  nom.textContent = ` à ${lien.dataset.nom}`;
+  nom.textContent = ` ${lien.dataset.aLaCommune}`; // « au Guerno », écrit à la construction
   nom.hidden = false;
   document.title = `${lien.dataset.nom} · ${document.title}`;
   const commune = bloc.querySelector("input[name=commune]");
