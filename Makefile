@@ -4,7 +4,8 @@
 #   make verifier   vérifie le contenu seulement
 #   make apercu     reconstruit le site à chaque enregistrement (pour l'équipe éditoriale)
 #   make bench      mesures de performance (voir docs/performance.md)
-#   make communes   régénère la liste officielle des communes depuis npm (seule cible qui demande Node)
+#   make communes   régénère la liste officielle des communes depuis npm (demande Node)
+#   make vendor     rafraîchit les bibliothèques du navigateur depuis npm (demande Node)
 #
 # AIGUILLAGE_CONTENU (par défaut contenu/) choisit le dossier du contenu de verifier,
 # construire, apercu et demo : « make verifier AIGUILLAGE_CONTENU=../autre-contenu ».
@@ -16,7 +17,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer communes
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer communes vendor
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -65,10 +66,12 @@ test: $(INSTALLE) chromium
 bench: $(INSTALLE) chromium valgrind
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py
 	$(PY) bench/instructions.py
 
-# Réécrit les sorties dorées des tests (tests/**/attendu*) après un changement voulu ; relisez le diff.
+# Réécrit les sorties dorées des tests (tests/**/attendu*) et les sorties des vecteurs partagés de
+# la recherche (tests/arbre/recherche/vecteurs.json) après un changement voulu ; relisez le diff.
 regenerer: $(INSTALLE)
 	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre -q
 
@@ -87,3 +90,16 @@ communes: $(INSTALLE)
 
 nettoyer:
 	rm -rf site/sortie .pytest_cache
+
+# La racinisation française du navigateur (site/theme/static/vendor/orama-stemmers/, voir son
+# LISEZMOI.md), depuis npm. Le fichier est dans le dépôt : make demo et make test n'ont pas
+# besoin de Node. Après un changement de version : make regenerer, puis make test (les
+# vecteurs partagés disent si le navigateur racinise encore comme snowballstemmer).
+ORAMA_STEMMERS ?= 3.1.18
+vendor:
+	@command -v npm >/dev/null || { echo "make vendor demande npm (Node.js) : installez-le, ou gardez les fichiers du dépôt."; exit 2; }
+	rm -rf build/vendor && mkdir -p build/vendor
+	cd build/vendor && npm pack --silent @orama/stemmers@$(ORAMA_STEMMERS) >/dev/null && tar xzf orama-stemmers-$(ORAMA_STEMMERS).tgz
+	cp build/vendor/package/dist/fr.js site/theme/static/vendor/orama-stemmers/fr.js
+	cp build/vendor/package/LICENSE.md site/theme/static/vendor/orama-stemmers/LICENSE.md
+	@echo "@orama/stemmers $(ORAMA_STEMMERS) copié : mettez sa version à jour dans site/theme/static/vendor/orama-stemmers/LISEZMOI.md."
