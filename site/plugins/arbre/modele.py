@@ -13,6 +13,7 @@ from . import schema
 from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
 from .gestionnaires import lire_gestionnaires
+from .je_ne_trouve_pas import issue_je_ne_trouve_pas, verifier_adresse_libre
 from .lecture import DictLigne, lire_fichier
 from .territoire import Territoire, lire_territoire, resoudre
 from .texte import en_html
@@ -49,6 +50,8 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
         if "choix" in noeud:
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
     pages = lire_pages(dossier, affiche, rapport)
+    je_ne_trouve_pas = issue_je_ne_trouve_pas(territoire, gestionnaires, affiche, rapport)
+    verifier_adresse_libre(noeuds, pages, affiche, rapport)
     if rapport:
         raise ErreursContenu(rapport)
     return {
@@ -61,6 +64,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None) -> dict:
         "gestionnaires": gestionnaires,
         "racine": "",
         "noeuds": noeuds,
+        "je_ne_trouve_pas": je_ne_trouve_pas,
         "pages": pages,
     }
 

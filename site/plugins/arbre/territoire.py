@@ -39,6 +39,8 @@ class Territoire:
     communes: list[dict] = field(default_factory=list)
     competences: dict[str, Competence] = field(default_factory=dict)
     urgences: list[dict] = field(default_factory=list)
+    je_ne_trouve_pas: str | None = None  # le service qui reçoit « Je ne trouve pas… »
+    ligne_je_ne_trouve_pas: int | None = None
 
 
 def _normaliser_insee(valeur) -> str:
@@ -64,6 +66,9 @@ def lire_territoire(dossier: Path, affiche: str, rapport: Rapport) -> Territoire
         return territoire
     propre = schema.verifier(donnees, schema.CHAMPS_TERRITOIRE, fichier, rapport)
     territoire.nom = propre.get("nom", "")
+    if "je_ne_trouve_pas" in propre:
+        territoire.je_ne_trouve_pas = propre["je_ne_trouve_pas"]
+        territoire.ligne_je_ne_trouve_pas = donnees.ligne_de("je_ne_trouve_pas")
     if isinstance(donnees.get("coordination"), DictLigne):
         territoire.coordination = schema.verifier(
             donnees["coordination"], schema.CHAMPS_COORDINATION, fichier, rapport, "coordination")
