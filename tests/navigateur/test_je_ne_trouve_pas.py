@@ -138,7 +138,11 @@ def test_hors_ligne_le_signalement_attend_le_reseau_puis_part(serveur, page):
     assert page.locator(".etat-envoye").inner_text() == "Reçu par Coordination des signalements."
 
 
-def test_le_lien_se_prend_au_clavier_et_au_doigt_a_320_px(serveur, navigateur):
+DEBORDEMENT = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_le_lien_se_prend_au_clavier_et_au_doigt_a_320_px_et_a_200_pour_cent(
+        serveur, navigateur):
     contexte = navigateur.new_context(locale="fr-FR", viewport={"width": 320, "height": 640})
     page = contexte.new_page()
     page.goto(serveur.url + "/voirie/")
@@ -151,7 +155,12 @@ def test_le_lien_se_prend_au_clavier_et_au_doigt_a_320_px(serveur, navigateur):
             break
     page.keyboard.press("Enter")
     page.wait_for_url("**/je-ne-trouve-pas/")
-    debordement = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert debordement <= 0
+    assert page.evaluate(DEBORDEMENT) <= 0
+    contexte.close()
+    contexte = navigateur.new_context(viewport={"width": 640, "height": 800},
+                                      device_scale_factor=2)
+    page = contexte.new_page()
+    page.goto(serveur.url + "/je-ne-trouve-pas/")
+    page.evaluate("document.documentElement.style.zoom = '200%'")
+    assert page.evaluate(DEBORDEMENT) <= 0
     contexte.close()
