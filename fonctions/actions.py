@@ -64,6 +64,25 @@ def transmission_reussie(numero: int, envoi: dict, canal: str, recu) -> Action:
     return action
 
 
+def confier_a_la_coordination(numero: int, envoi: dict) -> Action:
+    """Un signalement « Je ne trouve pas mon problème » reçu pour la coordination : rien à
+    transmettre. Elle est notée (le citoyen le lit), l'attribution entre dans l'index des
+    ouvertes (la page de coordination la montre « À orienter ») et le courriel
+    « [À orienter] » part par la boîte d'envoi, avec ses nouveaux essais. L'envoi reçu à
+    l'enregistrement est noté fait : rejoué après un arrêt brutal, il ne refait rien."""
+
+    def action(c: Chantier) -> None:
+        a = c.attribution(numero)
+        c.document["envois_reussis"] = [*c.document.get("envois_reussis", []), envoi["id"]]
+        if a["statut"] != "a_orienter":  # déjà confiée ailleurs par la coordination
+            return
+        a["transmis_le"] = horodatage(c.maintenant)
+        c.noter("a_orienter", attribution=a,
+                pour_le_citoyen=textes.dire_confie_a_la_coordination(a["nom"]))
+        c.mettre_en_boite("a_orienter", a, motif=textes.MOTIF_HORS_PARCOURS)
+    return action
+
+
 def transmission_abandonnee(numero: int, envoi: dict, canal: str, erreur: str) -> Action:
     def action(c: Chantier) -> None:
         a = c.attribution(numero)

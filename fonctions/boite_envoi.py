@@ -93,6 +93,15 @@ class BoiteEnvoi:
         if envoi["id"] in signalement.get("envois_reussis", []):
             self.stockage.supprimer_envoi(envoi["id"])  # arrêt entre « noté » et « supprimé »
             return
+        numero = envoi.get("attribution") or 1
+        if envoi["sorte"] == "transmission" and (attribution_numero(signalement, numero) or {}).get(
+                "gestionnaire") == CODE_COORDINATION:
+            # « Je ne trouve pas mon problème » pour la coordination : rien à transmettre,
+            # elle est prévenue (courriel « [À orienter] », page de coordination).
+            self.suivi.changer(reference, actions.confier_a_la_coordination(numero, envoi),
+                               AIGUILLAGE)
+            self.stockage.supprimer_envoi(envoi["id"])
+            return
         if envoi.get("en_cours"):
             self._noter(reference, maintenant, "interrompu", (
                 "Tentative interrompue par un arrêt du serveur : le service a peut-être "

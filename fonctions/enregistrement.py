@@ -17,6 +17,7 @@ from fonctions.idempotence import empreinte_de_cle
 from fonctions.jetons import nouveau_sel, nouvelle_reference
 from fonctions.modele import Modele
 from fonctions.photos import PhotoPrete
+from fonctions.statuts import CODE_COORDINATION
 from fonctions.stockage import ReferencePrise, Stockage
 from fonctions.validation import Demande
 
@@ -60,6 +61,9 @@ def construire_signalement(
     quand = horodatage(maintenant)
     canal = (gestionnaire.get("transmission") or {}).get("canal", "aucune")
     delai = gestionnaire.get("delai_prise_en_charge")
+    # « Je ne trouve pas mon problème » sans service nommé : la coordination le tient, à
+    # orienter, dès sa réception (la boîte d'envoi la prévient, voir boite_envoi.py).
+    statut = "a_orienter" if gestionnaire["id"] == CODE_COORDINATION else "a_transmettre"
     fichiers = [(f"photo-{i}.jpg", photo.contenu) for i, photo in enumerate(photos, 1)]
     contact = None
     if demande.courriel or demande.telephone:
@@ -68,7 +72,7 @@ def construire_signalement(
     document = {
         "reference": reference,
         "cree_le": quand,
-        "etat": "a_transmettre",
+        "etat": statut,
         "noeud": {"id": noeud.get("id"), "libelle": noeud.get("libelle"),
                   "url": noeud.get("url")},
         "parcours": modele.parcours(noeud),
@@ -99,7 +103,7 @@ def construire_signalement(
         "attributions": [{
             "numero": 1, "gestionnaire": gestionnaire["id"], "nom": gestionnaire["nom"],
             "canal": canal, "delai_prise_en_charge": delai,
-            "sel": nouveau_sel(), "statut": "a_transmettre", "depuis": quand,
+            "sel": nouveau_sel(), "statut": statut, "depuis": quand,
             "revoque_le": None, "transmis_le": None, "echeance": None, "relance_le": None,
             "escalade_le": None,
         }],
@@ -108,6 +112,8 @@ def construire_signalement(
         "historique": [{"date": quand, "type": "recu",
                         "message": "Signalement reçu et enregistré."}],
     }
+    if noeud.get("hors_parcours"):  # le service lira que l'habitant ne l'a pas trouvé
+        document["noeud"]["hors_parcours"] = True
     return document, fichiers
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from arbre.recherche.moteur import Index
+from fonctions.statuts import CODE_COORDINATION
 
 journal = logging.getLogger("aiguillage.modele")
 VERSIONS_CONNUES = {1}
@@ -42,10 +43,17 @@ class Modele:
         self.gestionnaires: dict[str, dict[str, Any]] = donnees["gestionnaires"]
         self.noeuds: dict[str, dict[str, Any]] = donnees["noeuds"]
         self.communes = {c["insee"]: c for c in self.territoire["communes"]}
+        # « Je ne trouve pas mon problème » : une issue hors de l'arbre (absente d'un modèle
+        # construit avant elle).
+        self.je_ne_trouve_pas: dict[str, Any] | None = donnees.get("je_ne_trouve_pas")
         self._parcours: dict[str, list[tuple[str, str]]] = {}  # par issue, calculé une fois
 
     def noeud(self, identifiant: str) -> dict[str, Any] | None:
-        return self.noeuds.get(identifiant)
+        """L'issue ou la question ``identifiant``, l'issue « Je ne trouve pas » comprise."""
+        noeud = self.noeuds.get(identifiant)
+        if noeud is None and self.je_ne_trouve_pas and identifiant == self.je_ne_trouve_pas["id"]:
+            return self.je_ne_trouve_pas
+        return noeud
 
     def commune(self, insee: str) -> dict[str, Any] | None:
         return self.communes.get(insee)
@@ -54,7 +62,13 @@ class Modele:
         return self.gestionnaires.get(identifiant)
 
     def gestionnaire_de(self, noeud: dict[str, Any], insee: str | None) -> dict[str, Any] | None:
-        """Le service qui traite ``noeud`` dans la commune ``insee`` — une simple lecture."""
+        """Le service qui traite ``noeud`` dans la commune ``insee`` — une simple lecture.
+
+        Une issue ``a_la_coordination`` (« Je ne trouve pas mon problème » sans service nommé
+        par le territoire) rend la coordination, sous la forme d'un service sans canal dont
+        l'identifiant est ``CODE_COORDINATION`` : elle ne transmet pas, elle oriente."""
+        if noeud.get("a_la_coordination"):
+            return self.coordination_comme_service()
         if noeud.get("depend_de_la_commune"):
             identifiant = (noeud.get("gestionnaires_par_commune") or {}).get(insee or "")
         else:
@@ -80,6 +94,11 @@ class Modele:
                 if avant is not None
             ]
         return [{"question": question, "reponse": reponse} for question, reponse in etapes]
+
+    def coordination_comme_service(self) -> dict[str, Any]:
+        nom = (self.territoire.get("coordination") or {}).get("nom") or "La coordination"
+        return {"id": CODE_COORDINATION, "nom": nom, "transmission": {"canal": None},
+                "delai_prise_en_charge": None, "telephone": None, "site": None}
 
     @property
     def coordination_courriels(self) -> list[str]:

@@ -24,6 +24,7 @@ from fonctions.pages import ReponseJSON, reponse_erreurs, veut_du_html
 from fonctions.photos import PhotoRefusee, preparer_photo
 from fonctions.reglages import Reglages
 from fonctions.sans_bloquer import enregistrer_sans_bloquer
+from fonctions.statuts import CODE_COORDINATION
 from fonctions.stockage import CleEnCours, CleReutilisee
 from fonctions.validation import PHOTOS_MAX, Erreur, ErreursValidation, valider
 
@@ -62,6 +63,10 @@ def _retour(champs: dict[str, Any], modele: Modele) -> tuple[dict | None, str]:
 def prochaine_etape(signalement: dict[str, Any]) -> str:
     gestionnaire, reference = signalement["gestionnaire"], signalement["reference"]
     nom = gestionnaire["nom"]
+    if gestionnaire["id"] == CODE_COORDINATION:  # « Je ne trouve pas » : à orienter
+        return (f"{nom} reçoit votre signalement : une personne va le lire et le transmettre "
+                "au service qui s'en occupe. Votre suivi vous dira quel service l'a. Gardez la "
+                f"référence {reference}.")
     if gestionnaire["canal"] == "aucune":
         if gestionnaire.get("telephone"):
             joindre = f"appelez le {gestionnaire['telephone']}"

@@ -91,6 +91,17 @@ def dire_hors_ressort(par: str, motif: str, message: str, suivant: str | None,
             "vous.")
 
 
+def dire_confie_a_la_coordination(coordination: str) -> str:
+    return (f"Votre signalement est confié à {coordination} : une personne va le lire et le "
+            "transmettre au service qui s'en occupe.")
+
+
+# Pour la coordination (courriel « [À orienter] ») : pourquoi elle reçoit ce signalement.
+MOTIF_HORS_PARCOURS = (
+    "L'habitant n'a pas trouvé son problème dans la liste du site et l'a décrit avec ses "
+    "mots : lisez-le, puis confiez-le au service qui doit le traiter.")
+
+
 def dire_reattribue(coordination: str, suivant: str, message: str) -> str:
     texte = f"{coordination} a confié votre signalement {a_service(suivant)}."
     return f"{texte} {message}" if message else texte

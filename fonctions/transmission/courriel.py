@@ -46,8 +46,14 @@ BANDEAUX = {
     "escalade": ("Sans réponse du service",
                  "{service} n'a pas accusé réception de ce signalement.",
                  "Confiez-le à un autre service ou joignez {service}."),
-    "a_orienter": ("À orienter", "{service} indique que ce signalement n'est pas de son ressort.",
+    # Le service est ici la coordination elle-même : le motif dit d'où vient le signalement.
+    "a_orienter": ("À orienter", "aucun service n'a encore ce signalement.",
                    "Choisissez le service qui doit le traiter."),
+    # Une transmission « Je ne trouve pas mon problème » (voir ``bandeau``).
+    "hors_parcours": ("Hors de la liste", "l'habitant n'a pas trouvé son problème dans la "
+                      "liste du site et l'a décrit avec ses mots.",
+                      "S'il ne relève pas de votre service, indiquez « Ce n'est pas de notre "
+                      "ressort » en nommant le bon service : il lui part aussitôt."),
     "relance": ("Relance", "ce signalement attend votre accusé de réception.",
                 "Ouvrez le lien ci-dessous pour le prendre en charge."),
     "rouvert": ("Rouvert", "le citoyen indique que le problème n'est pas réglé.",
@@ -67,9 +73,12 @@ def historique_pour_le_service(signalement: dict) -> list[dict]:
 
 
 def bandeau(dossier: Dossier) -> dict[str, str] | None:
-    if dossier.evenement not in BANDEAUX:
+    evenement = dossier.evenement
+    if evenement == "transmission" and dossier.signalement["noeud"].get("hors_parcours"):
+        evenement = "hors_parcours"
+    if evenement not in BANDEAUX:
         return None
-    titre, phrase, suite = BANDEAUX[dossier.evenement]
+    titre, phrase, suite = BANDEAUX[evenement]
     service = dossier.gestionnaire["nom"]
     noms = {"service": service, "a_service": a_service(service)}
     return {"titre": titre, "phrase": phrase.format(**noms),
@@ -99,6 +108,8 @@ def composer_message(dossier: Dossier, expediteur: str, destinataires: Sequence[
         "consignes_texte": texte_des_consignes(dossier.gestionnaire.get("consignes_html") or ""),
         "lien_agent": dossier.lien_agent,
         "pour_la_coordination": dossier.evenement in ("alerte", "escalade", "a_orienter"),
+        # À orienter : le « service » du dossier est la coordination, pas celui du problème.
+        "a_orienter": dossier.evenement == "a_orienter",
         # Après un refus ou une réattribution, le service voit tout ce qui s'est passé avant.
         "historique": historique_pour_le_service(signalement),
         "territoire": dossier.territoire,

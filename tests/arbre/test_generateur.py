@@ -28,7 +28,8 @@ def test_une_page_par_noeud_a_une_adresse_propre(sortie):
     assert pages(sortie) == [
         "404.html", "accessibilite/index.html", "dechets/index.html",
         "donnees-personnelles/index.html", "gaz/index.html", "hors-ligne/index.html",
-        "index.html", "mentions-legales/index.html", "mes-signalements/index.html",
+        "index.html", "je-ne-trouve-pas/index.html", "mentions-legales/index.html",
+        "mes-signalements/index.html",
         "partages/arbre-tombe/index.html",
         "partages/arbre-tombe/sur-la-route/index.html",
         "partages/arbre-tombe/sur-la-route/la-roche-bernard/index.html",
@@ -44,7 +45,7 @@ def test_une_page_par_noeud_a_une_adresse_propre(sortie):
     "index.html", "voirie/index.html", "voirie/nid-de-poule/index.html",
     "voirie/nid-de-poule/muzillac/index.html", "gaz/index.html", "dechets/index.html",
     "partages/arbre-tombe/sur-un-fil/index.html", "plan-du-site/index.html",
-    "accessibilite/index.html", "404.html",
+    "accessibilite/index.html", "404.html", "je-ne-trouve-pas/index.html",
 ])
 def test_chaque_sorte_de_page_correspond_a_la_sortie_doree(sortie, page):
     comparer_ou_regenerer((sortie / page).read_text(encoding="utf-8"), ATTENDU / page)

@@ -101,3 +101,15 @@ def test_une_relance_n_est_faite_qu_une_fois_et_seulement_en_attente(transmis):
     transmis(actions.declarer(1, "pris_en_charge"))
     document = transmis(escalader(1), Auteur("aiguillage", "relances"))
     assert document["attributions"][0].get("escalade_le") is None
+
+
+def test_je_ne_trouve_pas_deja_confie_par_la_coordination_n_est_plus_a_orienter(client):
+    reference = poster(client, noeud="je-ne-trouve-pas")["reference"]
+    suivi = client.app_state["aiguillage"].suivi
+    suivi.changer(reference, actions.reattribuer("mairie-saint-exemple"), COORDINATION)
+    envoi = {"id": f"{reference}-transmission"}
+    document, _ = suivi.changer(reference, actions.confier_a_la_coordination(1, envoi),
+                                Auteur("aiguillage", "boite_envoi"))
+    assert [e["type"] for e in document["historique"]] == ["recu", "reattribue"]
+    assert document["envois_reussis"] == [f"{reference}-transmission"]
+    assert document["attributions"][0]["statut"] == "reattribue"

@@ -5,6 +5,7 @@ import os
 
 import pytest
 from aides_fonctions import CHEMIN_MODELE, champs_valides, modele_brut
+from aides_suivi import agir, jeton_de_suivi, lien_agent, suivre
 
 from fonctions.client_http import ReponseHTTP
 from fonctions.enregistrement import nouvel_envoi
@@ -206,3 +207,92 @@ def test_un_service_disparu_du_contenu_fait_prevenir_la_coordination(
         "Bourg-les-Essais n'existe plus dans le contenu du site.")
     boite.traiter_une_fois()
     assert [m["To"] for m in expediteur.messages] == ["coordination@val-d-essai.example.org"]
+
+
+def test_je_ne_trouve_pas_previent_la_coordination_qui_le_voit_a_orienter(
+        client, boite, stockage, expediteur):
+    reference = poster(client, noeud="je-ne-trouve-pas", courriel="lea@exemple.fr",
+                       consentement="oui", description="Je n'arrive pas à refaire ma carte.")
+    assert boite.traiter_une_fois() == 1  # rien à transmettre : la coordination l'a
+    document = stockage.lire_signalement(reference)
+    assert document["historique"][-1] == {
+        "date": "2025-03-10T09:00:00+00:00", "type": "a_orienter",
+        "par": {"qui": "aiguillage", "canal": "boite_envoi"}, "attribution": 1,
+        "gestionnaire": "coordination", "public": True,
+        "pour_le_citoyen": ("Votre signalement est confié à Coordination des signalements du "
+                            "Val d'Essai : une personne va le lire et le transmettre au service "
+                            "qui s'en occupe.")}
+    assert document["envois_reussis"] == [f"{reference}-transmission"]
+    assert [(e["reference"], e["statut"]) for e in stockage.lister_ouvertes()] == [
+        (reference, "a_orienter")]
+    assert [e["id"] for e in stockage.lister_envois()] == [f"{reference}-aorienter1"]
+    assert expediteur.messages == []
+
+    assert boite.traiter_une_fois() == 1
+    (message,) = expediteur.messages
+    assert message["To"] == "coordination@val-d-essai.example.org"
+    assert message["Subject"] == (
+        f"[À orienter] Signalement {reference} : Un autre problème — Bourg-les-Essais")
+    texte = message.get_body(("plain",)).get_content()
+    assert texte.startswith(
+        "À ORIENTER — aucun service n'a encore ce signalement.\n"
+        "L'habitant n'a pas trouvé son problème dans la liste du site et l'a décrit avec ses "
+        "mots : lisez-le, puis confiez-le au service qui doit le traiter.\n"
+        "Choisissez le service qui doit le traiter.\n\nBonjour,\n\n"
+        "Un habitant signale un problème.\n")
+    assert "Je n'arrive pas à refaire ma carte." in texte
+    assert "- Qu'avez-vous constaté ? → Un autre problème" in texte
+    assert "https://aiguillage.example.org/api/coordination" in texte
+    assert "/api/agent/" not in texte and "lea@" not in texte  # ni lien d'agent ni contact
+    assert stockage.lister_envois() == []
+
+
+def test_je_ne_trouve_pas_rejoue_apres_un_arret_ne_previent_pas_deux_fois(
+        client, boite, stockage, expediteur):
+    reference = poster(client, noeud="je-ne-trouve-pas")
+    boite.traiter_une_fois()
+    # Arrêt brutal entre l'écriture du changement et l'effacement de l'envoi : il revient.
+    stockage.ajouter_envoi(nouvel_envoi(reference, "transmission", boite.horloge()))
+    boite.traiter_une_fois()
+    boite.traiter_une_fois()
+    assert types_de(stockage, reference) == ["recu", "a_orienter", "envoye"]
+    assert len(expediteur.messages) == 1
+    assert stockage.lister_envois() == []
+
+
+def test_je_ne_trouve_pas_va_au_service_que_nomme_le_territoire(
+        fabrique_client, stockage, expediteur, modele_modifiable):
+    chemin, modifier = modele_modifiable
+    modifier(lambda d: d["je_ne_trouve_pas"].update(
+        gestionnaire="mairie-bourg-les-essais", a_la_coordination=False,
+        gestionnaires_par_commune={c["insee"]: "mairie-bourg-les-essais"
+                                   for c in d["territoire"]["communes"]}))
+    client = fabrique_client(modele=chemin)
+    boite = client.app_state["aiguillage"].boite_envoi
+    reponse = client.post("/api/signalements", json={
+        "noeud": "je-ne-trouve-pas", "commune": "56002", "description": "Un banc arraché."})
+    assert reponse.json()["gestionnaire"] == {"id": "mairie-bourg-les-essais",
+                                              "nom": "Mairie de Bourg-les-Essais"}
+    boite.traiter_une_fois()
+    (message,) = expediteur.messages
+    assert message["To"] == "voirie@bourg-les-essais.example.org"
+    reference = reponse.json()["reference"]
+    assert message["Subject"] == (
+        f"[Hors de la liste] Signalement {reference} : Un autre problème — Saint-Exemple")
+    texte = message.get_body(("plain",)).get_content()
+    assert texte.startswith(
+        "HORS DE LA LISTE — l'habitant n'a pas trouvé son problème dans la liste du site et "
+        "l'a décrit avec ses mots.\nS'il ne relève pas de votre service, indiquez « Ce n'est "
+        "pas de notre ressort » en nommant le bon service : il lui part aussitôt.\n\n"
+        "Bonjour,\n\nUn habitant signale un problème qui relève de Mairie de Bourg-les-Essais.")
+    assert f"/api/agent/{reference}.1." in texte
+    assert stockage.lire_signalement(reference)["etat"] == "transmis"
+    # Ce n'est pas le sien : il le fait suivre comme n'importe quel signalement.
+    agir(client, lien_agent(message), "pas_de_notre_ressort",
+         motif="Ce n'est pas de notre compétence.", vers="mairie-saint-exemple")
+    suivi = suivre(client, jeton_de_suivi(reponse.json())).json()
+    assert suivi["chronologie"][-1]["texte"] == (
+        "Mairie de Bourg-les-Essais indique que ce n'est pas de son ressort : « Ce n'est pas de "
+        "notre compétence ». Votre signalement est transmis à Mairie de Saint-Exemple, qui l'a "
+        "maintenant.")
+    assert suivi["qui_s_en_occupe"][0]["nom"] == "Mairie de Saint-Exemple"

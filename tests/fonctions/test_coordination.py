@@ -107,3 +107,42 @@ def test_le_formulaire_de_la_coordination_demande_son_code(client, expediteur):
     reponse = client.post(lien, data={"action": "reattribuer", "reference": "AIG-2222-22",
                                       "vers": "cc-val-d-essai"})
     assert reponse.status_code == 403
+
+
+def test_la_coordination_confie_au_bon_service_ce_que_l_habitant_n_a_pas_trouve(
+        client, boite, expediteur, stockage):
+    corps = poster(client, noeud="je-ne-trouve-pas", commune="56002",
+                   description="Le banc de l'arrêt de car est arraché.")
+    boite.traiter_une_fois()
+    boite.traiter_une_fois()
+    assert expediteur.messages[-1]["Subject"].startswith("[À orienter]")
+    lien = se_connecter(client, expediteur)
+    page = client.get(lien)
+    contenu = texte(page.text)
+    assert (f"À orienter (1) {corps['reference']} — Un autre problème, Saint-Exemple "
+            "Coordination des signalements du Val d'Essai : À orienter par la coordination, "
+            "depuis le 10 mars 2025 à 10 h 00.") in contenu
+    reponse = client.post(lien, headers=NAVIGATEUR, follow_redirects=False, data={
+        "csrf": csrf_de(page.text), "action": "reattribuer", "reference": corps["reference"],
+        "vers": "mairie-bourg-les-essais", "message": "Les bancs sont à la mairie."})
+    assert reponse.status_code == 303
+    assert "À orienter (0)" in texte(client.get(reponse.headers["location"]).text)
+    boite.traiter_une_fois()
+    message = expediteur.messages[-1]
+    assert message["To"] == "voirie@bourg-les-essais.example.org"
+    assert message["Subject"].startswith(f"[Hors de la liste] Signalement {corps['reference']}")
+    assert f"/api/agent/{corps['reference']}.2." in message.get_body(("plain",)).get_content()
+    suivi = suivre(client, jeton_de_suivi(corps)).json()
+    assert [(e["type"], e["qui"], e["texte"]) for e in suivi["chronologie"]] == [
+        ("recu", None, f"Enregistré sous la référence {corps['reference']}."),
+        ("a_orienter", "Coordination des signalements du Val d'Essai",
+         "Votre signalement est confié à Coordination des signalements du Val d'Essai : une "
+         "personne va le lire et le transmettre au service qui s'en occupe."),
+        ("reattribue", "Coordination des signalements du Val d'Essai",
+         "Coordination des signalements du Val d'Essai a confié votre signalement à Mairie de "
+         "Bourg-les-Essais. Les bancs sont à la mairie."),
+        ("transmis", "Mairie de Bourg-les-Essais",
+         "Votre signalement a été transmis à Mairie de Bourg-les-Essais."),
+    ]
+    assert suivi["qui_s_en_occupe"][0]["nom"] == "Mairie de Bourg-les-Essais"
+    assert suivi["etat"]["code"] == "transmis"

@@ -36,6 +36,25 @@ def test_le_signalement_garde_ce_qu_il_faut_pour_le_transmettre_et_le_suivre(mod
                                        "message": "Signalement reçu et enregistré."}]
 
 
+def test_je_ne_trouve_pas_est_tenu_par_la_coordination_des_sa_reception(modele):
+    demande = valider({"noeud": "je-ne-trouve-pas", "description": "Ma carte d'identité.",
+                       "commune": "56001"}, 0, modele)
+    document, _ = construire_signalement("AIG-7K3M-Q2", demande, [], modele, DEBUT, None)
+    assert document["etat"] == "a_orienter"
+    assert document["noeud"] == {"id": "je-ne-trouve-pas", "libelle": "Un autre problème",
+                                 "url": "/je-ne-trouve-pas/", "hors_parcours": True}
+    assert document["gestionnaire"] == {
+        "id": "coordination", "nom": "Coordination des signalements du Val d'Essai",
+        "canal": None, "delai_prise_en_charge": None, "telephone": None, "site": None}
+    (attribution,) = document["attributions"]
+    assert {k: attribution[k] for k in ("numero", "gestionnaire", "nom", "canal", "statut")} == {
+        "numero": 1, "gestionnaire": "coordination",
+        "nom": "Coordination des signalements du Val d'Essai", "canal": None,
+        "statut": "a_orienter"}
+    assert document["parcours"] == [{"question": "Qu'avez-vous constaté ?",
+                                     "reponse": "Un autre problème"}]
+
+
 def test_un_envoi_a_un_identifiant_stable(modele):
     assert nouvel_envoi("AIG-7K3M-Q2", "transmission", DEBUT)["id"] == "AIG-7K3M-Q2-transmission"
 

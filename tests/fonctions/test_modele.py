@@ -88,3 +88,20 @@ def test_un_modele_casse_en_cours_de_route_laisse_l_ancien_en_service(tmp_path, 
     os.utime(chemin, ns=(2, 2))
     assert source.actuel().empreinte.endswith("1")
     assert "L'ancien modèle reste en service." in caplog.text
+
+
+def test_l_issue_je_ne_trouve_pas_se_lit_comme_une_issue_et_va_a_la_coordination(modele):
+    noeud = modele.noeud("je-ne-trouve-pas")
+    assert (noeud["type"], noeud["libelle"]) == ("transmission", "Un autre problème")
+    assert modele.gestionnaire_de(noeud, "56002") == modele.gestionnaire_de(noeud, None) == {
+        "id": "coordination", "nom": "Coordination des signalements du Val d'Essai",
+        "transmission": {"canal": None}, "delai_prise_en_charge": None, "telephone": None,
+        "site": None}
+    assert modele.parcours(noeud) == [{"question": "Qu'avez-vous constaté ?",
+                                       "reponse": "Un autre problème"}]
+
+
+def test_un_modele_construit_avant_l_issue_je_ne_trouve_pas_ne_l_a_pas(tmp_path):
+    ancien = modele_brut()
+    del ancien["je_ne_trouve_pas"]
+    assert Modele(ancien).noeud("je-ne-trouve-pas") is None

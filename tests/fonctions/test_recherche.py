@@ -46,7 +46,7 @@ def test_la_page_est_celle_du_site_avec_le_formulaire_rempli(client):
     assert '<link rel="stylesheet" href="/theme/css/aiguillage.css">' in texte
     assert 'value="gaz"' in texte
     assert "data-rendu-serveur" in texte
-    assert '<a href="/je-ne-trouve-pas/">Je ne trouve pas mon problème</a>' in texte
+    assert '<a href="/je-ne-trouve-pas/" data-je-ne-trouve-pas>Je ne trouve pas mon problème</a>' in texte
     assert 'form class="recherche"' not in texte  # pas de second formulaire dans l'en-tête
 
 

@@ -262,3 +262,41 @@ def test_une_moitie_de_paire_de_substitution_en_json_est_remplacee_pas_une_erreu
     assert reponse.status_code == 201
     description = stockage.lire_signalement(reponse.json()["reference"])["description"]
     assert "rue \ufffd des" in description
+
+
+JE_NE_TROUVE_PAS = {"noeud": "je-ne-trouve-pas", "commune": "56001",
+                    "description": "Je n'arrive pas à refaire ma carte d'identité."}
+
+
+def test_je_ne_trouve_pas_est_recu_par_la_coordination_qui_le_dit_au_citoyen(client, stockage):
+    reponse = poster(client, JE_NE_TROUVE_PAS, entetes={"Idempotency-Key": CLE})
+    assert reponse.status_code == 201
+    corps = reponse.json()
+    reference = corps["reference"]
+    assert corps["gestionnaire"] == {"id": "coordination",
+                                     "nom": "Coordination des signalements du Val d'Essai"}
+    assert corps["prochaine_etape"] == (
+        "Coordination des signalements du Val d'Essai reçoit votre signalement : une personne "
+        "va le lire et le transmettre au service qui s'en occupe. Votre suivi vous dira quel "
+        f"service l'a. Gardez la référence {reference}.")
+    assert stockage.lire_signalement(reference)["etat"] == "a_orienter"
+    assert [e["id"] for e in stockage.lister_envois()] == [f"{reference}-transmission"]
+    rejoue = poster(client, JE_NE_TROUVE_PAS, entetes={"Idempotency-Key": CLE})
+    assert (rejoue.status_code, rejoue.content) == (200, reponse.content)
+    assert stockage.compter_signalements() == 1
+
+
+def test_je_ne_trouve_pas_sans_javascript_mene_a_sa_confirmation(client, stockage):
+    reponse = client.post("/api/signalements", data={**JE_NE_TROUVE_PAS, "idempotency_key": CLE},
+                          headers=NAVIGATEUR, follow_redirects=False)
+    assert reponse.status_code == 303
+    page = client.get(reponse.headers["location"]).text
+    assert ("Il est confié à : <strong>Coordination des signalements du Val d&#39;Essai"
+            "</strong>.") in page
+    assert "<p>Un autre problème, à Bourg-les-Essais.</p>" in page
+    assert "État : <strong>À orienter par la coordination</strong>." in page
+    refus = client.post("/api/signalements", data={**JE_NE_TROUVE_PAS, "description": ""},
+                        headers=NAVIGATEUR)
+    assert refus.status_code == 422
+    assert 'href="/je-ne-trouve-pas/"' in refus.text  # « Revenir » mène à la même page
+    assert stockage.compter_signalements() == 1

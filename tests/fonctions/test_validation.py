@@ -154,3 +154,16 @@ def test_toutes_les_erreurs_sont_rendues_ensemble_avec_le_statut_le_plus_grave()
     refus = ErreursValidation([Erreur("a", "x"), Erreur("photos", "y", 415), Erreur(None, "z", 413)])
     assert refus.statut == 413
     assert ErreursValidation([Erreur("a", "x")]).statut == 422
+
+
+def test_je_ne_trouve_pas_ne_demande_qu_une_description_et_va_a_la_coordination(modele):
+    demande = valider({"noeud": "je-ne-trouve-pas", "description": "Ma carte d'identité."}, 2,
+                      modele)
+    assert (demande.gestionnaire["id"], demande.gestionnaire["nom"]) == (
+        "coordination", "Coordination des signalements du Val d'Essai")
+    assert (demande.commune, demande.adresse, demande.latitude) == (None, None, None)
+    avec_lieu = valider({"noeud": "je-ne-trouve-pas", "description": "Un banc cassé.",
+                         "commune": "56002", "adresse": "Place de l'église"}, 0, modele)
+    assert (avec_lieu.commune["nom"], avec_lieu.adresse) == ("Saint-Exemple", "Place de l'église")
+    assert erreurs_de({"noeud": "je-ne-trouve-pas", "description": "  "}, modele) == [
+        Erreur("description", "Décrivez le problème en quelques mots.")]

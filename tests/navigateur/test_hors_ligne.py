@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from arbre.francais import a_la_commune
+from tests.fonctions.serveurs_locaux import attendre
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit, port_libre
 
 pytestmark = pytest.mark.navigateur
@@ -66,9 +67,12 @@ def lire_signalements(donnees: Path) -> list[dict]:
     from fonctions.stockage.tinydb import StockageTinyDB
 
     stockage = StockageTinyDB(donnees)
-    references = sorted(p.stem for p in (donnees / "signalements").glob("*/AIG-*.json"))
-    assert stockage.compter_signalements() == len(references)
-    return [stockage.lire_signalement(r) for r in references]
+    try:
+        references = sorted(p.stem for p in (donnees / "signalements").glob("*/AIG-*.json"))
+        assert stockage.compter_signalements() == len(references)
+        return [stockage.lire_signalement(r) for r in references]
+    finally:
+        stockage.fermer()
 
 
 def test_un_signalement_fait_hors_ligne_part_une_seule_fois_au_retour_du_reseau(
@@ -110,7 +114,10 @@ def test_un_signalement_fait_hors_ligne_part_une_seule_fois_au_retour_du_reseau(
     try:
         contexte.set_offline(False)  # le réseau aussi : l'évènement « online » envoie
         page.locator(".etat-envoye").wait_for(timeout=20_000)
-        signalements = lire_signalements(donnees)
+        # Confirmé au téléphone dès qu'il est au journal du serveur ; les fichiers TinyDB
+        # suivent un instant plus tard (docs/fonctions.md) : on les attend.
+        signalements = attendre(lambda: lire_signalements(donnees),
+                                message="signalement confirmé jamais écrit dans TinyDB")
         assert len(signalements) == 1
         signalement = signalements[0]
         assert signalement["description"] == "Un trou profond devant la boulangerie."

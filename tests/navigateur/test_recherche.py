@@ -126,7 +126,7 @@ def test_avec_javascript_les_resultats_s_affichent_pendant_la_frappe(serveur, pa
     assert resultats(page, "header") == [(
         "/dechets/", "Une poubelle non ramassée | Transmis par ce site à Communauté de communes "
         "d'Essai")]
-    assert page.get_by_role("link", name="Je ne trouve pas mon problème").is_visible()
+    assert page.locator("header").get_by_role("link", name="Je ne trouve pas mon problème").is_visible()
     champ.fill("nid de poule")  # la frappe suivante remplace les résultats
     page.locator("header [data-etat]", has_text="nid de poule").wait_for()
     assert resultats(page, "header")[0] == (

@@ -58,6 +58,10 @@ class GenerateurArbre(Generator):
             if noeud["type"] in ("transmission", "orientation"):
                 contexte["gestionnaire"] = modele["gestionnaires"][noeud["gestionnaire"]]
             self._ecrire(writer, noeud["url"], gabarits[noeud["type"]], contexte)
+        issue = modele["je_ne_trouve_pas"]
+        self._ecrire(writer, issue["url"], self.get_template("je-ne-trouve-pas"), {
+            "noeud": issue, "fil": [noeuds[a] for a in issue["ancetres"]],
+            "gestionnaire": modele["gestionnaires"].get(issue["gestionnaire"] or "")})
         for page in modele["pages"].values():
             self._ecrire(writer, page["url"], gabarits["page"], {"page": page})
         self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {})

@@ -14,6 +14,7 @@ from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
 from .francais import a_la_commune
 from .gestionnaires import lire_gestionnaires
+from .je_ne_trouve_pas import issue_je_ne_trouve_pas, verifier_adresse_libre
 from .lecture import DictLigne, est_cache, est_une_sauvegarde, lire_fichier
 from .synonymes import lire_synonymes
 from .territoire import CAUSE_TERRITOIRE, CAUSE_URGENCES, Territoire, lire_territoire, resoudre
@@ -61,6 +62,8 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
     pages = lire_pages(dossier, affiche, rapport)
     synonymes = lire_synonymes(dossier, affiche, rapport)
+    je_ne_trouve_pas = issue_je_ne_trouve_pas(territoire, gestionnaires, affiche, rapport)
+    verifier_adresse_libre(noeuds, pages, affiche, rapport)
     if rapport:
         raise ErreursContenu(rapport)
     return {
@@ -73,6 +76,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         "gestionnaires": gestionnaires,
         "racine": "",
         "noeuds": noeuds,
+        "je_ne_trouve_pas": je_ne_trouve_pas,
         "pages": pages,
         "synonymes": synonymes,
     }

@@ -92,6 +92,7 @@ CHAMPS_TERRITOIRE = _champs(
     Champ("coordination", "objet", obligatoire=True),
     Champ("communes", "liste", obligatoire=True),
     Champ("competences", "objet", obligatoire=True),
+    Champ("je_ne_trouve_pas"),
 )
 CHAMPS_COORDINATION = _champs(
     Champ("nom", obligatoire=True), Champ("courriels", "liste", obligatoire=True))

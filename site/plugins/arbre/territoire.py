@@ -54,6 +54,8 @@ class Territoire:
     urgences: list[dict] = field(default_factory=list)
     # Nom et type de nom INSEE (TNCC) de chaque commune, pour écrire « d'Ambon », « du Guerno ».
     noms_officiels: list[tuple[str, int | None]] = field(default_factory=list)
+    je_ne_trouve_pas: str | None = None  # le service qui reçoit « Je ne trouve pas… »
+    ligne_je_ne_trouve_pas: int | None = None
 
 
 def code_sans_guillemets(valeur, quoi: str, ecrire: str) -> tuple[str, str] | None:
@@ -90,6 +92,9 @@ def lire_territoire(dossier: Path, affiche: str, rapport: Rapport) -> Territoire
             return territoire
         propre = schema.verifier(donnees, schema.CHAMPS_TERRITOIRE, fichier, rapport)
     territoire.nom = propre.get("nom", "")
+    if "je_ne_trouve_pas" in propre:
+        territoire.je_ne_trouve_pas = propre["je_ne_trouve_pas"]
+        territoire.ligne_je_ne_trouve_pas = donnees.ligne_de("je_ne_trouve_pas")
     if isinstance(donnees.get("coordination"), DictLigne):
         territoire.coordination = schema.verifier(
             donnees["coordination"], schema.CHAMPS_COORDINATION, fichier, rapport, "coordination")

@@ -57,9 +57,18 @@ self.addEventListener("activate", (evenement) => {
   })());
 });
 
+/** Vide la boîte d'envoi ; si quelque chose est parti, les pages ouvertes le disent. */
+async function envoyer() {
+  const bilan = await self.BoiteEnvoi.envoyer();
+  if (!bilan || !bilan.envoyes.length) return;
+  for (const client of await self.clients.matchAll({ type: "window" })) {
+    client.postMessage({ type: "ENVOYES" });
+  }
+}
+
 self.addEventListener("message", (evenement) => {
   if (evenement.data && evenement.data.type === "ACTIVER") self.skipWaiting();
-  if (evenement.data && evenement.data.type === "ENVOYER") evenement.waitUntil(self.BoiteEnvoi.envoyer());
+  if (evenement.data && evenement.data.type === "ENVOYER") evenement.waitUntil(envoyer());
 });
 
 /** L'adresse gardée pour une navigation : « /a/b », « /a/b/index.html » → « /a/b/ ». */
@@ -104,7 +113,7 @@ self.addEventListener("fetch", (evenement) => {
 });
 
 self.addEventListener("sync", (evenement) => {
-  if (evenement.tag === "aiguillage-envoi") evenement.waitUntil(self.BoiteEnvoi.envoyer());
+  if (evenement.tag === "aiguillage-envoi") evenement.waitUntil(envoyer());
 });
 
 self.addEventListener("push", (evenement) => {

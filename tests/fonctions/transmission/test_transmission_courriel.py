@@ -105,8 +105,7 @@ def test_l_alerte_previent_la_coordination_avec_le_motif(modele):
     ("complement", "[Complément]", "le citoyen a ajouté une information à ce signalement."),
     ("escalade", "[Sans réponse du service]",
      "Mairie de Bourg-les-Essais n'a pas accusé réception de ce signalement."),
-    ("a_orienter", "[À orienter]",
-     "Mairie de Bourg-les-Essais indique que ce signalement n'est pas de son ressort."),
+    ("a_orienter", "[À orienter]", "aucun service n'a encore ce signalement."),
 ])
 def test_chaque_sorte_de_message_a_son_sujet_et_sa_phrase(modele, evenement, sujet, phrase):
     dossier = dossier_de_test(modele, motif="Le détail.", evenement=evenement)

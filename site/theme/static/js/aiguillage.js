@@ -93,6 +93,10 @@ function demarrer() {
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") envoyerMaintenant().catch(() => {});
     });
+    // Le service worker a envoyé sans cette page (Background Sync) : elle se met à jour.
+    navigator.serviceWorker?.addEventListener("message", (ev) => {
+      if (ev.data && ev.data.type === "ENVOYES") envoyerMaintenant().catch(() => {});
+    });
   }
   // Après le premier affichage : l'enregistrement du worker ne retarde jamais la page.
   if (document.readyState === "complete") installerServiceWorker().catch(() => {});

@@ -136,9 +136,14 @@ export function activerFormulaire(form) {
     const bilan = await envoyerMaintenant().catch(() => null);
     await apresEnvoi(bilan, zone.dataset.cle);
   });
-  document.addEventListener("aiguillage:envoi", (ev) => {
-    if (zone.dataset.cle && ev.detail.envoyes.some((e) => e.cle === zone.dataset.cle)) {
-      apresEnvoi(ev.detail, zone.dataset.cle);
+  document.addEventListener("aiguillage:envoi", async (ev) => {
+    const cleEnvoi = zone.dataset.cle;
+    if (!cleEnvoi) return;
+    if (ev.detail.envoyes.some((e) => e.cle === cleEnvoi)) return apresEnvoi(ev.detail, cleEnvoi);
+    // Au retour du réseau, le service worker (Background Sync) peut l'avoir envoyé avant
+    // cette page : il n'est plus dans la boîte, la page le dit envoyé elle aussi.
+    if (zone.querySelector(".etat-attente") && !(await self.BoiteEnvoi.envoi(cleEnvoi))) {
+      await apresEnvoi(ev.detail, cleEnvoi);
     }
   });
 
