@@ -54,7 +54,8 @@ def test_sans_javascript_la_commune_mene_au_bon_service(serveur, page_sans_js):
     page.get_by_role("link", name="La Roche-Bernard").click()
     page.wait_for_url("**/voirie/nid-de-poule/la-roche-bernard/")
     assert page.locator("#service-nom").inner_text() == "Mairie de La Roche-Bernard"
-    assert page.locator("input[name=commune]").get_attribute("value") == "56195"
+    assert page.get_by_role("region", name="Signaler le problème").locator(
+        "input[name=commune]").get_attribute("value") == "56195"
     fil = page.locator("nav.fil li").all_inner_texts()
     assert fil == ["Accueil", "La rue, le trottoir", "Un nid-de-poule", "La Roche-Bernard"]
 
