@@ -6,7 +6,8 @@
 //   ouverte, « Je ne trouve pas ») est signalée aux rédacteurs : seuls ses mots partent, une
 //   fois, sans rien qui identifie la personne (voir la page « Données personnelles »).
 // Les éléments d'un résultat viennent du <template data-modele-resultat> rendu par
-// _resultats.html : ils sont les mêmes qu'avec les fonctions.
+// _resultats.html : ils sont les mêmes qu'avec les fonctions. Les autres pages ne le portent
+// pas (il pèserait sur chacune) : l'en-tête le prend dans /recherche/, au premier usage.
 "use strict";
 
 import { Index } from "./recherche.js";
@@ -90,12 +91,32 @@ export function adressePage(requete, insee) {
   return `/recherche/?${params}`;
 }
 
+let elementsDeLaPage = null;
+
+/** Le modèle d'un résultat et le bloc « Je ne trouve pas mon problème » de la page
+ * /recherche/ (gardée hors ligne par le worker), lus une fois. */
+function elementsDeRecherche() {
+  if (!elementsDeLaPage) {
+    elementsDeLaPage = fetch("/recherche/").then((reponse) => {
+      if (!reponse.ok) throw new Error(`/recherche/ : ${reponse.status}`);
+      return reponse.text();
+    }).then((texte) => {
+      const page = new DOMParser().parseFromString(texte, "text/html");
+      return {
+        modele: document.importNode(page.querySelector("template[data-modele-resultat]"), true),
+        secours: page.querySelector(".je-ne-trouve-pas"),
+      };
+    });
+    elementsDeLaPage.catch(() => { elementsDeLaPage = null; });
+  }
+  return elementsDeLaPage;
+}
+
 /** Un formulaire de recherche (`form`) et sa zone de résultats : la frappe les met à jour. */
-function brancher(form, { commune, montrer }) {
+function brancher(form, { commune, montrer, modele }) {
   const champ = form.querySelector("input[name=q]");
   const etat = form.closest("main, header").querySelector("[data-etat]");
   const liste = form.closest("main, header").querySelector("[data-liste-resultats]");
-  const modele = form.closest("main, header").querySelector("template[data-modele-resultat]");
   let numero = 0;
   let nombre = null;
 
@@ -109,7 +130,8 @@ function brancher(form, { commune, montrer }) {
       return null;
     }
     let index;
-    try { index = await charger(); }
+    let gabarit;
+    try { [index, gabarit] = await Promise.all([charger(), modele()]); }
     catch {
       etat.textContent = "La recherche ne répond pas pour le moment : réessayez, ou répondez "
         + "aux questions de la page d'accueil.";
@@ -117,8 +139,8 @@ function brancher(form, { commune, montrer }) {
     }
     if (celle !== numero) return null; // une frappe plus récente l'emporte
     const resultats = index.afficher(requete, commune());
-    remplir(liste, modele, resultats);
-    montrer(true);
+    remplir(liste, gabarit, resultats);
+    montrer(true, resultats.length);
     etat.textContent = phraseEtat(resultats.length, requete);
     nombre = resultats.length;
     return nombre;
@@ -138,7 +160,24 @@ export function activerEntete(form) {
   form.dataset.active = "oui";
   const bloc = form.querySelector("[data-resultats]");
   const commune = () => form.querySelector("input[name=commune]")?.value || communeRetenue();
-  const { champ, afficher } = brancher(form, { commune, montrer: (oui) => { bloc.hidden = !oui; } });
+  const modele = async () => {
+    const { modele: gabarit, secours } = await elementsDeRecherche();
+    if (secours && !bloc.querySelector(".je-ne-trouve-pas")) {
+      const lien = document.importNode(secours, true);
+      lien.querySelector("a").addEventListener("click", () => {
+        if (lien.dataset.vide === "oui") noterSansResultat(form.querySelector("input[name=q]").value);
+      });
+      bloc.append(lien);
+    }
+    return gabarit;
+  };
+  const { champ, afficher } = brancher(form, {
+    commune, modele, montrer: (oui, nombre) => {
+      bloc.hidden = !oui;
+      const lien = bloc.querySelector(".je-ne-trouve-pas");
+      if (lien) lien.dataset.vide = nombre === 0 ? "oui" : "non";
+    },
+  });
   form.addEventListener("submit", async (evenement) => {
     evenement.preventDefault();
     if (!champ.value.trim()) { champ.focus(); return; }
@@ -156,7 +195,10 @@ export function activerPage(form) {
     form.querySelector("input[name=q]").value = params.get("q") || "";
     select.value = params.get("commune") || communeRetenue() || "";
   }
-  const { champ, afficher } = brancher(form, { commune: () => select.value, montrer: () => {} });
+  const gabarit = document.querySelector("template[data-modele-resultat]");
+  const { champ, afficher } = brancher(form, {
+    commune: () => select.value, modele: async () => gabarit, montrer: () => {},
+  });
   const valider = async () => {
     history.replaceState(null, "", adressePage(champ.value, select.value));
     if (await afficher() === 0) noterSansResultat(champ.value);
