@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class Serveur:
             try:
                 urllib.request.urlopen(self.url + "/", timeout=1)
                 return
+            except urllib.error.HTTPError:
+                return  # il répond (404 : un hôte des seules fonctions n'a pas de page « / »)
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"Le serveur ne répond pas :\n{self.sortie()}")
