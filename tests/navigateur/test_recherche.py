@@ -301,3 +301,13 @@ def test_une_recherche_validee_sans_resultat_est_signalee_une_fois_aux_redacteur
     page.get_by_role("link", name="Je ne trouve pas mon problème").click()
     page.wait_for_url("**/je-ne-trouve-pas/")
     assert envois == [{"requete": "dragon cracheur"}]  # la même recherche ne compte qu'une fois
+
+
+def test_je_ne_trouve_pas_sous_aucun_resultat_de_l_en_tete_valide_la_recherche(serveur, page):
+    page.goto(serveur.url + "/gaz/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("licorne volante")
+    page.locator("header [data-etat]", has_text="Aucun résultat").wait_for()
+    with page.expect_request("**/api/recherche/sans-resultat") as envoi:
+        page.locator("header").get_by_role("link", name="Je ne trouve pas mon problème").click()
+    assert envoi.value.post_data_json == {"requete": "licorne volante"}
+    page.wait_for_url("**/je-ne-trouve-pas/")

@@ -140,18 +140,18 @@ function brancher(form, { commune, montrer, modele }) {
     if (celle !== numero) return null; // une frappe plus récente l'emporte
     const resultats = index.afficher(requete, commune());
     remplir(liste, gabarit, resultats);
-    montrer(true, resultats.length);
+    montrer(true);
     etat.textContent = phraseEtat(resultats.length, requete);
     nombre = resultats.length;
     return nombre;
   }
 
   champ.addEventListener("input", afficher);
-  const lienVide = form.closest("main, header").querySelector(".je-ne-trouve-pas a");
-  if (lienVide) {
-    lienVide.addEventListener("click", () => { if (nombre === 0) noterSansResultat(champ.value); });
-  }
-  return { champ, afficher };
+  /** « Je ne trouve pas mon problème » après « Aucun résultat » : la recherche est validée. */
+  const surveiller = (lien) => lien.addEventListener("click", () => {
+    if (nombre === 0) noterSansResultat(champ.value);
+  });
+  return { champ, afficher, surveiller };
 }
 
 /** La recherche de l'en-tête : résultats pendant la frappe, Entrée ouvre /recherche/. */
@@ -163,20 +163,14 @@ export function activerEntete(form) {
   const modele = async () => {
     const { modele: gabarit, secours } = await elementsDeRecherche();
     if (secours && !bloc.querySelector(".je-ne-trouve-pas")) {
-      const lien = document.importNode(secours, true);
-      lien.querySelector("a").addEventListener("click", () => {
-        if (lien.dataset.vide === "oui") noterSansResultat(form.querySelector("input[name=q]").value);
-      });
-      bloc.append(lien);
+      const blocSecours = document.importNode(secours, true);
+      surveiller(blocSecours.querySelector("a"));
+      bloc.append(blocSecours);
     }
     return gabarit;
   };
-  const { champ, afficher } = brancher(form, {
-    commune, modele, montrer: (oui, nombre) => {
-      bloc.hidden = !oui;
-      const lien = bloc.querySelector(".je-ne-trouve-pas");
-      if (lien) lien.dataset.vide = nombre === 0 ? "oui" : "non";
-    },
+  const { champ, afficher, surveiller } = brancher(form, {
+    commune, modele, montrer: (oui) => { bloc.hidden = !oui; },
   });
   form.addEventListener("submit", async (evenement) => {
     evenement.preventDefault();
@@ -196,9 +190,11 @@ export function activerPage(form) {
     select.value = params.get("commune") || communeRetenue() || "";
   }
   const gabarit = document.querySelector("template[data-modele-resultat]");
-  const { champ, afficher } = brancher(form, {
+  const { champ, afficher, surveiller } = brancher(form, {
     commune: () => select.value, modele: async () => gabarit, montrer: () => {},
   });
+  const secours = document.querySelector("main .je-ne-trouve-pas a");
+  if (secours) surveiller(secours);
   const valider = async () => {
     history.replaceState(null, "", adressePage(champ.value, select.value));
     if (await afficher() === 0) noterSansResultat(champ.value);
