@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 
+from jinja2 import TemplateNotFound
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from arbre.gabarits import SITENAME, environnement
+from arbre.gabarits import SITENAME, THEME, environnement
 from fonctions.contexte import contexte
 from fonctions.gardes import adresse_client
 from fonctions.lecture import entete
@@ -30,6 +31,8 @@ from fonctions.pages import page
 from fonctions.recherches_vides import noter_recherche_vide
 
 journal = logging.getLogger("aiguillage.recherche")
+INDISPONIBLE = ("La recherche ne répond pas pour le moment. Choisissez votre problème question "
+                "après question depuis la page d'accueil, ou réessayez plus tard.")
 LONGUEUR_MAX = 200  # celle du champ (maxlength) : au-delà, la suite est ignorée
 # La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
 # réponses qu'il relaie, et cette page charge les scripts et la feuille de style du site.
@@ -60,12 +63,18 @@ async def rechercher(request: Request) -> Response:
     except ErreurModele as erreur:
         journal.error("%s", erreur)
         return page("message.html", 503, titre="La recherche n'est pas disponible",
-                    message="La recherche ne répond pas pour le moment. Choisissez votre problème "
-                            "question après question depuis la page d'accueil, ou réessayez plus tard.")
+                    message=INDISPONIBLE)
     resultats = index.afficher(requete, insee) if requete.strip() else []
     if requete.strip() and not resultats and "prefetch" not in entete(request, "sec-purpose"):
         await run_in_threadpool(noter_recherche_vide, ctx, requete, adresse_client(request))
-    texte = gabarits.get_template("recherche.html").render(
+    try:
+        gabarit = gabarits.get_template("recherche.html")
+    except TemplateNotFound:
+        journal.error("Les gabarits du thème sont introuvables (%s) : les fonctions doivent "
+                      "tourner depuis le dépôt, comme la construction du site.", THEME / "templates")
+        return page("message.html", 503, titre="La recherche n'est pas disponible",
+                    message=INDISPONIBLE)
+    texte = gabarit.render(
         SITENAME=SITENAME, modele=modele.donnees, adresse_page="/recherche/",
         requete=requete, insee=insee, resultats=resultats, rendu_serveur=True,
         etat=phrase_etat(len(resultats), requete))
