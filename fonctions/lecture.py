@@ -98,7 +98,8 @@ async def lire_envoi(request: Request, limite: int = OCTETS_MAX_CORPS) -> Envoi:
     return await _lire_formulaire(request, corps, type_)
 
 
-def _lire_json(corps: bytes) -> Envoi:
+def lire_objet_json(corps: bytes) -> dict:
+    """L'objet JSON du corps ; ``ErreursValidation`` (400, en français) sinon."""
     try:
         # UTF-8, comme l'exige la RFC 8259 entre systèmes ouverts (un navigateur n'envoie
         # rien d'autre) : sans la détection d'encodage de ``json.loads`` sur des octets.
@@ -107,6 +108,11 @@ def _lire_json(corps: bytes) -> Envoi:
         raise ErreursValidation([Erreur(None, "Le JSON reçu est illisible.", 400)]) from None
     if not isinstance(donnees, dict):
         raise ErreursValidation([Erreur(None, "Le JSON reçu doit être un objet.", 400)])
+    return donnees
+
+
+def _lire_json(corps: bytes) -> Envoi:
+    donnees = lire_objet_json(corps)
     if "photos" in donnees:
         raise ErreursValidation([Erreur("photos", (
             "Les photos s'envoient avec un formulaire multipart/form-data, pas en JSON."

@@ -21,7 +21,6 @@ La vie privée tient à ce qui est écrit, pas à une promesse :
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import date, datetime, timedelta
@@ -35,7 +34,7 @@ from arbre.recherche.texte import MOTS_VIDES, normaliser, plier
 from fonctions.contexte import Contexte, Horloge, contexte
 from fonctions.gardes import adresse_client, origine_acceptee
 from fonctions.jours_ouvres import PARIS
-from fonctions.lecture import JSON, lire_corps, type_du_contenu
+from fonctions.lecture import JSON, lire_corps, lire_objet_json, type_du_contenu
 from fonctions.pages import reponse_erreurs
 from fonctions.stockage import Stockage
 from fonctions.validation import Erreur, ErreursValidation
@@ -155,12 +154,7 @@ def _refus(message: str, statut: int, champ: str | None = None,
 
 def _lire_requete(corps: bytes) -> str:
     """Le texte cherché, d'un objet JSON ``{"requete": "…"}`` et de rien d'autre."""
-    try:
-        donnees = json.loads(corps.decode("utf-8-sig"))
-    except ValueError:
-        raise ErreursValidation([Erreur(None, "Le JSON reçu est illisible.", 400)]) from None
-    if not isinstance(donnees, dict):
-        raise ErreursValidation([Erreur(None, "Le JSON reçu doit être un objet.", 400)])
+    donnees = lire_objet_json(corps)
     erreurs = [Erreur(nom, f"Champ inconnu : « {nom} ». Envoyez seulement « requete », le "
                       "texte cherché.") for nom in donnees if nom != "requete"]
     requete = donnees.get("requete")
