@@ -70,6 +70,12 @@ def test_un_mot_court_n_est_pas_pris_pour_le_debut_d_un_autre():
     assert trouves(idx, "mari") == ["Des violences"]
 
 
+def test_un_mot_a_racine_courte_trouve_d_abord_sa_propre_forme():
+    idx = index(page("maree", "Une grande marée inonde la route"),
+                page("violence", "Des violences", sorte="question", mots_cles=["mari violent"]))
+    assert trouves(idx, "mari") == ["Des violences", "Une grande marée inonde la route"]
+
+
 def test_aucun_mot_n_est_exige():
     idx = index(POUBELLE, LAMPADAIRE, EGOUT)
     assert trouves(idx, "poubelle licorne arc en ciel") == ["Une poubelle non ramassée"]

@@ -55,4 +55,10 @@ def test_la_racine_est_sans_accents():
 def test_les_cles_d_un_mot_couvrent_l_habitant_qui_tape_sans_accents():
     assert cles("électricité") == ("electr", "electricit")
     assert cles("electricite") == ("electricit",)
-    assert cles("rue") == ("ru",)
+    assert cles("rue") == ("ru", "rue")  # une racine courte : le mot lui-même aussi
+
+
+def test_une_racine_courte_reunit_des_mots_sans_rapport():
+    assert racine("mari") == racine("marée") == racine("mare") == "mar"
+    assert cles("mari") == ("mar", "mari")
+    assert cles("marée") == ("mar", "mare", "maree")

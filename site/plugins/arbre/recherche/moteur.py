@@ -5,7 +5,9 @@ Les deux donnent les mêmes résultats, dans le même ordre (vecteurs partagés 
 retirés) :
 
 1. **les termes qu'il trouve** (les termes de l'index sont des racines) : ses clés
-   (`texte.cles`, ses racines) présentes dans l'index, avec la qualité 1. S'il n'en a
+   (`texte.cles`, ses racines) présentes dans l'index, avec la qualité 1 — 0,5 pour une
+   racine de 3 lettres au plus, quand ce n'est pas le mot lui-même : « mari » trouve
+   « mari » (1) mieux que « marée » (`mar`, 0,5). S'il n'en a
    aucune — et seulement alors, pour qu'un mot bien écrit ne trouve pas ses voisins
    (« route » ne doit pas trouver « rouge ») —, les termes que le mot tapé commence (3
    lettres au moins : « egou » → « egout », qualité 0,6) et ceux à une faute près du mot
@@ -29,11 +31,12 @@ import bisect
 import math
 from dataclasses import dataclass
 
-from .texte import cles, mots, plier
+from .texte import RACINE_COURTE, cles, mots, plier
 
 POIDS = (4, 3, 2, 1)  # libellé, mots clés, indice, texte
 FACTEURS = {"question": 0.7, "urgence": 1.1}
 QUALITE_DEBUT = 0.6
+QUALITE_RACINE_COURTE = 0.5  # « mari » trouve « marée » par `mar`, deux fois moins bien que « mari »
 QUALITE_FAUTES = (1.0, 0.8, 0.6)  # 0, 1 ou 2 fautes
 LIMITE = 8
 
@@ -98,10 +101,11 @@ class Index:
 
     def termes_trouves(self, mot: str) -> dict[int, float]:
         """{numéro de terme: qualité} pour un mot de la requête (voir l'en-tête)."""
-        exacts = {self.numeros[c]: 1.0 for c in cles(mot) if c in self.numeros}
+        plie = plier(mot)
+        exacts = {self.numeros[c]: 1.0 if c == plie or len(c) > RACINE_COURTE else
+                  QUALITE_RACINE_COURTE for c in cles(mot) if c in self.numeros}
         if exacts:
             return exacts
-        plie = plier(mot)
         trouves: dict[int, float] = {}
         if len(plie) >= 3:
             i = bisect.bisect_left(self.termes, plie)

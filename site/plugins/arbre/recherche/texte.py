@@ -24,7 +24,8 @@ fait exactement la même chose dans le navigateur, et des vecteurs de test parta
   navigateur, voir `docs/recherche.md`), puis les accents retirés ;
 - **cles** : les racines d'un mot, celle du mot tel qu'il est écrit et celle du mot écrit
   sans accents (« électricité » donne « electr », « electricite » donne « electricit » :
-  l'habitant qui tape sans accents trouve quand même). L'index ne garde que ces racines.
+  l'habitant qui tape sans accents trouve quand même), et le mot lui-même sans accents
+  quand une racine est courte (3 lettres au plus : « mari » et « marée » ont la même).
 """
 
 from __future__ import annotations
@@ -91,7 +92,17 @@ def racine(mot: str) -> str:
     return plier(_snowball.stemWord(mot))
 
 
+# Une racine de 3 lettres au plus réunit souvent des mots sans rapport (« mari », « marée »
+# et « mare » donnent `mar` ; « gare » et « garée », `gar`) : le mot lui-même est alors une
+# clé de plus, qui compte davantage que la racine (voir `moteur.QUALITE_RACINE_COURTE`).
+RACINE_COURTE = 3
+
+
 def cles(mot: str) -> tuple[str, ...]:
-    """Les racines du mot écrit avec et sans accents, sans doublon : ce que l'index garde d'un
-    mot du contenu, et ce qu'un mot de la requête doit y retrouver."""
-    return tuple(dict.fromkeys((racine(mot), racine(plier(mot)))))
+    """Les racines du mot écrit avec et sans accents, et le mot sans accents si l'une d'elles
+    est courte, sans doublon : ce que l'index garde d'un mot du contenu, et ce qu'un mot de la
+    requête doit y retrouver."""
+    plie = plier(mot)
+    racines = (racine(mot), racine(plie))
+    courte = any(len(r) <= RACINE_COURTE for r in racines)
+    return tuple(dict.fromkeys((*racines, plie) if courte else racines))

@@ -41,9 +41,16 @@ export function racine(mot) {
   return r;
 }
 
-/** Les racines du mot écrit avec et sans accents, sans doublon. */
+const RACINE_COURTE = 3;
+const QUALITE_RACINE_COURTE = 0.5;
+
+/** Les racines du mot écrit avec et sans accents, et le mot sans accents si l'une d'elles est
+ * courte (3 lettres au plus), sans doublon. */
 export function cles(mot) {
-  return [...new Set([racine(mot), racine(plier(mot))])];
+  const plie = plier(mot);
+  const racines = [racine(mot), racine(plie)];
+  const courte = racines.some((r) => r.length <= RACINE_COURTE);
+  return [...new Set(courte ? [...racines, plie] : racines)];
 }
 
 export function fautesPermises(mot) {
@@ -107,9 +114,13 @@ export class Index {
   /** Map(numéro de terme → qualité) pour un mot de la requête. */
   termesTrouves(mot) {
     const trouves = new Map();
-    for (const c of cles(mot)) if (this.numeros.has(c)) trouves.set(this.numeros.get(c), 1.0);
-    if (trouves.size) return trouves;
     const plie = plier(mot);
+    for (const c of cles(mot)) {
+      if (this.numeros.has(c)) {
+        trouves.set(this.numeros.get(c), c === plie || c.length > RACINE_COURTE ? 1.0 : QUALITE_RACINE_COURTE);
+      }
+    }
+    if (trouves.size) return trouves;
     if (plie.length >= 3) {
       let bas = 0, haut = this.termes.length;
       while (bas < haut) {
