@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fonctions import textes
-from fonctions.intervention import intervention_prevue
+from fonctions.intervention import MOIS, intervention_prevue
 from fonctions.statuts import (
     EN_ATTENTE,
     JOURS_POUR_ROUVRIR,
@@ -23,8 +23,6 @@ from fonctions.statuts import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-        "septembre", "octobre", "novembre", "décembre")
 
 
 def jour_en_clair(iso: str) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from fonctions.jours_ouvres import PARIS
 from fonctions.suivi import ActionImpossible
 
-PARIS = ZoneInfo("Europe/Paris")
 ANNEES_MAX = 2
+# Les noms des jours et des mois, pour toutes les dates dites en français (chronologie.py aussi).
 JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
         "septembre", "octobre", "novembre", "décembre")
