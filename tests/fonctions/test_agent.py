@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from aides_fonctions import photo
+import json
+
+from aides_fonctions import modele_brut, photo
 from aides_suivi import (
     NAVIGATEUR,
     agir,
@@ -339,3 +341,23 @@ def test_une_date_ne_se_donne_qu_avec_intervention_programmee(client, boite, exp
     assert reponse.status_code == 422
     assert ("Une date d'intervention ne se donne qu'avec « Intervention programmée ».") in (
         texte_de(reponse.text))
+
+
+def test_un_signalement_hors_de_la_liste_a_ses_propres_consignes(fabrique_client, expediteur,
+                                                                  tmp_path):
+    donnees = modele_brut()
+    donnees["je_ne_trouve_pas"].update(
+        gestionnaire="mairie-bourg-les-essais", a_la_coordination=False,
+        gestionnaires_par_commune={c["insee"]: "mairie-bourg-les-essais"
+                                   for c in donnees["territoire"]["communes"]})
+    chemin = tmp_path / "modele.json"
+    chemin.write_text(json.dumps(donnees), encoding="utf-8")
+    client = fabrique_client(modele=chemin)
+    client.post("/api/signalements", json={"noeud": "je-ne-trouve-pas", "commune": "56001",
+                                           "description": "Un banc arraché."})
+    client.app_state["aiguillage"].boite_envoi.traiter_une_fois()
+    texte = texte_de(client.get(lien_agent(expediteur.messages[-1])).text)
+    assert ("Ce que signale le citoyen Le citoyen n'a pas trouvé son problème dans la liste du "
+            "site : il l'a décrit avec ses mots. Sa description Un banc arraché.") in texte
+    assert ("Pour ce signalement : Un autre problème Lisez la description, puis répondez "
+            "« Prendre en charge » ou « Ce n'est pas de notre ressort ».") in texte
