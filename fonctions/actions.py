@@ -14,6 +14,7 @@ from typing import Any
 from arbre.francais import de_service
 from fonctions import textes
 from fonctions.enregistrement import horodatage
+from fonctions.intervention import date_d_intervention, jour_en_clair
 from fonctions.statuts import (
     DECLARABLES,
     EN_ATTENTE,
@@ -115,8 +116,14 @@ def envoi_abandonne(numero: int, envoi: dict, canal: str, erreur: str) -> Action
 # -- un service déclare ------------------------------------------------------------------
 
 def declarer(numero: int, statut: str, message: str | None = None, motif: str | None = None,
-             vers: str | None = None) -> Action:
-    """Un service déclare ``statut`` (ou ``message``) pour son attribution ``numero``."""
+             vers: str | None = None, date_intervention: str | None = None,
+             exiger_la_date: bool = True) -> Action:
+    """Un service déclare ``statut`` (ou ``message``) pour son attribution ``numero``.
+
+    « Intervention programmée » (``programme``) porte la date de l'intervention
+    (``AAAA-MM-JJ`` ou ``JJ/MM/AAAA``), dite au citoyen avant le message ; elle est exigée
+    sauf ``exiger_la_date=False`` (l'outil d'un service, qui peut ne pas la connaître).
+    Sans message, c'est celui que propose le contenu (``contenu/agents.md``) qui part."""
 
     def action(c: Chantier) -> None:
         a = c.attribution(numero)
@@ -131,6 +138,9 @@ def declarer(numero: int, statut: str, message: str | None = None, motif: str | 
         if statut == "pris_en_charge" and a["statut"] not in (*EN_ATTENTE, "a_transmettre",
                                                               "non_transmis"):
             raise ActionImpossible("Ce signalement est déjà pris en charge.")
+        if statut != "programme" and (date_intervention or "").strip():
+            raise ActionImpossible("Une date d'intervention ne se donne qu'avec « Intervention "
+                                   "programmée ».", 422)
         if statut == "message":
             if not texte:
                 raise ActionImpossible("Écrivez le message pour le citoyen.", 422)
@@ -138,21 +148,32 @@ def declarer(numero: int, statut: str, message: str | None = None, motif: str | 
             return
         if statut in ("clos", "pas_de_notre_ressort") and not raison:
             raise ActionImpossible("Indiquez le motif : le citoyen saura pourquoi.", 422)
-        texte = texte or textes.MESSAGES_POUR_LE_CITOYEN[statut]
+        jour = (date_d_intervention(date_intervention, c.maintenant, exiger_la_date)
+                if statut == "programme" else None)
+        texte = texte or c.modele.message_propose(statut)
         if statut == "pas_de_notre_ressort":
             _hors_ressort(c, a, texte, raison, vers)
             return
         c.changer_statut(a, statut)
         if statut == "resolu":
             a["resolu_le"] = horodatage(c.maintenant)
-        c.noter(statut, attribution=a, statut=statut, pour_le_citoyen=texte, motif=raison or None)
+        pour_le_citoyen = texte
+        if statut == "programme":
+            a["date_intervention"] = jour.isoformat() if jour else None
+            if jour:
+                pour_le_citoyen = " ".join(
+                    filter(None, [textes.dire_intervention_prevue(jour_en_clair(jour)), texte]))
+        c.noter(statut, attribution=a, statut=statut, pour_le_citoyen=pour_le_citoyen,
+                motif=raison or None, date_intervention=jour.isoformat() if jour else None)
     return action
 
 
 def mise_a_jour(gestionnaire: str, identifiant: str, statut: str, message: str | None = None,
-                motif: str | None = None, vers: str | None = None) -> Action:
+                motif: str | None = None, vers: str | None = None,
+                date_intervention: str | None = None) -> Action:
     """Une mise à jour venue de l'outil d'un service (webhook, Open311) ; un identifiant déjà
-    reçu ne change rien (rejeu, ou nouvel essai du service)."""
+    reçu ne change rien (rejeu, ou nouvel essai du service). La date d'une intervention
+    programmée y est facultative."""
 
     def action(c: Chantier) -> str:
         recues = c.document.setdefault("mises_a_jour_recues", [])
@@ -163,7 +184,8 @@ def mise_a_jour(gestionnaire: str, identifiant: str, statut: str, message: str |
         siennes = [a for a in c.document["attributions"] if a["gestionnaire"] == gestionnaire]
         if not siennes:
             raise ActionImpossible("Ce signalement n'est pas confié à votre service.", 404)
-        declarer(siennes[-1]["numero"], statut, message, motif, vers)(c)
+        declarer(siennes[-1]["numero"], statut, message, motif, vers, date_intervention,
+                 exiger_la_date=False)(c)
         c.document["mises_a_jour_recues"] = [*recues, cle][-200:]
         return "enregistre"
     return action
@@ -183,8 +205,8 @@ def _hors_ressort(c: Chantier, a: dict, texte: str, raison: str, vers: str | Non
     c.noter("pas_de_notre_ressort", attribution=a, statut="pas_de_notre_ressort",
             motif=raison, vers=vers, message=texte, nouvelle_attribution=nouvelle["numero"],
             pour_le_citoyen=textes.dire_hors_ressort(
-                a["nom"], raison, texte if texte != textes.MESSAGES_POUR_LE_CITOYEN[
-                    "pas_de_notre_ressort"] else "", suivant and suivant["nom"],
+                a["nom"], raison, texte if texte != c.modele.message_propose(
+                    "pas_de_notre_ressort") else "", suivant and suivant["nom"],
                 c.coordination))
     if suivant is None:
         c.mettre_en_boite("a_orienter", nouvelle, motif=(

@@ -1,10 +1,13 @@
 """La page de l'agent, sans compte : ouverte par le lien signé reçu avec le signalement.
 
-- ``GET /api/agent/<jeton>`` : le signalement, ses photos, le parcours du citoyen, les
-  consignes du service, le suivi, et les formulaires (prendre en charge, donner des
-  nouvelles, clore, « pas de notre ressort ») — sans JavaScript ;
+- ``GET /api/agent/<jeton>`` : le signalement d'abord (quoi, où avec les liens des cartes,
+  les photos, le contact si le citoyen l'a permis, le suivi), puis « Que faire ? » (les
+  consignes du contenu, voir ``fiche_agent.py``) et les réponses (prendre en charge,
+  intervention programmée avec sa date, résolu, clore, « pas de notre ressort »…) — sans
+  JavaScript ;
 - ``POST /api/agent/<jeton>`` : une déclaration (``action``, ``message``, ``motif``,
-  ``vers``, ``csrf``) ;
+  ``vers``, ``date_intervention``, ``csrf``) ; refusée, la page revient avec l'erreur et
+  ce qui avait été saisi ;
 - ``GET /api/agent/<jeton>/photos/<nom>`` : une photo, seulement avec un lien valide ;
 - ``POST /api/agent/<jeton>/nouveau-lien`` : depuis un lien expiré, un lien neuf part au
   service, par son canal.
@@ -23,8 +26,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from arbre.agents import BOUTONS
 from arbre.francais import a_service
-from fonctions import actions, textes
+from fonctions import actions, fiche_agent
 from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
 from fonctions.contexte import Contexte, contexte
@@ -35,6 +39,7 @@ from fonctions.gardes import (
     refus_du_formulaire,
     trop_d_essais,
 )
+from fonctions.intervention import aujourd_hui, dernier_jour_permis, intervention_prevue
 from fonctions.jetons import lire_jeton_agent, verifier_jeton_agent
 from fonctions.lecture import lire_envoi
 from fonctions.pages import ENTETES_PRIVES, page
@@ -54,9 +59,10 @@ OCTETS_MAX_FORMULAIRE = 64 * 1024
 FAITS = {
     "pris_en_charge": "C'est noté : le citoyen sait que vous avez pris en charge son signalement.",
     "en_cours": "C'est noté : le citoyen sait que c'est en cours.",
-    "programme": "C'est noté : le citoyen sait qu'une intervention est programmée.",
+    "programme": "C'est noté : le citoyen sait que l'intervention est prévue le {jour}.",
     "resolu": "C'est noté : le citoyen sait que c'est résolu. Il peut le rouvrir pendant 30 jours.",
     "clos": "C'est noté : le signalement est clos, le citoyen sait pourquoi.",
+    "programme_sans_date": "C'est noté : le citoyen sait qu'une intervention est programmée.",
     "message": "Votre message est affiché dans le suivi du citoyen.",
     "lien": "Un nouveau lien part vers votre service, par le même moyen que le signalement.",
 }
@@ -117,34 +123,45 @@ def _refus(request: Request, refus: LienRefuse, jeton: str) -> Response:
 
 
 def _page(request: Request, o: Ouverture, statut: int = 200, fait: str | None = None,
-          erreur: str | None = None) -> Response:
+          erreur: str | None = None, saisie: dict | None = None) -> Response:
+    """La page ; ``saisie`` (après un refus) rouvre le formulaire de son action avec ce que
+    l'agent avait écrit."""
     ctx = contexte(request)
     modele = ctx.modele.actuel()
     s, a = o.signalement, o.attribution
-    localisation = s.get("localisation") or {}
-    carte = None
-    if localisation.get("latitude") is not None:
-        lat, lon = localisation["latitude"], localisation["longitude"]
-        carte = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=19/{lat}/{lon}"
     coordination = (modele.territoire.get("coordination") or {}).get("nom") or "La coordination"
-    actif = est_ouverte(a)
+    maintenant = ctx.horloge()
+    saisie = {"action": "", "message": "", "date_intervention": "", **(saisie or {})}
+    messages = {action: modele.message_propose(action) for action in BOUTONS}
+    if saisie.get("action") in messages:
+        messages[saisie["action"]] = saisie.get("message") or ""
     return page(
-        "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), carte=carte,
+        "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), boutons=BOUTONS,
         depuis=date_en_clair(a["depuis"]), recu=date_en_clair(s["cree_le"]),
         echeance=date_en_clair(a["echeance"]) if a.get("echeance") else None,
-        contact=s.get("contact") if actif else None,
-        consignes_html=(modele.gestionnaire(a["gestionnaire"]) or {}).get("consignes_html"),
-        photos=[{"url": f"/api/agent/{o.jeton}/photos/{p['nom']}",
-                 "alt": f"Photo {i} jointe par le citoyen"}
-                for i, p in enumerate(s.get("photos", []), 1)],
+        intervention=intervention_prevue(a), lieu=fiche_agent.lieu(s),
+        contact=fiche_agent.contact_permis(s, a),
+        consignes=fiche_agent.consignes(modele, s, a["gestionnaire"]),
+        photos=fiche_agent.photos(s, f"/api/agent/{o.jeton}/photos"),
         etapes=chronologie(s, coordination, pour_le_service=True), pour_le_service=True,
         modifiable=a["statut"] in MODIFIABLES_PAR_LE_SERVICE,
         en_attente=a["statut"] in (*EN_ATTENTE, "a_transmettre", "non_transmis"),
-        messages=textes.MESSAGES_POUR_LE_CITOYEN, motifs_cloture=textes.MOTIFS_DE_CLOTURE,
-        motifs_hors_ressort=textes.MOTIFS_HORS_RESSORT,
+        messages=messages, motifs_cloture=modele.agents["motifs_clos"],
+        motifs_hors_ressort=modele.agents["motifs_hors_ressort"],
+        date_min=aujourd_hui(maintenant).isoformat(),
+        date_max=dernier_jour_permis(maintenant).isoformat(),
+        date_saisie=saisie.get("date_intervention") or a.get("date_intervention") or "",
         services=services_par_nature(modele, sauf=a["gestionnaire"]),
         csrf=code_de_formulaire(request, o.jeton), action=f"/api/agent/{o.jeton}",
-        fait=fait, erreur=erreur)
+        fait=fait, erreur=erreur, saisie=saisie)
+
+
+def _fait(o: Ouverture, quoi: str) -> str | None:
+    texte = FAITS.get(quoi)
+    if texte and quoi == "programme":
+        jour = intervention_prevue(o.attribution)
+        return texte.format(jour=jour) if jour else FAITS["programme_sans_date"]
+    return texte
 
 
 async def _ouvrir(request: Request, accepter_expire: bool = False) -> Ouverture | Response:
@@ -162,7 +179,7 @@ async def voir(request: Request) -> Response:
     o = await _ouvrir(request)
     if isinstance(o, Response):
         return o
-    return _page(request, o, fait=FAITS.get(request.query_params.get("fait", "")))
+    return _page(request, o, fait=_fait(o, request.query_params.get("fait", "")))
 
 
 def _motif(champs: dict) -> str | None:
@@ -186,12 +203,15 @@ async def declarer(request: Request) -> Response:
     action = str(champs.get("action", ""))
     auteur = Auteur("service", "lien", a["gestionnaire"])
     changement = actions.declarer(a["numero"], action, champs.get("message"), _motif(champs),
-                                  str(champs.get("vers") or "") or None)
+                                  str(champs.get("vers") or "") or None,
+                                  str(champs.get("date_intervention") or "") or None)
     try:
         document, _ = await run_in_threadpool(ctx.suivi.changer, o.signalement["reference"],
                                               changement, auteur)
     except ActionImpossible as refus:
-        return _page(request, o, refus.statut, erreur=refus.message)
+        saisie = {"action": action, "message": str(champs.get("message") or ""),
+                  "date_intervention": str(champs.get("date_intervention") or "")}
+        return _page(request, o, refus.statut, erreur=refus.message, saisie=saisie)
     ctx.reveil.sonner()
     if action == "pas_de_notre_ressort":
         suivant = derniere(document)

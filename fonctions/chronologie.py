@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fonctions import textes
+from fonctions.intervention import MOIS, intervention_prevue
 from fonctions.statuts import (
     EN_ATTENTE,
     JOURS_POUR_ROUVRIR,
@@ -22,8 +23,6 @@ from fonctions.statuts import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-        "septembre", "octobre", "novembre", "décembre")
 
 
 def jour_en_clair(iso: str) -> str:
@@ -108,6 +107,9 @@ def prochaine_etape(signalement: dict, coordination: str, maintenant: datetime) 
         return f"{coordination} transmet votre signalement à la main."
     if statut == "a_orienter":
         return f"{coordination} cherche le bon service et vous dira ici qui l'a."
+    if intervention_prevue(a):
+        return (f"{nom} a prévu d'intervenir le {intervention_prevue(a)}. Chacune de ses "
+                "réponses s'affichera ici.")
     if statut in ("pris_en_charge", "en_cours", "programme"):
         return f"{nom} s'en occupe. Chacune de ses réponses s'affichera ici."
     if statut == "resolu":

@@ -38,6 +38,7 @@ from fonctions.gardes import (
     refus_du_formulaire,
     trop_d_essais,
 )
+from fonctions.intervention import intervention_prevue
 from fonctions.jetons import jeton_coordination, lire_jeton_coordination, reference_valide
 from fonctions.lecture import lire_envoi
 from fonctions.pages import page, rendre
@@ -138,6 +139,7 @@ def _carte_du_signalement(ctx: Contexte, signalement: dict, attribution: dict) -
         "probleme": signalement["noeud"]["libelle"],
         "commune": (signalement.get("commune") or {}).get("nom"),
         "service": attribution["nom"], "statut": libelle(attribution["statut"]),
+        "intervention": intervention_prevue(attribution),
         "depuis": date_en_clair(attribution["depuis"]),
         "relance": date_en_clair(attribution["relance_le"]) if attribution.get("relance_le")
         else None,

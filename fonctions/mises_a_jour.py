@@ -23,6 +23,7 @@ from starlette.routing import Route
 from fonctions import actions
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import noter_echec, trop_d_essais
+from fonctions.intervention import jour_d_un_horodatage
 from fonctions.jetons import reference_valide
 from fonctions.lecture import lire_corps, lire_envoi
 from fonctions.pages import reponse_erreurs
@@ -88,8 +89,13 @@ async def webhook(request: Request) -> Response:
             "Le corps doit être un objet JSON avec id, reference et statut."))], 422)
     if not reference_valide(reference) or not 0 < len(identifiant) <= 200:
         return reponse_erreurs([Erreur("reference", "Référence ou identifiant invalide.")], 422)
+    date_intervention = donnees.get("date_intervention")
+    if date_intervention is not None and not isinstance(date_intervention, str):
+        return reponse_erreurs([Erreur("date_intervention", (
+            "date_intervention doit être un texte AAAA-MM-JJ."))], 422)
     changement = actions.mise_a_jour(gestionnaire, identifiant, statut, donnees.get("message"),
-                                     donnees.get("motif"), donnees.get("vers"))
+                                     donnees.get("motif"), donnees.get("vers"),
+                                     date_intervention)
     try:
         document, resultat = await _appliquer(ctx, reference, changement,
                                               Auteur("service", "webhook", gestionnaire))
@@ -149,9 +155,11 @@ async def open311(request: Request) -> Response:
     else:
         statut, motif = STATUTS_OPEN311[status]
         motif = description if motif and description else motif
+    attendu = str(champs.get("expected_datetime") or "").strip()
     changement = actions.mise_a_jour(
         gestionnaire, update_id, statut, description if statut != "clos" else None, motif,
-        str(champs.get("aiguillage_service") or "") or None)
+        str(champs.get("aiguillage_service") or "") or None,
+        jour_d_un_horodatage(attendu) if attendu and statut == "programme" else None)
     try:
         await _appliquer(ctx, reference, changement, Auteur("service", "open311", gestionnaire))
     except KeyError:

@@ -46,6 +46,8 @@ class Modele:
         # « Je ne trouve pas mon problème » : une issue hors de l'arbre (absente d'un modèle
         # construit avant elle).
         self.je_ne_trouve_pas: dict[str, Any] | None = donnees.get("je_ne_trouve_pas")
+        # Ce que lit l'agent : étapes, messages proposés, motifs (contenu/agents.md).
+        self.agents: dict[str, Any] = donnees["agents"]
         self._parcours: dict[str, list[tuple[str, str]]] = {}  # par issue, calculé une fois
 
     def noeud(self, identifiant: str) -> dict[str, Any] | None:
@@ -54,6 +56,18 @@ class Modele:
         if noeud is None and self.je_ne_trouve_pas and identifiant == self.je_ne_trouve_pas["id"]:
             return self.je_ne_trouve_pas
         return noeud
+
+    def message_propose(self, action: str) -> str:
+        """Le message au citoyen que la page de l'agent propose pour ``action`` (et qui part
+        quand l'agent, ou l'outil du service, n'en écrit pas)."""
+        return self.agents["messages"].get(action, "")
+
+    def consignes_agent(self, noeud: dict[str, Any]) -> list[str]:
+        """Les consignes (HTML, une par étape) propres à l'issue d'un signalement ;
+        ``noeud`` est celui que garde le signalement (``id``, ``hors_parcours``). Une issue
+        retirée du contenu depuis n'en a plus."""
+        actuel = self.noeud(noeud.get("id") or "")
+        return list((actuel or {}).get("consignes_agent_html") or [])
 
     def commune(self, insee: str) -> dict[str, Any] | None:
         return self.communes.get(insee)

@@ -1,10 +1,14 @@
-"""Les textes tout prêts proposés aux agents, et les phrases qu'Aiguillage dit au citoyen.
+"""Les phrases qu'Aiguillage dit lui-même au citoyen, et les titres de sa chronologie.
 
-**Pour les changer** : modifiez ce fichier (du texte en français, simple, sans jargon, qui
-parle au citoyen : « nous », « votre signalement »), relancez les tests
+Les textes proposés aux agents (un message par bouton, les motifs de « Clore sans suite » et
+de « Ce n'est pas de notre ressort ») et les consignes qui leur apprennent quoi faire sont
+dans le contenu, écrits par l'équipe du contenu : ``contenu/agents.md`` (voir
+``contenu/LISEZMOI.md``), lus par les fonctions dans le modèle (``Modele.message_propose``).
+
+**Pour changer ces phrases-ci** : modifiez ce fichier (du texte en français, simple, sans
+jargon, qui parle au citoyen : « nous », « votre signalement »), relancez les tests
 (``make test`` : ``tests/fonctions/test_textes.py`` vérifie qu'il ne manque rien), puis
-redémarrez les fonctions. L'agent peut toujours modifier le texte avant de l'envoyer ; c'est
-ce texte-là, tel qu'envoyé, que le citoyen lit dans son suivi.
+redémarrez les fonctions.
 
 Les textes sont montrés au citoyen tels quels, échappés : pas de HTML.
 """
@@ -12,30 +16,6 @@ Les textes sont montrés au citoyen tels quels, échappés : pas de HTML.
 from __future__ import annotations
 
 from arbre.francais import a_service  # « transmis au Logis… », jamais « à Le Logis… »
-
-# Le message proposé à l'agent pour chaque statut qu'il peut déclarer.
-MESSAGES_POUR_LE_CITOYEN = {
-    "pris_en_charge": "Nous avons bien reçu votre signalement et nous nous en occupons.",
-    "en_cours": "Une équipe travaille à régler le problème.",
-    "programme": "Une intervention est programmée. Nous vous tiendrons informé(e).",
-    "resolu": "Le problème est réglé. Merci de nous l'avoir signalé.",
-    "clos": "Après examen, nous ne donnerons pas suite à ce signalement.",
-    "pas_de_notre_ressort": "Ce problème ne relève pas de notre service.",
-    "message": "",
-}
-
-# Motifs tout prêts, proposés dans une liste (l'agent peut écrire le sien).
-MOTIFS_DE_CLOTURE = (
-    "Le problème avait déjà été signalé et est traité.",
-    "Rien n'a été constaté sur place.",
-    "Le lieu est une propriété privée : c'est au propriétaire d'agir.",
-    "La demande ne peut pas être satisfaite.",
-)
-MOTIFS_HORS_RESSORT = (
-    "Ce n'est pas de notre compétence.",
-    "Ce lieu n'est pas sur notre territoire.",
-    "Cette voie ou cet équipement ne nous appartient pas.",
-)
 
 # Titres des étapes de la chronologie, pour le citoyen.
 TITRES = {
@@ -63,6 +43,11 @@ TITRES_POUR_LE_SERVICE = {
     "confirme": "Le citoyen a confirmé la résolution",
     "rouvert": "Le citoyen a rouvert le signalement",
 }
+
+
+def dire_intervention_prevue(jour: str) -> str:
+    """``jour`` en clair : « vendredi 14 mars 2025 » (voir intervention.py)."""
+    return f"Intervention prévue le {jour}."
 
 
 def dire_transmis(service: str) -> str:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from arbre import schema
+from arbre import agents, schema
 from tests.conftest import RACINE
 
 LISEZMOI = (RACINE / "contenu" / "LISEZMOI.md").read_text(encoding="utf-8")
@@ -15,7 +15,8 @@ TOUS_LES_CHAMPS = sorted({
     for champs in [*schema.CHAMPS_NOEUD.values(), schema.CHAMPS_FORMULAIRE,
                    schema.CHAMPS_QUESTION_FORMULAIRE, schema.CHAMPS_GESTIONNAIRE,
                    schema.CHAMPS_TERRITOIRE, schema.CHAMPS_COORDINATION, schema.CHAMPS_COMMUNE,
-                   schema.CHAMPS_COMPETENCE, schema.CHAMPS_URGENCE, schema.CHAMPS_PAGE]
+                   schema.CHAMPS_COMPETENCE, schema.CHAMPS_URGENCE, schema.CHAMPS_PAGE,
+                   agents.CHAMPS_AGENTS, agents.CHAMPS_MESSAGES]
     for nom in champs
 })
 
@@ -30,6 +31,11 @@ def test_chaque_champ_du_contenu_est_decrit_et_montre_dans_le_guide(champ):
 @pytest.mark.parametrize("valeur", [*schema.NATURES, *schema.CANAUX])
 def test_chaque_valeur_permise_est_dans_le_guide(valeur):
     assert f"`{valeur}`" in LISEZMOI
+
+
+@pytest.mark.parametrize("bouton", agents.BOUTONS.values())
+def test_chaque_bouton_de_la_page_de_l_agent_est_dans_le_guide(bouton):
+    assert f"| « {bouton} » |" in LISEZMOI
 
 
 def test_les_cibles_du_makefile_sont_dans_le_readme():

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from aides_fonctions import photo
+import json
+
+from aides_fonctions import modele_brut, photo
 from aides_suivi import (
     NAVIGATEUR,
     agir,
@@ -12,8 +14,10 @@ from aides_suivi import (
     texte_de,
 )
 
+from arbre.agents import BOUTONS
 from fonctions.actions import revoquer_liens
 from fonctions.jetons import jeton_agent
+from fonctions.push.messages import message as message_de_notification
 from fonctions.suivi import Auteur
 
 
@@ -27,7 +31,7 @@ def transmis(client, boite, expediteur, **champs) -> tuple[dict, str]:
 def test_la_page_de_l_agent_montre_le_signalement_sans_compte_et_sans_javascript(
         client, boite, expediteur):
     corps, lien = transmis(client, boite, expediteur, courriel="lea@exemple.fr",
-                           consentement="oui")
+                           consentement="oui", latitude="47.5", longitude="-2.48")
     page = client.get(lien)
     assert page.status_code == 200
     assert page.headers["x-robots-tag"] == "noindex"
@@ -38,20 +42,64 @@ def test_la_page_de_l_agent_montre_le_signalement_sans_compte_et_sans_javascript
     assert "<script" not in page.text
     texte = texte_de(page.text)
     for attendu in [
-        f"Signalement {corps['reference']}",
+        f"Signalement {corps['reference']} Un nid-de-poule, à Bourg-les-Essais.",
         "Pour Mairie de Bourg-les-Essais : Transmis, en attente de prise en charge",
         "Votre service s'est engagé à en accuser réception d'ici le 13 mars 2025 à 10 h 00.",
-        "Description du citoyen Un trou profond devant l'école, rue des Écoles.",
-        "Quelle est la taille du trou ? Comme une assiette",
-        "Qu'avez-vous constaté ? → La rue, le trottoir, la route",
-        "Sécurisez (barrière, cône) si le trou dépasse 10 cm.",
-        "courriel : lea@exemple.fr",
+        "Ce que signale le citoyen Sa description Un trou profond devant l'école, rue des "
+        "Écoles. Quelle est la taille du trou ? Comme une assiette",
+        "Ses choix sur le site, jusqu'à « Un nid-de-poule » : Qu'avez-vous constaté ? → La rue, "
+        "le trottoir, la route",
+        "Où Adresse 12 rue des Écoles, Bourg-les-Essais Commune Bourg-les-Essais Position "
+        "(latitude, longitude) 47.50000, -2.48000 Voir le point sur OpenStreetMap Voir la "
+        "photo aérienne et le cadastre sur Géoportail",
+        "Photos Le citoyen n'a pas joint de photo.",
+        "Le citoyen accepte que votre service le contacte : Adresse e-mail lea@exemple.fr",
+        "Que faire ? Pour ce signalement : Un nid-de-poule Allez voir sur place sous 48 heures.",
+        "Les étapes, pour tout signalement Dès que vous l'avez lu, répondez « Prendre en "
+        "charge ».",
+        "Consignes de Mairie de Bourg-les-Essais Vérifiez sur place sous 48 heures. Sécurisez "
+        "(barrière, cône) si le trou dépasse 10 cm.",
         "Nous avons bien reçu votre signalement et nous nous en occupons.",
     ]:
         assert attendu in texte, attendu
+    assert ('<a href="mailto:lea@exemple.fr?subject=Votre%20signalement%20'
+            f'{corps["reference"]}">lea@exemple.fr</a>') in page.text
+    assert ('<a href="https://www.openstreetmap.org/?mlat=47.500000&amp;mlon=-2.480000#map=19/'
+            '47.500000/-2.480000" rel="noreferrer">Voir le point sur OpenStreetMap</a>'
+            ) in page.text
     assert '<optgroup label="Intercommunalités">' in page.text
     assert '<option value="cc-val-d-essai">' in page.text
     assert 'value="mairie-bourg-les-essais"' not in page.text  # pas soi-même
+
+
+def test_le_signalement_vient_avant_que_faire_et_que_faire_avant_les_reponses(
+        client, boite, expediteur):
+    reponse = client.post("/api/signalements", data={
+        "noeud": "voirie/nid-de-poule", "commune": "56001", "description": "Trou profond",
+        "adresse": "Place", "question-taille": "Plus grand", "telephone": "0612345678",
+        "consentement": "oui"}, files=[("photos", ("t.jpg", photo(), "image/jpeg"))])
+    assert reponse.status_code == 201
+    boite.traiter_une_fois()
+    html = client.get(lien_agent(expediteur.messages[-1])).text
+    dans_l_ordre = ["<dd>Trou profond</dd>", "<h2>Où</h2>", "<h2>Photos (1)</h2>",
+                    '<a href="tel:+33612345678">06 12 34 56 78</a>', 'class="chronologie"',
+                    '<h2 id="que-faire">Que faire ?</h2>', '<h2 id="repondre">Répondre</h2>',
+                    '<button type="submit">Prendre en charge</button>']
+    positions = [html.index(morceau) for morceau in dans_l_ordre]
+    assert positions == sorted(positions)
+
+
+def test_chaque_reponse_porte_le_nom_de_son_bouton_que_citent_les_consignes(
+        client, boite, expediteur):
+    _, lien = transmis(client, boite, expediteur)
+    html = client.get(lien).text
+    for nom in BOUTONS.values():
+        echappe = nom.replace("'", "&#39;")
+        assert f'<button type="submit">{echappe}</button>' in html, nom
+        if nom != "Prendre en charge":  # à prendre en charge, c'est le premier bouton
+            assert f"<summary>{echappe}</summary>" in html, nom
+    contenu = html[html.index("<main"):html.index("</main>")]
+    assert "Envoyer" not in contenu  # un bouton dit ce qu'il fait
 
 
 def test_l_agent_prend_en_charge_et_le_citoyen_le_lit(client, boite, expediteur, notificateur):
@@ -177,7 +225,9 @@ def test_les_photos_ne_sont_servies_qu_avec_un_lien_valide(client, boite, expedi
     boite.traiter_une_fois()
     lien = lien_agent(expediteur.messages[-1])
     page = client.get(lien)
-    assert f'<img src="{lien}/photos/photo-1.jpg" alt="Photo 1 jointe par le citoyen">' in page.text
+    assert (f'<a href="{lien}/photos/photo-1.jpg"><img src="{lien}/photos/photo-1.jpg" '
+            'alt="Photo 1 sur 1, jointe par le citoyen : ouvrir en taille réelle"></a>'
+            ) in page.text
     image = client.get(f"{lien}/photos/photo-1.jpg")
     assert (image.status_code, image.headers["content-type"]) == (200, "image/jpeg")
     assert image.content[:2] == b"\xff\xd8"
@@ -205,6 +255,109 @@ def test_un_formulaire_venu_d_ailleurs_ou_sans_code_est_refuse(client, boite, ex
 
 def test_le_contact_n_est_montre_qu_au_service_qui_a_le_signalement(client, boite, expediteur):
     _, lien = transmis(client, boite, expediteur, telephone="0612345678", consentement="oui")
-    assert "téléphone : 0612345678" in texte_de(client.get(lien).text)
+    assert '<a href="tel:+33612345678">06 12 34 56 78</a>' in client.get(lien).text
     agir(client, lien, "resolu")
     assert "0612345678" not in client.get(lien).text
+    assert "06 12 34 56 78" not in client.get(lien).text
+
+
+def test_le_contact_laisse_pour_etre_tenu_au_courant_n_est_pas_montre_au_service(
+        client, boite, expediteur):
+    corps, lien = transmis(client, boite, expediteur, courriel="lea@exemple.fr",
+                           consentement="oui")
+
+    def retirer_l_accord(chantier):  # « tenu au courant » sans « le service peut me contacter »
+        chantier.document["contact"]["consentement"] = False
+
+    client.app_state["aiguillage"].suivi.changer(corps["reference"], retirer_l_accord,
+                                                 Auteur("citoyen", "api"))
+    page = client.get(lien).text
+    assert "lea@" not in page
+    assert ("Aucune coordonnée n'est communiquée à votre service : répondez au citoyen par "
+            "cette page, il lit vos réponses dans son suivi.") in texte_de(page)
+
+
+def test_intervention_programmee_demande_une_date_et_garde_ce_qui_a_ete_ecrit(
+        client, boite, expediteur, stockage):
+    corps, lien = transmis(client, boite, expediteur)
+    sans_date = agir(client, lien, "programme", message="L'équipe passera le matin.")
+    assert sans_date.status_code == 422
+    assert ("Indiquez la date de l'intervention : le citoyen la lira dans son suivi. Corriger "
+            "« Intervention programmée »") in texte_de(sans_date.text)
+    assert '<a href="#action-programme">' in sans_date.text
+    assert '<details id="action-programme" open>' in sans_date.text
+    assert ">L&#39;équipe passera le matin.</textarea>" in sans_date.text
+    assert 'aria-invalid="true"' in sans_date.text
+    assert 'required min="2025-03-10" max="2027-03-10"' in sans_date.text
+
+    passee = agir(client, lien, "programme", date_intervention="2025-03-09")
+    assert passee.status_code == 422
+    assert ("La date de l'intervention (dimanche 9 mars 2025) est passée : indiquez aujourd'hui "
+            "ou un jour à venir.") in texte_de(passee.text)
+    assert 'value="2025-03-09"' in passee.text
+    fausse = agir(client, lien, "programme", date_intervention="31/02/2025")
+    assert "« 31/02/2025 » n'est pas une date : écrivez-la sous la forme 14/03/2025." in texte_de(
+        fausse.text)
+    assert stockage.lire_signalement(corps["reference"])["etat"] == "transmis"  # rien n'a changé
+
+
+def test_la_date_de_l_intervention_est_dite_au_citoyen_et_montree_a_l_agent(
+        client, boite, expediteur, notificateur):
+    corps, lien = transmis(client, boite, expediteur)
+    reponse = agir(client, lien, "programme", date_intervention="2025-03-14", message="  ")
+    assert reponse.status_code == 303
+    assert reponse.headers["location"] == f"{lien}?fait=programme"
+    page = client.get(reponse.headers["location"])
+    texte = texte_de(page.text)
+    assert ("C'est noté : le citoyen sait que l'intervention est prévue le vendredi 14 mars "
+            "2025.") in texte
+    assert ("Pour Mairie de Bourg-les-Essais : Intervention programmée, depuis le 10 mars 2025 à "
+            "10 h 00. Intervention prévue le vendredi 14 mars 2025.") in texte
+    assert 'value="2025-03-14"' in page.text  # pour la changer, elle est déjà là
+
+    suivi = suivre(client, jeton_de_suivi(corps)).json()
+    assert suivi["chronologie"][-1]["texte"] == (
+        "Intervention prévue le vendredi 14 mars 2025. Nous vous dirons ici quand ce sera fait.")
+    assert suivi["prochaine_etape"] == (
+        "Mairie de Bourg-les-Essais a prévu d'intervenir le vendredi 14 mars 2025. Chacune de ses "
+        "réponses s'affichera ici.")
+    assert "Intervention prévue le vendredi 14 mars 2025." in texte_de(
+        client.get(corps["confirmation"]).text)  # la page du suivi sans JavaScript
+    reference, evenement = notificateur.appels[-1]
+    assert (evenement["type"], evenement["date_intervention"]) == ("programme", "2025-03-14")
+    document = client.app_state["aiguillage"].stockage.lire_signalement(reference)
+    assert message_de_notification(document, evenement, "https://lien")["texte"] == (
+        "Mairie de Bourg-les-Essais : Intervention prévue le vendredi 14 mars 2025. Nous vous "
+        "dirons ici quand ce sera fait.")
+
+    agir(client, lien, "programme", date_intervention="18/03/2025", message="Reporté : pluie.")
+    assert suivre(client, jeton_de_suivi(corps)).json()["chronologie"][-1]["texte"] == (
+        "Intervention prévue le mardi 18 mars 2025. Reporté : pluie.")
+
+
+def test_une_date_ne_se_donne_qu_avec_intervention_programmee(client, boite, expediteur):
+    _, lien = transmis(client, boite, expediteur)
+    reponse = agir(client, lien, "en_cours", date_intervention="2025-03-14")
+    assert reponse.status_code == 422
+    assert ("Une date d'intervention ne se donne qu'avec « Intervention programmée ».") in (
+        texte_de(reponse.text))
+
+
+def test_un_signalement_hors_de_la_liste_a_ses_propres_consignes(fabrique_client, expediteur,
+                                                                  tmp_path):
+    donnees = modele_brut()
+    donnees["je_ne_trouve_pas"].update(
+        gestionnaire="mairie-bourg-les-essais", a_la_coordination=False,
+        gestionnaires_par_commune={c["insee"]: "mairie-bourg-les-essais"
+                                   for c in donnees["territoire"]["communes"]})
+    chemin = tmp_path / "modele.json"
+    chemin.write_text(json.dumps(donnees), encoding="utf-8")
+    client = fabrique_client(modele=chemin)
+    client.post("/api/signalements", json={"noeud": "je-ne-trouve-pas", "commune": "56001",
+                                           "description": "Un banc arraché."})
+    client.app_state["aiguillage"].boite_envoi.traiter_une_fois()
+    texte = texte_de(client.get(lien_agent(expediteur.messages[-1])).text)
+    assert ("Ce que signale le citoyen Le citoyen n'a pas trouvé son problème dans la liste du "
+            "site : il l'a décrit avec ses mots. Sa description Un banc arraché.") in texte
+    assert ("Pour ce signalement : Un autre problème Lisez la description, puis répondez "
+            "« Prendre en charge » ou « Ce n'est pas de notre ressort ».") in texte

@@ -146,3 +146,16 @@ def test_la_coordination_confie_au_bon_service_ce_que_l_habitant_n_a_pas_trouve(
     ]
     assert suivi["qui_s_en_occupe"][0]["nom"] == "Mairie de Bourg-les-Essais"
     assert suivi["etat"]["code"] == "transmis"
+
+
+def test_la_coordination_voit_le_jour_de_l_intervention_programmee(client, boite, expediteur):
+    corps = poster(client)
+    boite.traiter_une_fois()
+    agir(client, lien_agent(expediteur.messages[-1]), "programme",
+         date_intervention="2025-03-14")
+    lien = se_connecter(client, expediteur)
+    page = texte(client.get(f"{lien}?reference={corps['reference']}").text)
+    assert ("Mairie de Bourg-les-Essais : Intervention programmée, depuis le 10 mars 2025 à "
+            "10 h 00. Intervention prévue le vendredi 14 mars 2025.") in page
+    assert ("Intervention programmée — Mairie de Bourg-les-Essais Intervention prévue le "
+            "vendredi 14 mars 2025. Nous vous dirons ici quand ce sera fait.") in page

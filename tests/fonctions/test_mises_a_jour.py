@@ -138,3 +138,58 @@ def test_open311_hors_competence_nomme_le_service_suivant(client, boite, client_
     assert etape["texte"].startswith(
         "Communauté de communes du Val d'Essai indique que ce n'est pas de son ressort : « Ce "
         "n'est pas de notre compétence ».")
+
+
+def test_un_webhook_peut_donner_la_date_de_l_intervention_programmee(client, boite, horloge):
+    corps = par_webhook(client, boite)
+    reponse = envoyer_webhook(client, horloge, {
+        "id": "evt-1", "reference": corps["reference"], "statut": "programme",
+        "date_intervention": "2025-03-14", "message": "Équipe voirie."})
+    assert reponse.status_code == 200, reponse.text
+    suivi = suivre(client, jeton_de_suivi(corps)).json()
+    assert suivi["chronologie"][-1]["texte"] == (
+        "Intervention prévue le vendredi 14 mars 2025. Équipe voirie.")
+    for donnees, message in [
+        ({"statut": "programme", "date_intervention": "2025-03-01"},
+         "La date de l'intervention (samedi 1er mars 2025) est passée : indiquez aujourd'hui ou "
+         "un jour à venir."),
+        ({"statut": "en_cours", "date_intervention": "2025-03-14"},
+         "Une date d'intervention ne se donne qu'avec « Intervention programmée »."),
+    ]:
+        refus = envoyer_webhook(client, horloge, {"id": "evt-2", "reference": corps["reference"],
+                                                  **donnees})
+        assert (refus.status_code, refus.json()) == (
+            422, {"erreurs": [{"champ": None, "message": message}]})
+    nombre = envoyer_webhook(client, horloge, {"id": "evt-3", "reference": corps["reference"],
+                                               "statut": "programme", "date_intervention": 14})
+    assert (nombre.status_code, nombre.json()) == (422, {"erreurs": [{
+        "champ": "date_intervention", "message": "date_intervention doit être un texte AAAA-MM-JJ."}]})
+
+
+def test_sans_date_un_outil_peut_encore_dire_qu_une_intervention_est_programmee(
+        client, boite, horloge):
+    corps = par_webhook(client, boite)
+    envoyer_webhook(client, horloge, {"id": "evt-1", "reference": corps["reference"],
+                                      "statut": "programme"})
+    suivi = suivre(client, jeton_de_suivi(corps)).json()
+    assert suivi["chronologie"][-1]["texte"] == "Nous vous dirons ici quand ce sera fait."
+    assert suivi["prochaine_etape"] == (
+        "Mairie de Saint-Exemple s'en occupe. Chacune de ses réponses s'affichera ici.")
+
+
+def test_open311_lit_la_date_prevue_dans_expected_datetime(client, boite, client_http):
+    corps = par_open311(client, boite, client_http)
+    reponse = client.post("/api/open311/v2/servicerequestupdates.json", data={
+        "jurisdiction_id": "cc-val-d-essai", "api_key": "cle-open311-de-test",
+        "service_request_id": "SR-42", "update_id": "U1", "status": "action_scheduled",
+        "description": "Passage de l'équipe.", "expected_datetime": "2025-03-13T23:30:00Z"})
+    assert reponse.status_code == 200, reponse.text
+    assert suivre(client, jeton_de_suivi(corps)).json()["chronologie"][-1]["texte"] == (
+        "Intervention prévue le vendredi 14 mars 2025. Passage de l'équipe.")  # à Paris
+    fausse = client.post("/api/open311/v2/servicerequestupdates.json", data={
+        "jurisdiction_id": "cc-val-d-essai", "api_key": "cle-open311-de-test",
+        "service_request_id": "SR-42", "update_id": "U2", "status": "planned",
+        "expected_datetime": "bientôt"})
+    assert (fausse.status_code, fausse.json()) == (422, [{
+        "code": 422, "description": "« bientôt » n'est pas une date : écrivez-la sous la forme "
+                                    "14/03/2025."}])

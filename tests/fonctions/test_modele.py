@@ -105,3 +105,21 @@ def test_un_modele_construit_avant_l_issue_je_ne_trouve_pas_ne_l_a_pas(tmp_path)
     ancien = modele_brut()
     del ancien["je_ne_trouve_pas"]
     assert Modele(ancien).noeud("je-ne-trouve-pas") is None
+
+
+def test_un_modele_construit_avant_les_consignes_des_agents_dit_de_reconstruire(tmp_path):
+    chemin = tmp_path / "modele.json"
+    brut = modele_brut()
+    del brut["agents"]
+    chemin.write_text(json.dumps(brut), encoding="utf-8")
+    with pytest.raises(ErreurModele) as erreur:
+        charger_modele(chemin)
+    assert str(erreur.value) == f"Le modèle {chemin} est incomplet : il manque 'agents'."
+
+
+def test_les_messages_proposes_aux_agents_viennent_du_contenu(modele):
+    assert modele.message_propose("programme") == "Nous vous dirons ici quand ce sera fait."
+    assert modele.message_propose("message") == ""
+    assert modele.consignes_agent({"id": "voirie/nid-de-poule"})[0] == (
+        "Allez voir sur place sous 48 heures.")
+    assert modele.consignes_agent({"id": "n-existe-plus"}) == []

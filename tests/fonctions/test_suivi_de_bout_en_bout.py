@@ -66,7 +66,7 @@ def test_un_refus_passe_au_bon_service_et_le_citoyen_suit_tout(serveur, boite_sm
         lien_a = lien_de(message_a)
         assert lien_a.startswith(f"{serveur.url}/api/agent/{corps['reference']}.1.")
         page_a = client.get(lien_a)
-        assert "courriel : lea@exemple.fr" in texte_de(page_a.text)  # consenti, service actuel
+        assert "Adresse e-mail lea@exemple.fr" in texte_de(page_a.text)  # consenti, service actuel
         refus = declarer(client, lien_a, "pas_de_notre_ressort",
                          motif="Cette voie ou cet équipement ne nous appartient pas.",
                          vers="cc-val-d-essai", message="La rue des Écoles est intercommunale.")

@@ -1,22 +1,31 @@
-"""Les textes tout prêts : rien ne manque, rien n'est du HTML, tout est en français simple."""
+"""Les phrases d'Aiguillage : rien ne manque, rien n'est du HTML, tout est en français simple."""
 
 from __future__ import annotations
 
+from arbre.agents import AVEC_MESSAGE, BOUTONS
 from fonctions import textes
 from fonctions.statuts import DECLARABLES
 
 
-def test_chaque_statut_qu_un_service_declare_a_son_texte_tout_pret():
+def test_chaque_statut_qu_un_service_declare_a_son_bouton_et_son_message_dans_le_contenu(
+        modele):
+    """Les messages proposés aux agents sont dans le contenu (contenu/agents.md), plus ici."""
+    assert set(BOUTONS) == {*DECLARABLES, "message"}
+    assert set(AVEC_MESSAGE) == set(DECLARABLES)
     for statut in DECLARABLES:
-        assert textes.MESSAGES_POUR_LE_CITOYEN[statut].strip(), statut
-    assert textes.MESSAGES_POUR_LE_CITOYEN["message"] == ""
+        assert modele.message_propose(statut).strip(), statut
+    assert modele.message_propose("message") == ""
+    assert not hasattr(textes, "MESSAGES_POUR_LE_CITOYEN")
 
 
 def test_aucun_texte_n_est_du_html_ni_trop_long():
-    tous = [*textes.MESSAGES_POUR_LE_CITOYEN.values(), *textes.MOTIFS_DE_CLOTURE,
-            *textes.MOTIFS_HORS_RESSORT, *textes.TITRES.values()]
-    for texte in tous:
+    for texte in textes.TITRES.values():
         assert "<" not in texte and len(texte) <= 200, texte
+
+
+def test_la_date_d_une_intervention_se_dit_en_une_phrase():
+    assert textes.dire_intervention_prevue("vendredi 14 mars 2025") == (
+        "Intervention prévue le vendredi 14 mars 2025.")
 
 
 def test_le_refus_dit_qui_pourquoi_et_qui_l_a_maintenant():

@@ -66,11 +66,12 @@ def test_l_agent_refuse_et_le_citoyen_suit_tout_sans_defaut_d_accessibilite(prod
     assert page.get_by_role("heading", level=1).inner_text() == f"Signalement {corps['reference']}"
     resultats = Axe().run(page)
     assert resultats.violations_count == 0, resultats.generate_report()
-    page.get_by_text("Ce n'est pas de notre ressort").click()
+    page.locator("summary", has_text="Ce n'est pas de notre ressort").click()
     page.get_by_label("Ce lieu n'est pas sur notre territoire.").check()
     page.get_by_label("Quel service doit s'en occuper ?").select_option(
         label="Mairie de La Roche-Bernard")
-    page.get_by_role("button", name="Transmettre au bon service").click()
+    page.locator("#action-pas_de_notre_ressort").get_by_role(
+        "button", name="Ce n'est pas de notre ressort").click()
     page.get_by_text("Le signalement est confié à Mairie de La Roche-Bernard").wait_for()
 
     lien_roche = lien_du_courriel(donnees, "services-techniques@la-roche-bernard.example.org",
@@ -105,8 +106,8 @@ def test_l_agent_refuse_et_le_citoyen_suit_tout_sans_defaut_d_accessibilite(prod
 
     agent = page.context.new_page()
     agent.goto(lien_roche)
-    agent.get_by_text("C'est résolu").click()
-    agent.get_by_role("button", name="Envoyer").first.click()
+    agent.locator("summary", has_text="C'est résolu").click()
+    agent.get_by_role("button", name="C'est résolu").click()
     agent.get_by_text("C'est noté : le citoyen sait que c'est résolu.").wait_for()
     page.reload()
     page.get_by_role("heading", name="Le problème est-il réglé ?").wait_for()

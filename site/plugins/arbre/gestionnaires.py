@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import schema
+from .agents import verifier_boutons_du_texte
 from .erreurs import Rapport
 from .lecture import est_cache, est_une_sauvegarde, lire_fichier
 from .territoire import verifier_elision
@@ -49,6 +50,7 @@ def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport,
             continue
         propre = schema.verifier(lu.entete, schema.CHAMPS_GESTIONNAIRE, fichier, rapport)
         _verifier_canal(propre, lu.entete, fichier, rapport)
+        verifier_boutons_du_texte(lu.texte, fichier, lu.ligne_texte, rapport)
         if "nom" in propre:
             verifier_elision(propre["nom"], "« nom »", fichier, lu.entete.ligne_de("nom"), rapport,
                              communes)

@@ -44,6 +44,19 @@ class DictLigne(dict):
         return self.lignes.get(cle, self.ligne)
 
 
+class ListeLigne(list):
+    """Une liste qui sait à quelle ligne (à partir de 1) chacun de ses éléments est écrit.
+
+    `sources[i]` est la ligne du fichier où commence l'élément `i`, telle qu'écrite (pour
+    citer la ligne à corriger) ; `commentaires[i]` le commentaire « # … » que YAML a retiré
+    de sa fin.
+    """
+
+    lignes: list
+    sources: list
+    commentaires: dict
+
+
 class TexteLu(str):
     """Une valeur écrite sans guillemets que YAML 1.1 aurait lue comme autre chose qu'un
     texte : c'est le texte écrit, et `yaml` est ce que YAML en aurait fait (555 pour
@@ -128,7 +141,22 @@ def _construire_mapping(chargeur, noeud):
     return resultat
 
 
+def _construire_liste(chargeur, noeud):
+    resultat = ListeLigne(chargeur.construct_object(n, deep=True) for n in noeud.value)
+    resultat.lignes = [n.start_mark.line + 1 + chargeur.decalage for n in noeud.value]
+    resultat.sources = [chargeur.lignes_source[n.start_mark.line]
+                        if n.start_mark.line < len(chargeur.lignes_source) else ""
+                        for n in noeud.value]
+    resultat.commentaires = {}
+    for i, n in enumerate(noeud.value):
+        commentaire = _commentaire_apres(chargeur, n)
+        if commentaire:
+            resultat.commentaires[i] = commentaire
+    return resultat
+
+
 _ChargeurAvecLignes.add_constructor("tag:yaml.org,2002:map", _construire_mapping)
+_ChargeurAvecLignes.add_constructor("tag:yaml.org,2002:seq", _construire_liste)
 _ChargeurAvecLignes.add_constructor(_TEXTE, _construire_texte)
 
 

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 from . import schema
+from .agents import consignes_en_html, lire_agents, verifier_boutons
 from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
 from .francais import a_la_commune
@@ -52,6 +53,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
             _resoudre_destination(noeud, fichier, territoire, competences, gestionnaires, rapport)
         if noeud["type"] == "transmission":
             noeud["formulaire"] = _formulaire(noeud, fichier, rapport)
+            noeud["consignes_agent_html"] = _consignes_agent(noeud, fichier, rapport)
             _verifier_canal(noeud, fichier, territoire, gestionnaires, affiche, rapport)
         if noeud["type"] == "urgence":
             _verifier_numeros(noeud, fichier, numeros, rapport)
@@ -62,7 +64,9 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
     pages = lire_pages(dossier, affiche, rapport)
     synonymes = lire_synonymes(dossier, affiche, rapport)
+    agents = lire_agents(dossier, affiche, rapport)
     je_ne_trouve_pas = issue_je_ne_trouve_pas(territoire, gestionnaires, affiche, rapport)
+    je_ne_trouve_pas["consignes_agent_html"] = agents.pop("consignes_je_ne_trouve_pas_html")
     verifier_adresse_libre(noeuds, pages, affiche, rapport)
     if rapport:
         raise ErreursContenu(rapport)
@@ -79,6 +83,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         "je_ne_trouve_pas": je_ne_trouve_pas,
         "pages": pages,
         "synonymes": synonymes,
+        "agents": agents,
     }
 
 
@@ -222,6 +227,15 @@ def _formulaire(noeud: dict, fichier: str, rapport: Rapport) -> dict:
                 "choix": [str(c) for c in q.get("choix", [])] if q["type"] == "choix" else [],
                 "obligatoire": q.get("obligatoire", False)})
     return formulaire
+
+
+def _consignes_agent(noeud: dict, fichier: str, rapport: Rapport) -> list[str]:
+    """Les consignes propres à cette sorte de signalement, en HTML (une par étape) ; chaque
+    bouton qu'elles citent entre « » doit porter son nom exact."""
+    consignes = noeud["entete"].get("consignes_agent", [])
+    for texte, ligne in zip(consignes, getattr(consignes, "lignes", []), strict=False):
+        verifier_boutons(texte, fichier, ligne, rapport)
+    return consignes_en_html(consignes)
 
 
 def _verifier_numeros(noeud: dict, fichier: str, numeros: set[str], rapport: Rapport) -> None:

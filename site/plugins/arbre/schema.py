@@ -17,6 +17,7 @@ NATURES = ("commune", "intercommunalite", "syndicat", "departement", "region", "
            "operateur", "bailleur", "police", "plateforme-nationale", "urgence")
 CANAUX = ("courriel", "webhook", "open311", "aucune")
 TYPES_NOEUD = ("question", "transmission", "orientation", "urgence", "renvoi")
+LONGUEUR_CONSIGNE = 300  # une consigne pour les agents : une ou deux phrases
 # Lu sans tenir compte des majuscules : « oui », « Oui », « OUI ».
 OUI = ("oui", "true")
 NON = ("non", "false")
@@ -25,7 +26,9 @@ NON = ("non", "false")
 @dataclass(frozen=True)
 class Champ:
     nom: str
-    sorte: str = "texte"  # texte, mots, entier, telephone, courriel, url, valeur, oui-non, objet, liste
+    # texte, textes (une liste de textes, un par ligne), mots, entier, telephone, courriel,
+    # url, valeur, oui-non, objet, liste
+    sorte: str = "texte"
     obligatoire: bool = False
     valeurs: tuple = ()
     longueur_max: int | None = None
@@ -53,7 +56,8 @@ _DESTINATION = (
 
 CHAMPS_NOEUD = {
     "question": _champs(*_COMMUNS, Champ("question", obligatoire=True, longueur_max=160)),
-    "transmission": _champs(*_COMMUNS, *_DESTINATION, Champ("formulaire", "objet")),
+    "transmission": _champs(*_COMMUNS, *_DESTINATION, Champ("formulaire", "objet"),
+                            Champ("consignes_agent", "textes", longueur_max=LONGUEUR_CONSIGNE)),
     "orientation": _champs(*_COMMUNS, *_DESTINATION),
     "urgence": _champs(*_COMMUNS, Champ("numeros", "liste", obligatoire=True)),
     "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"),
@@ -156,7 +160,8 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     for nom, valeur in donnees.items():
         ligne = donnees.ligne_de(nom)
         champ = champs.get(nom)
-        if champ is not None and champ.sorte == "texte" and champ.affiche and nom in commentaires:
+        if (champ is not None and champ.sorte in ("texte", "textes") and champ.affiche
+                and nom in commentaires and isinstance(valeur, str)):
             _commentaire_dans_un_texte(nom, valeur, commentaires[nom], fichier, ligne, rapport,
                                        prefixe)
             continue
@@ -178,15 +183,63 @@ def verifier(donnees: DictLigne, champs: dict[str, Champ], fichier: str, rapport
     return propre
 
 
-def _commentaire_dans_un_texte(nom, valeur, commentaire, fichier, ligne, rapport, prefixe):
+def _textes(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe: str):
+    """Une liste de textes, un par ligne commençant par « - » (un texte seul en est une
+    d'un élément). Chaque élément fautif est signalé à sa ligne, avec la ligne à recopier."""
+    if isinstance(valeur, str):
+        valeur = [valeur]
+    if not isinstance(valeur, list):
+        rapport.ajouter(fichier, ligne, f"{prefixe}« {champ.nom} » doit être une liste de phrases.",
+                        "Écrivez une phrase par ligne, en retrait, commençant par « - ».")
+        return None
+    lignes = getattr(valeur, "lignes", None) or [ligne] * len(valeur)
+    sources = getattr(valeur, "sources", None) or [""] * len(valeur)
+    commentaires = getattr(valeur, "commentaires", {})
+    propres = []
+    for i, element in enumerate(valeur):
+        ecrit = sources[i].strip().removeprefix("-").strip()
+        if isinstance(element, dict):
+            rapport.ajouter(fichier, lignes[i], f"{prefixe}« {champ.nom} » : cette ligne contient "
+                            "« : » ; sans guillemets, YAML prend ce qui précède pour un nom de "
+                            "champ.", f"Mettez toute la phrase entre guillemets : "
+                            f"« - {entre_guillemets(ecrit)} ».")
+        elif isinstance(element, list) or element is None or not str(element).strip():
+            rapport.ajouter(fichier, lignes[i], f"{prefixe}« {champ.nom} » : cette ligne n'est pas "
+                            "une simple phrase.", "Écrivez une phrase après le « - », ou retirez "
+                            "la ligne.")
+        elif i in commentaires:
+            _commentaire_dans_un_texte(champ.nom, element, commentaires[i], fichier, lignes[i],
+                                       rapport, prefixe, element=True)
+        elif champ.longueur_max and len(str(element).strip()) > champ.longueur_max:
+            rapport.ajouter(fichier, lignes[i], f"{prefixe}« {champ.nom} » : cette phrase est trop "
+                            f"longue ({len(str(element).strip())} caractères, "
+                            f"{champ.longueur_max} au plus).",
+                            "Coupez-la en deux lignes « - », une idée par ligne.")
+        else:
+            propres.append((str(element).strip(), lignes[i]))
+    return ListeTextes(propres)
+
+
+class ListeTextes(list):
+    """Les textes d'un champ « textes » ; `lignes[i]` est la ligne du texte `i`."""
+
+    def __init__(self, textes_et_lignes: list[tuple[str, int]]):
+        super().__init__(t for t, _ in textes_et_lignes)
+        self.lignes = [n for _, n in textes_et_lignes]
+
+
+def _commentaire_dans_un_texte(nom, valeur, commentaire, fichier, ligne, rapport, prefixe,
+                               element: bool = False):
     """« libelle: Le bac n°3 #urgent » : YAML ne garde que « Le bac n°3 ». Rien n'est coupé
-    en silence : le rédacteur dit s'il voulait un texte ou un commentaire."""
+    en silence : le rédacteur dit s'il voulait un texte ou un commentaire. `element` : la
+    valeur est une ligne « - … » d'une liste."""
     ecrit = f"{valeur} {commentaire}"
+    a_recopier = f"- {entre_guillemets(ecrit)}" if element else f"{nom}: {entre_guillemets(ecrit)}"
     rapport.ajouter(fichier, ligne,
                     f"{prefixe}« {nom} » : « # » commence un commentaire, qui n'est pas publié : "
                     f"seul « {valeur} » serait affiché, sans « {commentaire} ».",
                     f"Si « {commentaire} » fait partie du texte, mettez toute la valeur entre "
-                    f"guillemets : « {nom}: {entre_guillemets(ecrit)} » ; si c'est une note pour "
+                    f"guillemets : « {a_recopier} » ; si c'est une note pour "
                     "vous, écrivez-la sur sa propre ligne.")
 
 
@@ -251,6 +304,8 @@ def _normaliser(champ: Champ, valeur, fichier, ligne, rapport: Rapport, prefixe:
         erreur(f" doit valoir « oui » ou « non », pas « {valeur} ».",
                "Écrivez « oui » ou « non ».")
         return None
+    if sorte == "textes":
+        return _textes(champ, valeur, fichier, ligne, rapport, prefixe)
     if sorte == "mots":
         if isinstance(valeur, str):
             valeur = [m for m in (x.strip() for x in valeur.split(",")) if m]
