@@ -110,7 +110,11 @@ def test_des_envois_rejoues_en_meme_temps_ne_donnent_qu_un_signalement(serveur_r
     apres = httpx.post(f"{serveur_reel.url}/api/signalements", json=champs_valides(),
                        headers={"Idempotency-Key": cle}, timeout=30)
     assert (apres.status_code, apres.content) == (200, corps.pop())
+    attendre(lambda: len(boite_smtp.courriels) == 1)
+    # Un 201 dit « dans le journal » ; les fichiers TinyDB sont écrits ensuite, par un fil.
+    # Arrêté proprement, le serveur y écrit tout ce que le journal tient : on compte après.
+    serveur_reel.arreter()
     stockage = StockageTinyDB(serveur_reel.donnees)
     assert stockage.compter_signalements() == 1
     stockage.fermer()
-    attendre(lambda: len(boite_smtp.courriels) == 1)
+    assert len(boite_smtp.courriels) == 1
