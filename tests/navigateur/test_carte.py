@@ -105,8 +105,8 @@ def ouvrir(navigateur_csp, produit, tuiles, geocodeur):
     csp = politique_de_production(tuiles, geocodeur)
 
     def ouvrir_page(chemin: str, **options):
-        contexte = navigateur_csp.new_context(locale="fr-FR", viewport={"width": 390, "height": 844},
-                                              **options)
+        options.setdefault("viewport", {"width": 390, "height": 844})
+        contexte = navigateur_csp.new_context(locale="fr-FR", **options)
         contextes.append(contexte)
         page = contexte.new_page()
         refus, requetes = [], []
@@ -327,6 +327,21 @@ def test_axe_et_clavier_avec_la_carte_ouverte(ouvrir):
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Placer sur la carte")).to_be_focused()
     expect(page.locator(".carte-panneau")).to_be_hidden()
+    assert refus == []
+
+
+@pytest.mark.parametrize(("largeur", "zoom"), [(320, 1), (640, 2)])
+def test_la_carte_ouverte_tient_a_320_px_et_a_200_pour_cent(ouvrir, largeur, zoom):
+    page, refus, _ = ouvrir(NID, viewport={"width": largeur, "height": 800},
+                            device_scale_factor=zoom)
+    if zoom == 2:
+        page.evaluate("document.documentElement.style.zoom = '200%'")
+    ouvrir_la_carte(page)
+    choisir_l_adresse(page, "cornudet", CORNUDET)
+    page.get_by_role("button", name="Non, garder Muzillac").wait_for()
+    debordement = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert debordement <= 0, f"la page déborde de {debordement} px à {largeur} px, zoom {zoom}"
     assert refus == []
 
 

@@ -52,8 +52,8 @@ function construirePanneau(form) {
   panneau.className = "carte-panneau";
   panneau.id = id;
   const consigne = texte("p", "Touchez la carte à l'endroit du problème, ou cherchez une adresse. "
-    + "Au clavier : flèches pour déplacer la carte, + et − pour zoomer, puis « Mettre le repère au "
-    + "centre ».", "indication");
+    + "Au clavier\u00a0: flèches pour déplacer la carte, + et − pour zoomer, puis «\u00a0Mettre le "
+    + "repère au centre\u00a0».", "indication");
   consigne.id = `${id}-consigne`;
 
   const recherche = document.createElement("div");

@@ -104,16 +104,15 @@ function activerPosition(form) {
   });
 }
 
-// -- La carte : carte.js, geocodeur.js et lieu.js ne sont chargés qu'au premier usage ---------
+// -- La carte : carte.js, geocodeur.js et lieu.js ne sont chargés qu'au premier usage -------
 
-const TRANSFERT = "aiguillage:transfert-lieu"; // écrit par lieu.js, repris ici (voir reprendreTransfert)
-
-/** Une position connue (repère de la carte ou « Utiliser ma position ») rend le lieu écrit
- * facultatif, comme le serveur (fonctions/validation.py). Marche hors ligne. */
+/** Un point (repère de la carte ou « Utiliser ma position ») rend le lieu écrit facultatif,
+ * comme au serveur (fonctions/validation.py). Marche hors ligne. */
 export function lieuFacultatif(form) {
   const lieu = form.elements.lieu;
-  if (!lieu || !("obligatoire" in lieu.dataset)) return;
-  lieu.required = !(form.elements.latitude.value && form.elements.longitude.value);
+  if (lieu && "obligatoire" in lieu.dataset) {
+    lieu.required = !(form.elements.latitude.value && form.elements.longitude.value);
+  }
 }
 
 /** Après « Utiliser ma position » : lieu facultatif, puis (en ligne) l'adresse et la commune du point. */
@@ -123,44 +122,30 @@ function positionDonnee(form) {
   if (zone) import("./lieu.js").then((m) => m.verifierLaPosition(form, zone)).catch(() => {});
 }
 
-/** Le point était dans une autre commune : lieu.js a gardé les champs et ouvert sa page. */
-function reprendreTransfert(form, zone) {
-  let transfert = null;
-  try {
-    transfert = JSON.parse(sessionStorage.getItem(TRANSFERT));
-    sessionStorage.removeItem(TRANSFERT);
-  } catch { return; }
-  if (!transfert || transfert.page !== location.pathname) return;
-  for (const [nom, valeur] of transfert.champs) {
-    const champ = form.elements[nom];
-    if (!champ || ["noeud", "commune", "idempotency_key"].includes(nom)) continue;
-    for (const c of champ instanceof RadioNodeList ? champ : [champ]) {
-      if (c.type === "radio" || c.type === "checkbox") c.checked = c.value === valeur;
-      else if (c.type !== "file") c.value = valeur;
-    }
-  }
-  lieuFacultatif(form);
-  zone.textContent = transfert.message;
-  zone.tabIndex = -1;
-  zone.focus();
-}
-
 function activerCarte(form) {
   const lieu = form.elements.lieu;
   if (lieu && lieu.required) lieu.dataset.obligatoire = "";
   lieuFacultatif(form);
-  const bloc = form.querySelector("[data-carte]");
-  if (!bloc) return;
-  const zone = bloc.querySelector("[data-carte-etat]");
-  bloc.querySelector("[data-carte-ouvrir]").addEventListener("click", async (ev) => {
+  const zone = form.querySelector("[data-carte-etat]");
+  if (!zone) return;
+  form.querySelector("[data-carte-ouvrir]").addEventListener("click", async (ev) => {
     const bouton = ev.currentTarget;
-    const horsLigne = "La carte demande une connexion à internet : écrivez le lieu, ou utilisez votre position.";
-    if (!navigator.onLine) { zone.textContent = horsLigne; return; }
     let carte;
-    try { carte = await import("./carte.js"); } catch { zone.textContent = horsLigne; return; }
-    await carte.basculerCarte(form, bouton, zone);
+    try {
+      if (!navigator.onLine) throw new Error("hors ligne");
+      carte = await import("./carte.js");
+    } catch {
+      zone.textContent = "La carte demande une connexion à internet : écrivez le lieu, ou utilisez votre position.";
+      return;
+    }
+    carte.basculerCarte(form, bouton, zone);
   });
-  reprendreTransfert(form, zone);
+  // Le point était dans une autre commune : lieu.js a gardé les champs et ouvert cette page.
+  try {
+    if (sessionStorage.getItem("aiguillage:transfert-lieu")) {
+      import("./lieu.js").then((m) => m.reprendreTransfert(form, zone)).catch(() => {});
+    }
+  } catch { /* stockage refusé (navigation privée) */ }
 }
 
 export function activerFormulaire(form) {

@@ -9,7 +9,7 @@ import { texte } from "./etats.js";
 import { lieuFacultatif } from "./formulaire.js";
 import { adresseDuPoint, reglagesDeLaCarte } from "./geocodeur.js";
 
-const TRANSFERT = "aiguillage:transfert-lieu"; // relu par formulaire.js sur la page d'arrivée
+const TRANSFERT = "aiguillage:transfert-lieu"; // la même clé dans formulaire.js
 const NUMEROS = new WeakMap(); // le dernier point demandé, par formulaire : les réponses en retard sont ignorées
 
 /** La commune du formulaire ; `fixe` quand la page l'impose (service propre à la commune). */
@@ -141,6 +141,29 @@ export async function decrireLePoint(form, zone, latitude, longitude, adresse = 
     ? `Point enregistré : ${adresse.libelle}.`
     : `Point enregistré, près de : ${adresse.libelle}. Votre texte du lieu est gardé.`));
   verifierLaCommune(form, zone, adresse, reglages);
+}
+
+/** Sur la page d'arrivée (appelé par formulaire.js) : remet ce qui était écrit, le dit, et y
+ * met le focus. */
+export function reprendreTransfert(form, zone) {
+  let transfert = null;
+  try {
+    transfert = JSON.parse(sessionStorage.getItem(TRANSFERT));
+    sessionStorage.removeItem(TRANSFERT);
+  } catch { return; }
+  if (!transfert || transfert.page !== location.pathname) return;
+  for (const [nom, valeur] of transfert.champs) {
+    const champ = form.elements[nom];
+    if (!champ || ["noeud", "commune", "idempotency_key"].includes(nom)) continue;
+    for (const c of champ instanceof RadioNodeList ? champ : [champ]) {
+      if (c.type === "radio" || c.type === "checkbox") c.checked = c.value === valeur;
+      else if (c.type !== "file") c.value = valeur;
+    }
+  }
+  lieuFacultatif(form);
+  zone.textContent = transfert.message;
+  zone.tabIndex = -1;
+  zone.focus();
 }
 
 /** Après « Utiliser ma position » (formulaire.js) : l'adresse et la commune de la position. */
