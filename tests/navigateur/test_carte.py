@@ -279,6 +279,20 @@ def test_avec_une_position_le_signalement_part_sans_lieu_ecrit(ouvrir, produit):
     assert refus == []
 
 
+def test_une_position_hors_du_territoire_est_signalee(ouvrir):
+    page, refus, _ = ouvrir(NID, geolocation={"latitude": 47.6587, "longitude": -2.7602,
+                                              "accuracy": 20}, permissions=["geolocation"])
+    page.get_by_role("button", name="Utiliser ma position actuelle").click()
+    expect(page.locator("[data-carte-etat] .carte-alerte")).to_have_text(
+        "Ce point est à Vannes, en dehors du territoire (Communauté de communes d'Essai) : "
+        "vérifiez-le, ce service ne s'en occupe pas.")
+    assert page.locator("form[data-signalement] input[name=commune]").input_value() == "56143"
+    # La carte ouverte ensuite montre le repère de la position, déplaçable.
+    ouvrir_la_carte(page)
+    expect(page.locator(".leaflet-marker-icon.leaflet-marker-draggable")).to_have_count(1)
+    assert refus == []
+
+
 def test_le_geocodeur_muet_ou_en_panne_laisse_placer_le_repere(ouvrir, geocodeur):
     page, _, _ = ouvrir(NID)
     ouvrir_la_carte(page)

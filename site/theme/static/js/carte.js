@@ -222,19 +222,25 @@ async function ouvrir(form, bouton, zone) {
   const icone = new L.Icon.Default({ imagePath: "/theme/vendor/leaflet/images/" });
   let repere = null;
 
-  const poser = (latitude, longitude, adresse = null) => {
-    if (!repere) {
-      repere = L.marker([latitude, longitude], { draggable: true, icon: icone, alt: "Repère du lieu du problème",
-        title: "Repère du lieu du problème : glissez-le pour le déplacer", keyboard: true }).addTo(carte);
+  /** Le repère (créé au premier point), déplaçable au doigt ou à la souris. */
+  const montrerRepere = (latitude, longitude) => {
+    if (repere) {
+      repere.setLatLng([latitude, longitude]);
+    } else {
+      repere = L.marker([latitude, longitude], { draggable: true, icon: icone, keyboard: true,
+        alt: "Repère du lieu du problème", title: "Repère du lieu du problème : glissez-le pour le déplacer" })
+        .addTo(carte);
       repere.on("dragend", () => {
         const p = repere.getLatLng();
         enregistrerPoint(form, p.lat, p.lng);
         decrireLePoint(form, zone, p.lat, p.lng);
       });
-    } else {
-      repere.setLatLng([latitude, longitude]);
     }
     el.retirer.hidden = false;
+  };
+
+  const poser = (latitude, longitude, adresse = null) => {
+    montrerRepere(latitude, longitude);
     enregistrerPoint(form, latitude, longitude);
     return decrireLePoint(form, zone, latitude, longitude, adresse);
   };
@@ -254,11 +260,7 @@ async function ouvrir(form, bouton, zone) {
     const lat = Number(form.elements.latitude.value);
     const lon = Number(form.elements.longitude.value);
     if (!form.elements.latitude.value) return;
-    if (repere) repere.setLatLng([lat, lon]);
-    else {
-      repere = L.marker([lat, lon], { icon: icone, alt: "Repère du lieu du problème", keyboard: true }).addTo(carte);
-      el.retirer.hidden = false;
-    }
+    montrerRepere(lat, lon);
     carte.setView([lat, lon], Math.max(carte.getZoom(), ZOOM_ADRESSE - 1));
   });
   activerRecherche(el, {
@@ -271,10 +273,7 @@ async function ouvrir(form, bouton, zone) {
 
   const vue = await vueDeDepart(form, reglages);
   carte.setView(vue.centre, vue.zoom);
-  if (form.elements.latitude.value) {
-    repere = L.marker(vue.centre, { draggable: true, icon: icone, alt: "Repère du lieu du problème", keyboard: true }).addTo(carte);
-    el.retirer.hidden = false;
-  }
+  if (form.elements.latitude.value) montrerRepere(...vue.centre);
   zone.textContent = vue === FRANCE
     ? "Carte ouverte. Cherchez une adresse, ou déplacez la carte jusqu'au lieu du problème."
     : "Carte ouverte.";

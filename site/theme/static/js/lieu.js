@@ -89,7 +89,9 @@ function verifierLaCommune(form, zone, adresse, reglages) {
       + `territoire (${territoire}) : vérifiez-le, ce service ne s'en occupe pas.`, "carte-alerte"));
     return;
   }
-  if (!insee && !fixe) {
+  // Une page qui impose la commune sans la connaître encore (l'issue, avant le choix) : rien à comparer.
+  if (!insee && fixe) return;
+  if (!insee) {
     form.elements.commune.value = adresse.insee;
     zone.append(texte("p", `Commune : ${ici.nom}.`));
     return;
