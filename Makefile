@@ -91,11 +91,14 @@ communes: $(INSTALLE)
 nettoyer:
 	rm -rf site/sortie .pytest_cache
 
-# La racinisation française du navigateur (site/theme/static/vendor/orama-stemmers/, voir son
-# LISEZMOI.md), depuis npm. Le fichier est dans le dépôt : make demo et make test n'ont pas
-# besoin de Node. Après un changement de version : make regenerer, puis make test (les
-# vecteurs partagés disent si le navigateur racinise encore comme snowballstemmer).
+# Les bibliothèques du navigateur, depuis npm : la racinisation française
+# (site/theme/static/vendor/orama-stemmers/) et la carte du formulaire
+# (site/theme/static/vendor/leaflet/), chacune avec son LISEZMOI.md. Les fichiers sont dans
+# le dépôt : make demo et make test n'ont pas besoin de Node. Après un changement de version :
+# make regenerer, puis make test (les vecteurs partagés disent si le navigateur racinise
+# encore comme snowballstemmer ; tests/navigateur/test_carte.py ouvre la carte).
 ORAMA_STEMMERS ?= 3.1.18
+LEAFLET ?= 1.9.4
 vendor:
 	@command -v npm >/dev/null || { echo "make vendor demande npm (Node.js) : installez-le, ou gardez les fichiers du dépôt."; exit 2; }
 	rm -rf build/vendor && mkdir -p build/vendor
@@ -103,3 +106,8 @@ vendor:
 	cp build/vendor/package/dist/fr.js site/theme/static/vendor/orama-stemmers/fr.js
 	cp build/vendor/package/LICENSE.md site/theme/static/vendor/orama-stemmers/LICENSE.md
 	@echo "@orama/stemmers $(ORAMA_STEMMERS) copié : mettez sa version à jour dans site/theme/static/vendor/orama-stemmers/LISEZMOI.md."
+	cd build/vendor && npm pack --silent leaflet@$(LEAFLET) >/dev/null && mkdir -p leaflet && tar xzf leaflet-$(LEAFLET).tgz -C leaflet
+	cp build/vendor/leaflet/package/dist/leaflet.js build/vendor/leaflet/package/dist/leaflet.css site/theme/static/vendor/leaflet/
+	cp build/vendor/leaflet/package/dist/images/marker-icon.png build/vendor/leaflet/package/dist/images/marker-icon-2x.png build/vendor/leaflet/package/dist/images/marker-shadow.png site/theme/static/vendor/leaflet/images/
+	cp build/vendor/leaflet/package/LICENSE site/theme/static/vendor/leaflet/LICENSE
+	@echo "leaflet $(LEAFLET) copié : mettez sa version à jour dans site/theme/static/vendor/leaflet/LISEZMOI.md."

@@ -57,6 +57,7 @@ LIBELLES = {
     "latitude": "Position sur la carte",
     "longitude": "Position sur la carte",
     "adresse": "Adresse",
+    "lieu": "Lieu précis",
     "courriel": "Adresse e-mail",
     "telephone": "Téléphone",
     "consentement": "Accord pour être recontacté",

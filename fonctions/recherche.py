@@ -37,8 +37,9 @@ LONGUEUR_MAX = 200  # celle du champ (maxlength) : au-delà, la suite est ignor�
 # La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
 # réponses qu'il relaie, et cette page charge les scripts et la feuille de style du site.
 CSP_DU_SITE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: "
-               "blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; form-action "
-               "'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+               "blob: https://data.geopf.fr; connect-src 'self' https://api-adresse.data.gouv.fr; "
+               "worker-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors "
+               "'none'; base-uri 'self'; object-src 'none'")
 
 gabarits = environnement()
 

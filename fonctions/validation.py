@@ -182,11 +182,16 @@ def _verifier_localisation(textes, formulaire, erreurs):
     elif lat_texte is not None:
         latitude = _coordonnee(lat_texte, "latitude", 90, erreurs)
         longitude = _coordonnee(lon_texte, "longitude", 180, erreurs)
-    adresse = textes.get("adresse")
+    # Le formulaire du site l'appelle « lieu » (un nom où le navigateur ne reconnaît pas
+    # l'adresse de la personne) ; « adresse » reste accepté (API, envois gardés sur un téléphone).
+    champ = "lieu" if "lieu" in textes else "adresse"
+    adresse = textes.get(champ)
     if adresse is not None and len(adresse) > ADRESSE_MAX:
-        erreurs.append(Erreur("adresse", f"L'adresse fait plus de {ADRESSE_MAX} caractères."))
+        erreurs.append(Erreur(champ, f"L'adresse fait plus de {ADRESSE_MAX} caractères."))
+    # Un point (repère de la carte ou position du téléphone) suffit : le lieu écrit est alors
+    # facultatif, comme dans le formulaire (theme/js/formulaire.js, lieuFacultatif).
     if exigence == "obligatoire" and adresse is None and lat_texte is None and lon_texte is None:
-        erreurs.append(Erreur("adresse", "Indiquez où se trouve le problème : "
+        erreurs.append(Erreur(champ, "Indiquez où se trouve le problème : "
                               "une adresse ou un point sur la carte."))
     return latitude, longitude, adresse
 

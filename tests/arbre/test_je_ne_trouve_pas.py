@@ -92,8 +92,8 @@ def test_la_page_dit_qui_recoit_ce_qui_se_passe_et_quoi_faire_en_urgence(sortie)
     assert '<input type="hidden" name="noeud" value="je-ne-trouve-pas">' in page
     assert '<script type="module" src="/theme/js/formulaire.js"></script>' in page
     assert 'name="description" rows="5" maxlength="4000" required' in page
-    assert 'name="adresse" type="text" maxlength="300" autocomplete="street-address" ' \
-           'aria-describedby="adresse-aide">' in page  # lieu facultatif
+    assert 'name="lieu" type="text" maxlength="300" autocomplete="off" ' \
+           'aria-describedby="lieu-aide">' in page  # lieu facultatif
 
 
 def test_le_service_worker_garde_la_page_pour_le_hors_ligne(sortie):

@@ -86,6 +86,23 @@ def test_la_localisation_obligatoire_demande_une_adresse_ou_un_point(modele):
     assert (demande.latitude, demande.longitude) == (47.55, -2.48)
 
 
+def test_le_lieu_du_formulaire_est_l_adresse_du_signalement(modele):
+    """Le formulaire du site nomme le champ « lieu » ; « adresse » reste celui de l'API."""
+    demande = valider(champs_valides(adresse=None, lieu="Devant l'école"), 0, modele)
+    assert demande.adresse == "Devant l'école"
+    assert erreurs_de(champs_valides(adresse=None, lieu=""), modele) == [Erreur(
+        "lieu", "Indiquez où se trouve le problème : une adresse ou un point sur la carte.")]
+    assert erreurs_de(champs_valides(adresse=None, lieu="x" * 301), modele) == [
+        Erreur("lieu", "L'adresse fait plus de 300 caractères.")]
+
+
+def test_un_point_rend_le_lieu_ecrit_facultatif(modele):
+    """Le repère de la carte ou « Utiliser ma position » suffit, comme dans le formulaire."""
+    demande = valider(champs_valides(adresse=None, lieu="", latitude="47.554100",
+                                     longitude="-2.479500"), 0, modele)
+    assert (demande.latitude, demande.longitude, demande.adresse) == (47.5541, -2.4795, None)
+
+
 @pytest.mark.parametrize(("champs", "attendu"), [
     ({"latitude": "47.5"}, [Erreur("longitude", "Donnez la latitude et la longitude, ou aucune des deux.")]),
     ({"latitude": "91", "longitude": "2"},

@@ -65,7 +65,7 @@ def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
     page.goto(serveur.url + "/dechets/")
     page.get_by_label("Commune", exact=False).and_(page.locator("select")).select_option("56143")
     page.get_by_label("Décrivez le problème").fill("Le bac jaune déborde.")
-    page.get_by_label("Adresse ou lieu précis").fill("Rue du Port")
+    page.get_by_label("Lieu précis").fill("Rue du Port")
     # Une commune hors du territoire (page ancienne, contenu changé depuis) : le serveur refuse.
     page.evaluate("document.querySelector('select[name=commune]')"
                   ".append(new Option('Ailleurs', '99999', true, true))")

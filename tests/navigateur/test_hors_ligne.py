@@ -93,7 +93,7 @@ def test_un_signalement_fait_hors_ligne_part_une_seule_fois_au_retour_du_reseau(
     page.reload()
     page.get_by_label("Décrivez le problème").fill("Un trou profond devant la boulangerie.")
     page.get_by_label("Comme une assiette").check()
-    page.get_by_label("Adresse ou lieu précis").fill("3 place de l'Église")
+    page.get_by_label("Lieu précis").fill("3 place de l'Église")
     page.get_by_label("Photos").set_input_files(photo_de_test(tmp_path / "trou.jpg"))
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.get_by_text("En attente de réseau").wait_for()

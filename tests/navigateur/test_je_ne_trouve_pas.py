@@ -61,7 +61,7 @@ def test_de_la_question_au_bon_service_par_la_coordination_et_le_citoyen_suit_to
     page.get_by_label("Commune").select_option(label="Muzillac (56190)")
     page.get_by_label("Décrivez le problème").fill(
         "Le banc de l'abribus est arraché et traîne sur le trottoir.")
-    page.get_by_label("Adresse ou lieu précis").fill("Arrêt de car de la place du Marché")
+    page.get_by_label("Lieu précis").fill("Arrêt de car de la place du Marché")
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.get_by_role("heading", name="Signalement envoyé").wait_for()
     assert page.get_by_text("Reçu par Coordination des signalements.").is_visible()

@@ -33,7 +33,7 @@ def test_une_prise_en_charge_arrive_en_notification_sur_le_telephone(site_petit,
         attendre_le_worker(page)
         page.get_by_label("Décrivez le problème").fill("Un trou profond devant la boulangerie.")
         page.get_by_label("Plus grand").check()
-        page.get_by_label("Adresse ou lieu précis").fill("2 place du Marché")
+        page.get_by_label("Lieu précis").fill("2 place du Marché")
         page.get_by_role("button", name="Envoyer le signalement").click()
         page.get_by_text("Signalement envoyé").wait_for()
         assert page.get_by_role("button", name="Être prévenu·e de l'avancement").is_visible()

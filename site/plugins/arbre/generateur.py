@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
+from .carte import carte_du_site
 from .erreurs import ErreursContenu, Rapport
 from .francais import a_la_commune, a_service, de_service
 from .modele import chemin_affiche, construire_modele
@@ -72,6 +73,8 @@ class GenerateurArbre(Generator):
                           self.context)
         self._ecrire_json("modele.json", modele)
         self._ecrire_json("recherche.json", index_recherche(modele))
+        # Les services de la carte du formulaire : réglages de la construction (arbre/carte.py).
+        self._ecrire_json("carte.json", carte_du_site(modele, os.environ))
         self._ecrire_relais()
 
     def _ecrire_relais(self) -> None:

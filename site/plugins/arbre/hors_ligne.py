@@ -18,6 +18,10 @@ from jinja2 import Environment, FileSystemLoader
 # ne demande qu'à l'installation (il les garde alors de lui-même).
 EXCLUS = {"modele.json", "_redirects", "sw.js", "theme/icones/icone-512.png",
           "theme/icones/icone-masquable-512.png", "theme/icones/icone-180.png"}
+# La carte du formulaire non plus : sans réseau, ni tuiles ni géocodeur, elle ne servirait à
+# rien ; l'adresse écrite et « Utiliser ma position » restent (voir docs/hors-ligne.md).
+EXCLUS_CARTE = ("carte.json", "theme/vendor/leaflet/", "theme/js/carte.js",
+                "theme/js/geocodeur.js", "theme/js/lieu.js", "theme/css/carte.css")
 
 
 def empreinte(chemin: Path) -> str:
@@ -48,7 +52,8 @@ def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str]]:
     for chemin in sorted(p for p in sortie.rglob("*") if p.is_file()):
         relatif = chemin.relative_to(sortie).as_posix()
         url = adresse(relatif)
-        if relatif in EXCLUS or url in par_commune or relatif.endswith(".map"):
+        if (relatif in EXCLUS or url in par_commune or relatif.endswith(".map")
+                or relatif.startswith(EXCLUS_CARTE)):
             continue
         gardes.append((url, empreinte(chemin)))
     return gardes

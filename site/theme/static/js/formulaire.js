@@ -96,6 +96,7 @@ function activerPosition(form) {
         form.elements.latitude.value = p.coords.latitude.toFixed(6);
         form.elements.longitude.value = p.coords.longitude.toFixed(6);
         etat.textContent = `Position enregistrée (à ${Math.round(p.coords.accuracy)} m près).`;
+        positionDonnee(form);
       },
       () => { etat.textContent = "Position indisponible : indiquez l'adresse ou un repère."; },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
@@ -103,10 +104,55 @@ function activerPosition(form) {
   });
 }
 
+// -- La carte : carte.js, geocodeur.js et lieu.js ne sont chargés qu'au premier usage -------
+
+/** Un point (repère de la carte ou « Utiliser ma position ») rend le lieu écrit facultatif,
+ * comme au serveur (fonctions/validation.py). Marche hors ligne. */
+export function lieuFacultatif(form) {
+  const lieu = form.elements.lieu;
+  if (lieu && "obligatoire" in lieu.dataset) {
+    lieu.required = !(form.elements.latitude.value && form.elements.longitude.value);
+  }
+}
+
+/** Après « Utiliser ma position » : lieu facultatif, puis (en ligne) l'adresse et la commune du point. */
+function positionDonnee(form) {
+  lieuFacultatif(form);
+  const zone = form.querySelector("[data-carte-etat]");
+  if (zone) import("./lieu.js").then((m) => m.verifierLaPosition(form, zone)).catch(() => {});
+}
+
+function activerCarte(form) {
+  const lieu = form.elements.lieu;
+  if (lieu && lieu.required) lieu.dataset.obligatoire = "";
+  lieuFacultatif(form);
+  const zone = form.querySelector("[data-carte-etat]");
+  if (!zone) return;
+  form.querySelector("[data-carte-ouvrir]").addEventListener("click", async (ev) => {
+    const bouton = ev.currentTarget;
+    let carte;
+    try {
+      if (!navigator.onLine) throw new Error("hors ligne");
+      carte = await import("./carte.js");
+    } catch {
+      zone.textContent = "La carte demande une connexion à internet : écrivez le lieu, ou utilisez votre position.";
+      return;
+    }
+    carte.basculerCarte(form, bouton, zone);
+  });
+  // Le point était dans une autre commune : lieu.js a gardé les champs et ouvert cette page.
+  try {
+    if (sessionStorage.getItem("aiguillage:transfert-lieu")) {
+      import("./lieu.js").then((m) => m.reprendreTransfert(form, zone)).catch(() => {});
+    }
+  } catch { /* stockage refusé (navigation privée) */ }
+}
+
 export function activerFormulaire(form) {
   const cle = form.elements.idempotency_key;
   if (cle && !cle.value) cle.value = uuid();
   activerPosition(form);
+  activerCarte(form);
   if (!self.BoiteEnvoi || !window.indexedDB) return; // sans boîte : envoi classique du formulaire
   const section = form.closest("section") || form.parentElement;
   const zone = texte("div", "", "envoi-etat");
