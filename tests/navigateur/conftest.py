@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
+ATTENTE_MAX = 60  # secondes : la limite d'une attente de condition, jamais un délai supposé
 ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -128,13 +129,15 @@ def notifier_par_le_worker(contexte, page, origine: str, message: dict) -> list[
     cdp.on("ServiceWorker.workerRegistrationUpdated",
            lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if enregistrements:
-            break
+    # Les évènements du protocole arrivent pendant que la page attend (wait_for_timeout) :
+    # on attend une condition, avec une limite large pour une machine chargée.
+    limite = time.monotonic() + ATTENTE_MAX
+    while not enregistrements and time.monotonic() < limite:
         page.wait_for_timeout(100)
+    assert enregistrements, "le service worker ne s'est pas enregistré"
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": origine, "registrationId": enregistrements[0], "data": json.dumps(message)})
-    for _ in range(50):
+    while time.monotonic() < limite:
         notifications = page.evaluate("""navigator.serviceWorker.ready
             .then(r => r.getNotifications())
             .then(ns => ns.map(n => ({titre: n.title, texte: n.body, tag: n.tag, url: n.data.url})))""")
