@@ -27,6 +27,7 @@ from arbre.francais import a_service
 from fonctions import actions, textes
 from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
+from fonctions.contact import contact_pour_le_service
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
     code_de_formulaire,
@@ -132,7 +133,7 @@ def _page(request: Request, o: Ouverture, statut: int = 200, fait: str | None = 
         "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), carte=carte,
         depuis=date_en_clair(a["depuis"]), recu=date_en_clair(s["cree_le"]),
         echeance=date_en_clair(a["echeance"]) if a.get("echeance") else None,
-        contact=s.get("contact") if actif else None,
+        contact=contact_pour_le_service(s) if actif else None,
         consignes_html=(modele.gestionnaire(a["gestionnaire"]) or {}).get("consignes_html"),
         photos=[{"url": f"/api/agent/{o.jeton}/photos/{p['nom']}",
                  "alt": f"Photo {i} jointe par le citoyen"}

@@ -59,7 +59,7 @@ LIBELLES = {
     "adresse": "Adresse",
     "courriel": "Adresse e-mail",
     "telephone": "Téléphone",
-    "consentement": "Accord pour être recontacté",
+    "consentement": "Le service peut me contacter",
     "photos": "Photos",
     "Idempotency-Key": "Envoi",
 }

@@ -208,3 +208,11 @@ def test_le_contact_n_est_montre_qu_au_service_qui_a_le_signalement(client, boit
     assert "téléphone : 0612345678" in texte_de(client.get(lien).text)
     agir(client, lien, "resolu")
     assert "0612345678" not in client.get(lien).text
+
+
+def test_sans_l_accord_du_citoyen_l_agent_ne_voit_pas_ses_coordonnees(client, boite, expediteur):
+    _, lien = transmis(client, boite, expediteur, courriel="lea@exemple.fr",
+                       telephone="0612345678")
+    page = client.get(lien).text
+    assert "lea@exemple.fr" not in page and "0612345678" not in page
+    assert "recontacté" not in page
