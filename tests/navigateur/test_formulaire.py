@@ -201,6 +201,72 @@ def test_une_adresse_sans_l_accord_du_service_est_acceptee_et_le_service_ne_la_v
         controleur.stop()
 
 
+def test_sans_javascript_une_adresse_sans_la_case_ne_bloque_pas_l_envoi(serveur, page_sans_js):
+    page = page_sans_js
+    page.goto(serveur.url + NID)
+    remplir(page)
+    page.get_by_label("Adresse e-mail").fill("lea@exemple.fr")
+    page.get_by_label("Téléphone").fill("06 12 34 56 78")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.get_by_role("heading", name="Votre signalement est enregistré").wait_for()
+
+
+def declencher_background_sync(contexte, page, origine: str) -> None:
+    """Le navigateur réveille le service worker pour « aiguillage-envoi » (DevTools protocol)."""
+    cdp = contexte.new_cdp_session(page)
+    enregistrements = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    attendre(lambda: enregistrements or page.wait_for_timeout(50), message="aucun worker")
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": origine, "registrationId":
+                                                 enregistrements[0], "tag": "aiguillage-envoi",
+                                                 "lastChance": False})
+
+
+def test_envoye_par_un_autre_onglet_ou_par_le_service_worker_la_page_le_dit(
+        site_petit, navigateur, tmp_path):
+    donnees, port = tmp_path / "donnees", port_libre()
+    url = f"http://127.0.0.1:{port}"
+    serveur = lancer_produit(site_petit, donnees, port=port)
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(url + NID)
+        attendre_le_worker(page)
+        autre = contexte.new_page()
+        autre.goto(url + "/mes-signalements/")
+        serveur.arreter()  # le réseau est là, le serveur non : l'envoi échoue, il attend
+
+        remplir(page, "Premier trou, envoyé par l'autre onglet.")
+        page.get_by_role("button", name="Envoyer le signalement").click()
+        page.get_by_text("En attente de réseau").wait_for()
+        serveur = lancer_produit(site_petit, donnees, port=port)
+        autre.evaluate("self.BoiteEnvoi.envoyer()")  # l'autre onglet envoie, pas celui-ci
+        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=2000)
+        expect(autre.locator(".etat-envoye")).to_have_count(1, timeout=2000)
+
+        page.reload()
+        serveur.arreter()
+        remplir(page, "Second trou, envoyé par le service worker.")
+        page.get_by_role("button", name="Envoyer le signalement").click()
+        page.get_by_text("En attente de réseau").wait_for()
+        serveur = lancer_produit(site_petit, donnees, port=port)
+        declencher_background_sync(contexte, page, url)
+        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=2000)
+        expect(autre.locator(".etat-envoye")).to_have_count(2, timeout=2000)
+        def les_deux():
+            signalements = lire_signalements(donnees)
+            return signalements if len(signalements) == 2 else None
+        signalements = attendre(les_deux, message="les deux signalements ne sont pas dans TinyDB")
+        assert sorted(s["description"] for s in signalements) == ["Premier trou, envoyé par l'autre onglet.",
+                                        "Second trou, envoyé par le service worker."]
+    finally:
+        contexte.close()
+        serveur.arreter()
+
+
 def test_une_photo_demandee_dit_pourquoi_se_voit_et_se_retire_au_clavier(
         serveur_demo, page, tmp_path):
     a, b = photo_de_test(tmp_path / "affiche-1.jpg"), photo_de_test(tmp_path / "affiche-2.jpg")
@@ -279,12 +345,15 @@ def test_les_etats_nouveaux_sont_sans_defaut_axe_et_tiennent_en_largeur(
         page.get_by_role("button", name="Envoyer le signalement").click()
         page.get_by_role("alert").wait_for()
         expect(page.locator(".apercu")).to_have_count(1)
-        for etat in ("erreurs et aperçu", "à corriger", "bandeau"):
+        for etat in ("erreurs et aperçu", "à corriger", "bandeau", "mes signalements"):
             if etat == "à corriger":
                 refuser_un_signalement(page, serveur.url)
             elif etat == "bandeau":
                 page.goto(serveur.url + "/")
                 page.get_by_role("link", name="1 signalement à corriger").wait_for()
+            elif etat == "mes signalements":
+                page.goto(serveur.url + "/mes-signalements/")
+                page.get_by_role("link", name="Corriger et renvoyer").wait_for()
             assert page.evaluate(DEBORDEMENT) <= 0, f"{etat} déborde à {largeur} px"
             resultats = Axe().run(page)
             assert resultats.violations_count == 0, f"{etat} : {resultats.generate_report()}"

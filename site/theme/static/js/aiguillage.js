@@ -93,6 +93,12 @@ function suivreLaBoite() {
     if (changement.etat === "a-corriger" || (["retire", "envoye"].includes(changement.etat)
         && document.querySelector("[data-bandeau-a-corriger]"))) bandeau(changement).catch(() => {});
   });
+  // Sans BroadcastChannel, chaque envoi fait par cette page relit la boîte.
+  document.addEventListener("aiguillage:envoi", (ev) => {
+    if ((ev.detail && ev.detail.a_corriger.length) || document.querySelector("[data-bandeau-a-corriger]")) {
+      bandeau().catch(() => {});
+    }
+  });
 }
 
 function demarrer() {

@@ -132,8 +132,7 @@ function zoneDEtat(form) {
     zone.dataset.etat = lu.etat;
     const actif = document.activeElement;
     const focusLibre = !actif || actif === document.body || zone.contains(actif) || form.contains(actif);
-    let titre;
-    titre = lu.etat === "envoye" ? afficherConfirmation(zone, lu.envoi) : afficherEtat(zone, lu.envoi);
+    const titre = lu.etat === "envoye" ? afficherConfirmation(zone, lu.envoi) : afficherEtat(zone, lu.envoi);
     annoncer(phraseDeLEtat({ ...lu.envoi, etat: lu.etat }));
     zone.hidden = false;
     if (focusLibre) titre.focus();
@@ -159,7 +158,6 @@ function zoneDEtat(form) {
 }
 
 // -- le formulaire -----------------------------------------------------------------------
-
 
 /** Remet dans le formulaire un envoi refusé (ses valeurs, ses photos, ses erreurs). */
 function reprendre(form, envoi, photos) {
