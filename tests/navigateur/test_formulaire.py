@@ -333,11 +333,15 @@ def refuser_un_signalement(page, url: str) -> None:
     page.get_by_text("À corriger : le signalement n'a pas été accepté.").wait_for()
 
 
-@pytest.mark.parametrize("largeur", [320, 1024])
+@pytest.mark.parametrize(("largeur", "zoom"), [(320, 1), (640, 2), (1024, 1)])
 def test_les_etats_nouveaux_sont_sans_defaut_axe_et_tiennent_en_largeur(
-        serveur, navigateur, tmp_path, largeur):
-    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 700})
+        serveur, navigateur, tmp_path, largeur, zoom):
+    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 700},
+                                      device_scale_factor=zoom)
     page = contexte.new_page()
+    if zoom == 2:  # 200 % : chaque page chargée l'est à ce zoom
+        page.add_init_script("addEventListener('DOMContentLoaded', () => "
+                             "{ document.documentElement.style.zoom = '200%'; })")
     try:
         page.goto(serveur.url + NID)
         page.get_by_label("Photos").set_input_files(
@@ -354,7 +358,8 @@ def test_les_etats_nouveaux_sont_sans_defaut_axe_et_tiennent_en_largeur(
             elif etat == "mes signalements":
                 page.goto(serveur.url + "/mes-signalements/")
                 page.get_by_role("link", name="Corriger et renvoyer").wait_for()
-            assert page.evaluate(DEBORDEMENT) <= 0, f"{etat} déborde à {largeur} px"
+            assert page.evaluate("document.documentElement.style.zoom") == ("200%" if zoom == 2 else "")
+            assert page.evaluate(DEBORDEMENT) <= 0, f"{etat} déborde à {largeur} px, zoom {zoom}"
             resultats = Axe().run(page)
             assert resultats.violations_count == 0, f"{etat} : {resultats.generate_report()}"
     finally:
