@@ -71,9 +71,10 @@ bench: $(INSTALLE) chromium valgrind
 	$(PY) bench/instructions.py
 
 # Réécrit les sorties dorées des tests (tests/**/attendu*) et les sorties des vecteurs partagés de
-# la recherche (tests/arbre/recherche/vecteurs.json) après un changement voulu ; relisez le diff.
+# la recherche (tests/arbre/recherche/vecteurs.json) et du formulaire
+# (tests/fonctions/vecteurs_validation.json) après un changement voulu ; relisez le diff.
 regenerer: $(INSTALLE)
-	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre -q
+	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre tests/fonctions/test_validation.py -q
 
 lint: $(INSTALLE)
 	$(PY) -m ruff check .

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from fonctions import actions
+from fonctions.contact import contact_pour_le_service
 from fonctions.contexte import Horloge, Reveil
 from fonctions.enregistrement import horodatage
 from fonctions.modele import SourceModele
@@ -240,13 +241,14 @@ class BoiteEnvoi:
 
 
 def _pour_le_service(signalement: dict, attribution: dict, sorte: str) -> dict:
-    """Le signalement tel qu'un service doit le voir : le contact du citoyen (consenti)
-    seulement pour le service qui l'a maintenant, jamais pour la coordination."""
+    """Le signalement tel qu'un service doit le voir : le contact du citoyen, seulement s'il a
+    coché « Le service peut me contacter » (contact.py), et seulement pour le service qui l'a
+    maintenant, jamais pour la coordination."""
     garde = sorte not in POUR_LA_COORDINATION and attribution.get("statut") not in (
         "pas_de_notre_ressort", "reattribue")
-    if garde or sorte == "alerte":  # « à transmettre à la main » : la coordination transmet tout
-        return signalement
-    return {**signalement, "contact": None}
+    # « À transmettre à la main » (alerte) : la coordination transmet ce que le service verrait.
+    contact = contact_pour_le_service(signalement) if garde or sorte == "alerte" else None
+    return {**signalement, "contact": contact}
 
 
 class _CanalInconnu:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fonctions.contact import contact_a_garder
 from fonctions.idempotence import empreinte_de_cle
 from fonctions.jetons import nouveau_sel, nouvelle_reference
 from fonctions.modele import Modele
@@ -65,10 +66,7 @@ def construire_signalement(
     # orienter, dès sa réception (la boîte d'envoi la prévient, voir boite_envoi.py).
     statut = "a_orienter" if gestionnaire["id"] == CODE_COORDINATION else "a_transmettre"
     fichiers = [(f"photo-{i}.jpg", photo.contenu) for i, photo in enumerate(photos, 1)]
-    contact = None
-    if demande.courriel or demande.telephone:
-        contact = {"courriel": demande.courriel, "telephone": demande.telephone,
-                   "consentement": True}
+    contact = contact_a_garder(demande.courriel, demande.telephone, demande.consentement)
     document = {
         "reference": reference,
         "cree_le": quand,

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fonctions.chronologie import date_en_clair
+from fonctions.contact import contact_pour_le_service
 from fonctions.modele import Modele
 from fonctions.statuts import est_ouverte
 
@@ -89,11 +90,11 @@ def telephone_lisible(numero: str) -> tuple[str, str]:
 
 
 def contact_permis(signalement: dict[str, Any], attribution: dict[str, Any]) -> Contact | None:
-    """Le contact du citoyen, seulement s'il a accepté que le service le contacte
-    (``contact.consentement``) et seulement pour le service qui a le signalement
+    """Le contact du citoyen, seulement s'il a choisi « Le service peut me contacter »
+    (``contact.contact_pour_le_service``) et seulement pour le service qui a le signalement
     maintenant (son attribution est ouverte)."""
-    contact = signalement.get("contact") or {}
-    if contact.get("consentement") is not True or not est_ouverte(attribution):
+    contact = contact_pour_le_service(signalement) or {}
+    if not contact or not est_ouverte(attribution):
         return None
     courriel, telephone = contact.get("courriel"), contact.get("telephone")
     if not courriel and not telephone:

@@ -26,7 +26,7 @@ CHAMP = "idempotency_key"
 UUID_CANONIQUE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Séparateurs de l'empreinte : des caractères de contrôle, que ``valider`` retire de tout
 # texte reçu (``CONTROLES``) et qu'aucun identifiant du modèle ne contient.
-_CHAMP, _GROUPE, _PAIRE = "\x1f", "\x1e", "\x1d"
+_CHAMP, _GROUPE, _PAIRE, _SANS_ACCORD = "\x1f", "\x1e", "\x1d", "\x1c"
 
 
 def lire_cle(request: Request, champs: MutableMapping[str, Any]) -> str | None:
@@ -68,6 +68,11 @@ def empreinte_de_demande(demande: Demande, photos: Sequence[bytes]) -> str:
     champs = [demande.noeud["id"], demande.commune["insee"] if demande.commune else "",
               demande.description, _nombre(demande.latitude), _nombre(demande.longitude),
               demande.adresse or "", demande.courriel or "", demande.telephone or ""]
+    if not demande.consentement and (demande.courriel or demande.telephone):
+        # Une adresse gardée pour informer seulement n'est pas la même demande que la même
+        # adresse confiée au service. (Avant ce choix, des coordonnées venaient toujours avec
+        # l'accord : ces empreintes-là ne changent pas.)
+        champs.append(_SANS_ACCORD)
     reponses = [f"{reponse['id']}{_PAIRE}{reponse['valeur']}" for reponse in demande.reponses]
     empreintes = [hashlib.sha256(photo).hexdigest() for photo in photos]
     texte = _GROUPE.join((_CHAMP.join(champs), _CHAMP.join(reponses), _CHAMP.join(empreintes)))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from arbre.recherche.moteur import Index
+from fonctions.regles import Regles
 from fonctions.statuts import CODE_COORDINATION
 
 journal = logging.getLogger("aiguillage.modele")
@@ -49,6 +50,9 @@ class Modele:
         # Ce que lit l'agent : étapes, messages proposés, motifs (contenu/agents.md).
         self.agents: dict[str, Any] = donnees["agents"]
         self._parcours: dict[str, list[tuple[str, str]]] = {}  # par issue, calculé une fois
+        # Les règles du formulaire, les mêmes que celles du téléphone (absentes d'un modèle
+        # construit avant elles : celles d'arbre.regles).
+        self.regles = Regles(donnees.get("regles"))
 
     def noeud(self, identifiant: str) -> dict[str, Any] | None:
         """L'issue ou la question ``identifiant``, l'issue « Je ne trouve pas » comprise."""

@@ -60,7 +60,7 @@ LIBELLES = {
     "lieu": "Lieu précis",
     "courriel": "Adresse e-mail",
     "telephone": "Téléphone",
-    "consentement": "Accord pour être recontacté",
+    "consentement": "Le service peut me contacter",
     "photos": "Photos",
     "Idempotency-Key": "Envoi",
 }

@@ -26,14 +26,14 @@ from fonctions.reglages import Reglages
 from fonctions.sans_bloquer import enregistrer_sans_bloquer
 from fonctions.statuts import CODE_COORDINATION
 from fonctions.stockage import CleEnCours, CleReutilisee
-from fonctions.validation import PHOTOS_MAX, Erreur, ErreursValidation, valider
+from fonctions.validation import Erreur, ErreursValidation, valider
 
 
 def _verifier(envoi: Envoi, modele: Modele):
     """Champs et photos vérifiés ensemble, pour tout dire au citoyen en une fois."""
     erreurs: list[Erreur] = []
     photos = []
-    if len(envoi.photos) <= PHOTOS_MAX:
+    if len(envoi.photos) <= modele.regles.photos_max:
         for numero, octets in enumerate(envoi.photos, 1):
             try:
                 photos.append(preparer_photo(octets))

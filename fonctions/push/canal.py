@@ -1,7 +1,8 @@
 """Le canal « notification » de la boîte d'envoi : prévenir le citoyen d'un changement.
 
 Par Web Push, à chacun de ses abonnements ; sans abonnement, par courriel s'il a laissé son
-adresse et accepté d'être contacté. Un abonnement expiré (404/410) est oublié ; un service
+adresse pour être tenu au courant (elle sert à cela, qu'il ait ou non permis au service de le
+contacter : voir contact.py). Un abonnement expiré (404/410) est oublié ; un service
 de push indisponible (429, 5xx, réseau) fait échouer la tentative, que la boîte d'envoi
 refera plus tard (le ``Topic`` fait qu'un message déjà remis est remplacé, pas doublé).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from fonctions.contact import courriel_pour_informer
 from fonctions.courriels import ErreurExpedition, Expediteur
 from fonctions.push.envoi import EnvoyeurPush
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
@@ -52,11 +54,11 @@ class CanalCitoyen:
             if len(perimes) < len(abonnements):
                 return Recu("Notification envoyée sur le téléphone du citoyen.",
                             {"abonnements_perimes": perimes})
-        contact = signalement.get("contact") or {}
-        if contact.get("courriel") and contact.get("consentement"):
+        courriel = courriel_pour_informer(signalement)
+        if courriel:
             try:
                 self.expediteur.envoyer(courriel_au_citoyen(
-                    contact["courriel"], self.adresse_expediteur, message, dossier.identifiant))
+                    courriel, self.adresse_expediteur, message, dossier.identifiant))
             except ErreurExpedition as erreur:
                 raise EchecTransmission(f"Courriel au citoyen non envoyé : {erreur}") from erreur
             return Recu("Notification envoyée au citoyen par courriel.",

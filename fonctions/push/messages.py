@@ -1,7 +1,7 @@
 """Ce que dit une notification au citoyen, tiré de l'événement du suivi.
 
 Le même texte part en Web Push ou, à défaut d'abonnement, par courriel (si le citoyen a
-laissé son adresse et accepté d'être contacté). Jamais de donnée de contact dedans.
+laissé son adresse pour être tenu au courant). Jamais de donnée de contact dedans.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Appelé après chaque changement visible, il ne fait que mettre un envoi ``notification``
 dans la boîte d'envoi (écriture durable, rapide) : c'est la boîte d'envoi qui envoie, avec
 ses nouveaux essais, par Web Push ou par courriel (``canal.py``). Rien n'est mis en boîte
-si le citoyen n'a ni abonnement ni adresse consentie.
+si le citoyen n'a ni abonnement ni adresse e-mail.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from fonctions.contact import courriel_pour_informer
 from fonctions.contexte import Horloge
 from fonctions.enregistrement import nouvel_envoi
 from fonctions.push.messages import lien_de_suivi, message
@@ -18,9 +19,7 @@ from fonctions.stockage import Stockage
 
 
 def joignable(signalement: dict[str, Any]) -> bool:
-    contact = signalement.get("contact") or {}
-    return bool(signalement.get("abonnements_push")) or bool(
-        contact.get("courriel") and contact.get("consentement"))
+    return bool(signalement.get("abonnements_push") or courriel_pour_informer(signalement))
 
 
 class NotificateurCitoyen:

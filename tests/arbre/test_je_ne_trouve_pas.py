@@ -35,7 +35,8 @@ def test_sans_champ_la_coordination_recoit_ce_qui_n_est_pas_dans_la_liste():
         "je-ne-trouve-pas", "transmission", "/je-ne-trouve-pas/")
     assert (issue["a_la_coordination"], issue["gestionnaire"]) == (True, None)
     assert issue["gestionnaires_par_commune"] == {}
-    assert issue["formulaire"] == {"photo": "facultative", "localisation": "facultative",
+    assert issue["formulaire"] == {"photo": "facultative", "raison_photo": None,
+                                   "localisation": "facultative",
                                    "questions": []}
     assert issue["ancetres"] == [""]
 

@@ -361,3 +361,11 @@ def test_un_signalement_hors_de_la_liste_a_ses_propres_consignes(fabrique_client
             "site : il l'a décrit avec ses mots. Sa description Un banc arraché.") in texte
     assert ("Pour ce signalement : Un autre problème Lisez la description, puis répondez "
             "« Prendre en charge » ou « Ce n'est pas de notre ressort ».") in texte
+
+
+def test_sans_l_accord_du_citoyen_l_agent_ne_voit_pas_ses_coordonnees(client, boite, expediteur):
+    _, lien = transmis(client, boite, expediteur, courriel="lea@exemple.fr",
+                       telephone="0612345678")
+    page = client.get(lien).text
+    assert "lea@exemple.fr" not in page and "0612345678" not in page
+    assert "recontacté" not in page

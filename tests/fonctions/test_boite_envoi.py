@@ -64,6 +64,43 @@ def test_un_signalement_est_transmis_par_webhook_et_par_open311(
     assert stockage.lire_signalement(par_open311)["historique"][-1]["service_request_id"] == "42"
 
 
+def test_aucun_service_ne_voit_les_coordonnees_sans_l_accord_du_citoyen(
+        client, boite, stockage, expediteur, client_http):
+    contact = {"courriel": "lea@exemple.fr", "telephone": "06 12 34 56 78"}
+    par_courriel = poster(client, **contact)
+    client_http.reponses += [ReponseHTTP(200, ""), ReponseHTTP(201, '[{"service_request_id": "7"}]')]
+    poster(client, commune="56002", **contact)
+    poster(client, commune="56003", **contact)
+    assert boite.traiter_une_fois() == 3
+    (message,) = expediteur.messages
+    courriel = message.as_string()
+    assert "lea@" not in courriel and "recontact" not in courriel
+    webhook, open311 = sorted(client_http.requetes, key=lambda r: "open311" in r["url"])
+    assert json.loads(webhook["contenu"])["signalement"]["contact"] is None
+    assert "email" not in open311["formulaire"] and "phone" not in open311["formulaire"]
+    assert "lea@" not in str(open311["formulaire"])
+    # L'adresse reste chez Aiguillage, pour informer le citoyen ; le téléphone n'est pas gardé.
+    assert stockage.lire_signalement(par_courriel)["contact"] == {
+        "courriel": "lea@exemple.fr", "telephone": None, "consentement": False}
+
+
+def test_avec_l_accord_chaque_canal_transmet_les_coordonnees(
+        client, boite, expediteur, client_http):
+    contact = {"courriel": "lea@exemple.fr", "telephone": "06 12 34 56 78", "consentement": "oui"}
+    poster(client, **contact)
+    client_http.reponses += [ReponseHTTP(200, ""), ReponseHTTP(201, '[{"service_request_id": "7"}]')]
+    poster(client, commune="56002", **contact)
+    poster(client, commune="56003", **contact)
+    boite.traiter_une_fois()
+    texte = expediteur.messages[0].get_body(("plain",)).get_content()
+    assert "- courriel : lea@exemple.fr" in texte and "- téléphone : 0612345678" in texte
+    webhook, open311 = sorted(client_http.requetes, key=lambda r: "open311" in r["url"])
+    assert json.loads(webhook["contenu"])["signalement"]["contact"] == {
+        "courriel": "lea@exemple.fr", "telephone": "0612345678", "consentement": True}
+    assert (open311["formulaire"]["email"], open311["formulaire"]["phone"]) == (
+        "lea@exemple.fr", "0612345678")
+
+
 def test_le_canal_aucune_note_la_transmission_sans_rien_envoyer(
         client, boite, stockage, expediteur, client_http):
     reference = poster(client, noeud="eclairage/lampadaire-eteint", commune=None, adresse=None,

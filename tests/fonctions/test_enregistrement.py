@@ -36,6 +36,16 @@ def test_le_signalement_garde_ce_qu_il_faut_pour_le_transmettre_et_le_suivre(mod
                                        "message": "Signalement reçu et enregistré."}]
 
 
+def test_une_adresse_laissee_sans_l_accord_du_service_est_gardee_sans_le_telephone(modele):
+    demande = valider(champs_valides(courriel="lea@exemple.fr", telephone="0612345678"), 0, modele)
+    document, _ = construire_signalement("AIG-7K3M-Q2", demande, [], modele, DEBUT, None)
+    assert document["contact"] == {"courriel": "lea@exemple.fr", "telephone": None,
+                                   "consentement": False}
+    sans_rien = valider(champs_valides(telephone="0612345678"), 0, modele)
+    assert construire_signalement("AIG-7K3M-Q2", sans_rien, [], modele, DEBUT, None)[0][
+        "contact"] is None
+
+
 def test_je_ne_trouve_pas_est_tenu_par_la_coordination_des_sa_reception(modele):
     demande = valider({"noeud": "je-ne-trouve-pas", "description": "Ma carte d'identité.",
                        "commune": "56001"}, 0, modele)

@@ -55,6 +55,21 @@ def test_une_autre_description_ou_une_autre_photo_change_l_empreinte(modele):
     assert empreinte_de_demande(demande, [b"a"]) != empreinte_de_demande(demande, [b"b"])
 
 
+def test_la_meme_adresse_avec_ou_sans_l_accord_du_service_n_est_pas_la_meme_demande(modele):
+    avec = valider(champs_valides(courriel="lea@exemple.fr", consentement="oui"), 0, modele)
+    sans = valider(champs_valides(courriel="lea@exemple.fr"), 0, modele)
+    assert empreinte_de_demande(avec, []) != empreinte_de_demande(sans, [])
+
+
+def test_l_empreinte_d_une_demande_d_avant_les_deux_choix_n_a_pas_change(modele):
+    # Des coordonnées venaient alors toujours avec l'accord : un envoi rejoué après la mise à
+    # jour retrouve son signalement (valeur calculée avec la version précédente).
+    demande = valider(champs_valides(courriel="lea@exemple.fr", telephone="0612345678",
+                                     consentement="oui"), 0, modele)
+    assert empreinte_de_demande(demande, [b"x"]) == (
+        "95b45b4b5d124d7f8ae485670c8340cdd3d23a30f54eb3731ef4b46f9db75b80")
+
+
 def test_la_cle_n_est_gardee_que_sous_forme_d_empreinte():
     assert empreinte_de_cle(CLE) != CLE
     assert len(empreinte_de_cle(CLE)) == 64

@@ -123,3 +123,29 @@ def test_un_refus_passe_au_bon_service_et_le_citoyen_suit_tout(serveur, boite_sm
         assert "Pour Communauté de communes du Val d'Essai : Rouvert" in page_b
         assert "Le citoyen a rouvert ce signalement" in page_b
         assert "Prendre en charge" in page_b
+
+
+def test_sans_l_accord_du_citoyen_aucun_service_ne_voit_ses_coordonnees_mais_il_est_informe(
+        serveur, boite_smtp, recepteur_http):
+    from serveurs_locaux import json_de
+
+    contact = {"courriel": "lea@exemple.fr", "telephone": "06 12 34 56 78"}
+    with httpx.Client(base_url=serveur.url, timeout=30, follow_redirects=True) as client:
+        corps = client.post("/api/signalements", json=champs_valides(**contact))
+        assert corps.status_code == 201, corps.text  # accepté, sans case cochée
+        assert client.post("/api/signalements", json=champs_valides(
+            commune="56002", **contact)).status_code == 201
+
+        message_a = courriel_pour(boite_smtp, "voirie@bourg-les-essais.example.org")
+        brut = message_a.as_string()
+        assert "lea@" not in brut and "06 12" not in brut and "0612" not in brut
+        (requete,) = attendre(lambda: list(recepteur_http.requetes), message="aucun webhook")
+        assert json_de(requete)["signalement"]["contact"] is None
+        assert b"lea@" not in requete["corps"] and b"0612" not in requete["corps"]
+        lien_a = lien_de(message_a)
+        assert "lea@" not in client.get(lien_a).text
+
+        assert declarer(client, lien_a, "pris_en_charge").is_success
+        # L'adresse laissée pour être tenu au courant sert à cela, et seulement à cela.
+        au_citoyen = courriel_pour(boite_smtp, "lea@exemple.fr", "Votre signalement")
+        assert corps.json()["reference"] in au_citoyen["Subject"]

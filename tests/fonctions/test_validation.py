@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-import pytest
-from aides_fonctions import champs_valides
+import json
 
+import pytest
+from aides_fonctions import champs_valides, modele_brut
+from vecteurs_validation import CAS, FICHIER, calculer, ecrire
+
+from fonctions.modele import Modele
 from fonctions.validation import Erreur, ErreursValidation, _texte, valider
+from tests.conftest import REGENERER
 
 
 def erreurs_de(champs, modele, nb_photos=0):
@@ -81,7 +86,7 @@ def test_un_texte_est_nettoye_de_la_meme_facon_quel_que_soit_le_chemin(brut, pro
 
 def test_la_localisation_obligatoire_demande_une_adresse_ou_un_point(modele):
     assert erreurs_de(champs_valides(adresse=None), modele) == [Erreur(
-        "adresse", "Indiquez où se trouve le problème : une adresse ou un point sur la carte.")]
+        "adresse", "Indiquez où se trouve le problème : une adresse, un repère ou votre position.")]
     demande = valider(champs_valides(adresse=None, latitude=47.55, longitude="-2,48"), 0, modele)
     assert (demande.latitude, demande.longitude) == (47.55, -2.48)
 
@@ -91,7 +96,7 @@ def test_le_lieu_du_formulaire_est_l_adresse_du_signalement(modele):
     demande = valider(champs_valides(adresse=None, lieu="Devant l'école"), 0, modele)
     assert demande.adresse == "Devant l'école"
     assert erreurs_de(champs_valides(adresse=None, lieu=""), modele) == [Erreur(
-        "lieu", "Indiquez où se trouve le problème : une adresse ou un point sur la carte.")]
+        "lieu", "Indiquez où se trouve le problème : une adresse, un repère ou votre position.")]
     assert erreurs_de(champs_valides(adresse=None, lieu="x" * 301), modele) == [
         Erreur("lieu", "L'adresse fait plus de 300 caractères.")]
 
@@ -121,15 +126,31 @@ def test_la_localisation_facultative_ou_absente_ne_bloque_pas(modele):
     assert demande.gestionnaire["id"] == "syndicat-eclairage"
 
 
-def test_des_coordonnees_demandent_le_consentement(modele):
-    assert erreurs_de(champs_valides(courriel="lea@exemple.fr"), modele) == [Erreur(
-        "consentement", "Cochez la case qui autorise le service à vous recontacter, "
-        "ou retirez vos coordonnées.")]
+def test_une_adresse_sans_l_accord_du_service_est_acceptee_pour_informer_seulement(modele):
+    demande = valider(champs_valides(courriel="lea@exemple.fr", telephone="06 12 34 56 78"), 0,
+                      modele)
+    # Le téléphone ne sert qu'au service : sans son accord, il n'est pas gardé.
+    assert (demande.courriel, demande.telephone, demande.consentement) == (
+        "lea@exemple.fr", None, False)
+
+
+def test_l_accord_du_service_garde_l_adresse_et_le_telephone(modele):
     demande = valider(champs_valides(courriel="lea@exemple.fr", telephone="06 12 34 56 78",
                                      consentement="on"), 0, modele)
-    assert (demande.courriel, demande.telephone) == ("lea@exemple.fr", "0612345678")
+    assert (demande.courriel, demande.telephone, demande.consentement) == (
+        "lea@exemple.fr", "0612345678", True)
     assert valider(champs_valides(courriel="lea@exemple.fr", consentement=True), 0,
-                   modele).courriel == "lea@exemple.fr"
+                   modele).consentement is True
+
+
+def test_l_accord_sans_coordonnees_demande_un_moyen_de_contact(modele):
+    assert erreurs_de(champs_valides(consentement="oui"), modele) == [Erreur(
+        "consentement", "Pour que le service puisse vous contacter, indiquez une adresse "
+        "e-mail ou un téléphone, ou décochez la case.")]
+
+
+def test_un_telephone_sans_accord_n_est_pas_verifie(modele):
+    assert valider(champs_valides(telephone="appelez-moi"), 0, modele).telephone is None
 
 
 def test_des_coordonnees_invalides_sont_refusees(modele):
@@ -155,11 +176,37 @@ def test_les_questions_de_l_issue_sont_verifiees(modele):
 
 @pytest.mark.parametrize(("noeud", "nombre", "message"), [
     ("voirie/nid-de-poule", 4, "3 photos au plus (vous en avez joint 4)."),
-    ("voirie/depot-sauvage", 0, "Ajoutez au moins une photo du problème."),
+    ("voirie/depot-sauvage", 0, "Ajoutez au moins une photo du problème."),  # sans raison écrite
     ("eclairage/lampadaire-eteint", 1, "Ce signalement ne prend pas de photo."),
 ])
 def test_le_nombre_de_photos_suit_le_formulaire_de_l_issue(modele, noeud, nombre, message):
     assert erreurs_de(champs_valides(noeud=noeud), modele, nombre) == [Erreur("photos", message)]
+
+
+def test_une_photo_exigee_dit_pourquoi(modele):
+    donnees = modele_brut()
+    donnees["noeuds"]["voirie/depot-sauvage"]["formulaire"]["raison_photo"] = (
+        "Elle montre à l'équipe ce qu'il faut enlever.")
+    erreurs = erreurs_de(champs_valides(noeud="voirie/depot-sauvage"), Modele(donnees))
+    assert erreurs == [Erreur("photos", "Ajoutez au moins une photo du problème. Elle montre "
+                              "à l'équipe ce qu'il faut enlever.")]
+
+
+def test_les_regles_sont_celles_du_modele_construit(modele):
+    donnees = modele_brut()
+    donnees["regles"] = {**modele.regles.brutes, "description": {"max": 10},
+                         "messages": {**modele.regles.messages,
+                                      "description_trop_longue": "{longueur} > {max}"}}
+    assert erreurs_de(champs_valides(description="x" * 1200), Modele(donnees)) == [
+        Erreur("description", "1\u202f200 > 10")]
+
+
+def test_les_vecteurs_partages_avec_le_telephone_sont_ceux_du_serveur():
+    """validation.js doit rendre les mêmes sorties (tests/navigateur/test_formulaire.py)."""
+    calcules = json.loads(json.dumps(calculer(CAS), ensure_ascii=False))
+    if REGENERER:
+        ecrire(calcules)
+    assert calcules == json.loads(FICHIER.read_text(encoding="utf-8"))
 
 
 def test_une_valeur_composee_est_refusee(modele):

@@ -74,7 +74,7 @@ def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
     assert "commune" in page.locator(".envoi-etat").inner_text().lower()
 
     page.goto(serveur.url + "/mes-signalements/")
-    page.get_by_text("À corriger").wait_for()
+    page.get_by_text("À corriger : le signalement n'a pas été accepté.").wait_for()
     page.get_by_role("link", name="Corriger et renvoyer").click()
     expect(page.get_by_label("Décrivez le problème")).to_have_value("Le bac jaune déborde.")
     expect(page.get_by_role("alert")).to_be_visible()

@@ -1,5 +1,5 @@
 """Le générateur Pelican : `generate_context` lit et valide (sans rien écrire),
-`generate_output` écrit les pages, `modele.json` et `recherche.json`."""
+`generate_output` écrit les pages, `modele.json`, `regles.json` et `recherche.json`."""
 
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ class GenerateurArbre(Generator):
         writer.write_file("manifest.webmanifest", self.env.get_template("manifest.webmanifest"),
                           self.context)
         self._ecrire_json("modele.json", modele)
+        # Les règles du formulaire pour le téléphone (validation.js) : celles du modèle.
+        self._ecrire_json("regles.json", modele["regles"])
         self._ecrire_json("recherche.json", index_recherche(modele))
         # Les services de la carte du formulaire : réglages de la construction (arbre/carte.py).
         self._ecrire_json("carte.json", carte_du_site(modele, os.environ))

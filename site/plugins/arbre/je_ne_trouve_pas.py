@@ -19,7 +19,8 @@ URL = f"/{ID}/"
 TITRE = "Je ne trouve pas mon problème"
 # Ce que le service, la coordination et le suivi du citoyen lisent comme « problème ».
 LIBELLE = "Un autre problème"
-FORMULAIRE = {"photo": "facultative", "localisation": "facultative", "questions": []}
+FORMULAIRE = {"photo": "facultative", "raison_photo": None, "localisation": "facultative",
+              "questions": []}
 
 
 def issue_je_ne_trouve_pas(territoire, gestionnaires: dict, affiche: str,

@@ -17,6 +17,7 @@ from .francais import a_la_commune
 from .gestionnaires import lire_gestionnaires
 from .je_ne_trouve_pas import issue_je_ne_trouve_pas, verifier_adresse_libre
 from .lecture import DictLigne, est_cache, est_une_sauvegarde, lire_fichier
+from .regles import regles_du_formulaire
 from .synonymes import lire_synonymes
 from .territoire import CAUSE_TERRITOIRE, CAUSE_URGENCES, Territoire, lire_territoire, resoudre
 from .texte import en_html
@@ -76,6 +77,9 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         "territoire": {"nom": territoire.nom, "coordination": territoire.coordination,
                        "communes": territoire.communes},
         "urgences": territoire.urgences,
+        # Les règles de tout formulaire de signalement, lues par le serveur et par le
+        # téléphone (regles.py) ; chaque issue ajoute les siennes dans son « formulaire ».
+        "regles": regles_du_formulaire(),
         "competences": competences,
         "gestionnaires": gestionnaires,
         "racine": "",
@@ -194,11 +198,13 @@ def _verifier_canal(noeud: dict, fichier: str, territoire: Territoire, gestionna
 def _formulaire(noeud: dict, fichier: str, rapport: Rapport) -> dict:
     brut = noeud["entete"].get("formulaire")
     ligne = noeud["lignes"].get("formulaire")
-    formulaire = {"photo": "facultative", "localisation": "obligatoire", "questions": []}
+    formulaire = {"photo": "facultative", "raison_photo": None, "localisation": "obligatoire",
+                  "questions": []}
     if brut is None:
         return formulaire
     propre = schema.verifier(brut, schema.CHAMPS_FORMULAIRE, fichier, rapport, "formulaire")
     formulaire.update({k: v for k, v in propre.items() if k != "questions"})
+    _verifier_raison_photo(brut, propre, fichier, rapport)
     vus: set[str] = set()
     for question in propre.get("questions", []):
         if not isinstance(question, DictLigne):
@@ -236,6 +242,20 @@ def _consignes_agent(noeud: dict, fichier: str, rapport: Rapport) -> list[str]:
     for texte, ligne in zip(consignes, getattr(consignes, "lignes", []), strict=False):
         verifier_boutons(texte, fichier, ligne, rapport)
     return consignes_en_html(consignes)
+def _verifier_raison_photo(brut: DictLigne, propre: dict, fichier: str, rapport: Rapport) -> None:
+    """Une photo n'est obligatoire que pour une raison que l'habitant lit sous le champ."""
+    photo, raison = propre.get("photo"), propre.get("raison_photo")
+    if photo == "obligatoire" and not raison and "raison_photo" not in brut:
+        rapport.ajouter(fichier, brut.ligne_de("photo"),
+                        "formulaire : « photo: obligatoire » demande une « raison_photo ».",
+                        "Dites à l'habitant pourquoi le service a besoin d'une photo, par exemple "
+                        "« raison_photo: La photo permet d'identifier l'annonceur. », ou écrivez "
+                        "« photo: facultative ».")
+    elif photo == "non" and raison:
+        rapport.ajouter(fichier, brut.ligne_de("raison_photo"),
+                        "formulaire : « raison_photo » est écrit, mais « photo: non » ne propose "
+                        "pas de photo.", "Retirez « raison_photo », ou écrivez "
+                        "« photo: facultative » ou « photo: obligatoire ».")
 
 
 def _verifier_numeros(noeud: dict, fichier: str, numeros: set[str], rapport: Rapport) -> None:

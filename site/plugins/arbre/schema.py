@@ -66,6 +66,7 @@ CHAMPS_NOEUD = {
 
 CHAMPS_FORMULAIRE = _champs(
     Champ("photo", "valeur", valeurs=("obligatoire", "facultative", "non")),
+    Champ("raison_photo", longueur_max=200),
     Champ("localisation", "valeur", valeurs=("obligatoire", "facultative", "non")),
     Champ("questions", "liste"),
 )

@@ -57,10 +57,11 @@ self.addEventListener("activate", (evenement) => {
   })());
 });
 
-/** Vide la boîte d'envoi ; si quelque chose est parti, les pages ouvertes le disent. */
+/** Vide la boîte d'envoi ; les pages ouvertes l'apprennent par la boîte (BroadcastChannel),
+ * et par ce message si quelque chose est parti ou a été refusé. */
 async function envoyer() {
   const bilan = await self.BoiteEnvoi.envoyer();
-  if (!bilan || !bilan.envoyes.length) return;
+  if (!bilan || !(bilan.envoyes.length || bilan.a_corriger.length)) return;
   for (const client of await self.clients.matchAll({ type: "window" })) {
     client.postMessage({ type: "ENVOYES" });
   }

@@ -51,6 +51,15 @@ def test_sans_abonnement_le_courriel_dit_la_meme_chose(tmp_path):
     assert "La mairie s'en occupe." in corps and "https://x/suivi/#jeton" in corps
 
 
+def test_une_adresse_laissee_sans_l_accord_du_service_sert_a_informer_le_citoyen(tmp_path):
+    expediteur = ExpediteurMemoire()
+    recu = canal(tmp_path, expediteur).transmettre(dossier(
+        {"reference": "AIG-7K3M-Q9",
+         "contact": {"courriel": "c@example.org", "telephone": None, "consentement": False}}))
+    assert [m["To"] for m in expediteur.messages] == ["c@example.org"]
+    assert recu.message == "Notification envoyée au citoyen par courriel."
+
+
 def test_un_abonnement_expire_est_signale_pour_etre_oublie(tmp_path, service):
     a, b = service.abonnement(), service.abonnement()
     service.reponses.extend([410, 201])

@@ -34,6 +34,9 @@ def test_rien_n_est_mis_en_boite_sans_moyen_de_prevenir_le_citoyen(tmp_path):
     assert n.stockage.lister_envois() == []
 
 
-def test_un_courriel_sans_consentement_ne_suffit_pas():
-    assert not joignable({"contact": {"courriel": "a@b.fr", "consentement": False}})
-    assert joignable({"contact": {"courriel": "a@b.fr", "consentement": True}})
+def test_un_courriel_laisse_pour_etre_tenu_au_courant_suffit_meme_sans_l_accord_du_service():
+    assert joignable({"contact": {"courriel": "a@b.fr", "telephone": None, "consentement": False}})
+    assert joignable({"contact": {"courriel": "a@b.fr", "consentement": True}})  # document ancien
+    assert not joignable({"contact": {"courriel": None, "telephone": "0612345678",
+                                      "consentement": True}})
+    assert not joignable({"contact": None})

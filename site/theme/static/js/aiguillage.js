@@ -82,18 +82,39 @@ export async function envoyerMaintenant() {
   return bilan;
 }
 
+// -- « 1 signalement à corriger » sur toutes les pages (bandeau.js, chargé s'il le faut) --
+
+function suivreLaBoite() {
+  const bandeau = (changement) => import("./bandeau.js").then((m) => m.afficherBandeau(changement));
+  boite().envois().then((envois) => {
+    if (envois.some((e) => e.etat === "a-corriger")) return bandeau();
+  }).catch(() => {});
+  boite().ecouter((changement) => {
+    if (changement.etat === "a-corriger" || (["retire", "envoye"].includes(changement.etat)
+        && document.querySelector("[data-bandeau-a-corriger]"))) bandeau(changement).catch(() => {});
+  });
+  // Sans BroadcastChannel, chaque envoi fait par cette page relit la boîte.
+  document.addEventListener("aiguillage:envoi", (ev) => {
+    if ((ev.detail && ev.detail.a_corriger.length) || document.querySelector("[data-bandeau-a-corriger]")) {
+      bandeau().catch(() => {});
+    }
+  });
+}
+
 function demarrer() {
   for (const f of document.querySelectorAll("form[data-recherche]")) activerRecherche(f);
   if (document.querySelector("form[data-recherche-page]")) import("./recherche-ui.js").catch(() => {});
   adapterALaCommune();
   if (boite()) {
+    suivreLaBoite();
     // Envoyer ce qui attend : au chargement, au retour du réseau, quand la page redevient visible.
     envoyerMaintenant().catch(() => {});
     addEventListener("online", () => envoyerMaintenant().catch(() => {}));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") envoyerMaintenant().catch(() => {});
     });
-    // Le service worker a envoyé sans cette page (Background Sync) : elle se met à jour.
+    // Le service worker a envoyé (Background Sync) : les changements arrivent par la boîte
+    // (BroadcastChannel) ; ce message en est le filet, pour un navigateur qui ne l'a pas.
     navigator.serviceWorker?.addEventListener("message", (ev) => {
       if (ev.data && ev.data.type === "ENVOYES") envoyerMaintenant().catch(() => {});
     });

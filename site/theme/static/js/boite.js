@@ -6,6 +6,13 @@
 // États d'un envoi : « en-attente » (pas encore confirmé par le serveur) ou « a-corriger »
 // (le serveur l'a refusé : le citoyen doit le corriger, il n'est jamais jeté en silence).
 // Les signalements confirmés passent dans le magasin « signalements » (« Mes signalements »).
+//
+// Chaque changement est annoncé aussitôt, à cette page (`ecouter`) comme aux autres onglets
+// et au service worker (BroadcastChannel ; un navigateur qui ne l'a pas — Safari avant 15.4 —
+// relit la boîte au chargement, au retour sur la page et à chaque envoi qu'il fait) :
+// { cle, etat } où etat vaut « en-attente », « envoi » (la requête part), « envoye » (avec
+// `signalement`), « a-corriger » (avec `erreurs`) ou « retire ». Une page ouverte dit donc
+// toujours la vérité, quel que soit celui qui a envoyé.
 "use strict";
 
 (function (global) {
@@ -13,8 +20,24 @@
   const VERSION = 1;
   const VERROU = "aiguillage-envoi";
   const TRANSITOIRES = new Set([408, 409, 425, 429]);
+  const CANAL = "aiguillage-boite";
   let ouverture = null;
   let envoiEnCours = null;
+  const ecouteurs = new Set();
+  const canal = typeof BroadcastChannel === "function" ? new BroadcastChannel(CANAL) : null;
+
+  function prevenir(changement) {
+    for (const ecouteur of ecouteurs) {
+      try { ecouteur(changement); } catch (erreur) { console.error(erreur); }
+    }
+  }
+  if (canal) canal.onmessage = (ev) => prevenir(ev.data);
+
+  /** Dit un changement à cette page, puis aux autres onglets et au service worker. */
+  function diffuser(changement) {
+    prevenir(changement);
+    if (canal) canal.postMessage(changement);
+  }
 
   function ouvrir() {
     if (ouverture) return ouverture;
@@ -59,21 +82,24 @@
   const retirer = (magasin, cle) => transaction(magasin, "readwrite", (m) => m[magasin].delete(cle));
 
   /** Le signalement confirmé entre dans « Mes signalements » et quitte la boîte, d'un seul coup. */
-  function confirmer(envoi, reponse) {
-    return transaction(["envois", "signalements"], "readwrite", (m) => {
-      m.signalements.put({
-        reference: reponse.reference,
-        suivi: reponse.suivi,
-        gestionnaire: reponse.gestionnaire && reponse.gestionnaire.nom,
-        prochaine_etape: reponse.prochaine_etape,
-        libelle: envoi.libelle,
-        page: envoi.page,
-        cree: envoi.cree,
-        envoye: new Date().toISOString(),
-        cle: envoi.cle,
-      });
+  async function confirmer(envoi, reponse) {
+    const signalement = {
+      reference: reponse.reference,
+      suivi: reponse.suivi,
+      gestionnaire: reponse.gestionnaire && reponse.gestionnaire.nom,
+      prochaine_etape: reponse.prochaine_etape,
+      libelle: envoi.libelle,
+      page: envoi.page,
+      cree: envoi.cree,
+      envoye: new Date().toISOString(),
+      cle: envoi.cle,
+      remplace: envoi.remplace, // l'envoi refusé qu'il corrige : l'onglet qui le montrait suit
+    };
+    await transaction(["envois", "signalements"], "readwrite", (m) => {
+      m.signalements.put(signalement);
       m.envois.delete(envoi.cle);
     });
+    return signalement;
   }
 
   function formulaire(envoi) {
@@ -93,6 +119,7 @@
     for (const envoi of envois) {
       if (envoi.etat === "a-corriger") { bilan.a_corriger.push(envoi); continue; }
       if (hors_ligne) { bilan.restants++; continue; }
+      diffuser({ cle: envoi.cle, etat: "envoi" });
       let reponse;
       try {
         reponse = await fetch("/api/signalements", {
@@ -104,23 +131,27 @@
       } catch {
         hors_ligne = true; // pas de réseau : on réessaiera au prochain signe de connexion
         bilan.restants++;
+        diffuser({ cle: envoi.cle, etat: "en-attente" });
         continue;
       }
       if (reponse.status === 200 || reponse.status === 201) {
         const corps = await reponse.json();
-        await confirmer(envoi, corps);
+        const signalement = await confirmer(envoi, corps);
         bilan.envoyes.push({ ...envoi, reponse: corps });
+        diffuser({ cle: envoi.cle, etat: "envoye", signalement });
       } else if (TRANSITOIRES.has(reponse.status) || reponse.status >= 500) {
         envoi.tentatives = (envoi.tentatives || 0) + 1;
         envoi.derniere_tentative = new Date().toISOString();
         await ecrire("envois", envoi);
         bilan.restants++;
+        diffuser({ cle: envoi.cle, etat: "en-attente" });
       } else {
         const corps = await reponse.json().catch(() => ({}));
         envoi.etat = "a-corriger";
         envoi.erreurs = corps.erreurs || [{ champ: null, message: `Refusé par le serveur (erreur ${reponse.status}).` }];
         await ecrire("envois", envoi);
         bilan.a_corriger.push(envoi);
+        diffuser({ cle: envoi.cle, etat: "a-corriger", erreurs: envoi.erreurs });
       }
     }
     return bilan;
@@ -135,12 +166,27 @@
     return envoiEnCours;
   }
 
+  async function ajouter(envoi) {
+    await ecrire("envois", { etat: "en-attente", tentatives: 0, ...envoi });
+    diffuser({ cle: envoi.cle, etat: "en-attente" });
+  }
+
+  async function oublier(cle) {
+    await retirer("envois", cle);
+    diffuser({ cle, etat: "retire" });
+  }
+
   global.BoiteEnvoi = {
-    ajouter: (envoi) => ecrire("envois", { etat: "en-attente", tentatives: 0, ...envoi }),
+    ajouter,
     envois: () => lister("envois"),
     envoi: (cle) => lire("envois", cle),
-    retirer: (cle) => retirer("envois", cle),
+    retirer: oublier,
     signalements: () => lister("signalements"),
     envoyer,
+    /** `ecouteur(changement)` à chaque changement, d'où qu'il vienne ; rend de quoi arrêter. */
+    ecouter(ecouteur) {
+      ecouteurs.add(ecouteur);
+      return () => ecouteurs.delete(ecouteur);
+    },
   };
 })(self);

@@ -2,7 +2,7 @@
 // ceux que le serveur a confirmés, avec leur dernier état.
 "use strict";
 
-import { afficherEtat } from "./etats.js";
+import { afficherEtat, annoncer, phraseDeLEtat } from "./etats.js";
 
 const boite = () => self.BoiteEnvoi;
 
@@ -31,13 +31,19 @@ async function afficherMesSignalements(zone) {
   liste.className = "liste-signalements";
   for (const envoi of envois.sort((a, b) => (a.cree < b.cree ? 1 : -1))) {
     const li = document.createElement("li");
+    li.dataset.cle = envoi.cle;
+    li.dataset.etat = envoi.etat;
     afficherEtat(li, envoi);
     liste.append(li);
   }
   for (const s of envoyes.sort((a, b) => (a.envoye < b.envoye ? 1 : -1))) {
     const li = document.createElement("li");
     li.dataset.reference = s.reference;
+    li.dataset.cle = s.cle;
+    li.dataset.etat = "envoye";
+    li.dataset.gestionnaire = s.gestionnaire;
     const titre = document.createElement("h2");
+    titre.tabIndex = -1;
     titre.textContent = s.libelle || "Signalement";
     const detail = document.createElement("p");
     detail.textContent = `Envoyé le ${new Date(s.envoye).toLocaleDateString("fr-FR")} à ${s.gestionnaire}. Référence ${s.reference}.`;
@@ -52,8 +58,27 @@ async function afficherMesSignalements(zone) {
   zone.append(liste);
 }
 
+const etatDe = (zone, cle) => zone.querySelector(`[data-cle="${CSS.escape(cle)}"]`)?.dataset.etat;
+
+/** Redessine la liste ; le focus qui était sur un signalement revient à son titre, et un
+ * signalement qui a changé d'état est annoncé. */
+async function mettreAJour(zone, changement) {
+  const actif = document.activeElement;
+  const avant = zone.contains(actif) ? actif.closest("[data-cle]") : null;
+  const etatAvant = changement && etatDe(zone, changement.cle);
+  await afficherMesSignalements(zone);
+  const cle = avant ? avant.dataset.cle : null;
+  const titre = cle && zone.querySelector(`[data-cle="${CSS.escape(cle)}"] h2`);
+  if (titre) titre.focus();
+  if (!changement || etatAvant === etatDe(zone, changement.cle)) return;
+  const li = zone.querySelector(`[data-cle="${CSS.escape(changement.cle)}"]`);
+  if (li) annoncer(`${li.querySelector("h2").textContent} : ${phraseDeLEtat({ ...changement, ...li.dataset })}`);
+}
+
 const zone = document.querySelector("[data-mes-signalements]");
 if (zone && boite()) {
   afficherMesSignalements(zone);
-  document.addEventListener("aiguillage:envoi", () => afficherMesSignalements(zone));
+  // Chaque changement de la boîte, d'où qu'il vienne (cet onglet, un autre, le service worker).
+  boite().ecouter((changement) => mettreAJour(zone, changement).catch(() => {}));
+  document.addEventListener("aiguillage:envoi", () => mettreAJour(zone).catch(() => {}));
 }
