@@ -153,13 +153,14 @@ async def api_action(request: Request) -> Response:
 
 # -- la page sans JavaScript ----------------------------------------------------------------
 
-def _page_de_suivi(ctx: Contexte, signalement: dict, jeton: str, statut: int = 200,
-                   fait: str | None = None, erreur: str | None = None, code: str = ""):
+def _page_de_suivi(request: Request, ctx: Contexte, signalement: dict, jeton: str,
+                   statut: int = 200, fait: str | None = None, erreur: str | None = None,
+                   code: str = ""):
     coordination = _coordination(ctx)
     corps = corps_de_reponse(signalement, ctx.reglages)
     actuels = ouvertes(signalement) or signalement.get("attributions", [])[-1:]
     return page(
-        "confirmation.html", statut,
+        request, "confirmation.html", statut,
         reference=signalement["reference"], suivi=corps["suivi"], s=resume(
             signalement, coordination, ctx.horloge()),
         gestionnaire=", ".join(a["nom"] for a in actuels) or signalement["gestionnaire"]["nom"],
@@ -179,8 +180,8 @@ async def page_suivi(request: Request) -> Response:
                                           request.path_params["reference"])
     if signalement is None:
         noter_echec(request)
-        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
-    return _page_de_suivi(ctx, signalement, jeton, fait=FAITS.get(request.query_params.get(
+        return page(request, "message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
+    return _page_de_suivi(request, ctx, signalement, jeton, fait=FAITS.get(request.query_params.get(
         "fait", "")), code=code_de_formulaire(request, jeton))
 
 
@@ -192,21 +193,21 @@ async def page_action(request: Request) -> Response:
     try:
         envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
     except ErreursValidation as erreurs:
-        return page("message.html", erreurs.statut, titre="Envoi refusé",
+        return page(request, "message.html", erreurs.statut, titre="Envoi refusé",
                     message=erreurs.erreurs[0].message)
     jeton = str(envoi.champs.get("jeton", ""))
     signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
                                           request.path_params["reference"])
     if signalement is None:
         noter_echec(request)
-        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
+        return page(request, "message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
     if not formulaire_accepte(request, jeton, envoi.champs.get("csrf")):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     nom = str(envoi.champs.get("action", ""))
     try:
         await _appliquer(ctx, signalement["reference"], nom, envoi.champs, envoi.photos, "page")
     except ActionImpossible as refus:
-        return _page_de_suivi(ctx, signalement, jeton, refus.statut, erreur=refus.message,
+        return _page_de_suivi(request, ctx, signalement, jeton, refus.statut, erreur=refus.message,
                               code=code_de_formulaire(request, jeton))
     adresse = chemin_de_confirmation(signalement["reference"], jeton)
     return RedirectResponse(f"{adresse}&fait={nom}", 303)

@@ -166,15 +166,18 @@ def test_un_json_casse_est_refuse_400(client):
     assert reponse.json() == {"erreurs": [{"champ": None, "message": "Le JSON reçu est illisible."}]}
 
 
-def test_un_formulaire_sans_javascript_invalide_recoit_une_page_qui_dit_quoi_corriger(
+def test_un_formulaire_sans_javascript_invalide_revient_avec_ses_valeurs_et_ses_erreurs(
         client, reglages):
     champs = champs_valides(commune="56002", description="<img src=x onerror=alert(1)>" + "x" * 4000)
     reponse = client.post("/api/signalements", data=champs, headers=NAVIGATEUR)
     assert reponse.status_code == 422
     assert reponse.headers["content-type"] == "text/html; charset=utf-8"
-    assert "<h1>Votre signalement n'est pas encore envoyé</h1>" in reponse.text
-    assert "<strong>Description</strong> : La description fait 4\u202f028 caractères" in reponse.text
-    assert '<a href="/voirie/nid-de-poule/saint-exemple/">Revenir au formulaire</a>' in reponse.text
+    assert reponse.headers["cache-control"] == "no-store"
+    assert "<title>Erreur : Un nid-de-poule à Saint-Exemple : signaler à Mairie de Saint-Exemple" in (
+        reponse.text)
+    assert ('<li><a href="#description">Description : La description fait 4\u202f028 '
+            "caractères ; 4\u202f000 au plus.</a></li>") in reponse.text
+    assert ">&lt;img src=x onerror=alert(1)&gt;xxx" in reponse.text
     assert "<img" not in reponse.text
     assert rien_n_est_stocke(reglages)
 
