@@ -16,10 +16,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from fonctions.contexte import contexte
+from fonctions.doublons import appareil, enregistrer_sans_doublon
 from fonctions.formulaire_a_corriger import page_a_corriger
 from fonctions.idempotence import empreinte_de_demande, lire_cle
 from fonctions.jetons import jeton
-from fonctions.lecture import Envoi, lire_envoi
+from fonctions.lecture import JSON, Envoi, lire_envoi
 from fonctions.modele import Modele
 from fonctions.pages import ReponseJSON, reponse_erreurs, veut_du_html
 from fonctions.photos import PhotoRefusee, preparer_photo
@@ -94,6 +95,11 @@ def chemin_de_confirmation(reference: str, jeton_suivi: str) -> str:
     return f"/api/signalements/{reference}/confirmation?jeton={jeton_suivi}"
 
 
+def chemin_de_suivi(jeton_suivi: str) -> str:
+    """La page de suivi sans JavaScript : le lien à garder (``suivi_citoyen.py``)."""
+    return f"/api/suivi/{jeton_suivi}"
+
+
 async def recevoir(request: Request) -> Response:
     ctx = contexte(request)
     html = veut_du_html(request)
@@ -115,10 +121,17 @@ async def recevoir(request: Request) -> Response:
         # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
         demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
                            else _verifier(envoi, modele))
-        empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
-        resultat = await enregistrer_sans_bloquer(
-            ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
-        )
+        if cle is None and envoi.type != JSON:
+            # Un formulaire sans clé (sans JavaScript) : sa clé vient de son contenu.
+            resultat = await enregistrer_sans_doublon(
+                ctx.stockage, demande, photos, modele, ctx.horloge(),
+                str(ctx.reglages.cle_secrete), empreinte_de_demande(demande, []),
+                appareil(request))
+        else:
+            empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
+            resultat = await enregistrer_sans_bloquer(
+                ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
+            )
     except ErreursValidation as refus:
         return _refus(request, refus.erreurs, refus.statut, html, champs, nombre_de_photos)
     except CleEnCours:
@@ -134,8 +147,10 @@ async def recevoir(request: Request) -> Response:
         ctx.reveil.sonner()
     corps = corps_de_reponse(resultat.signalement, ctx.reglages)
     if html:
+        # La page de suivi sans JavaScript ; « déjà » si ce formulaire avait déjà été envoyé.
         jeton_suivi = corps["suivi"].rpartition("#")[2]
-        return RedirectResponse(chemin_de_confirmation(corps["reference"], jeton_suivi), 303)
+        adresse = chemin_de_suivi(jeton_suivi) + ("?fait=deja" if resultat.rejoue else "")
+        return RedirectResponse(adresse, 303)
     return ReponseJSON(corps, status_code=200 if resultat.rejoue else 201)
 
 

@@ -150,3 +150,11 @@ def test_les_gabarits_des_courriels_ecrivent_au_guerno_et_d_enedis():
                                    "liens {{ 'Enedis'|de_service }}, {{ 'Mairie de Muzillac'|de_service }}")
     # Un gabarit sans nom est échappé comme du HTML : l'apostrophe y est &#39;.
     assert gabarit.render() == "au Guerno, à Muzillac ; liens d&#39;Enedis, de Mairie de Muzillac"
+
+
+def test_un_courriel_texte_n_est_pas_echappe():
+    assert gabarits.get_template("courriel_lien_de_suivi.txt").render(
+        reference="AIG-7K3M-Q9", probleme="L'eau & le gaz", commune=None, lien="https://x/?a=1&b=2",
+        territoire="Val d'Essai").startswith(
+        "Bonjour,\n\nVoici le lien pour suivre votre signalement AIG-7K3M-Q9 (L'eau & le gaz) :\n\n"
+        "https://x/?a=1&b=2\n")
