@@ -187,7 +187,7 @@ def _verifier_localisation(textes, formulaire, erreurs):
         erreurs.append(Erreur("adresse", f"L'adresse fait plus de {ADRESSE_MAX} caractères."))
     if exigence == "obligatoire" and adresse is None and lat_texte is None and lon_texte is None:
         erreurs.append(Erreur("adresse", "Indiquez où se trouve le problème : "
-                              "une adresse ou un point sur la carte."))
+                              "une adresse ou un repère (« devant l'école »)."))
     return latitude, longitude, adresse
 
 

@@ -81,7 +81,7 @@ def test_un_texte_est_nettoye_de_la_meme_facon_quel_que_soit_le_chemin(brut, pro
 
 def test_la_localisation_obligatoire_demande_une_adresse_ou_un_point(modele):
     assert erreurs_de(champs_valides(adresse=None), modele) == [Erreur(
-        "adresse", "Indiquez où se trouve le problème : une adresse ou un point sur la carte.")]
+        "adresse", "Indiquez où se trouve le problème : une adresse ou un repère (« devant l'école »).")]
     demande = valider(champs_valides(adresse=None, latitude=47.55, longitude="-2,48"), 0, modele)
     assert (demande.latitude, demande.longitude) == (47.55, -2.48)
 
