@@ -134,9 +134,9 @@ def test_sans_page_d_issue_a_rendre_la_page_dit_quoi_corriger_et_ou_aller(client
         "Votre signalement n'est pas encore envoyé Ce qui empêche l'envoi : Problème signalé : "
         "Le problème « voirie/inconnu » n'existe pas (ou plus) : rechargez la page et "
         "recommencez. Revenez au formulaire avec le bouton « Retour » de votre navigateur : ce "
-        "que vous avez écrit y est encore, sauf peut-être les photos. Recommencer avec un "
-        "formulaire vide")
-    assert '<a href="/">Recommencer avec un formulaire vide</a>' in inconnue.text
+        "que vous avez écrit y est encore, sauf peut-être les photos. Recommencer depuis "
+        "l'accueil")
+    assert "<a href=\"/\">Recommencer depuis l'accueil</a>" in inconnue.text
     sans_commune = envoyer(client, champs_valides(commune=None))
     assert '<a href="/voirie/nid-de-poule/">Recommencer avec un formulaire vide</a>' in sans_commune.text
 

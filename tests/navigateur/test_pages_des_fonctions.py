@@ -81,7 +81,7 @@ def erreurs_sans_formulaire(page, serveur, _):
     page.get_by_label("Plus grand").check()
     page.get_by_label("Adresse ou lieu précis").fill("1 rue de la Poste")
     page.get_by_role("button", name="Envoyer le signalement").click()
-    page.get_by_role("link", name="Recommencer avec un formulaire vide").wait_for()
+    page.get_by_role("link", name="Recommencer depuis l'accueil").wait_for()
 
 
 def suivi_sans_javascript(page, serveur, signalement):
