@@ -18,6 +18,7 @@ import os
 import sys
 
 from fonctions.modele import ErreurModele, charger_modele
+from fonctions.pages import gabarits_introuvables
 from fonctions.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
 
 
@@ -49,6 +50,9 @@ def main(arguments: list[str] | None = None) -> int:
 
     try:
         reglages = lire_reglages(os.environ)
+        manque = gabarits_introuvables()
+        if manque:
+            raise ErreurReglages([manque])
         problemes = verifier_pour_le_modele(reglages, charger_modele(reglages.modele))
         if problemes and reglages.production:
             raise ErreurReglages(problemes)

@@ -117,7 +117,7 @@ def ouvrir(ctx: Contexte, jeton: str, accepter_expire: bool = False) -> Ouvertur
 def _refus(request: Request, refus: LienRefuse, jeton: str) -> Response:
     if refus.statut == 404:
         noter_echec(request)
-    return page("lien_refuse.html", refus.statut, titre=refus.titre, message=refus.message,
+    return page(request, "lien_refuse.html", refus.statut, titre=refus.titre, message=refus.message,
                 renouvelable=refus.renouvelable, action=f"/api/agent/{jeton}/nouveau-lien",
                 csrf=code_de_formulaire(request, jeton) if refus.renouvelable else "")
 
@@ -136,7 +136,7 @@ def _page(request: Request, o: Ouverture, statut: int = 200, fait: str | None = 
     if saisie.get("action") in messages:
         messages[saisie["action"]] = saisie.get("message") or ""
     return page(
-        "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), boutons=BOUTONS,
+        request, "agent.html", statut, s=s, a=a, libelle=libelle(a["statut"]), boutons=BOUTONS,
         depuis=date_en_clair(a["depuis"]), recu=date_en_clair(s["cree_le"]),
         echeance=date_en_clair(a["echeance"]) if a.get("echeance") else None,
         intervention=intervention_prevue(a), lieu=fiche_agent.lieu(s),
@@ -198,7 +198,7 @@ async def declarer(request: Request) -> Response:
     except ErreursValidation as erreurs:
         return _page(request, o, erreurs.statut, erreur=erreurs.erreurs[0].message)
     if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     ctx, a = contexte(request), o.attribution
     action = str(champs.get("action", ""))
     auteur = Auteur("service", "lien", a["gestionnaire"])
@@ -215,7 +215,7 @@ async def declarer(request: Request) -> Response:
     ctx.reveil.sonner()
     if action == "pas_de_notre_ressort":
         suivant = derniere(document)
-        return page("message.html", titre="Merci, c'est noté", message=(
+        return page(request, "message.html", titre="Merci, c'est noté", message=(
             f"Le signalement est confié {a_service(suivant['nom'])} et le citoyen le sait. Ce lien ne "
             "sert plus."))
     return RedirectResponse(f"/api/agent/{o.jeton}?fait={action}", 303)
@@ -227,7 +227,7 @@ async def photo(request: Request) -> Response:
         return o
     nom = request.path_params["nom"]
     if nom not in {p["nom"] for p in o.signalement.get("photos", [])}:
-        return page("message.html", 404, titre="Photo introuvable",
+        return page(request, "message.html", 404, titre="Photo introuvable",
                     message="Cette photo n'existe pas.")
     contenu = await run_in_threadpool(contexte(request).stockage.lire_photo,
                                       o.signalement["reference"], nom)
@@ -240,16 +240,16 @@ async def nouveau_lien(request: Request) -> Response:
         return o
     champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE)).champs
     if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     ctx, a = contexte(request), o.attribution
     try:
         await run_in_threadpool(ctx.suivi.changer, o.signalement["reference"],
                                 actions.renouveler_lien(a["numero"]),
                                 Auteur("service", "lien", a["gestionnaire"]))
     except ActionImpossible as refus:
-        return page("message.html", refus.statut, titre="Lien non renvoyé", message=refus.message)
+        return page(request, "message.html", refus.statut, titre="Lien non renvoyé", message=refus.message)
     ctx.reveil.sonner()
-    return page("message.html", titre="Nouveau lien demandé", message=FAITS["lien"])
+    return page(request, "message.html", titre="Nouveau lien demandé", message=FAITS["lien"])
 
 
 routes = [

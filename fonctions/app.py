@@ -37,7 +37,7 @@ from fonctions.entetes import EntetesDeSecurite
 from fonctions.limiteur import Limiteur
 from fonctions.modele import SourceModele
 from fonctions.notification import Notificateur
-from fonctions.pages import page, reponse_erreurs
+from fonctions.pages import gabarits_introuvables, page, reponse_erreurs
 from fonctions.push import routes as push_routes
 from fonctions.push.canal import CanalCitoyen
 from fonctions.push.cles import charger_cles
@@ -73,6 +73,9 @@ def construire_contexte(
     notificateur: Notificateur | None = None,
 ) -> tuple[Contexte, Callable[[], None]]:
     """Le contexte complet et de quoi fermer ce qui a été ouvert ici (pas ce qui est passé)."""
+    manque = gabarits_introuvables()
+    if manque:
+        raise ErreurReglages([manque])
     source = modele or SourceModele(reglages.modele)
     problemes = verifier_pour_le_modele(reglages, source.actuel())
     if problemes and reglages.production:
@@ -120,7 +123,7 @@ def construire_contexte(
 async def introuvable(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return reponse_erreurs([Erreur(None, "Cette adresse n'existe pas.")], 404)
-    return page("message.html", 404, titre="Page introuvable",
+    return page(request, "message.html", 404, titre="Page introuvable",
                 message="Cette page n'existe pas (ou plus).")
 
 

@@ -60,7 +60,7 @@ def _adresses(ctx: Contexte) -> set[str]:
 
 
 async def connexion(request: Request) -> Response:
-    return page("coordination_connexion.html", message=None)
+    return page(request, "coordination_connexion.html", message=None)
 
 
 def _envoyer_lien(ctx: Contexte, adresse: str) -> None:
@@ -84,7 +84,7 @@ async def demander_lien(request: Request) -> Response:
     if refus is not None:
         return refus
     if not origine_acceptee(request):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     noter_echec(request)  # chaque demande compte : pas d'essais d'adresses en rafale
     ctx = contexte(request)
     try:
@@ -96,7 +96,7 @@ async def demander_lien(request: Request) -> Response:
     if adresse and adresse in _adresses(ctx):
         # Envoyé après la réponse : le temps de réponse ne dit pas si l'adresse est connue.
         tache = BackgroundTask(run_in_threadpool, _envoyer_lien, ctx, adresse)
-    reponse = page("coordination_connexion.html", message=ENVOYE)
+    reponse = page(request, "coordination_connexion.html", message=ENVOYE)
     reponse.background = tache
     return reponse
 
@@ -109,13 +109,13 @@ def _ouvrir(request: Request) -> str | Response:
     lu = lire_jeton_coordination(str(ctx.reglages.cle_secrete), request.path_params["jeton"])
     if lu is None:
         noter_echec(request)
-        return page("message.html", 404, titre="Lien invalide", message=(
+        return page(request, "message.html", 404, titre="Lien invalide", message=(
             "Ce lien de connexion n'est pas valide : vérifiez qu'il est complet, ou demandez-en "
             "un nouveau sur /api/coordination."))
     adresse, emis = lu
     expire = datetime.fromtimestamp(emis, UTC) + timedelta(hours=HEURES_DU_LIEN)
     if adresse not in _adresses(ctx) or ctx.horloge() > expire:
-        return page("message.html", 410, titre="Lien expiré", message=(
+        return page(request, "message.html", 410, titre="Lien expiré", message=(
             "Ce lien de connexion ne sert plus. Demandez-en un nouveau sur /api/coordination."))
     return adresse
 
@@ -184,7 +184,7 @@ async def tableau(request: Request) -> Response:
     ctx = contexte(request)
     reference = (request.query_params.get("reference") or "").strip().upper() or None
     donnees = await run_in_threadpool(_tableau, ctx, reference)
-    return page("coordination.html", **donnees, reference=reference or "",
+    return page(request, "coordination.html", **donnees, reference=reference or "",
                 services=services_par_nature(ctx.modele.actuel()), adresse=adresse,
                 csrf=code_de_formulaire(request, request.path_params["jeton"]),
                 action=f"/api/coordination/{request.path_params['jeton']}",
@@ -200,7 +200,7 @@ async def agir(request: Request) -> Response:
     ctx = contexte(request)
     champs = (await lire_envoi(request, 16 * 1024)).champs
     if not formulaire_accepte(request, jeton, champs.get("csrf")):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     nom, reference = str(champs.get("action", "")), str(champs.get("reference", ""))
     numero = str(champs.get("numero", ""))
     if nom == "reattribuer":
@@ -208,7 +208,7 @@ async def agir(request: Request) -> Response:
     elif nom == "revoquer" and numero.isdigit():
         action = actions.revoquer_liens(int(numero))
     else:
-        return page("message.html", 422, titre="Action inconnue", message="Action inconnue.")
+        return page(request, "message.html", 422, titre="Action inconnue", message="Action inconnue.")
     try:
         if not reference_valide(reference):
             raise ActionImpossible("Référence inconnue.", 404)
@@ -216,7 +216,7 @@ async def agir(request: Request) -> Response:
                                 Auteur("coordination", "page", personne=adresse))
     except (ActionImpossible, KeyError) as refus:
         message = refus.message if isinstance(refus, ActionImpossible) else "Référence inconnue."
-        return page("message.html", getattr(refus, "statut", 404), titre="Action impossible",
+        return page(request, "message.html", getattr(refus, "statut", 404), titre="Action impossible",
                     message=message)
     ctx.reveil.sonner()
     return RedirectResponse(f"/api/coordination/{jeton}?fait={nom}&reference={reference}", 303)

@@ -43,7 +43,7 @@ def trop_d_essais(request: Request, *, html: bool) -> Response | None:
                f"{_minutes(attente)}. Vérifiez que le lien est complet.")
     entetes = {"Retry-After": str(math.ceil(attente))}
     if html:
-        return page("message.html", 429, entetes, titre="Trop d'essais", message=message)
+        return page(request, "message.html", 429, entetes, titre="Trop d'essais", message=message)
     return reponse_erreurs([Erreur(None, message, 429)], 429, entetes=entetes)
 
 
@@ -75,7 +75,7 @@ def formulaire_accepte(request: Request, lien: str, code: str | None) -> bool:
     return origine_acceptee(request) and verifier_texte(cle, "formulaire", lien, code or "")
 
 
-def refus_du_formulaire() -> Response:
-    return page("message.html", 403, titre="Envoi refusé",
+def refus_du_formulaire(request: Request) -> Response:
+    return page(request, "message.html", 403, titre="Envoi refusé",
                 message=("Ce formulaire n'a pas été envoyé depuis la page d'Aiguillage, ou la "
                          "page est trop ancienne. Rechargez-la puis recommencez."))

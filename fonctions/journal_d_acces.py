@@ -4,13 +4,16 @@ Une ligne du journal d'accès (``uvicorn.access``) donne l'adresse du client, la
 chemin, la version HTTP et le statut. Le chemin complet porterait des données que la page
 « Vos données personnelles » promet de ne pas garder avec une adresse IP : les mots d'une
 recherche (``/api/recherche?q=…``), le jeton d'une page de confirmation (``?jeton=…``), le
-lien signé d'un agent ou de la coordination (``/api/agent/<jeton>``). Ce filtre les
-remplace par « … » avant l'écriture ::
+lien de suivi sans JavaScript du citoyen (``/api/suivi/<jeton>``), le lien signé d'un agent
+ou de la coordination (``/api/agent/<jeton>``). Ce filtre les remplace par « … » avant
+l'écriture ; les adresses de l'API du suivi (``/api/suivi/etat``…) restent lisibles ::
 
     >>> masquer("/api/recherche?q=mon+voisin+Dupont")
     '/api/recherche?…'
     >>> masquer("/api/agent/eyJhbGciOi.abc/photos/photo-1.jpg")
     '/api/agent/…/photos/photo-1.jpg'
+    >>> masquer("/api/suivi/AIG-7K3M-Q9.Xc2abc?fait=deja"), masquer("/api/suivi/etat")
+    ('/api/suivi/…?…', '/api/suivi/etat')
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from __future__ import annotations
 import logging
 import re
 
-_JETON_DANS_LE_CHEMIN = re.compile(r"^(/api/(?:agent|coordination)/)[^/?]+")
+_JETON_DANS_LE_CHEMIN = re.compile(
+    r"^(/api/(?:agent|coordination|suivi(?!/(?:etat|complement|confirmer|rouvrir)(?:/|$)))/)"
+    r"[^/?]+")
 
 
 def masquer(chemin: str) -> str:

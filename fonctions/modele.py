@@ -53,6 +53,9 @@ class Modele:
         # Les règles du formulaire, les mêmes que celles du téléphone (absentes d'un modèle
         # construit avant elles : celles d'arbre.regles).
         self.regles = Regles(donnees.get("regles"))
+        # Les gabarits du site les lisent dans le modèle (modele.regles) : un modèle d'avant
+        # les reçoit, pour que les fonctions rendent aussi son formulaire.
+        donnees.setdefault("regles", self.regles.brutes)
 
     def noeud(self, identifiant: str) -> dict[str, Any] | None:
         """L'issue ou la question ``identifiant``, l'issue « Je ne trouve pas » comprise."""

@@ -1,24 +1,43 @@
-"""Les réponses lisibles par un humain : pages HTML en français et réponses d'erreur.
+"""Les réponses lisibles par un humain : les pages des fonctions, et les réponses d'erreur.
 
-Les gabarits (``fonctions/gabarits/``) échappent tout ce qui est inséré dans du HTML
-(``autoescape``) : un texte écrit par un citoyen reste du texte, partout où il est
-montré de nouveau.
+**Une seule porte pour les pages** : ``page(request, nom, …)``. Elle rend le gabarit ``nom``
+avec l'environnement du site (``arbre.gabarits.environnement`` : réglé comme celui de
+Pelican, sur les gabarits du thème précédés de ceux de ``fonctions/gabarits/``), le nom du
+site et le modèle courant. Les gabarits des fonctions étendent ``_page.html``, qui étend le
+``base.html`` du thème : l'en-tête, le pied et la feuille de style du site, une seule source.
+
+Une page des fonctions porte souvent un jeton (dans son adresse ou ses formulaires) ou des
+données personnelles : elle part sans cache, sans Referer, sans index, et **sans script**
+(``ENTETES_PRIVES``). Sa politique de contenu permet la feuille de style et les images du
+site, servies par la même origine (le site statique, derrière le même relais). Seules les
+pages qui ne portent rien de tel et que le JavaScript du site enrichit (les résultats de la
+recherche) demandent ``scripts=True`` : les scripts du site et sa politique de contenu.
+
+Tout ce qui est inséré dans le HTML est échappé (``autoescape``) : un texte écrit par un
+citoyen reste du texte, partout où il est montré de nouveau.
+
+Les courriels (``courriel*.txt``, ``courriel.html``) ne sont pas des pages : ils ont leur
+propre environnement (``gabarits``, ``rendre``), strict, qui n'échappe que le HTML.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from arbre.francais import a_la_commune, a_service, de_service
+from arbre.gabarits import FILTRES, SITENAME, THEME, environnement
+from fonctions.contexte import contexte
 from fonctions.lecture import FORMULAIRE, MULTIPART, entete, type_du_contenu
 from fonctions.validation import Erreur
 
+# Les courriels : le texte n'est pas échappé, le HTML l'est ; une variable oubliée est une
+# erreur, pas un vide.
 gabarits = Environment(
     loader=PackageLoader("fonctions", "gabarits"),
     autoescape=select_autoescape(["html"]),
@@ -27,8 +46,10 @@ gabarits = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-# « à Le Guerno », « de Enedis » : les noms sont composés par ces filtres (arbre/francais.py).
-gabarits.filters.update(a_la_commune=a_la_commune, a_service=a_service, de_service=de_service)
+gabarits.filters.update(FILTRES)
+
+# Les pages : comme celles du site.
+pages = environnement(PackageLoader("fonctions", "gabarits"))
 
 # Les mêmes octets que ``JSONResponse``, sans construire un encodeur à chaque réponse.
 _ENCODEUR_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -40,22 +61,31 @@ class ReponseJSON(JSONResponse):
 
 
 # Pages qui portent un jeton ou des données personnelles : ni cache, ni Referer, ni index,
-# ni script, ni ressource d'un autre site, ni cadre.
+# ni script, ni ressource d'un autre site, ni cadre. La feuille de style, les icônes et le
+# manifeste du site viennent de la même origine.
+CSP_SANS_SCRIPT = ("default-src 'none'; style-src 'self'; img-src 'self'; manifest-src 'self'; "
+                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 ENTETES_PRIVES = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
-    "Content-Security-Policy": ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": CSP_SANS_SCRIPT,
 }
+# La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
+# réponses qu'il relaie, et une page avec ``scripts=True`` charge les scripts du site.
+CSP_DU_SITE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: "
+               "blob: https://data.geopf.fr; connect-src 'self' https://api-adresse.data.gouv.fr; "
+               "worker-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors "
+               "'none'; base-uri 'self'; object-src 'none'")
+ENTETES_AVEC_SCRIPTS = {**ENTETES_PRIVES, "Content-Security-Policy": CSP_DU_SITE}
 
 LIBELLES = {
     None: "Envoi",
     "noeud": "Problème signalé",
     "commune": "Commune",
     "description": "Description",
-    "latitude": "Position sur la carte",
-    "longitude": "Position sur la carte",
+    "latitude": "Position",
+    "longitude": "Position",
     "adresse": "Adresse",
     "lieu": "Lieu précis",
     "courriel": "Adresse e-mail",
@@ -66,14 +96,35 @@ LIBELLES = {
 }
 
 
-def rendre(nom: str, **contexte: Any) -> str:
-    return gabarits.get_template(nom).render(**contexte)
+def gabarits_introuvables(theme: Path = THEME) -> str | None:
+    """Ce qui manque, en français, si les gabarits du thème sont absents (des fonctions
+    installées sans le dépôt) ; ``None`` s'ils sont là. Les fonctions ne démarrent pas sans
+    eux : aucune de leurs pages ne pourrait s'afficher."""
+    if (theme / "templates" / "base.html").is_file():
+        return None
+    return (f"Les gabarits du site sont introuvables ({theme / 'templates'}) : les pages des "
+            "fonctions les emploient. Installez les fonctions depuis le dépôt, avec "
+            "« pip install -e . », et lancez-les depuis celui-ci.")
 
 
-def page(nom: str, statut: int = 200, entetes: Mapping[str, str] | None = None,
-         **contexte: Any) -> HTMLResponse:
-    return HTMLResponse(rendre(nom, **contexte), status_code=statut,
-                        headers={**ENTETES_PRIVES, **(entetes or {})})
+def rendre(nom: str, **variables: Any) -> str:
+    """Un courriel (texte ou HTML) de ``fonctions/gabarits/``."""
+    return gabarits.get_template(nom).render(**variables)
+
+
+def rendre_page(request: Request, nom: str, **variables: Any) -> str:
+    """Le HTML de la page ``nom``, avec ce que ``base.html`` attend : ``SITENAME`` et le
+    modèle courant (``modele``, le dictionnaire de ``modele.json``)."""
+    modele = contexte(request).modele.actuel()
+    return pages.get_template(nom).render(SITENAME=SITENAME, modele=modele.donnees, **variables)
+
+
+def page(request: Request, nom: str, statut: int = 200, entetes: Mapping[str, str] | None = None,
+         *, scripts: bool = False, **variables: Any) -> HTMLResponse:
+    """La page ``nom`` : ``ENTETES_PRIVES`` (ou, avec ``scripts``, la politique du site)."""
+    return HTMLResponse(rendre_page(request, nom, **variables), status_code=statut,
+                        headers={**(ENTETES_AVEC_SCRIPTS if scripts else ENTETES_PRIVES),
+                                 **(entetes or {})})
 
 
 def veut_du_html(request: Request) -> bool:
@@ -90,19 +141,9 @@ def libelle_du_champ(champ: str | None, noeud: Mapping[str, Any] | None) -> str:
     return LIBELLES.get(champ, champ or "Envoi")
 
 
-def reponse_erreurs(
-    erreurs: Sequence[Erreur],
-    statut: int,
-    *,
-    html: bool = False,
-    noeud: Mapping[str, Any] | None = None,
-    retour: str = "/",
-    entetes: Mapping[str, str] | None = None,
-) -> Response:
-    """``{"erreurs": [{"champ": …, "message": …}]}``, ou une page qui dit quoi corriger."""
-    if html:
-        lignes = [{"libelle": libelle_du_champ(e.champ, noeud), "message": e.message}
-                  for e in erreurs]
-        return page("erreurs.html", statut, entetes, erreurs=lignes, retour=retour)
+def reponse_erreurs(erreurs: Sequence[Erreur], statut: int, *,
+                    entetes: Mapping[str, str] | None = None) -> Response:
+    """``{"erreurs": [{"champ": …, "message": …}]}`` (un formulaire HTML reçoit une page :
+    ``formulaire_a_corriger.py``)."""
     corps = {"erreurs": [{"champ": e.champ, "message": e.message} for e in erreurs]}
     return ReponseJSON(corps, status_code=statut, headers=dict(entetes or {}))

@@ -1,11 +1,12 @@
 """``GET /api/recherche?q=…&commune=…`` : les résultats de la recherche, sans JavaScript.
 
 Le formulaire de recherche de chaque page y envoie la requête quand le navigateur n'a pas
-de JavaScript ; la page est rendue avec **le gabarit du site** (``recherche.html`` du thème,
-celui de ``/recherche/``) et **le même moteur** que le navigateur (``arbre.recherche``, sur
-le ``recherche.json`` construit avec le modèle) : les mêmes résultats, dans le même ordre,
-avec les mêmes éléments. Derrière le relais ``/api/*`` de Netlify, la page est servie sur
-l'origine du site : ses liens et ses feuilles de style sont des adresses de ce site.
+de JavaScript ; la page est rendue par la porte des pages (``pages.page``) avec **le gabarit
+du site** (``recherche.html`` du thème, celui de ``/recherche/``) et **le même moteur** que
+le navigateur (``arbre.recherche``, sur le ``recherche.json`` construit avec le modèle) :
+les mêmes résultats, dans le même ordre, avec les mêmes éléments. Derrière le relais
+``/api/*`` de Netlify, la page est servie sur l'origine du site : ses liens et ses feuilles
+de style sont des adresses de ce site.
 
 Une recherche qui ne trouve rien est comptée pour les rédacteurs (``recherches_vides``),
 sauf quand le navigateur ne fait que précharger la page (``Sec-Purpose: prefetch``). Le
@@ -16,13 +17,11 @@ from __future__ import annotations
 
 import logging
 
-from jinja2 import TemplateNotFound
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from arbre.gabarits import SITENAME, THEME, environnement
 from fonctions.contexte import contexte
 from fonctions.gardes import adresse_client
 from fonctions.lecture import entete
@@ -34,14 +33,6 @@ journal = logging.getLogger("aiguillage.recherche")
 INDISPONIBLE = ("La recherche ne répond pas pour le moment. Choisissez votre problème question "
                 "après question depuis la page d'accueil, ou réessayez plus tard.")
 LONGUEUR_MAX = 200  # celle du champ (maxlength) : au-delà, la suite est ignorée
-# La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
-# réponses qu'il relaie, et cette page charge les scripts et la feuille de style du site.
-CSP_DU_SITE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: "
-               "blob: https://data.geopf.fr; connect-src 'self' https://api-adresse.data.gouv.fr; "
-               "worker-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors "
-               "'none'; base-uri 'self'; object-src 'none'")
-
-gabarits = environnement()
 
 
 def phrase_etat(nombre: int, requete: str) -> str:
@@ -63,23 +54,15 @@ async def rechercher(request: Request) -> Response:
         index = ctx.modele.recherche()
     except ErreurModele as erreur:
         journal.error("%s", erreur)
-        return page("message.html", 503, titre="La recherche n'est pas disponible",
+        return page(request, "message.html", 503, titre="La recherche n'est pas disponible",
                     message=INDISPONIBLE)
     resultats = index.afficher(requete, insee) if requete.strip() else []
     if requete.strip() and not resultats and "prefetch" not in entete(request, "sec-purpose"):
         await run_in_threadpool(noter_recherche_vide, ctx, requete, adresse_client(request))
-    try:
-        gabarit = gabarits.get_template("recherche.html")
-    except TemplateNotFound:
-        journal.error("Les gabarits du thème sont introuvables (%s) : les fonctions doivent "
-                      "tourner depuis le dépôt, comme la construction du site.", THEME / "templates")
-        return page("message.html", 503, titre="La recherche n'est pas disponible",
-                    message=INDISPONIBLE)
-    texte = gabarit.render(
-        SITENAME=SITENAME, modele=modele.donnees, adresse_page="/recherche/",
-        requete=requete, insee=insee, resultats=resultats, rendu_serveur=True,
-        etat=phrase_etat(len(resultats), requete))
-    return HTMLResponse(texte, headers={"Content-Security-Policy": CSP_DU_SITE})
+    # Le JavaScript du site enrichit cette page (comme /recherche/) : elle garde ses scripts.
+    return page(request, "recherche.html", scripts=True, adresse_page="/recherche/",
+                requete=requete, insee=insee, resultats=resultats, rendu_serveur=True,
+                etat=phrase_etat(len(resultats), requete))
 
 
 routes = [Route("/api/recherche", rechercher, methods=["GET"])]

@@ -24,7 +24,7 @@ from fonctions.reglages import Reglages, lire_reglages
 
 
 async def site_absent(request: Request) -> Response:
-    return page("message.html", 503, titre="Le site n'est pas encore construit",
+    return page(request, "message.html", 503, titre="Le site n'est pas encore construit",
                 message="Construisez-le avec « make construire », puis rechargez la page.")
 
 

@@ -16,9 +16,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from fonctions.contexte import contexte
+from fonctions.doublons import appareil, enregistrer_sans_doublon
+from fonctions.formulaire_a_corriger import page_a_corriger
 from fonctions.idempotence import empreinte_de_demande, lire_cle
 from fonctions.jetons import jeton
-from fonctions.lecture import Envoi, lire_envoi
+from fonctions.lecture import JSON, Envoi, lire_envoi
 from fonctions.modele import Modele
 from fonctions.pages import ReponseJSON, reponse_erreurs, veut_du_html
 from fonctions.photos import PhotoRefusee, preparer_photo
@@ -46,18 +48,6 @@ def _verifier(envoi: Envoi, modele: Modele):
     if erreurs:
         raise ErreursValidation(erreurs)
     return demande, photos
-
-
-def _retour(champs: dict[str, Any], modele: Modele) -> tuple[dict | None, str]:
-    """Le nœud visé (s'il existe) et l'adresse de sa page, pour le lien « Revenir »."""
-    valeur, insee = champs.get("noeud"), champs.get("commune")
-    noeud = modele.noeud(valeur) if isinstance(valeur, str) else None
-    if noeud is None:
-        return None, "/"
-    commune = modele.commune(insee) if isinstance(insee, str) else None
-    if noeud.get("depend_de_la_commune") and commune:
-        return noeud, f"{noeud['url']}{commune['slug']}/"
-    return noeud, noeud["url"]
 
 
 def prochaine_etape(signalement: dict[str, Any]) -> str:
@@ -105,6 +95,11 @@ def chemin_de_confirmation(reference: str, jeton_suivi: str) -> str:
     return f"/api/signalements/{reference}/confirmation?jeton={jeton_suivi}"
 
 
+def chemin_de_suivi(jeton_suivi: str) -> str:
+    """La page de suivi sans JavaScript : le lien à garder (``suivi_citoyen.py``)."""
+    return f"/api/suivi/{jeton_suivi}"
+
+
 async def recevoir(request: Request) -> Response:
     ctx = contexte(request)
     html = veut_du_html(request)
@@ -115,45 +110,57 @@ async def recevoir(request: Request) -> Response:
             minutes = max(1, round(attente / 60))
             erreur = Erreur(None, (f"Trop d'envois depuis votre connexion : réessayez dans "
                                    f"{minutes} minute{'s' if minutes > 1 else ''}."), 429)
-            return reponse_erreurs([erreur], 429, html=html,
-                                   entetes={"Retry-After": str(math.ceil(attente))})
+            return _refus(request, [erreur], 429, html, {}, 0,
+                          {"Retry-After": str(math.ceil(attente))})
     champs: dict[str, Any] = {}
+    nombre_de_photos = 0
     try:
         envoi = await lire_envoi(request)
-        champs = envoi.champs
+        champs, nombre_de_photos = envoi.champs, len(envoi.photos)
         cle = lire_cle(request, champs)
         # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
         demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
                            else _verifier(envoi, modele))
-        empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
-        resultat = await enregistrer_sans_bloquer(
-            ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
-        )
+        if cle is None and envoi.type != JSON:
+            # Un formulaire sans clé (sans JavaScript) : sa clé vient de son contenu.
+            resultat = await enregistrer_sans_doublon(
+                ctx.stockage, demande, photos, modele, ctx.horloge(),
+                str(ctx.reglages.cle_secrete), empreinte_de_demande(demande, []),
+                appareil(request))
+        else:
+            empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
+            resultat = await enregistrer_sans_bloquer(
+                ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
+            )
     except ErreursValidation as refus:
-        return _refus(refus.erreurs, refus.statut, html, champs, modele)
+        return _refus(request, refus.erreurs, refus.statut, html, champs, nombre_de_photos)
     except CleEnCours:
         erreur = Erreur("Idempotency-Key", "Ce signalement est en cours d'enregistrement : "
                         "patientez quelques secondes, puis réessayez.", 409)
-        return _refus([erreur], 409, html, champs, modele, {"Retry-After": "2"})
+        return _refus(request, [erreur], 409, html, champs, nombre_de_photos,
+                      {"Retry-After": "2"})
     except CleReutilisee:
         erreur = Erreur("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour un autre "
                         "signalement : utilisez-en une nouvelle.")
-        return _refus([erreur], 422, html, champs, modele)
+        return _refus(request, [erreur], 422, html, champs, nombre_de_photos)
     if not resultat.rejoue:
         ctx.reveil.sonner()
     corps = corps_de_reponse(resultat.signalement, ctx.reglages)
     if html:
+        # La page de suivi sans JavaScript ; « déjà » si ce formulaire avait déjà été envoyé.
         jeton_suivi = corps["suivi"].rpartition("#")[2]
-        return RedirectResponse(chemin_de_confirmation(corps["reference"], jeton_suivi), 303)
+        adresse = chemin_de_suivi(jeton_suivi) + ("?fait=deja" if resultat.rejoue else "")
+        return RedirectResponse(adresse, 303)
     return ReponseJSON(corps, status_code=200 if resultat.rejoue else 201)
 
 
-def _refus(erreurs: list[Erreur], statut: int, html: bool, champs: dict[str, Any],
-           modele: Modele, entetes: dict[str, str] | None = None) -> Response:
-    """La réponse d'erreur ; en HTML, avec le lien « Revenir » vers la page de l'issue."""
-    noeud, retour = _retour(champs, modele)
-    return reponse_erreurs(erreurs, statut, html=html, noeud=noeud, retour=retour,
-                           entetes=entetes)
+def _refus(request: Request, erreurs: list[Erreur], statut: int, html: bool,
+           champs: dict[str, Any], nombre_de_photos: int,
+           entetes: dict[str, str] | None = None) -> Response:
+    """En JSON, les erreurs ; en HTML, le formulaire de l'issue à corriger."""
+    if html:
+        return page_a_corriger(request, erreurs, statut, champs, nombre_de_photos, entetes)
+    return reponse_erreurs(erreurs, statut, entetes=entetes)
 
 
 routes = [

@@ -1,5 +1,7 @@
 """Le suivi du citoyen : l'API JSON (lue par la page ``/suivi/#<jeton>`` du site) et la même
-chose sans JavaScript (``/api/signalements/<référence>/confirmation?jeton=…``).
+chose sans JavaScript (``/api/suivi/<jeton>``, le lien à garder, où un formulaire envoyé sans
+JavaScript mène ; et ``/api/signalements/<référence>/confirmation?jeton=…``, l'adresse des
+liens donnés avant elle).
 
 API (le jeton dans l'en-tête ``Authorization: Jeton <jeton>``, jamais dans l'adresse) :
 
@@ -32,15 +34,20 @@ from fonctions.gardes import (
 )
 from fonctions.jetons import reference_du_jeton, verifier_jeton
 from fonctions.lecture import lire_envoi
+from fonctions.lien_par_courriel import envoyer_le_lien
 from fonctions.pages import page, reponse_erreurs
 from fonctions.photos import PhotoRefusee, preparer_photo
-from fonctions.signalements import chemin_de_confirmation, corps_de_reponse
+from fonctions.signalements import chemin_de_confirmation, chemin_de_suivi, corps_de_reponse
 from fonctions.statuts import ouvertes
 from fonctions.suivi import ActionImpossible, Auteur
 from fonctions.validation import Erreur, ErreursValidation
 
 OCTETS_MAX_COMPLEMENT = 11 * 1024 * 1024  # une photo de 10 Mo et le texte
 FAITS = {
+    "deja": ("Vous aviez déjà envoyé ce signalement : il n'est enregistré qu'une fois, et le "
+             "service ne le reçoit qu'une fois."),
+    "envoyer_le_lien": ("Le lien de suivi est parti à l'adresse indiquée. Rien reçu d'ici "
+                        "quelques minutes ? Regardez dans les courriers indésirables."),
     "complement": "Votre information est ajoutée : le service qui s'en occupe la voit.",
     "confirmer": "Merci ! Le signalement est clos.",
     "rouvrir": "Le signalement est rouvert : le service est prévenu et doit de nouveau s'en "
@@ -153,35 +160,49 @@ async def api_action(request: Request) -> Response:
 
 # -- la page sans JavaScript ----------------------------------------------------------------
 
-def _page_de_suivi(ctx: Contexte, signalement: dict, jeton: str, statut: int = 200,
-                   fait: str | None = None, erreur: str | None = None, code: str = ""):
+def _page_de_suivi(request: Request, signalement: dict, jeton: str, statut: int = 200,
+                   fait: str | None = None, erreur: str | None = None,
+                   courriel_saisi: str = "") -> Response:
+    ctx = contexte(request)
     coordination = _coordination(ctx)
     corps = corps_de_reponse(signalement, ctx.reglages)
     actuels = ouvertes(signalement) or signalement.get("attributions", [])[-1:]
     return page(
-        "confirmation.html", statut,
-        reference=signalement["reference"], suivi=corps["suivi"], s=resume(
-            signalement, coordination, ctx.horloge()),
+        request, "confirmation.html", statut,
+        reference=signalement["reference"], s=resume(signalement, coordination, ctx.horloge()),
+        lien_de_suivi=f"{ctx.reglages.url_publique}{chemin_de_suivi(jeton)}",
+        lien_de_l_application=corps["suivi"],
         gestionnaire=", ".join(a["nom"] for a in actuels) or signalement["gestionnaire"]["nom"],
         nouveau=len(signalement.get("historique", [])) <= 2, fait=fait, erreur=erreur,
-        jeton=jeton, csrf=code, pour_le_service=False,
+        jeton=jeton, csrf=code_de_formulaire(request, jeton), pour_le_service=False,
         action=chemin_de_confirmation(signalement["reference"], jeton).partition("?")[0],
-        etapes=chronologie(signalement, coordination))
+        etapes=chronologie(signalement, coordination), courriel_saisi=courriel_saisi,
+        erreur_courriel=erreur if courriel_saisi else None)
 
 
-async def page_suivi(request: Request) -> Response:
+async def _afficher(request: Request, jeton: str, reference: str | None) -> Response:
     refus = trop_d_essais(request, html=True)
     if refus is not None:
         return refus
-    ctx = contexte(request)
-    jeton = request.query_params.get("jeton", "")
-    signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
-                                          request.path_params["reference"])
+    signalement = await run_in_threadpool(_lire_suivi, contexte(request), jeton, reference)
     if signalement is None:
         noter_echec(request)
-        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
-    return _page_de_suivi(ctx, signalement, jeton, fait=FAITS.get(request.query_params.get(
-        "fait", "")), code=code_de_formulaire(request, jeton))
+        return page(request, "message.html", 404, titre="Lien introuvable",
+                    message=LIEN_INVALIDE)
+    return _page_de_suivi(request, signalement, jeton,
+                          fait=FAITS.get(request.query_params.get("fait", "")))
+
+
+async def page_de_suivi(request: Request) -> Response:
+    """``GET /api/suivi/<jeton>`` : le lien de suivi à garder, qui marche sans JavaScript."""
+    return await _afficher(request, request.path_params["jeton"], None)
+
+
+async def page_de_confirmation(request: Request) -> Response:
+    """``GET /api/signalements/<référence>/confirmation?jeton=…`` : la même page, à l'adresse
+    des liens donnés avant ``/api/suivi/<jeton>`` (ils marchent toujours)."""
+    return await _afficher(request, request.query_params.get("jeton", ""),
+                           request.path_params["reference"])
 
 
 async def page_action(request: Request) -> Response:
@@ -192,30 +213,38 @@ async def page_action(request: Request) -> Response:
     try:
         envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
     except ErreursValidation as erreurs:
-        return page("message.html", erreurs.statut, titre="Envoi refusé",
+        return page(request, "message.html", erreurs.statut, titre="Envoi refusé",
                     message=erreurs.erreurs[0].message)
     jeton = str(envoi.champs.get("jeton", ""))
     signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
                                           request.path_params["reference"])
     if signalement is None:
         noter_echec(request)
-        return page("message.html", 404, titre="Lien introuvable", message=LIEN_INVALIDE)
+        return page(request, "message.html", 404, titre="Lien introuvable",
+                    message=LIEN_INVALIDE)
     if not formulaire_accepte(request, jeton, envoi.champs.get("csrf")):
-        return refus_du_formulaire()
+        return refus_du_formulaire(request)
     nom = str(envoi.champs.get("action", ""))
     try:
-        await _appliquer(ctx, signalement["reference"], nom, envoi.champs, envoi.photos, "page")
+        if nom == "envoyer_le_lien":
+            lien = f"{ctx.reglages.url_publique}{chemin_de_suivi(jeton)}"
+            await run_in_threadpool(envoyer_le_lien, ctx, signalement, lien,
+                                    envoi.champs.get("courriel"))
+        else:
+            await _appliquer(ctx, signalement["reference"], nom, envoi.champs, envoi.photos,
+                             "page")
     except ActionImpossible as refus:
-        return _page_de_suivi(ctx, signalement, jeton, refus.statut, erreur=refus.message,
-                              code=code_de_formulaire(request, jeton))
-    adresse = chemin_de_confirmation(signalement["reference"], jeton)
-    return RedirectResponse(f"{adresse}&fait={nom}", 303)
+        saisi = envoi.champs.get("courriel") if nom == "envoyer_le_lien" else ""
+        return _page_de_suivi(request, signalement, jeton, refus.statut, erreur=refus.message,
+                              courriel_saisi=saisi if isinstance(saisi, str) else "")
+    return RedirectResponse(f"{chemin_de_suivi(jeton)}?fait={nom}", 303)
 
 
 routes = [
-    Route("/api/signalements/{reference}/confirmation", page_suivi, methods=["GET"]),
+    Route("/api/signalements/{reference}/confirmation", page_de_confirmation, methods=["GET"]),
     Route("/api/signalements/{reference}/confirmation", page_action, methods=["POST"]),
     Route("/api/suivi", api_suivi, methods=["GET"]),
     Route("/api/suivi/etat", api_etat, methods=["GET"]),
     Route("/api/suivi/{action}", api_action, methods=["POST"]),
+    Route("/api/suivi/{jeton}", page_de_suivi, methods=["GET"]),
 ]

@@ -17,6 +17,12 @@ from fonctions.journal_d_acces import SansDonneesPersonnelles, masquer, proteger
     ("/api/agent/eyJhbGciOi.abc/photos/photo-1.jpg", "/api/agent/…/photos/photo-1.jpg"),
     ("/api/coordination/jeton-magique", "/api/coordination/…"),
     ("/api/coordination", "/api/coordination"),
+    ("/api/suivi/AIG-7K3M-Q9.Xc2abc", "/api/suivi/…"),
+    ("/api/suivi/AIG-7K3M-Q9.Xc2abc?fait=deja", "/api/suivi/…?…"),
+    ("/api/suivi/etat", "/api/suivi/etat"),
+    ("/api/suivi/complement", "/api/suivi/complement"),
+    ("/api/suivi/etatique", "/api/suivi/…"),
+    ("/api/suivi", "/api/suivi"),
     ("/voirie/nid-de-poule/", "/voirie/nid-de-poule/"),
 ])
 def test_le_chemin_ecrit_au_journal_perd_ses_donnees(chemin, garde):
@@ -42,7 +48,10 @@ def test_le_vrai_serveur_ne_journalise_pas_les_mots_cherches(serveur_reel):
     with httpx.Client(base_url=serveur_reel.url, timeout=30) as client:
         client.get("/api/recherche", params={"q": "mon voisin Dupont"})
         client.get("/api/agent/jeton-secret-de-test")
+        client.get("/api/suivi/AIG-2222-22.jeton-de-suivi-de-test")
     journal = serveur_reel.journal()
     assert "GET /api/recherche?… HTTP/1.1" in journal
     assert "GET /api/agent/… HTTP/1.1" in journal
+    assert "GET /api/suivi/… HTTP/1.1" in journal
     assert "Dupont" not in journal and "jeton-secret-de-test" not in journal
+    assert "jeton-de-suivi-de-test" not in journal

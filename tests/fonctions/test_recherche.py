@@ -7,7 +7,8 @@ import tomllib
 import pytest
 
 from arbre.recherche.moteur import Index
-from fonctions.recherche import CSP_DU_SITE, LONGUEUR_MAX, phrase_etat
+from fonctions.pages import CSP_DU_SITE
+from fonctions.recherche import LONGUEUR_MAX, phrase_etat
 from fonctions.recherches_vides import jour_de
 from tests.conftest import RACINE
 

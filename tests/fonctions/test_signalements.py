@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from aides_fonctions import champs_valides, fichiers_du_dossier, photo
@@ -76,22 +76,27 @@ def test_les_photos_sont_verifiees_reencodees_et_rangees_a_cote_des_donnees(clie
             assert image.format == "JPEG"
 
 
-def test_un_formulaire_sans_javascript_est_redirige_vers_sa_confirmation(client, stockage):
+def test_un_formulaire_sans_javascript_est_redirige_vers_sa_page_de_suivi(client, stockage):
     reponse = client.post("/api/signalements", data=champs_valides(), headers=NAVIGATEUR,
                           follow_redirects=False)
     assert reponse.status_code == 303
     adresse = urlsplit(reponse.headers["location"])
-    reference = adresse.path.split("/")[3]
-    assert adresse.path == f"/api/signalements/{reference}/confirmation"
-    jeton = parse_qs(adresse.query)["jeton"][0]
+    jeton = adresse.path.removeprefix("/api/suivi/")
+    reference = jeton.partition(".")[0]
+    assert (adresse.path, adresse.query) == (f"/api/suivi/{jeton}", "")
+    assert reference_valide(reference)
     page = client.get(reponse.headers["location"])
     assert page.status_code == 200
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
     texte = page.text
+    assert "<h1>Votre signalement est enregistré</h1>" in texte
     assert f'<span class="reference">{reference}</span>' in texte
     assert "Il est confié à : <strong>Mairie de Bourg-les-Essais</strong>." in texte
-    assert f'href="https://aiguillage.example.org/suivi/#{jeton}"' in texte
+    lien = f"https://aiguillage.example.org/api/suivi/{jeton}"
+    assert f'<p><a class="lien" href="{lien}">{lien}</a></p>' in texte
+    application = f"https://aiguillage.example.org/suivi/#{jeton}"
+    assert f"<a href=\"{application}\">ce suivi dans l'application</a>" in texte
     assert stockage.compter_signalements() == 1
 
 
@@ -166,15 +171,18 @@ def test_un_json_casse_est_refuse_400(client):
     assert reponse.json() == {"erreurs": [{"champ": None, "message": "Le JSON reçu est illisible."}]}
 
 
-def test_un_formulaire_sans_javascript_invalide_recoit_une_page_qui_dit_quoi_corriger(
+def test_un_formulaire_sans_javascript_invalide_revient_avec_ses_valeurs_et_ses_erreurs(
         client, reglages):
     champs = champs_valides(commune="56002", description="<img src=x onerror=alert(1)>" + "x" * 4000)
     reponse = client.post("/api/signalements", data=champs, headers=NAVIGATEUR)
     assert reponse.status_code == 422
     assert reponse.headers["content-type"] == "text/html; charset=utf-8"
-    assert "<h1>Votre signalement n'est pas encore envoyé</h1>" in reponse.text
-    assert "<strong>Description</strong> : La description fait 4\u202f028 caractères" in reponse.text
-    assert '<a href="/voirie/nid-de-poule/saint-exemple/">Revenir au formulaire</a>' in reponse.text
+    assert reponse.headers["cache-control"] == "no-store"
+    assert "<title>Erreur : Un nid-de-poule à Saint-Exemple : signaler à Mairie de Saint-Exemple" in (
+        reponse.text)
+    assert ('<li><a href="#description">Description : La description fait 4\u202f028 '
+            "caractères ; 4\u202f000 au plus.</a></li>") in reponse.text
+    assert ">&lt;img src=x onerror=alert(1)&gt;xxx" in reponse.text
     assert "<img" not in reponse.text
     assert rien_n_est_stocke(reglages)
 
@@ -239,7 +247,7 @@ def test_un_formulaire_sans_javascript_rejoue_garde_sa_cle_dans_un_champ(client,
                           follow_redirects=False)
     second = client.post("/api/signalements", data=champs, headers=NAVIGATEUR,
                          follow_redirects=False)
-    assert premier.headers["location"] == second.headers["location"]
+    assert second.headers["location"] == premier.headers["location"] + "?fait=deja"
     assert stockage.compter_signalements() == 1
 
 

@@ -204,3 +204,111 @@ def test_la_page_sans_javascript_montre_la_chronologie_et_ses_formulaires(client
     assert ("Ce qui s'est passé 10 mars 2025 à 10 h 00 Signalement reçu Enregistré sous la "
             "référence") in texte
     assert "Transmis au service — Mairie de Bourg-les-Essais" in texte
+
+
+# -- le lien de suivi à garder : /api/suivi/<jeton> ------------------------------------------
+
+def suivi_sans_js(corps: dict) -> str:
+    return f"/api/suivi/{jeton_de_suivi(corps)}"
+
+
+def test_le_lien_de_suivi_sans_javascript_montre_la_meme_page_que_la_confirmation(
+        client, boite, expediteur):
+    corps = poster(client)
+    boite.traiter_une_fois()
+    page = client.get(suivi_sans_js(corps))
+    assert page.status_code == 200
+    assert {k: page.headers[k] for k in ("cache-control", "referrer-policy", "x-robots-tag")} == {
+        "cache-control": "no-store", "referrer-policy": "no-referrer", "x-robots-tag": "noindex"}
+    assert "<script" not in page.text
+    assert page.text == client.get(adresse_de(corps)).text
+    assert "<h1>Votre signalement est enregistré</h1>" in page.text
+    texte = texte_de(page.text)
+    assert "Transmis au service — Mairie de Bourg-les-Essais" in texte
+    lien = f"https://aiguillage.example.org{suivi_sans_js(corps)}"
+    assert f'<p><a class="lien" href="{lien}">{lien}</a></p>' in page.text
+
+
+def test_un_lien_de_suivi_faux_donne_404_en_francais_et_compte_comme_essai(fabrique_client):
+    client = fabrique_client(limite_jetons=(2, 3600.0))
+    corps = poster(client)
+    for jeton in [f"{corps['reference']}.faux", "pas-un-jeton"]:
+        page = client.get(f"/api/suivi/{jeton}")
+        assert page.status_code == 404
+        assert "<h1>Lien introuvable</h1>" in page.text
+        assert "Ce lien de suivi n&#39;est pas valide : vérifiez qu&#39;il est complet." in page.text
+    assert client.get(suivi_sans_js(corps)).status_code == 429
+
+
+def test_une_action_sans_javascript_revient_sur_le_lien_de_suivi(client, boite, expediteur):
+    corps, _ = resolu(client, boite, expediteur)
+    page = client.get(suivi_sans_js(corps))
+    reponse = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(corps), "csrf": csrf_de(page.text), "action": "confirmer"},
+        follow_redirects=False)
+    assert reponse.status_code == 303
+    assert reponse.headers["location"] == f"{suivi_sans_js(corps)}?fait=confirmer"
+    assert "Merci ! Le signalement est clos." in client.get(reponse.headers["location"]).text
+
+
+def envoyer_le_lien(client, corps: dict, courriel: str):
+    page = client.get(suivi_sans_js(corps))
+    return client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(corps), "csrf": csrf_de(page.text), "action": "envoyer_le_lien",
+        "courriel": courriel}, follow_redirects=False)
+
+
+def test_le_lien_de_suivi_part_par_courriel_sans_que_l_adresse_soit_gardee(
+        client, expediteur, stockage):
+    corps = poster(client)
+    reponse = envoyer_le_lien(client, corps, "  lea@exemple.fr ")
+    assert reponse.status_code == 303
+    assert reponse.headers["location"] == f"{suivi_sans_js(corps)}?fait=envoyer_le_lien"
+    assert ("Le lien de suivi est parti à l&#39;adresse indiquée." in
+            client.get(reponse.headers["location"]).text)
+    message = expediteur.messages[-1]
+    reference = corps["reference"]
+    assert (message["To"], message["Subject"], message["X-Aiguillage-Reference"]) == (
+        "lea@exemple.fr", f"Votre lien de suivi : Un nid-de-poule, à Bourg-les-Essais ({reference})",
+        reference)
+    lien = f"https://aiguillage.example.org{suivi_sans_js(corps)}"
+    assert message.get_content() == (
+        f"Bonjour,\n\nVoici le lien pour suivre votre signalement {reference} (Un nid-de-poule, à "
+        f"Bourg-les-Essais) :\n\n{lien}\n\nOuvrez-le quand vous voulez, sur n'importe quel "
+        "téléphone ou ordinateur, même sans\nJavaScript : il montre qui s'occupe de votre "
+        "signalement, ce qui a été fait, et permet de\nle compléter. Ce lien est personnel : ne "
+        "le transférez pas.\n\nVous recevez ce message parce que cette adresse a été saisie sur "
+        "la page de suivi de ce\nsignalement. Aiguillage ne l'a pas gardée : vous ne recevrez "
+        "rien d'autre à cette adresse.\n\n--\nCommunauté de communes du Val d'Essai, avec "
+        "Aiguillage\n")
+    document = stockage.lire_signalement(reference)
+    assert "lea@exemple.fr" not in str(document)
+    assert document["liens_par_courriel"] == 1
+
+
+def test_une_adresse_invalide_revient_avec_son_erreur_et_rien_ne_part(client, expediteur):
+    corps = poster(client)
+    reponse = envoyer_le_lien(client, corps, "lea@exemple")
+    assert reponse.status_code == 422
+    assert ('<p class="alerte" role="alert"><a href="#courriel-lien">Cette adresse e-mail n&#39;est '
+            "pas valide (exemple : prenom.nom@exemple.fr).</a></p>") in reponse.text
+    assert ('<input type="email" id="courriel-lien" name="courriel" autocomplete="email" '
+            'maxlength="254" required value="lea@exemple" aria-describedby="courriel-lien-aide '
+            'courriel-lien-erreur" aria-invalid="true">') in reponse.text
+    assert expediteur.messages == []
+
+
+def test_le_lien_ne_part_que_cinq_fois_par_courriel(client, expediteur):
+    corps = poster(client)
+    assert [envoyer_le_lien(client, corps, "lea@exemple.fr").status_code
+            for _ in range(6)] == [303] * 5 + [429]
+    assert len(expediteur.messages) == 5
+
+
+def test_un_courriel_qui_ne_part_pas_est_dit_sur_la_page(client, expediteur):
+    corps = poster(client)
+    expediteur.pannes = 1
+    reponse = envoyer_le_lien(client, corps, "lea@exemple.fr")
+    assert reponse.status_code == 503
+    assert "L&#39;e-mail n&#39;a pas pu partir pour le moment : réessayez plus tard." in reponse.text
+    assert 'value="lea@exemple.fr"' in reponse.text

@@ -11,7 +11,7 @@ from pelican.generators import Generator
 
 from .carte import carte_du_site
 from .erreurs import ErreursContenu, Rapport
-from .francais import a_la_commune, a_service, de_service
+from .gabarits import FILTRES, contexte_d_issue
 from .modele import chemin_affiche, construire_modele
 from .recherche.index import index_recherche
 from .schema import url_valide
@@ -27,7 +27,7 @@ class GenerateurArbre(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # « à {{ commune.nom }} » écrirait « à Le Guerno » : les gabarits composent par ces filtres.
-        self.env.filters.update(a_la_commune=a_la_commune, a_service=a_service, de_service=de_service)
+        self.env.filters.update(FILTRES)
 
     def generate_context(self):
         rapport = Rapport()
@@ -50,19 +50,15 @@ class GenerateurArbre(Generator):
             if noeud["type"] in ("transmission", "orientation") and noeud["depend_de_la_commune"]:
                 self._ecrire(writer, noeud["url"], gabarits["commune"], contexte)
                 for commune in modele["territoire"]["communes"]:
-                    gestionnaire = modele["gestionnaires"][
-                        noeud["gestionnaires_par_commune"][commune["insee"]]]
                     self._ecrire(writer, f"{noeud['url']}{commune['slug']}/",
-                                 gabarits[noeud["type"]],
-                                 {**contexte, "commune": commune, "gestionnaire": gestionnaire})
+                                 gabarits[noeud["type"]], contexte_d_issue(modele, noeud, commune))
                 continue
             if noeud["type"] in ("transmission", "orientation"):
-                contexte["gestionnaire"] = modele["gestionnaires"][noeud["gestionnaire"]]
+                contexte = contexte_d_issue(modele, noeud)
             self._ecrire(writer, noeud["url"], gabarits[noeud["type"]], contexte)
         issue = modele["je_ne_trouve_pas"]
-        self._ecrire(writer, issue["url"], self.get_template("je-ne-trouve-pas"), {
-            "noeud": issue, "fil": [noeuds[a] for a in issue["ancetres"]],
-            "gestionnaire": modele["gestionnaires"].get(issue["gestionnaire"] or "")})
+        self._ecrire(writer, issue["url"], self.get_template("je-ne-trouve-pas"),
+                     contexte_d_issue(modele, issue))
         for page in modele["pages"].values():
             self._ecrire(writer, page["url"], gabarits["page"], {"page": page})
         self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {})
@@ -95,7 +91,7 @@ class GenerateurArbre(Generator):
 
     def _ecrire(self, writer, url: str, gabarit, contexte: dict) -> None:
         writer.write_file(url.lstrip("/") + "index.html", gabarit, self.context,
-                          adresse_page=url, **contexte)
+                          **{"adresse_page": url, **contexte})
 
     def _ecrire_json(self, nom: str, donnees) -> None:
         chemin = Path(self.output_path) / nom

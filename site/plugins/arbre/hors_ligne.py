@@ -14,10 +14,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 
 # Pas gardés pour le hors-ligne : le modèle complet (les pages et la recherche suffisent),
-# les réglages d'hébergement, le worker lui-même, et les grandes icônes, que le navigateur
-# ne demande qu'à l'installation (il les garde alors de lui-même).
+# les réglages d'hébergement, le worker lui-même, les grandes icônes, que le navigateur
+# ne demande qu'à l'installation (il les garde alors de lui-même), et la feuille des pages
+# des fonctions, qui ne s'ouvrent qu'en ligne.
 EXCLUS = {"modele.json", "_redirects", "sw.js", "theme/icones/icone-512.png",
-          "theme/icones/icone-masquable-512.png", "theme/icones/icone-180.png"}
+          "theme/icones/icone-masquable-512.png", "theme/icones/icone-180.png",
+          "theme/css/fonctions.css"}
 # La carte du formulaire non plus : sans réseau, ni tuiles ni géocodeur, elle ne servirait à
 # rien ; l'adresse écrite et « Utiliser ma position » restent (voir docs/hors-ligne.md).
 EXCLUS_CARTE = ("carte.json", "theme/vendor/leaflet/", "theme/js/carte.js",

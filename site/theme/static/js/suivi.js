@@ -1,8 +1,8 @@
 // La page « Suivi de mon signalement » (/suivi/#<jeton>). Le jeton est dans le fragment :
 // le navigateur ne l'envoie jamais au serveur ni dans un Referer. Ce script le lit et le
 // présente à l'API dans l'en-tête Authorization (GET /api/suivi, POST /api/suivi/<action>).
-// Sans JavaScript, la page /api/signalements/<référence>/confirmation?jeton=… fait la même
-// chose, formulaires compris.
+// Sans JavaScript, la page /api/suivi/<jeton> (rendue par les fonctions) fait la même chose,
+// formulaires compris.
 
 const ACTIONS = {
   complement: "Votre information est ajoutée : le service qui s'en occupe la voit.",
