@@ -9,6 +9,7 @@ import email.policy
 import io
 import re
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,7 +50,10 @@ def une_photo() -> bytes:
 def signaler(url: str) -> dict:
     """Un nid-de-poule à Muzillac, avec une photo, une position et un téléphone que le
     citoyen permet au service d'utiliser."""
-    reponse = httpx.post(url + "/api/signalements", timeout=10, data={
+    # Une clé neuve à chaque appel, comme l'application : sans elle, deux envois identiques
+    # (ceux de deux tests) seraient un seul signalement (fonctions/doublons.py).
+    reponse = httpx.post(url + "/api/signalements", timeout=10,
+                         headers={"Idempotency-Key": str(uuid.uuid4())}, data={
         "noeud": "voirie/nid-de-poule", "commune": "56143",
         "description": "Un trou profond devant la boulangerie, une roue de vélo y passe.",
         "adresse": "2 place du Marché", "latitude": "47.5541", "longitude": "-2.4806",

@@ -49,7 +49,7 @@ def texte_du_courriel(message) -> str:
 def remplir_nid_de_poule(page, description: str) -> None:
     page.get_by_label("Décrivez le problème").fill(description)
     page.get_by_label("Comme une assiette").check()
-    page.get_by_label("Adresse ou lieu précis").fill("2 place du Marché")
+    page.get_by_label("Lieu précis").fill("2 place du Marché")
 
 
 def test_sans_javascript_une_erreur_garde_chaque_valeur_et_mene_a_chaque_champ(
@@ -60,13 +60,13 @@ def test_sans_javascript_une_erreur_garde_chaque_valeur_et_mene_a_chaque_champ(
     page.get_by_label("Décrivez le problème").fill("Un canapé et un matelas\nà enlever, merci.")
     page.get_by_label("Quels objets voulez-vous faire enlever ?").fill("Canapé <3 places> & matelas")
     page.get_by_label("Non", exact=True).check()
-    page.get_by_label("Adresse ou lieu précis").fill("8 rue de la Vilaine")
+    page.get_by_label("Lieu précis").fill("8 rue de la Vilaine")
     faux = tmp_path / "canape.jpg"
     faux.write_bytes(b"ceci n'est pas une photo")
     page.get_by_label("Photos (facultatif)").set_input_files(str(faux))
     page.get_by_label("Adresse e-mail").fill("lea@exemple.fr")
     page.get_by_label("Téléphone").fill("12")
-    page.get_by_label("J'accepte que le service me contacte").check()
+    page.get_by_label("Le service peut me contacter").check()
     page.get_by_role("button", name="Envoyer le signalement").click()
 
     resume = page.get_by_role("alert")
@@ -83,9 +83,9 @@ def test_sans_javascript_une_erreur_garde_chaque_valeur_et_mene_a_chaque_champ(
         "Canapé <3 places> & matelas")
     assert page.get_by_label("Non", exact=True).is_checked()
     assert not page.get_by_label("Oui", exact=True).is_checked()
-    assert page.get_by_label("Adresse ou lieu précis").input_value() == "8 rue de la Vilaine"
+    assert page.get_by_label("Lieu précis").input_value() == "8 rue de la Vilaine"
     assert page.get_by_label("Adresse e-mail").input_value() == "lea@exemple.fr"
-    assert page.get_by_label("J'accepte que le service me contacte").is_checked()
+    assert page.get_by_label("Le service peut me contacter").is_checked()
     assert page.locator("#photos").evaluate("champ => champ.files.length") == 0
 
     resume.get_by_role("link", name="Téléphone :").click()  # le lien mène au champ
@@ -112,9 +112,12 @@ def test_sans_javascript_retour_puis_envoyer_ne_fait_qu_un_signalement_et_un_cou
         reference = page.locator(".reference").inner_text()
         suivi = page.url
 
-        page.go_back()  # le navigateur rend le formulaire tel qu'il a été envoyé
+        page.go_back()  # le navigateur rend le formulaire tel qu'il a été envoyé…
         assert page.get_by_label("Décrivez le problème").input_value() == (
             "Un trou devant la poste, envoyé deux fois.")
+        # … sauf le lieu (autocomplete="off", pour que le navigateur n'y propose jamais
+        # l'adresse de la personne) : elle le récrit, et c'est le même envoi.
+        page.get_by_label("Lieu précis").fill("2 place du Marché")
         page.get_by_role("button", name="Envoyer le signalement").click()
         page.get_by_role("status").get_by_text("Vous aviez déjà envoyé ce signalement").wait_for()
         assert page.locator(".reference").inner_text() == reference
