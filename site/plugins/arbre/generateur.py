@@ -12,6 +12,7 @@ from pelican.generators import Generator
 from .erreurs import ErreursContenu, Rapport
 from .francais import a_la_commune, a_service, de_service
 from .modele import chemin_affiche, construire_modele
+from .parcours import dire_questions_restantes, questions_restantes
 from .recherche.index import index_recherche
 from .schema import url_valide
 
@@ -41,11 +42,14 @@ class GenerateurArbre(Generator):
         gabarits = {sorte: self.get_template(sorte) for sorte in
                     ("question", "transmission", "orientation", "urgence", "commune", "page",
                      "plan", "introuvable")}
+        restantes = questions_restantes(noeuds)
         for noeud in noeuds.values():
             if noeud.get("inatteignable"):
                 continue
             fil = [noeuds[a] for a in noeud["ancetres"]]
             contexte = {"noeud": noeud, "fil": fil}
+            if noeud["type"] == "question":
+                contexte["restantes"] = dire_questions_restantes(*restantes[noeud["id"]])
             if noeud["type"] in ("transmission", "orientation") and noeud["depend_de_la_commune"]:
                 self._ecrire(writer, noeud["url"], gabarits["commune"], contexte)
                 for commune in modele["territoire"]["communes"]:

@@ -27,23 +27,28 @@ function activerRecherche(form) {
   if (commune) try { localStorage.setItem("aiguillage:commune", commune.value); } catch { /* privé */ }
 }
 
-/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. */
+/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. Chaque
+ * bloc [data-selon-commune] (l'annonce et les actions en tête, le formulaire et la carte du
+ * service plus bas) reçoit le modèle du service de la commune. */
 function adapterALaCommune() {
-  const bloc = document.querySelector("[data-selon-commune]");
-  if (!bloc) return;
+  const blocs = document.querySelectorAll("[data-selon-commune]");
+  if (!blocs.length) return;
   const slug = location.pathname.split("/").filter(Boolean).pop();
   const lien = document.querySelector(`[data-choix-commune] a[data-slug="${CSS.escape(slug)}"]`);
   if (!lien) return;
-  const modele = bloc.querySelector(`template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`);
-  bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
+  const service = `template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`;
   const nom = document.querySelector("[data-commune-nom]");
   nom.textContent = ` ${lien.dataset.aLaCommune}`; // « au Guerno », écrit à la construction
   nom.hidden = false;
   document.title = `${lien.dataset.nom} · ${document.title}`;
-  const commune = bloc.querySelector("input[name=commune]");
-  if (commune) commune.value = lien.dataset.insee;
   document.querySelector("[data-choix-commune]").hidden = true;
-  bloc.hidden = false;
+  for (const bloc of blocs) {
+    const modele = bloc.querySelector(service);
+    if (modele) bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
+    const commune = bloc.querySelector("input[name=commune]");
+    if (commune) commune.value = lien.dataset.insee;
+    bloc.hidden = false;
+  }
 }
 
 // -- l'application hors ligne ------------------------------------------------------------
