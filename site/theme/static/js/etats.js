@@ -10,7 +10,9 @@ export function texte(balise, contenu, classe) {
 
 /** Dit où en est un envoi de la boîte : en attente de réseau, ou à corriger. */
 export function afficherEtat(zone, envoi) {
-  zone.replaceChildren(texte("h2", envoi.libelle || "Signalement"));
+  const titre = texte("h2", envoi.libelle || "Signalement");
+  titre.tabIndex = -1; // le formulaire y met le focus : c'est le résultat de l'envoi
+  zone.replaceChildren(titre);
   if (envoi.etat === "a-corriger") {
     zone.append(texte("p", "À corriger : le signalement n'a pas été accepté.", "etat etat-a-corriger"));
     const liste = document.createElement("ul");

@@ -45,10 +45,15 @@ function afficherConfirmation(zone, reponse) {
   titre.tabIndex = -1;
   const ref = document.createElement("p");
   ref.append("Référence : ", texte("strong", reponse.reference));
-  const suivi = Object.assign(document.createElement("a"), { href: reponse.suivi, textContent: "Suivre ce signalement" });
+  // Le lien de suivi est l'action principale ; « Être prévenu·e » vient après, en secondaire.
+  const suivi = Object.assign(document.createElement("a"), {
+    href: reponse.suivi, textContent: "Suivre ce signalement", className: "bouton",
+  });
+  const ligne = document.createElement("p");
+  ligne.append(suivi);
   const prevenir = document.createElement("div");
   zone.append(titre, texte("p", `Reçu par ${reponse.gestionnaire.nom}.`, "etat etat-envoye"), ref,
-    texte("p", reponse.prochaine_etape), suivi, prevenir);
+    texte("p", reponse.prochaine_etape), ligne, prevenir);
   // Chargé seulement ici : la plupart des visites n'en ont pas besoin.
   import("./notifications.js")
     .then((m) => m.proposerNotifications(prevenir, new URL(reponse.suivi).hash.slice(1)))
@@ -121,7 +126,10 @@ export function activerFormulaire(form) {
     const envoye = bilan && bilan.envoyes.find((e) => e.cle === cleEnvoi);
     if (envoye) return afficherConfirmation(zone, envoye.reponse);
     const envoi = await self.BoiteEnvoi.envoi(cleEnvoi);
-    if (envoi) return afficherEtat(zone, envoi);
+    if (envoi) {
+      afficherEtat(zone, envoi);
+      return zone.querySelector("h2").focus(); // le formulaire a disparu : le focus va au résultat
+    }
     // Déjà parti, envoyé par le service worker (Background Sync) ou un autre onglet.
     const parti = (await self.BoiteEnvoi.signalements()).find((s) => s.cle === cleEnvoi);
     if (parti) {
@@ -170,7 +178,10 @@ export function activerFormulaire(form) {
       zone.dataset.cle = envoi.cle;
       form.hidden = true;
       zone.hidden = false;
-      zone.replaceChildren(texte("p", "Signalement enregistré sur ce téléphone. Envoi en cours…", "etat etat-attente"));
+      const enregistre = texte("p", "Signalement enregistré sur ce téléphone. Envoi en cours…", "etat etat-attente");
+      enregistre.tabIndex = -1;
+      zone.replaceChildren(enregistre);
+      enregistre.focus(); // le bouton « Envoyer » est caché avec le formulaire
       try {
         const enregistrement = await navigator.serviceWorker?.ready;
         await enregistrement?.sync?.register("aiguillage-envoi");
