@@ -123,3 +123,18 @@ def test_un_refus_passe_au_bon_service_et_le_citoyen_suit_tout(serveur, boite_sm
         assert "Pour Communauté de communes du Val d'Essai : Rouvert" in page_b
         assert "Le citoyen a rouvert ce signalement" in page_b
         assert "Prendre en charge" in page_b
+
+
+def test_le_courriel_au_citoyen_nomme_le_probleme_le_lieu_et_la_reference(serveur, boite_smtp):
+    with httpx.Client(base_url=serveur.url, timeout=30) as client:
+        corps = client.post("/api/signalements", json=champs_valides(
+            courriel="lea@exemple.fr", consentement="oui")).json()
+    reference = corps["reference"]
+    message = courriel_pour(boite_smtp, "lea@exemple.fr", "Transmis au service")
+    assert message["Subject"] == (
+        f"Transmis au service — Un nid-de-poule, 12 rue des Écoles, Bourg-les-Essais ({reference})")
+    texte = message.get_body(("plain",)).get_content()
+    assert texte.splitlines()[0] == (
+        f"Votre signalement {reference} : Un nid-de-poule, 12 rue des Écoles, Bourg-les-Essais.")
+    assert "Transmis au service. Votre signalement a été transmis à Mairie de Bourg-les-Essais." in texte
+    assert corps["suivi"] in texte
