@@ -95,11 +95,17 @@ self.addEventListener("install", (evenement) => {
   })());
 });
 
+// Vrai dès que tout le parcours est gardé (par ce worker-ci : un worker arrêté puis relancé
+// le recalcule) : chaque page le demande, inutile de relire le cache à chaque fois.
+let toutGarde = false;
+
 /** Ce qui manque pour tout le parcours : {complet, fichiers, octets}. */
 async function etatHorsLigne() {
+  if (toutGarde) return { complet: true, fichiers: 0, octets: 0 };
   const cache = await caches.open(CACHE);
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
   const manquants = FICHIERS.filter(([url]) => !gardes.has(url));
+  toutGarde = manquants.length === 0;
   return {
     complet: manquants.length === 0,
     fichiers: manquants.length,

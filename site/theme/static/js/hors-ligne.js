@@ -23,6 +23,7 @@ export async function regler() {
   const reglage = garde ? await garde.json().catch(() => null) : null;
   if (reglage && reglage.choisi) return reglage;
   const nouveau = { tout: !connexionEconome(), choisi: false };
+  if (reglage && reglage.tout === nouveau.tout) return reglage; // rien à réécrire
   await cache.put(REGLAGE, new Response(JSON.stringify(nouveau), { headers: { "Content-Type": "application/json" } }));
   return nouveau;
 }
