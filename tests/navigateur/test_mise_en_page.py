@@ -253,3 +253,12 @@ def test_apres_un_envoi_suivre_ce_signalement_est_le_bouton_principal(serveur, t
     prevenir.wait_for()
     assert prevenir.get_attribute("class") == "bouton-secondaire"
     assert haut(suivre) < haut(prevenir)
+
+
+def test_rechercher_met_le_focus_sur_le_resultat(serveur, telephone):
+    page = telephone
+    page.goto(serveur.url + "/recherche/")
+    page.get_by_label("Décrivez le problème avec vos mots").fill("gaz")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_function("document.activeElement.matches('main [data-etat]')")
+    assert page.evaluate("document.activeElement.textContent").startswith("1 résultat")
