@@ -63,7 +63,10 @@ function blocHorsLigne() {
 function afficherHorsLigne(bloc, etat) {
   bloc.querySelector("[data-hors-ligne-etat]").textContent =
     TEXTES_HORS_LIGNE[etat.erreur ? "erreur" : etat.complet ? "complet" : "partiel"];
-  bloc.querySelector("[data-garder-poids]").textContent = Math.max(1, Math.round((etat.octets || 0) / 1024));
+  // Un échec (hors ligne) ne dit pas ce qui manque : le poids affiché reste celui d'avant.
+  if (typeof etat.octets === "number") {
+    bloc.querySelector("[data-garder-poids]").textContent = Math.max(1, Math.round(etat.octets / 1024));
+  }
   bloc.querySelector("[data-hors-ligne-choix]").hidden = etat.complet;
 }
 
