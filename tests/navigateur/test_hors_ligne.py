@@ -37,6 +37,7 @@ def adresses_du_parcours(site: Path) -> tuple[list[str], list[tuple[str, str]]]:
 TOUT_EST_GARDE = "Tout le parcours est gardé sur cet appareil : il s'ouvre aussi sans réseau."
 PAGES_OUVERTES_SEULEMENT = ("Votre connexion est lente ou économise les données : sur cet appareil, "
                             "seules les pages déjà ouvertes s'ouvrent sans réseau.")
+RATE = "Le parcours n'a pas pu être téléchargé : réessayez quand le réseau sera meilleur."
 ADRESSES_GARDEES = """caches.keys()
     .then(noms => caches.open(noms.find(n => n.startsWith('aiguillage-'))))
     .then(cache => cache.keys())
@@ -115,6 +116,11 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         assert page.locator("h1").inner_text() == titre, adresse
     page.goto(f"http://127.0.0.1:{port}/voirie/nid-de-poule/muzillac/", wait_until="commit")
     page.locator("h1", has_text="à Muzillac").wait_for()
+    # Sans réseau, le bouton dit que le téléchargement n'a pas pu se faire, et reste proposé.
+    page.get_by_role("button", name="Garder tout le parcours pour le hors-ligne").click()
+    page.wait_for_function("document.activeElement.matches('[data-hors-ligne-etat]')"
+                           f" && document.activeElement.textContent === {json.dumps(RATE)}")
+    assert page.get_by_role("button", name="Garder tout le parcours").is_enabled()
 
     serveur = lancer_produit(site_petit, tmp_path / "donnees", port=port)  # le réseau revient
     contexte.set_offline(False)
