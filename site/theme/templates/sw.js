@@ -3,7 +3,7 @@
 // thème : le navigateur voit alors un nouveau worker. Il attend que la personne choisisse
 // « Mettre à jour » (jamais de rechargement imposé au milieu d'un formulaire).
 //
-// Ce qu'il garde dépend du réglage que la page écrit avant de l'enregistrer (aiguillage.js) :
+// Ce qu'il garde dépend du réglage que la page écrit avant de l'enregistrer (hors-ligne.js) :
 // tout le parcours sur une connexion ordinaire ; sur une connexion économe (Save-Data, 2G,
 // 3G), la coquille, les pages ouvertes puis chaque fichier de la liste qu'il sert depuis le
 // réseau, et tout le parcours quand la personne le demande (« Garder tout le parcours »).
@@ -18,7 +18,7 @@ const FICHIERS = {{ fichiers|tojson }};
 const EMPREINTES = new Map(FICHIERS.map(([url, empreinte]) => [url, empreinte]));
 // Gardé même sur une connexion économe : ouvrir le site, signaler, suivre ses signalements.
 const COQUILLE = new Set({{ coquille|tojson }});
-// Le réglage du hors-ligne, écrit par la page : {tout, choisi} (voir aiguillage.js).
+// Le réglage du hors-ligne, écrit par la page : {tout, choisi} (voir theme/js/hors-ligne.js).
 const REGLAGES = "aiguillage:reglages";
 const REGLAGE = "/.aiguillage/hors-ligne";
 // Issues dont le service dépend de la commune : leurs pages « par commune » ne sont pas

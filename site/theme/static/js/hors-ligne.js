@@ -83,11 +83,14 @@ export async function suivre(reglage) {
   const bouton = bloc.querySelector("[data-garder-tout]");
   const message = bloc.querySelector("[data-hors-ligne-etat]");
   bouton.addEventListener("click", async () => {
-    bouton.disabled = true;
+    // Le focus va au message (le bouton désactivé le perdrait), qui dit « Téléchargement… »
+    // puis le résultat ; annoncé poliment, puisqu'il change pendant qu'on y est.
+    message.setAttribute("aria-live", "polite");
     message.textContent = TEXTES_HORS_LIGNE.encours;
+    message.focus();
+    bouton.disabled = true;
     const fin = await demander(worker, { type: "GARDER_TOUT", choisi: true });
     bouton.disabled = false;
     afficherHorsLigne(bloc, fin);
-    message.focus(); // le résultat de l'action, là où la personne le lira
   });
 }
