@@ -3,7 +3,7 @@
 #   make test       installe ce qu'il faut (Chromium compris) et lance tous les tests
 #   make verifier   vérifie le contenu seulement
 #   make apercu     reconstruit le site à chaque enregistrement (pour l'équipe éditoriale)
-#   make bench      mesures de performance (voir docs/performance.md)
+#   make bench      mesures de performance, Lighthouse compris (voir docs/performance.md ; demande Node)
 #   make communes   régénère la liste officielle des communes depuis npm (demande Node)
 #   make vendor     rafraîchit les bibliothèques du navigateur depuis npm (demande Node)
 #
@@ -17,7 +17,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind nettoyer communes vendor
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind lighthouse nettoyer communes vendor
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -45,6 +45,21 @@ valgrind:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind >/dev/null; \
 	fi
 
+# Pour « make bench » seulement : Lighthouse (bench/lighthouse.py), à la version épinglée par
+# bench/lighthouse-npm/ (package.json et package-lock.json), installé dans build/lighthouse/.
+# npm install et non npm ci : une dépendance de Lighthouse demande « third-party-web: latest »,
+# que npm ci refuse dès que cette étiquette avance ; npm install garde les versions du verrou
+# et ne résout de nouveau que celle-là. make demo et make test n'ont pas besoin de Node.
+LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse
+lighthouse: $(LIGHTHOUSE)
+
+$(LIGHTHOUSE): bench/lighthouse-npm/package.json bench/lighthouse-npm/package-lock.json
+	@command -v npm >/dev/null || { echo "make bench demande npm (Node.js 18.16 ou plus récent) pour Lighthouse : installez-le (paquets Debian « nodejs » et « npm »)."; exit 2; }
+	rm -rf build/lighthouse && mkdir -p build/lighthouse
+	cp bench/lighthouse-npm/package.json bench/lighthouse-npm/package-lock.json build/lighthouse/
+	cd build/lighthouse && npm install --no-audit --no-fund --silent
+	@touch $@
+
 # Les commandes lisent elles-mêmes AIGUILLAGE_CONTENU (de l'environnement, ou de la ligne de
 # commande de make, qui la leur passe) : aucune cible ne la remplace par contenu/.
 verifier: $(INSTALLE)
@@ -63,8 +78,9 @@ test: $(INSTALLE) chromium
 	$(PY) -m ruff check .
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: $(INSTALLE) chromium valgrind
+bench: $(INSTALLE) chromium valgrind lighthouse
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) AIGUILLAGE_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) bench/lighthouse.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py

@@ -2,7 +2,8 @@
 
 Imprime, pour le contenu de démonstration :
 - le poids de ce que le service worker garde sur le téléphone (brut, et gzip : ce que le
-  téléphone télécharge ; objectif ≤ 500 Ko) ;
+  téléphone télécharge ; objectif ≤ 500 Ko), sur une connexion ordinaire (tout le parcours)
+  et sur une connexion économe (la coquille, avant toute visite) ;
 - le premier affichage (First Contentful Paint) de l'accueil dans Chromium, première visite,
   avec le worker qui s'enregistre, contre le même site dont l'appel à ``register()`` est
   neutralisé, et contre des workers interdits (Playwright ``service_workers="block"``), en
@@ -28,11 +29,15 @@ ESSAIS = 15
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
 
 
-def poids_garde(sortie: Path) -> tuple[int, int, int]:
+def poids_garde(sortie: Path, coquille: bool = False) -> tuple[int, int, int]:
+    """(fichiers, octets bruts, octets gzip) de tout le parcours, ou de la seule coquille."""
     sw = (sortie / "sw.js").read_text(encoding="utf-8")
     fichiers = json.loads(re.search(r"const FICHIERS = (\[.*?\]);", sw, re.S).group(1))
+    if coquille:
+        gardes = set(json.loads(re.search(r"const COQUILLE = new Set\((\[.*?\])\);", sw, re.S).group(1)))
+        fichiers = [f for f in fichiers if f[0] in gardes]
     brut = compresse = 0
-    for url, _ in fichiers:
+    for url, _, _ in fichiers:
         chemin = sortie / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
         octets = chemin.read_bytes()
         brut += len(octets)
@@ -62,6 +67,9 @@ def main() -> int:
         nombre, brut, compresse = poids_garde(sortie)
         print(f"Gardé pour le hors-ligne : {nombre} fichiers, {brut / 1024:.0f} Ko bruts, "
               f"{compresse / 1024:.0f} Ko téléchargés (gzip) — objectif ≤ 500 Ko")
+        nombre, brut, compresse = poids_garde(sortie, coquille=True)
+        print(f"Gardé d'office sur une connexion économe (la coquille) : {nombre} fichiers, "
+              f"{brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko téléchargés (gzip)")
         serveur = lancer_produit(sortie, tmp / "donnees")
         try:
             with sync_playwright() as p:

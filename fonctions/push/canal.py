@@ -15,17 +15,29 @@ from email.utils import make_msgid
 from fonctions.contact import courriel_pour_informer
 from fonctions.courriels import ErreurExpedition, Expediteur
 from fonctions.push.envoi import EnvoyeurPush
+from fonctions.push.messages import probleme_et_lieu
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
+SUJET_MAX = 90  # le problème et le lieu, au-delà coupés : un sujet se lit sur une ligne
 
-def courriel_au_citoyen(adresse: str, expediteur: str, message: dict, identifiant: str) -> EmailMessage:
+
+def courriel_au_citoyen(adresse: str, expediteur: str, message: dict, identifiant: str,
+                        signalement: dict) -> EmailMessage:
+    """Le même message que la notification, dont le sujet et la première ligne disent
+    l'étape, le problème, le lieu et la référence : « Pris en charge — Un nid-de-poule,
+    12 rue des Écoles, Bourg-les-Essais (AIG-7K3M-Q9) »."""
+    reference = message["reference"]
+    etape = message["titre"].removeprefix(f"{reference} : ")
+    quoi = probleme_et_lieu(signalement)
+    court = quoi if len(quoi) <= SUJET_MAX else quoi[:SUJET_MAX].rsplit(" ", 1)[0].rstrip(" ,") + "…"
     courriel = EmailMessage()
     courriel["From"] = expediteur
     courriel["To"] = adresse
-    courriel["Subject"] = f"Votre signalement {message['titre']}"
+    courriel["Subject"] = f"{etape} — {court} ({reference})"
     courriel["Message-ID"] = make_msgid(idstring=identifiant, domain=expediteur.rpartition("@")[2] or None)
     courriel.set_content(
-        f"Bonjour,\n\n{message['texte']}\n\nSuivre votre signalement : {message['url']}\n\n"
+        f"Votre signalement {reference} : {quoi}.\n\n{etape}. {message['texte']}\n\n"
+        f"Suivre votre signalement : {message['url']}\n\n"
         "Vous recevez ce message parce que vous avez laissé votre adresse en signalant ce "
         "problème. Gardez ce lien pour vous : il donne accès au suivi.\n")
     return courriel
@@ -58,7 +70,8 @@ class CanalCitoyen:
         if courriel:
             try:
                 self.expediteur.envoyer(courriel_au_citoyen(
-                    courriel, self.adresse_expediteur, message, dossier.identifiant))
+                    courriel, self.adresse_expediteur, message, dossier.identifiant,
+                    signalement))
             except ErreurExpedition as erreur:
                 raise EchecTransmission(f"Courriel au citoyen non envoyé : {erreur}") from erreur
             return Recu("Notification envoyée au citoyen par courriel.",

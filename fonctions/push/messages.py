@@ -6,10 +6,12 @@ laissé son adresse pour être tenu au courant). Jamais de donnée de contact de
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fonctions.jetons import jeton
 from fonctions.statuts import libelle
+from fonctions.textes import TITRES
 
 
 def lien_de_suivi(signalement: dict[str, Any], url_publique: str, cle_secrete: str) -> str:
@@ -21,10 +23,30 @@ def message(signalement: dict[str, Any], evenement: dict[str, Any], lien: str) -
     """``{titre, texte, reference, url}`` pour le service worker (voir sw.js, « push »)."""
     reference = signalement["reference"]
     statut = evenement.get("statut")
-    titre = f"{reference} : {libelle(statut)}" if statut else f"{reference} : du nouveau"
+    etape = libelle(statut) if statut else TITRES.get(evenement.get("type"), "Nouvelle étape")
+    titre = f"{reference} : {etape}"
     texte = evenement.get("pour_le_citoyen") or "Votre signalement a avancé : ouvrez le suivi."
     nom = next((a.get("nom") for a in signalement.get("attributions", [])
                 if a.get("numero") == evenement.get("attribution")), None)
     if nom and nom not in texte:  # « nous nous en occupons » : dire qui parle
         texte = f"{nom} : {texte}"
     return {"titre": titre, "texte": texte, "reference": reference, "url": lien}
+
+
+def _une_ligne(texte: str) -> str:
+    return re.sub(r"\s+", " ", texte).strip()
+
+
+def probleme_et_lieu(signalement: dict[str, Any]) -> str:
+    """Le problème et le lieu, en une ligne : « Un nid-de-poule, 12 rue des Écoles, Muzillac ».
+
+    L'adresse écrite par le citoyen vient d'abord ; la commune s'y ajoute si elle n'y est pas
+    déjà. Les sauts de ligne deviennent des espaces (la ligne va dans un sujet de courriel).
+    """
+    probleme = _une_ligne((signalement.get("noeud") or {}).get("libelle") or "Votre signalement")
+    adresse = _une_ligne((signalement.get("localisation") or {}).get("adresse") or "")
+    commune = _une_ligne((signalement.get("commune") or {}).get("nom") or "")
+    lieu = [adresse] if adresse else []
+    if commune and commune.casefold() not in adresse.casefold():
+        lieu.append(commune)
+    return ", ".join([probleme, *lieu])

@@ -98,7 +98,7 @@ def test_la_page_dit_qui_recoit_ce_qui_se_passe_et_quoi_faire_en_urgence(sortie)
 
 
 def test_le_service_worker_garde_la_page_pour_le_hors_ligne(sortie):
-    assert re.search(r'\["/je-ne-trouve-pas/", "[0-9a-f]{16}"\]',
+    assert re.search(r'\["/je-ne-trouve-pas/", "[0-9a-f]{16}", [0-9]+\]',
                      (sortie / "sw.js").read_text(encoding="utf-8"))
 
 

@@ -55,7 +55,7 @@ def test_une_page_des_fonctions_a_l_en_tete_le_pied_et_la_feuille_du_site_sans_s
     assert '<link rel="stylesheet" href="/theme/css/aiguillage.css">' in texte
     assert '<link rel="stylesheet" href="/theme/css/fonctions.css">' in texte
     assert '<meta name="referrer" content="no-referrer">' in texte
-    assert '<header class="entete">' in texte and '<footer class="pied">' in texte
+    assert '<header class="entete entete-compacte">' in texte and '<footer class="pied">' in texte
     assert '<p class="marque"><a href="/">Qui s\'en occupe&nbsp;?</a>' in texte
     assert '<main id="contenu" tabindex="-1">\n<h1>Lien introuvable</h1>' in texte
     assert "<p>Ce lien &lt;b&gt;n&#39;est pas&lt;/b&gt; valide.</p>" in texte
@@ -80,7 +80,7 @@ def test_une_page_avec_les_scripts_du_site_a_aussi_sa_politique_de_contenu():
 
 def test_les_pages_des_services_n_ont_pas_la_recherche_des_habitants():
     texte = page(requete(), "coordination_connexion.html", message=None).body.decode()
-    assert '<header class="entete">' in texte
+    assert '<header class="entete entete-compacte">' in texte
     assert 'role="search"' not in texte
     citoyen = page(requete(), "message.html", titre="T", message="M").body.decode()
     assert 'role="search"' in citoyen

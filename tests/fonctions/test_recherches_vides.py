@@ -274,7 +274,7 @@ def test_la_coordination_voit_les_recherches_sans_resultat_des_30_derniers_jours
         "dans le parcours (voir contenu/LISEZMOI.md). Les 20 recherches sans résultat les plus "
         "fréquentes, de la plus fréquente à la moins fréquente Mots cherchés Nombre de fois "
         "carte identite 5 passeport 3 permis conduire 3 mot00 1 mot01 1 ")
-    assert section.endswith("mot15 1 mot16 1 Plan du site Déclaration d'accessibilité Un "
+    assert section.endswith("mot15 1 mot16 1 Mes signalements Plan du site Déclaration d'accessibilité Un "
                             "service de Communauté de communes du Val d'Essai, avec Aiguillage.")
     assert "vieux" not in section
     lignes = re.findall(r"<tr><td>([^<]*)</td><td class=\"nombre\">(\d+)</td></tr>", page.text)

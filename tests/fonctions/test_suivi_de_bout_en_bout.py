@@ -147,5 +147,20 @@ def test_sans_l_accord_du_citoyen_aucun_service_ne_voit_ses_coordonnees_mais_il_
 
         assert declarer(client, lien_a, "pris_en_charge").is_success
         # L'adresse laissée pour être tenu au courant sert à cela, et seulement à cela.
-        au_citoyen = courriel_pour(boite_smtp, "lea@exemple.fr", "Votre signalement")
+        au_citoyen = courriel_pour(boite_smtp, "lea@exemple.fr", "Pris en charge")
         assert corps.json()["reference"] in au_citoyen["Subject"]
+
+
+def test_le_courriel_au_citoyen_nomme_le_probleme_le_lieu_et_la_reference(serveur, boite_smtp):
+    with httpx.Client(base_url=serveur.url, timeout=30) as client:
+        corps = client.post("/api/signalements", json=champs_valides(
+            courriel="lea@exemple.fr", consentement="oui")).json()
+    reference = corps["reference"]
+    message = courriel_pour(boite_smtp, "lea@exemple.fr", "Transmis au service")
+    assert message["Subject"] == (
+        f"Transmis au service — Un nid-de-poule, 12 rue des Écoles, Bourg-les-Essais ({reference})")
+    texte = message.get_body(("plain",)).get_content()
+    assert texte.splitlines()[0] == (
+        f"Votre signalement {reference} : Un nid-de-poule, 12 rue des Écoles, Bourg-les-Essais.")
+    assert "Transmis au service. Votre signalement a été transmis à Mairie de Bourg-les-Essais." in texte
+    assert corps["suivi"] in texte

@@ -1,14 +1,18 @@
-"""Hors ligne, dans le Chromium de Debian : après une seule visite, tout le parcours
-s'ouvre sans serveur ni réseau, et un signalement fait hors ligne part une fois, une seule,
-quand le réseau revient — même après un rechargement et la fermeture du navigateur."""
+"""Hors ligne, dans le Chromium de Debian : après une seule visite sur une connexion
+ordinaire, tout le parcours s'ouvre sans serveur ni réseau ; en économie de données, seules
+la coquille et les pages ouvertes sont gardées, jusqu'à ce que la personne demande tout le
+parcours ; un signalement fait hors ligne part une fois, une seule, quand le réseau revient —
+même après un rechargement et la fermeture du navigateur."""
 
 import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from arbre.francais import a_la_commune
+from arbre.hors_ligne import dans_la_coquille, fichiers_gardes
 from tests.fonctions.serveurs_locaux import attendre
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit, port_libre
 
@@ -30,13 +34,32 @@ def adresses_du_parcours(site: Path) -> tuple[list[str], list[tuple[str, str]]]:
     return [n["url"] for n in noeuds], par_commune
 
 
+TOUT_EST_GARDE = "Tout le parcours est gardé sur cet appareil : il s'ouvre aussi sans réseau."
+PAGES_OUVERTES_SEULEMENT = ("Votre connexion est lente ou économise les données : sur cet appareil, "
+                            "seules les pages déjà ouvertes s'ouvrent sans réseau.")
+RATE = "Le parcours n'a pas pu être téléchargé : réessayez quand le réseau sera meilleur."
+ADRESSES_GARDEES = """caches.keys()
+    .then(noms => caches.open(noms.find(n => n.startsWith('aiguillage-'))))
+    .then(cache => cache.keys())
+    .then(requetes => requetes.map(r => new URL(r.url).pathname).sort())"""
+
+
+def adresses_gardees(page) -> list[str]:
+    """Ce que le service worker a gardé, lu dans son cache par la page."""
+    return page.evaluate(ADRESSES_GARDEES)
+
+
 def test_apres_une_visite_tout_le_parcours_s_ouvre_hors_ligne(site_demo, navigateur, tmp_path):
+    """Sur une connexion ordinaire (ni Save-Data, ni connexion lente), l'installation du worker
+    garde tout le parcours : le pied de page le dit, et tout s'ouvre sans réseau."""
     serveur = lancer_produit(site_demo, tmp_path / "donnees")
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
     try:
         page.goto(serveur.url + "/")
         attendre_le_worker(page)
+        expect(page.locator("footer [data-hors-ligne-etat]")).to_have_text(TOUT_EST_GARDE)
+        assert page.get_by_role("button", name="Garder tout le parcours").is_hidden()
     finally:
         serveur.arreter()
     contexte.set_offline(True)
@@ -54,6 +77,66 @@ def test_apres_une_visite_tout_le_parcours_s_ouvre_hors_ligne(site_demo, navigat
         assert page.locator("#service-nom").is_visible(), adresse
     page.goto(f"http://127.0.0.1:{serveur.port}/une/page/jamais/vue/")
     assert page.locator("h1").inner_text() == "Vous êtes hors ligne"
+    contexte.close()
+
+
+def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_gardees(
+        site_petit, navigateur, tmp_path):
+    """Save-Data (émulé par le DevTools protocol, comme le réglage du téléphone) : rien de plus
+    que la coquille et les pages visitées n'est téléchargé, jusqu'au bouton « Garder tout le
+    parcours pour le hors-ligne (≈ N Ko) », N calculé à la construction."""
+    modele = json.loads((site_petit / "modele.json").read_text(encoding="utf-8"))
+    fichiers = fichiers_gardes(site_petit, modele)
+    coquille = {url for url, _, _ in fichiers if dans_la_coquille(url)}
+    port = port_libre()
+    serveur = lancer_produit(site_petit, tmp_path / "donnees", port=port)
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    contexte.new_cdp_session(page).send("Emulation.setDataSaverOverride", {"dataSaverEnabled": True})
+    try:
+        page.goto(serveur.url + "/voirie/")
+        attendre_le_worker(page)
+        assert page.evaluate("navigator.connection.saveData") is True
+        expect(page.locator("footer [data-hors-ligne-etat]")).to_have_text(PAGES_OUVERTES_SEULEMENT)
+        assert adresses_gardees(page) == sorted(coquille | {"/voirie/"})
+        reste = sum(octets for url, _, octets in fichiers if url not in coquille | {"/voirie/"})
+        assert page.locator("[data-garder-poids]").inner_text() == str(int(reste / 1024 + 0.5))
+
+        # Une page « par commune » visitée : la page de l'issue, qui la remplace hors ligne,
+        # est gardée au passage.
+        page.goto(serveur.url + "/voirie/nid-de-poule/muzillac/")
+        page.wait_for_function(f"{ADRESSES_GARDEES}.then(a => a.includes('/voirie/nid-de-poule/'))")
+        assert adresses_gardees(page) == sorted(coquille | {"/voirie/", "/voirie/nid-de-poule/"})
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    for adresse, titre in (("/voirie/", "Qu'avez-vous constaté ?"), ("/", "Quel est le problème ?"),
+                           ("/gaz/", "Vous êtes hors ligne")):
+        page.goto(f"http://127.0.0.1:{port}{adresse}", wait_until="commit")
+        assert page.locator("h1").inner_text() == titre, adresse
+    page.goto(f"http://127.0.0.1:{port}/voirie/nid-de-poule/muzillac/", wait_until="commit")
+    page.locator("h1", has_text="à Muzillac").wait_for()
+    # Sans réseau, le bouton dit que le téléchargement n'a pas pu se faire, et reste proposé.
+    page.get_by_role("button", name="Garder tout le parcours pour le hors-ligne").click()
+    page.wait_for_function("document.activeElement.matches('[data-hors-ligne-etat]')"
+                           f" && document.activeElement.textContent === {json.dumps(RATE)}")
+    assert page.get_by_role("button", name="Garder tout le parcours").is_enabled()
+
+    serveur = lancer_produit(site_petit, tmp_path / "donnees", port=port)  # le réseau revient
+    contexte.set_offline(False)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/voirie/")
+        page.get_by_role("button", name="Garder tout le parcours pour le hors-ligne").click()
+        # Le focus va au résultat de l'action, qui dit que tout est gardé.
+        page.wait_for_function("document.activeElement.matches('[data-hors-ligne-etat]')"
+                               f" && document.activeElement.textContent === {json.dumps(TOUT_EST_GARDE)}")
+        assert page.get_by_role("button", name="Garder tout le parcours").is_hidden()
+        assert adresses_gardees(page) == sorted(url for url, _, _ in fichiers)
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    page.goto(f"http://127.0.0.1:{port}/gaz/", wait_until="commit")
+    assert page.locator("h1").inner_text() == "Une odeur de gaz"
     contexte.close()
 
 

@@ -13,6 +13,7 @@ from .carte import carte_du_site
 from .erreurs import ErreursContenu, Rapport
 from .gabarits import FILTRES, contexte_d_issue
 from .modele import chemin_affiche, construire_modele
+from .parcours import dire_questions_restantes, questions_restantes
 from .recherche.index import index_recherche
 from .schema import url_valide
 
@@ -42,11 +43,14 @@ class GenerateurArbre(Generator):
         gabarits = {sorte: self.get_template(sorte) for sorte in
                     ("question", "transmission", "orientation", "urgence", "commune", "page",
                      "plan", "introuvable")}
+        restantes = questions_restantes(noeuds)
         for noeud in noeuds.values():
             if noeud.get("inatteignable"):
                 continue
             fil = [noeuds[a] for a in noeud["ancetres"]]
             contexte = {"noeud": noeud, "fil": fil}
+            if noeud["type"] == "question":
+                contexte["restantes"] = dire_questions_restantes(*restantes[noeud["id"]])
             if noeud["type"] in ("transmission", "orientation") and noeud["depend_de_la_commune"]:
                 self._ecrire(writer, noeud["url"], gabarits["commune"], contexte)
                 for commune in modele["territoire"]["communes"]:

@@ -1,5 +1,7 @@
-"""Le hors-ligne : `sw.js` à la racine du site, avec la liste des fichiers à garder et une
-empreinte de chacun, calculées sur les fichiers réellement écrits.
+"""Le hors-ligne : `sw.js` à la racine du site, avec la liste des fichiers à garder, une
+empreinte de chacun et son poids téléchargé (gzip), calculés sur les fichiers réellement
+écrits, et la « coquille » : ce qui est gardé même sur une connexion économe (voir
+docs/hors-ligne.md).
 
 Il est écrit au signal `finalized`, après tous les générateurs : les fichiers du thème sont
 copiés par le générateur de fichiers statiques de Pelican, qui passe en dernier.
@@ -7,6 +9,7 @@ copiés par le générateur de fichiers statiques de Pelican, qui passe en derni
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -15,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader
 
 # Pas gardés pour le hors-ligne : le modèle complet (les pages et la recherche suffisent),
 # les réglages d'hébergement, le worker lui-même, les grandes icônes, que le navigateur
-# ne demande qu'à l'installation (il les garde alors de lui-même), et la feuille des pages
-# des fonctions, qui ne s'ouvrent qu'en ligne.
+# ne demande qu'à l'installation (il les garde alors de lui-même), la feuille des pages des
+# fonctions, qui ne s'ouvrent qu'en ligne, et les notes (.md) des bibliothèques du thème.
 EXCLUS = {"modele.json", "_redirects", "sw.js", "theme/icones/icone-512.png",
           "theme/icones/icone-masquable-512.png", "theme/icones/icone-180.png",
           "theme/css/fonctions.css"}
@@ -26,8 +29,33 @@ EXCLUS_CARTE = ("carte.json", "theme/vendor/leaflet/", "theme/js/carte.js",
                 "theme/js/geocodeur.js", "theme/js/lieu.js", "theme/css/carte.css")
 
 
+# La coquille : de quoi ouvrir le site, signaler (le formulaire et « Je ne trouve pas mon
+# problème ») et suivre ses signalements sans réseau. Sur une connexion économe (Save-Data,
+# 2G, 3G), le worker ne garde d'office qu'elle et les pages ouvertes ; la recherche (son code
+# et son index) est gardée à son premier usage, comme une page visitée.
+PAGES_COQUILLE = {"/", "/hors-ligne/", "/je-ne-trouve-pas/", "/mes-signalements/", "/suivi/"}
+DOSSIERS_COQUILLE = ("/theme/css/", "/theme/icones/", "/theme/js/")
+HORS_COQUILLE = ("/theme/js/recherche",)
+
+
 def empreinte(chemin: Path) -> str:
     return hashlib.sha256(chemin.read_bytes()).hexdigest()[:16]
+
+
+def poids_telecharge(chemin: Path) -> int:
+    """Les octets que coûte le fichier au forfait du téléphone : compressé gzip (niveau 6,
+    celui des hébergeurs courants)."""
+    return len(gzip.compress(chemin.read_bytes(), 6))
+
+
+# Les règles du formulaire, que le téléphone applique avant de garder un signalement.
+FICHIERS_COQUILLE = {"/manifest.webmanifest", "/regles.json"}
+
+
+def dans_la_coquille(url: str) -> bool:
+    if url in PAGES_COQUILLE or url in FICHIERS_COQUILLE:
+        return True
+    return url.startswith(DOSSIERS_COQUILLE) and not url.startswith(HORS_COQUILLE)
 
 
 def adresse(relatif: str) -> str:
@@ -39,8 +67,8 @@ def adresse(relatif: str) -> str:
     return "/" + relatif
 
 
-def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str]]:
-    """[(adresse, empreinte)] de tout ce qu'il faut pour parcourir le site hors ligne.
+def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str, int]]:
+    """[(adresse, empreinte, octets gzip)] de tout ce qu'il faut pour parcourir le site hors ligne.
 
     Les pages « par commune » d'une issue sont exclues : hors ligne, la page de l'issue les
     remplace (voir `pageDeLIssue` dans sw.js et le gabarit commune.html).
@@ -54,10 +82,10 @@ def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str]]:
     for chemin in sorted(p for p in sortie.rglob("*") if p.is_file()):
         relatif = chemin.relative_to(sortie).as_posix()
         url = adresse(relatif)
-        if (relatif in EXCLUS or url in par_commune or relatif.endswith(".map")
+        if (relatif in EXCLUS or url in par_commune or relatif.endswith((".map", ".md"))
                 or relatif.startswith(EXCLUS_CARTE)):
             continue
-        gardes.append((url, empreinte(chemin)))
+        gardes.append((url, empreinte(chemin), poids_telecharge(chemin)))
     return gardes
 
 
@@ -68,12 +96,13 @@ def ecrire_service_worker(pelican) -> None:
     modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(sortie, modele)
     version = hashlib.sha256(json.dumps(fichiers).encode()).hexdigest()[:16]
-    boite = dict(fichiers)["/theme/js/boite.js"]
+    boite = next(e for url, e, _ in fichiers if url == "/theme/js/boite.js")
     env = Environment(loader=FileSystemLoader(Path(pelican.settings["THEME"]) / "templates"),
                       autoescape=False, keep_trailing_newline=True)  # noqa: S701 (JavaScript, valeurs en |tojson)
     texte = env.get_template("sw.js").render(
         version=version,
         fichiers=fichiers,
+        coquille=[url for url, _, _ in fichiers if dans_la_coquille(url)],
         boite=f"/theme/js/boite.js?v={boite}",
         par_commune=sorted(n["url"] for n in modele["noeuds"].values()
                            if n.get("depend_de_la_commune")),

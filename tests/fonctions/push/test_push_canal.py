@@ -18,6 +18,10 @@ def service():
     service.arreter()
 
 
+NID_DE_POULE = {"noeud": {"libelle": "Un nid-de-poule"}, "commune": {"insee": "56143", "nom": "Muzillac"},
+                "localisation": {"adresse": "3 place de l'Église"}}
+
+
 def dossier(signalement):
     return Dossier(identifiant="AIG-7K3M-Q9-notification3", signalement=signalement,
                    gestionnaire={}, photos=(), lien_agent="", territoire="Essai",
@@ -40,15 +44,35 @@ def test_chaque_abonnement_recoit_la_notification(tmp_path, service):
     assert expediteur.messages == []  # le push suffit : pas de courriel en plus
 
 
-def test_sans_abonnement_le_courriel_dit_la_meme_chose(tmp_path):
+def test_sans_abonnement_le_courriel_dit_la_meme_chose_et_nomme_probleme_lieu_et_reference(tmp_path):
     expediteur = ExpediteurMemoire()
     canal(tmp_path, expediteur).transmettre(dossier(
-        {"reference": "AIG-7K3M-Q9", "contact": {"courriel": "c@example.org", "consentement": True}}))
+        {**NID_DE_POULE, "reference": "AIG-7K3M-Q9",
+         "contact": {"courriel": "c@example.org", "consentement": True}}))
     [courriel] = expediteur.messages
     assert courriel["To"] == "c@example.org"
-    assert courriel["Subject"] == "Votre signalement AIG-7K3M-Q9 : Pris en charge"
-    corps = courriel.get_content()
-    assert "La mairie s'en occupe." in corps and "https://x/suivi/#jeton" in corps
+    assert courriel["Subject"] == (
+        "Pris en charge — Un nid-de-poule, 3 place de l'Église, Muzillac (AIG-7K3M-Q9)")
+    assert courriel.get_content() == (
+        "Votre signalement AIG-7K3M-Q9 : Un nid-de-poule, 3 place de l'Église, Muzillac.\n\n"
+        "Pris en charge. La mairie s'en occupe.\n\n"
+        "Suivre votre signalement : https://x/suivi/#jeton\n\n"
+        "Vous recevez ce message parce que vous avez laissé votre adresse en signalant ce "
+        "problème. Gardez ce lien pour vous : il donne accès au suivi.\n")
+
+
+def test_un_lieu_tres_long_est_coupe_dans_le_sujet_mais_pas_dans_le_courriel(tmp_path):
+    expediteur = ExpediteurMemoire()
+    adresse = "Chemin creux qui longe le ruisseau, entre la ferme de Kerlann et le lavoir, côté bois"
+    canal(tmp_path, expediteur).transmettre(dossier(
+        {**NID_DE_POULE, "localisation": {"adresse": adresse}, "reference": "AIG-7K3M-Q9",
+         "contact": {"courriel": "c@example.org", "consentement": True}}))
+    [courriel] = expediteur.messages
+    assert courriel["Subject"] == (
+        "Pris en charge — Un nid-de-poule, Chemin creux qui longe le ruisseau, entre la ferme de "
+        "Kerlann et le… (AIG-7K3M-Q9)")
+    assert courriel.get_content().startswith(
+        f"Votre signalement AIG-7K3M-Q9 : Un nid-de-poule, {adresse}, Muzillac.\n")
 
 
 def test_une_adresse_laissee_sans_l_accord_du_service_sert_a_informer_le_citoyen(tmp_path):

@@ -2,7 +2,8 @@
 // il ajoute la recherche hors ligne, l'application hors ligne (service worker, mise à jour
 // proposée) et l'envoi de ce qui attend dans la boîte d'envoi du téléphone (boite.js). Le
 // formulaire (formulaire.js) et « Mes signalements » (mes-signalements.js) ont leur module,
-// chargé par les seules pages qui en ont besoin.
+// chargé par les seules pages qui en ont besoin ; ce que le téléphone garde pour le hors-ligne
+// (hors-ligne.js) est chargé après le premier affichage.
 "use strict";
 
 
@@ -27,23 +28,28 @@ function activerRecherche(form) {
   if (commune) try { localStorage.setItem("aiguillage:commune", commune.value); } catch { /* privé */ }
 }
 
-/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. */
+/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. Chaque
+ * bloc [data-selon-commune] (l'annonce et les actions en tête, le formulaire et la carte du
+ * service plus bas) reçoit le modèle du service de la commune. */
 function adapterALaCommune() {
-  const bloc = document.querySelector("[data-selon-commune]");
-  if (!bloc) return;
+  const blocs = document.querySelectorAll("[data-selon-commune]");
+  if (!blocs.length) return;
   const slug = location.pathname.split("/").filter(Boolean).pop();
   const lien = document.querySelector(`[data-choix-commune] a[data-slug="${CSS.escape(slug)}"]`);
   if (!lien) return;
-  const modele = bloc.querySelector(`template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`);
-  bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
+  const service = `template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`;
   const nom = document.querySelector("[data-commune-nom]");
   nom.textContent = ` ${lien.dataset.aLaCommune}`; // « au Guerno », écrit à la construction
   nom.hidden = false;
   document.title = `${lien.dataset.nom} · ${document.title}`;
-  const commune = bloc.querySelector("input[name=commune]");
-  if (commune) commune.value = lien.dataset.insee;
   document.querySelector("[data-choix-commune]").hidden = true;
-  bloc.hidden = false;
+  for (const bloc of blocs) {
+    const modele = bloc.querySelector(service);
+    if (modele) bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
+    const commune = bloc.querySelector("input[name=commune]");
+    if (commune) commune.value = lien.dataset.insee;
+    bloc.hidden = false;
+  }
 }
 
 // -- l'application hors ligne ------------------------------------------------------------
@@ -63,7 +69,12 @@ function proposerMiseAJour(enregistrement) {
 
 async function installerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
+  // Ce que le téléphone garde pour le hors-ligne (hors-ligne.js) : réglé avant l'installation
+  // du worker, qui le lit. Module chargé ici, après le premier affichage.
+  const horsLigne = await import("./hors-ligne.js").catch(() => null);
+  const reglage = horsLigne ? await horsLigne.regler().catch(() => null) : null;
   const enregistrement = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  if (horsLigne && reglage) horsLigne.suivre(reglage).catch(() => {});
   const dejaControlee = Boolean(navigator.serviceWorker.controller);
   const surveiller = (worker) => worker && worker.addEventListener("statechange", () => {
     // Jamais de rechargement imposé : la personne peut être en train d'écrire.

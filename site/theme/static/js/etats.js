@@ -39,7 +39,7 @@ export function phraseDeLEtat(envoi) {
  * Le titre (`h2`) peut recevoir le focus : c'est là qu'on le met quand l'état change. */
 export function afficherEtat(zone, envoi) {
   const titre = texte("h2", envoi.libelle || "Signalement");
-  titre.tabIndex = -1;
+  titre.tabIndex = -1; // le formulaire y met le focus : c'est le résultat de l'envoi
   zone.replaceChildren(titre);
   if (envoi.etat === "a-corriger") {
     zone.append(texte("p", "À corriger : le signalement n'a pas été accepté.", "etat etat-a-corriger"));

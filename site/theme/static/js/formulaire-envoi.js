@@ -83,10 +83,15 @@ function afficherConfirmation(zone, signalement) {
   titre.tabIndex = -1;
   const ref = document.createElement("p");
   ref.append("Référence : ", texte("strong", signalement.reference));
-  const suivi = Object.assign(document.createElement("a"), { href: signalement.suivi, textContent: "Suivre ce signalement" });
+  // Le lien de suivi est l'action principale ; « Être prévenu·e » vient après, en secondaire.
+  const suivi = Object.assign(document.createElement("a"), {
+    href: signalement.suivi, textContent: "Suivre ce signalement", className: "bouton",
+  });
+  const ligne = document.createElement("p");
+  ligne.append(suivi);
   const prevenir = document.createElement("div");
   zone.append(titre, texte("p", `Reçu par ${signalement.gestionnaire}.`, "etat etat-envoye"), ref,
-    texte("p", signalement.prochaine_etape), suivi, prevenir);
+    texte("p", signalement.prochaine_etape), ligne, prevenir);
   // Chargé seulement ici : la plupart des visites n'en ont pas besoin.
   import("./notifications.js")
     .then((m) => m.proposerNotifications(prevenir, new URL(signalement.suivi, location.href).hash.slice(1)))

@@ -65,7 +65,9 @@ export function proposerNotifications(zone, jeton) {
     try {
       await abonner(jeton);
       etat.textContent = "C'est fait : vous recevrez une notification à chaque étape.";
+      etat.tabIndex = -1;
       bouton.hidden = true;
+      etat.focus(); // le bouton disparaît : le focus va au message qui le remplace
     } catch (erreur) {
       etat.textContent = erreur.message === "délai"
         ? "Les notifications ne sont pas disponibles pour le moment. Gardez le lien de suivi."

@@ -199,7 +199,14 @@ export function activerPage(form) {
     history.replaceState(null, "", adressePage(champ.value, select.value));
     if (await afficher() === 0) noterSansResultat(champ.value);
   };
-  form.addEventListener("submit", (evenement) => { evenement.preventDefault(); valider(); });
+  // « Rechercher » : le focus va au résultat (« 3 résultats pour … »), juste avant la liste.
+  const etat = document.querySelector("main [data-etat]");
+  form.addEventListener("submit", async (evenement) => {
+    evenement.preventDefault();
+    await valider();
+    etat.tabIndex = -1;
+    etat.focus();
+  });
   select.addEventListener("change", () => { retenirCommune(select.value); afficher(); });
   if (dejaCalculee) afficher(); // les fonctions l'ont déjà comptée si elle était vide
   else if (champ.value.trim()) valider();
