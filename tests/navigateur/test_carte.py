@@ -23,7 +23,7 @@ from tests.conftest import PETIT, RACINE
 from tests.fonctions.serveurs_locaux import attendre
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit
 from tests.navigateur.services_carte import MODELE_WMTS, Geocodeur, ServeurDeTuiles
-from tests.navigateur.test_hors_ligne import attendre_le_worker, lire_signalements
+from tests.navigateur.test_hors_ligne import adresses_gardees, attendre_le_worker, lire_signalements
 
 pytestmark = pytest.mark.navigateur
 
@@ -382,8 +382,7 @@ def test_hors_ligne_le_formulaire_marche_sans_la_carte(site_carte, navigateur, t
         page = contexte.new_page()
         page.goto(serveur.url + DECHETS)
         attendre_le_worker(page)
-        gardes = page.evaluate("caches.keys().then(n => caches.open(n[0])).then(c => c.keys())"
-                               ".then(r => r.map(q => new URL(q.url).pathname))")
+        gardes = adresses_gardees(page)
         assert "/theme/js/formulaire.js" in gardes
         assert not [g for g in gardes if "leaflet" in g or g in (
             "/carte.json", "/theme/js/carte.js", "/theme/js/geocodeur.js", "/theme/js/lieu.js")]
