@@ -156,7 +156,9 @@ def test_un_double_appui_sur_le_vrai_serveur_fait_un_signalement_et_un_courriel(
     assert adresses == [adresses[0]] + [adresses[0] + "?fait=deja"] * 7
     attendre(lambda: len(boite_smtp.courriels) == 1)
     # Le courriel est parti après la lecture de la boîte d'envoi, donc après l'écriture de
-    # tous les envois ci-dessus : un seul signalement, donc une seule transmission.
+    # tous les envois ci-dessus : un seul signalement, donc une seule transmission. Un 303
+    # dit « dans le journal » : arrêté proprement, le serveur écrit tout dans TinyDB.
+    serveur_reel.arreter()
     stockage = StockageTinyDB(serveur_reel.donnees)
     assert stockage.compter_signalements() == 1
     stockage.fermer()

@@ -26,6 +26,11 @@ NID = "/voirie/nid-de-poule/muzillac/"
 MAIRIE = "services-techniques@muzillac.example.org"
 DESCRIPTION = "Un trou profond devant la boulangerie."
 RAISON = "Le service doit voir la taille du trou."
+# La page apprend chaque état d'un envoi par un message (BroadcastChannel), sans sonder :
+# sur une machine calme, l'état s'affiche en quelques dizaines de millisecondes. Le délai
+# ci-dessous ne borne que l'échec ; il reste sous l'intervalle d'un sondage (12 à 20 s avant
+# l'issue 11), qu'un retour en arrière ferait donc échouer.
+ANNONCE = 10_000
 DEBORDEMENT = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 VERIFIER = """async (vecteurs) => {
@@ -130,22 +135,22 @@ def test_refuse_au_retour_du_reseau_la_page_ouverte_dit_a_corriger_et_les_autres
         contexte.set_offline(False)  # le réseau revient : le serveur refuse (422)
         zone = page.locator(".envoi-etat")
         expect(zone.get_by_text("À corriger : le signalement n'a pas été accepté.")).to_be_visible(
-            timeout=2000)
+            timeout=ANNONCE)
         expect(zone.get_by_role("listitem")).to_have_text(
             [f"Ajoutez au moins une photo du problème. {RAISON}"])
         page.wait_for_function("document.activeElement.closest('.envoi-etat') !== null",
-                               timeout=2000)
+                               timeout=ANNONCE)
         page.wait_for_function("""() => document.querySelector("[data-annonce]").textContent
             === "Le service n'a pas accepté ce signalement : Ajoutez au moins une photo du """
-                               f"""problème. {RAISON}\"""", timeout=2000)
+                               f"""problème. {RAISON}\"""", timeout=ANNONCE)
         # L'autre onglet l'apprend aussitôt, sans rechargement, et le dit poliment.
         expect(autre.get_by_role("link", name="1 signalement à corriger")).to_be_visible(
-            timeout=2000)
+            timeout=ANNONCE)
         assert annonce(autre) == ("Un signalement attend vos corrections : le service ne l'a "
                                   "pas accepté tel quel.")
         autre.goto(url + "/")  # et chaque page ouverte ensuite le montre
         bandeau = autre.get_by_role("link", name="1 signalement à corriger")
-        expect(bandeau).to_be_visible(timeout=2000)
+        expect(bandeau).to_be_visible(timeout=ANNONCE)
         bandeau.click()
 
         autre.wait_for_url(f"**{NID}?corriger=*")
@@ -157,9 +162,9 @@ def test_refuse_au_retour_du_reseau_la_page_ouverte_dit_a_corriger_et_les_autres
         autre.get_by_role("heading", name="Signalement envoyé").wait_for()
 
         # La première page suit le signalement corrigé ailleurs ; plus rien à corriger.
-        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=2000)
+        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=ANNONCE)
         expect(page.get_by_role("link", name="1 signalement à corriger")).to_have_count(
-            0, timeout=2000)
+            0, timeout=ANNONCE)
         signalements = attendre(lambda: lire_signalements(donnees),
                                 message="signalement confirmé jamais écrit dans TinyDB")
         assert [len(s["photos"]) for s in signalements] == [1]
@@ -244,8 +249,8 @@ def test_envoye_par_un_autre_onglet_ou_par_le_service_worker_la_page_le_dit(
         page.get_by_text("En attente de réseau").wait_for()
         serveur = lancer_produit(site_petit, donnees, port=port)
         autre.evaluate("self.BoiteEnvoi.envoyer()")  # l'autre onglet envoie, pas celui-ci
-        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=2000)
-        expect(autre.locator(".etat-envoye")).to_have_count(1, timeout=2000)
+        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=ANNONCE)
+        expect(autre.locator(".etat-envoye")).to_have_count(1, timeout=ANNONCE)
 
         page.reload()
         serveur.arreter()
@@ -254,8 +259,8 @@ def test_envoye_par_un_autre_onglet_ou_par_le_service_worker_la_page_le_dit(
         page.get_by_text("En attente de réseau").wait_for()
         serveur = lancer_produit(site_petit, donnees, port=port)
         declencher_background_sync(contexte, page, url)
-        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=2000)
-        expect(autre.locator(".etat-envoye")).to_have_count(2, timeout=2000)
+        expect(page.get_by_role("heading", name="Signalement envoyé")).to_be_visible(timeout=ANNONCE)
+        expect(autre.locator(".etat-envoye")).to_have_count(2, timeout=ANNONCE)
         def les_deux():
             signalements = lire_signalements(donnees)
             return signalements if len(signalements) == 2 else None
