@@ -112,6 +112,14 @@ def page(navigateur):
 
 
 @pytest.fixture
+def telephone(navigateur):
+    """Un petit téléphone : 360 × 740 px."""
+    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    yield contexte.new_page()
+    contexte.close()
+
+
+@pytest.fixture
 def page_sans_js(navigateur):
     contexte = navigateur.new_context(locale="fr-FR", java_script_enabled=False)
     page = contexte.new_page()

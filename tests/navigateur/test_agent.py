@@ -33,14 +33,6 @@ def produit(site_petit, tmp_path_factory):
     serveur.arreter()
 
 
-@pytest.fixture
-def telephone(navigateur):
-    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
-    page = contexte.new_page()
-    yield page
-    contexte.close()
-
-
 def une_photo() -> bytes:
     tampon = io.BytesIO()
     Image.new("RGB", (800, 600), (120, 110, 100)).save(tampon, "JPEG")

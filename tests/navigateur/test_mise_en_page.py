@@ -69,14 +69,6 @@ def ouvrir(page, serveur, suivi: str, sorte: str) -> None:
         page.locator(attendu).first.wait_for()
 
 
-@pytest.fixture
-def telephone(navigateur):
-    """Un téléphone de 360 × 740 px."""
-    contexte = navigateur.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
-    yield contexte.new_page()
-    contexte.close()
-
-
 def haut(locator) -> float:
     return locator.bounding_box()["y"]
 
