@@ -1,0 +1,295 @@
+"""Les données personnelles, comme la page « Vos données personnelles » le promet.
+
+Chaque signalement passe par deux étapes, comptées depuis sa **clôture** (``cloture`` : le
+dernier statut final — résolu, clos, pas de notre ressort — ou la confirmation du citoyen ;
+un signalement rouvert n'est plus clos) :
+
+1. ``Reglages.coordonnees_jours`` après : ses **coordonnées** (e-mail, téléphone), ses
+   **abonnements aux notifications** et sa **clé d'idempotence** sont effacés
+   (``effacer_les_coordonnees``, la même porte que le bouton « Effacer mes coordonnées » de
+   la page de suivi). Ils ne sont nulle part ailleurs : les entrées de la boîte d'envoi
+   lisent le contact dans le signalement au moment d'envoyer, le journal efface ses
+   segments une fois matérialisés (``Journal.tourner``), les journaux n'en écrivent pas ;
+2. ``Reglages.conservation_mois`` après : il ne reste que la **statistique anonyme**
+   (``statistique_anonyme`` : problème, commune, dates, statuts, services), puis ses photos
+   et ses entrées de la boîte d'envoi sont effacées.
+
+``purger`` fait les deux pour tous les signalements, efface les restes d'arrêts brutaux
+(fichiers temporaires, photos sans signalement : ``Stockage.effacer_restes``) et, en
+développement, les courriels ``.eml`` plus vieux que le délai des coordonnées. Elle est
+**idempotente et sûre à tuer** : chaque étape est une écriture atomique sous le verrou du
+signalement, qui revérifie ce qu'elle efface ; les photos sont effacées *après* l'écriture
+du document anonyme, et une purge suivante efface celles qu'un arrêt aurait laissées.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fonctions.chronologie import chronologie
+from fonctions.enregistrement import horodatage
+from fonctions.jetons import nouveau_sel
+from fonctions.reglages import Reglages
+from fonctions.statuts import FINALS, attributions, etat_du_signalement, libelle
+from fonctions.stockage import CleEnCours, Stockage
+from fonctions.suivi import Auteur, Chantier, Suivi
+
+journal = logging.getLogger("aiguillage.purge")
+AGE_DES_RESTES = 24 * 3600.0  # secondes : un reste plus jeune peut être une écriture en cours
+PURGE = Auteur("aiguillage", "purge")
+# Ce que la statistique anonyme garde d'un événement de l'historique : ni texte libre
+# (message, motif, pour_le_citoyen), ni adresse de la coordination (par.personne).
+CHAMPS_D_EVENEMENT = ("date", "type", "statut", "attribution", "gestionnaire", "public")
+
+
+@dataclass
+class Bilan:
+    coordonnees: int = 0  # signalements dont les coordonnées ont été effacées
+    anonymises: int = 0
+    photos: int = 0  # photos effacées (anonymisation et restes)
+    restes: int = 0  # fichiers temporaires et photos orphelines effacés
+    courriels: int = 0  # fichiers .eml de développement effacés
+
+    def en_texte(self) -> str:
+        return (f"{self.coordonnees} signalement(s) sans coordonnées désormais, "
+                f"{self.anonymises} anonymisé(s), {self.photos} photo(s) et "
+                f"{self.restes} reste(s) d'écriture effacés, {self.courriels} courriel(s) "
+                "de développement effacé(s).")
+
+
+def cloture(document: dict) -> datetime | None:
+    """Le moment où le signalement a été clos, ou ``None`` s'il ne l'est pas."""
+    etat = etat_du_signalement(document)
+    if etat not in FINALS and etat != "confirme":
+        return None
+    moments = [a.get("depuis") for a in attributions(document)] + [document.get("confirme_le")]
+    return max(datetime.fromisoformat(m) for m in moments if m)
+
+
+def ajouter_mois(moment: datetime, mois: int) -> datetime:
+    """``moment`` plus ``mois`` mois civils (le 31 janvier + 1 mois donne le 28 ou 29
+    février)."""
+    total = moment.month - 1 + mois
+    annee, numero = moment.year + total // 12, total % 12 + 1
+    return moment.replace(year=annee, month=numero,
+                          day=min(moment.day, calendar.monthrange(annee, numero)[1]))
+
+
+def echeances(document: dict, reglages: Reglages) -> tuple[datetime, datetime] | None:
+    """(effacement des coordonnées, anonymisation) du signalement, s'il est clos."""
+    fin = cloture(document)
+    if fin is None:
+        return None
+    return (fin + timedelta(days=reglages.coordonnees_jours),
+            ajouter_mois(fin, reglages.conservation_mois))
+
+
+def a_des_coordonnees(document: dict) -> bool:
+    return bool(document.get("contact") or document.get("abonnements_push"))
+
+
+# -- Effacer les coordonnées ---------------------------------------------------------------
+
+def _effacer(cle_oubliee: bool):
+    def action(chantier: Chantier) -> bool:
+        document = chantier.document
+        if not a_des_coordonnees(document) and not (cle_oubliee and document.get("idempotence")):
+            chantier.ecritures.inchange = True  # déjà fait (ou rien laissé) : rien à écrire
+            return False
+        if cle_oubliee:
+            document["idempotence"] = None
+        if a_des_coordonnees(document):
+            document["contact"] = None
+            document["abonnements_push"] = []
+            document["coordonnees_effacees_le"] = horodatage(chantier.maintenant)
+            chantier.noter("coordonnees_effacees", public=False)
+        return True
+
+    return action
+
+
+def effacer_les_coordonnees(suivi: Suivi, stockage: Stockage, reference: str,
+                            auteur: Auteur = PURGE) -> dict:
+    """Efface contact, abonnements Web Push et clé d'idempotence du signalement ; rend le
+    document. Sans effet la seconde fois. ``KeyError`` si le signalement n'existe pas.
+
+    La clé d'idempotence d'abord (son fichier garde l'empreinte du contenu, coordonnées
+    comprises) : un arrêt juste après laisse un document qui la nomme encore, et la purge
+    suivante refait tout. Une clé tenue à cet instant par une requête reste nommée, pour la
+    purge suivante. Un service à qui le citoyen avait permis de le contacter a déjà reçu
+    ses coordonnées : elles ne sont plus dans Aiguillage, pas dans son propre logiciel."""
+    document = stockage.lire_signalement(reference)
+    if document is None:
+        raise KeyError(reference)
+    oubliee = True
+    if document.get("idempotence"):
+        try:
+            stockage.oublier_cle(document["idempotence"])
+        except CleEnCours:
+            oubliee = False
+    document, _ = suivi.changer(reference, _effacer(oubliee), auteur)
+    return document
+
+
+# -- Anonymiser -----------------------------------------------------------------------------
+
+def statistique_anonyme(document: dict, maintenant: datetime) -> dict[str, Any]:
+    """Ce qu'il reste d'un signalement après la conservation : de quoi compter (problème,
+    commune, dates, statuts, services), rien qui dise qui, quoi exactement ni où précisément.
+
+    Les champs gardent leur forme (textes vides, listes vides, sels neufs) : toute page qui
+    lirait le document le lit sans erreur, et aucun ancien lien (suivi, agent) ne l'ouvre."""
+    historique = []
+    for evenement in document.get("historique", []):
+        garde = {k: evenement[k] for k in CHAMPS_D_EVENEMENT if k in evenement}
+        par = {k: v for k, v in (evenement.get("par") or {}).items() if k != "personne"}
+        if par:
+            garde["par"] = par
+        historique.append(garde)
+    gestionnaire = document.get("gestionnaire") or {}
+    return {
+        "reference": document["reference"],
+        "cree_le": document["cree_le"],
+        "etat": document.get("etat"),
+        "confirme_le": document.get("confirme_le"),
+        "noeud": {"id": document["noeud"].get("id"), "libelle": document["noeud"].get("libelle"),
+                  "url": document["noeud"].get("url")},
+        "parcours": [],
+        "commune": document.get("commune"),
+        "gestionnaire": {"id": gestionnaire.get("id"), "nom": gestionnaire.get("nom"),
+                         "canal": gestionnaire.get("canal")},
+        "description": "",
+        "localisation": {"latitude": None, "longitude": None, "adresse": None},
+        "contact": None,
+        "abonnements_push": [],
+        "reponses": [],
+        "photos": [],
+        "nombre_de_photos": len(document.get("photos", [])),
+        "idempotence": None,
+        "modele": document.get("modele"),
+        "suivi": {"sel": nouveau_sel()},
+        "attributions": [{**a, "sel": nouveau_sel()} for a in attributions(document)],
+        "compteur_envois": document.get("compteur_envois", 0),
+        "envois_reussis": [],
+        "historique": historique,
+        "coordonnees_effacees_le": document.get("coordonnees_effacees_le"),
+        "anonymise_le": horodatage(maintenant),
+    }
+
+
+def anonymiser(stockage: Stockage, reference: str, maintenant: datetime) -> bool:
+    """Remplace le signalement par sa statistique anonyme (une écriture), puis efface ses
+    photos et ses entrées de la boîte d'envoi ; rend vrai si le document a changé."""
+    change = []
+
+    def remplacer(document: dict) -> None:
+        if document.get("anonymise_le"):
+            return  # déjà fait : on ne réécrit pas
+        anonyme = statistique_anonyme(document, maintenant)
+        document.clear()
+        document.update(anonyme)
+        change.append(True)
+
+    stockage.modifier_signalement(reference, modification=remplacer)
+    for envoi in stockage.lister_envois():
+        if envoi["reference"] == reference:
+            with stockage.reclamer_envoi(envoi["id"]) as tenu:
+                if tenu is not None:
+                    stockage.supprimer_envoi(envoi["id"])
+    return bool(change)
+
+
+# -- La purge -----------------------------------------------------------------------------
+
+def purger(stockage: Stockage, suivi: Suivi, reglages: Reglages, maintenant: datetime,
+           *, age_des_restes: float = AGE_DES_RESTES) -> Bilan:
+    """Une passe sur tous les signalements (voir le module) ; rend ce qui a été effacé."""
+    bilan = Bilan()
+    for reference in stockage.lister_references():
+        document = stockage.lire_signalement(reference)
+        if document is None:
+            continue
+        if document.get("anonymise_le"):
+            bilan.photos += stockage.effacer_photos(reference)  # après un arrêt, s'il en reste
+            continue
+        dates = echeances(document, reglages)
+        if dates is None:
+            continue
+        coordonnees, conservation = dates
+        if maintenant >= coordonnees and (a_des_coordonnees(document)
+                                          or document.get("idempotence")):
+            if a_des_coordonnees(document):
+                bilan.coordonnees += 1
+            effacer_les_coordonnees(suivi, stockage, reference)
+        if maintenant >= conservation:
+            bilan.anonymises += anonymiser(stockage, reference, maintenant)
+            bilan.photos += stockage.effacer_photos(reference)
+    bilan.restes += stockage.effacer_restes(age_des_restes)
+    bilan.courriels += _effacer_les_vieux_courriels(
+        Path(reglages.donnees) / "courriels", reglages.coordonnees_jours)
+    return bilan
+
+
+def _effacer_les_vieux_courriels(dossier: Path, jours: int) -> int:
+    """En développement, les courriels sont écrits dans ``donnees/courriels/`` (avec
+    l'adresse et le texte du citoyen) : gardés pas plus longtemps que ses coordonnées."""
+    if not dossier.is_dir():
+        return 0
+    limite = time.time() - jours * 86400
+    effaces = 0
+    for fichier in os.scandir(dossier):
+        if fichier.name.endswith(".eml") and fichier.stat().st_mtime < limite:
+            os.unlink(fichier.path)
+            effaces += 1
+    return effaces
+
+
+# -- L'export du citoyen --------------------------------------------------------------------
+
+def export_du_signalement(stockage: Stockage, signalement: dict, reglages: Reglages,
+                          coordination: str) -> dict[str, Any]:
+    """Tout ce qu'Aiguillage garde du signalement et que son auteur peut lire (le fichier
+    « Télécharger mes données » de la page de suivi) : ses textes, son lieu, ses photos (en
+    base64), ses coordonnées, ce qui s'est passé et quand chaque donnée sera effacée. Ni les
+    sels des liens, ni l'adresse des notifications (une adresse technique du navigateur)."""
+    reference = signalement["reference"]
+    photos = []
+    for photo in signalement.get("photos", []):
+        try:
+            contenu = stockage.lire_photo(reference, photo["nom"])
+        except FileNotFoundError:
+            continue
+        photos.append({**photo, "contenu_base64": base64.b64encode(contenu).decode()})
+    dates = echeances(signalement, reglages)
+    etat = etat_du_signalement(signalement)
+    return {
+        "format": "aiguillage-export-1",
+        "reference": reference,
+        "envoye_le": signalement["cree_le"],
+        "probleme": signalement["noeud"].get("libelle"),
+        "commune": (signalement.get("commune") or {}).get("nom"),
+        "description": signalement.get("description"),
+        "lieu": signalement.get("localisation"),
+        "reponses": signalement.get("reponses", []),
+        "photos": photos,
+        "coordonnees": signalement.get("contact"),
+        "appareils_prevenus": len(signalement.get("abonnements_push") or []),
+        "etat": "Résolu, confirmé" if etat == "confirme" else libelle(etat),
+        "chronologie": chronologie(signalement, coordination),
+        "conservation": {
+            "clos_le": horodatage(cloture(signalement)) if dates else None,
+            "coordonnees_effacees_le": signalement.get("coordonnees_effacees_le"),
+            "coordonnees_effacees_au_plus_tard_le": horodatage(dates[0]) if dates else None,
+            "anonymise_au_plus_tard_le": horodatage(dates[1]) if dates else None,
+            "tant_que_le_signalement_est_ouvert": (
+                "Rien n'est effacé : les durées courent à partir de la clôture."),
+        },
+    }
