@@ -5,12 +5,15 @@ statistique anonyme gardée ; rien d'autre ne garde l'adresse du citoyen."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aides_fonctions import champs_valides, photo
+import pytest
+from aides_fonctions import CHEMIN_MODELE, RACINE, champs_valides, photo
 from aides_suivi import agir, jeton_de_suivi, lien_agent, suivre
 
 from fonctions import purge
@@ -191,9 +194,109 @@ def test_les_courriels_de_developpement_ne_sont_pas_gardes_plus_que_les_coordonn
 
 
 def test_ajouter_mois_garde_le_jour_ou_prend_le_dernier_du_mois():
-    from datetime import UTC, datetime
-
     assert ajouter_mois(datetime(2025, 1, 31, 10, tzinfo=UTC), 1) == datetime(
         2025, 2, 28, 10, tzinfo=UTC)
     assert ajouter_mois(datetime(2025, 3, 10, tzinfo=UTC), 12) == datetime(2026, 3, 10, tzinfo=UTC)
     assert ajouter_mois(datetime(2025, 11, 30, tzinfo=UTC), 3) == datetime(2026, 2, 28, tzinfo=UTC)
+
+
+# -- Tuée à un point précis, puis relancée ---------------------------------------------------
+
+# Lancé par ``python -c`` : la vraie commande ``python -m fonctions purger``, dans un vrai
+# processus qui se tue lui-même (SIGKILL) au point demandé — déterministe, sans attente.
+PURGE_TUEE = """
+import os, signal, sys
+from fonctions.stockage.tinydb import StockageTinyDB
+from fonctions.__main__ import main
+
+point = sys.argv[1]
+def tuer():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "cle_effacee":  # la clé d'idempotence effacée, le document pas encore écrit
+    oublier = StockageTinyDB.oublier_cle
+    def oublier_puis_tuer(self, empreinte):
+        oublier(self, empreinte)
+        tuer()
+    StockageTinyDB.oublier_cle = oublier_puis_tuer
+elif point == "ecriture_a_moitie":  # le fichier temporaire écrit, pas encore mis en place
+    remplacer = os.replace
+    def remplacer_ou_tuer(source, cible):
+        if "/signalements/" in str(cible):
+            tuer()
+        remplacer(source, cible)
+    os.replace = remplacer_ou_tuer
+elif point == "photos_restantes":  # le document anonyme écrit, ses photos pas encore effacées
+    def tuer_avant(self, reference):
+        tuer()
+    StockageTinyDB.effacer_photos = tuer_avant
+sys.exit(main(["purger"]))
+"""
+
+
+def lancer_la_purge(donnees: Path, point: str | None = None):
+    environnement = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
+    environnement.update(AIGUILLAGE_DONNEES=str(donnees), AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
+    commande = ([sys.executable, "-c", PURGE_TUEE, point] if point
+                else [sys.executable, "-m", "fonctions", "purger"])
+    return subprocess.run(commande, cwd=RACINE, env=environnement, capture_output=True,
+                          text=True, timeout=120)
+
+
+def etat_coherent(stockage, reference: str) -> dict:
+    """Le document se lit ; anonyme, il n'a plus ni coordonnées ni textes."""
+    document = stockage.lire_signalement(reference)
+    assert document is not None
+    if document.get("anonymise_le"):
+        assert document["contact"] is None and document["description"] == ""
+    return document
+
+
+@pytest.mark.parametrize("point", ["cle_effacee", "ecriture_a_moitie", "photos_restantes"])
+def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
+        point, client, boite, expediteur, stockage, horloge, reglages):
+    maintenant = datetime.now(UTC)
+    horloge.moment = maintenant - timedelta(days=800)
+    ancien, _ = poster_avec_tout(client, stockage)  # clos il y a plus de 12 mois
+    resoudre(client, boite, expediteur)
+    horloge.moment = maintenant - timedelta(days=41)
+    recent, _ = poster_avec_tout(client, stockage)  # clos il y a 40 jours
+    resoudre(client, boite, expediteur)
+    references = [ancien["reference"], recent["reference"]]
+    assert len(list((reglages.donnees / "idempotence").rglob("*.json"))) == 2
+
+    tuee = lancer_la_purge(reglages.donnees, point)
+    assert tuee.returncode == -9, tuee.stdout + tuee.stderr  # tuée au point voulu
+    for reference in references:
+        etat_coherent(stockage, reference)
+    if point == "photos_restantes":
+        assert stockage.lire_signalement(references[0])["anonymise_le"]
+        assert (reglages.donnees / "photos" / references[0]).exists()
+    if point == "ecriture_a_moitie":
+        assert list((reglages.donnees / "signalements").rglob(".*.tmp"))
+
+    relancee = lancer_la_purge(reglages.donnees)
+    assert relancee.returncode == 0, relancee.stderr
+    anonyme, sans_coordonnees = (etat_coherent(stockage, r) for r in references)
+    assert anonyme["anonymise_le"] and anonyme["commune"]["nom"] == "Bourg-les-Essais"
+    assert not (reglages.donnees / "photos" / references[0]).exists()
+    assert sans_coordonnees["contact"] is None and not sans_coordonnees.get("anonymise_le")
+    assert sans_coordonnees["description"] == champs_valides()["description"]
+    assert stockage.lire_photo(references[1], "photo-1.jpg")
+    assert list((reglages.donnees / "idempotence").rglob("*.json")) == []
+    assert fichiers_contenant(reglages.donnees, COURRIEL) == []
+
+    # Un fichier temporaire laissé par l'arrêt est effacé quand il est assez vieux pour
+    # qu'aucune écriture en cours ne puisse encore le mettre en place.
+    restes = list(reglages.donnees.rglob(".*.tmp"))
+    assert bool(restes) == (point == "ecriture_a_moitie")
+    vieux = time.time() - 2 * 86400
+    for reste in restes:
+        os.utime(reste, (vieux, vieux))
+    encore = lancer_la_purge(reglages.donnees)
+    assert encore.returncode == 0, encore.stderr
+    assert encore.stdout.strip() == (
+        f"0 signalement(s) sans coordonnées désormais, 0 anonymisé(s), 0 photo(s) et "
+        f"{len(restes)} reste(s) d'écriture effacés, 0 courriel(s) de développement effacé(s).")
+    assert list(reglages.donnees.rglob(".*.tmp")) == []
+    assert [stockage.lire_signalement(r) for r in references] == [anonyme, sans_coordonnees]
