@@ -16,7 +16,8 @@ un signalement rouvert n'est plus clos) :
 
 ``purger`` fait les deux pour tous les signalements, efface les restes d'arrêts brutaux
 (fichiers temporaires, photos sans signalement : ``Stockage.effacer_restes``) et, en
-développement, les courriels ``.eml`` plus vieux que le délai des coordonnées. Elle est
+développement, les courriels ``.eml`` et appels simulés plus vieux que le délai des
+coordonnées. Elle est
 **idempotente et sûre à tuer** : chaque étape est une écriture atomique sous le verrou du
 signalement, qui revérifie ce qu'elle efface ; les photos sont effacées *après* l'écriture
 du document anonyme, et une purge suivante efface celles qu'un arrêt aurait laissées.
@@ -56,13 +57,13 @@ class Bilan:
     anonymises: int = 0
     photos: int = 0  # photos effacées (anonymisation et restes)
     restes: int = 0  # fichiers temporaires et photos orphelines effacés
-    courriels: int = 0  # fichiers .eml de développement effacés
+    courriels: int = 0  # courriels et appels simulés (développement) effacés
 
     def en_texte(self) -> str:
         return (f"{self.coordonnees} signalement(s) sans coordonnées désormais, "
                 f"{self.anonymises} anonymisé(s), {self.photos} photo(s) et "
-                f"{self.restes} reste(s) d'écriture effacés, {self.courriels} courriel(s) "
-                "de développement effacé(s).")
+                f"{self.restes} reste(s) d'écriture effacés, {self.courriels} envoi(s) "
+                "simulé(s) de développement effacé(s).")
 
 
 def cloture(document: dict) -> datetime | None:
@@ -233,20 +234,25 @@ def purger(stockage: Stockage, suivi: Suivi, reglages: Reglages, maintenant: dat
             bilan.anonymises += anonymiser(stockage, reference, maintenant)
             bilan.photos += stockage.effacer_photos(reference)
     bilan.restes += stockage.effacer_restes(age_des_restes)
-    bilan.courriels += _effacer_les_vieux_courriels(
-        Path(reglages.donnees) / "courriels", reglages.coordonnees_jours)
+    for dossier, suffixe in ENVOIS_SIMULES:
+        bilan.courriels += _effacer_les_vieux(Path(reglages.donnees) / dossier, suffixe,
+                                              reglages.coordonnees_jours)
     return bilan
 
 
-def _effacer_les_vieux_courriels(dossier: Path, jours: int) -> int:
-    """En développement, les courriels sont écrits dans ``donnees/courriels/`` (avec
-    l'adresse et le texte du citoyen) : gardés pas plus longtemps que ses coordonnées."""
+# En développement, ce qui aurait été envoyé est écrit dans des fichiers (courriels, appels
+# webhook et Open311), avec l'adresse et le texte du citoyen : pas gardés plus longtemps
+# que ses coordonnées.
+ENVOIS_SIMULES = (("courriels", ".eml"), ("sortants", ".json"))
+
+
+def _effacer_les_vieux(dossier: Path, suffixe: str, jours: int) -> int:
     if not dossier.is_dir():
         return 0
     limite = time.time() - jours * 86400
     effaces = 0
     for fichier in os.scandir(dossier):
-        if fichier.name.endswith(".eml") and fichier.stat().st_mtime < limite:
+        if fichier.name.endswith(suffixe) and fichier.stat().st_mtime < limite:
             os.unlink(fichier.path)
             effaces += 1
     return effaces

@@ -180,11 +180,12 @@ def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockag
     assert stockage.lire_photo(corps["reference"], "photo-1.jpg")
 
 
-def test_les_courriels_de_developpement_ne_sont_pas_gardes_plus_que_les_coordonnees(
-        client, reglages, horloge):
-    dossier = reglages.donnees / "courriels"
-    dossier.mkdir(parents=True)
-    vieux, recent = dossier / "20250101T000000-a.eml", dossier / "20250309T000000-b.eml"
+@pytest.mark.parametrize(("dossier", "suffixe"), purge.ENVOIS_SIMULES)
+def test_les_envois_simules_en_developpement_ne_sont_pas_gardes_plus_que_les_coordonnees(
+        dossier, suffixe, client, reglages, horloge):
+    dossier = reglages.donnees / dossier
+    dossier.mkdir(parents=True, exist_ok=True)
+    vieux, recent = dossier / f"20250101T000000-a{suffixe}", dossier / f"20250309-b{suffixe}"
     for chemin in (vieux, recent):
         chemin.write_text(f"To: {COURRIEL}\n\nBonjour")
     il_y_a_31_jours = time.time() - 31 * 86400
@@ -297,6 +298,7 @@ def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
     assert encore.returncode == 0, encore.stderr
     assert encore.stdout.strip() == (
         f"0 signalement(s) sans coordonnées désormais, 0 anonymisé(s), 0 photo(s) et "
-        f"{len(restes)} reste(s) d'écriture effacés, 0 courriel(s) de développement effacé(s).")
+        f"{len(restes)} reste(s) d'écriture effacés, 0 envoi(s) simulé(s) de développement "
+        "effacé(s).")
     assert list(reglages.donnees.rglob(".*.tmp")) == []
     assert [stockage.lire_signalement(r) for r in references] == [anonyme, sans_coordonnees]
