@@ -25,7 +25,6 @@ du document anonyme, et une purge suivante efface celles qu'un arrêt aurait lai
 
 from __future__ import annotations
 
-import base64
 import calendar
 import logging
 import os
@@ -35,11 +34,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fonctions.chronologie import chronologie
 from fonctions.enregistrement import horodatage
 from fonctions.jetons import nouveau_sel
 from fonctions.reglages import Reglages
-from fonctions.statuts import FINALS, attributions, etat_du_signalement, libelle
+from fonctions.statuts import FINALS, attributions, etat_du_signalement
 from fonctions.stockage import CleEnCours, Stockage
 from fonctions.suivi import Auteur, Chantier, Suivi
 
@@ -60,10 +58,12 @@ class Bilan:
     courriels: int = 0  # courriels et appels simulés (développement) effacés
 
     def en_texte(self) -> str:
-        return (f"{self.coordonnees} signalement(s) sans coordonnées désormais, "
-                f"{self.anonymises} anonymisé(s), {self.photos} photo(s) et "
-                f"{self.restes} reste(s) d'écriture effacés, {self.courriels} envoi(s) "
-                "simulé(s) de développement effacé(s).")
+        return (
+            f"{self.coordonnees} signalement(s) sans coordonnées désormais, "
+            f"{self.anonymises} anonymisé(s), {self.photos} photo(s) et "
+            f"{self.restes} reste(s) d'écriture effacés, {self.courriels} envoi(s) "
+            "simulé(s) de développement effacé(s)."
+        )
 
 
 def cloture(document: dict) -> datetime | None:
@@ -80,8 +80,9 @@ def ajouter_mois(moment: datetime, mois: int) -> datetime:
     février)."""
     total = moment.month - 1 + mois
     annee, numero = moment.year + total // 12, total % 12 + 1
-    return moment.replace(year=annee, month=numero,
-                          day=min(moment.day, calendar.monthrange(annee, numero)[1]))
+    return moment.replace(
+        year=annee, month=numero, day=min(moment.day, calendar.monthrange(annee, numero)[1])
+    )
 
 
 def echeances(document: dict, reglages: Reglages) -> tuple[datetime, datetime] | None:
@@ -89,8 +90,7 @@ def echeances(document: dict, reglages: Reglages) -> tuple[datetime, datetime] |
     fin = cloture(document)
     if fin is None:
         return None
-    return (fin + timedelta(days=reglages.coordonnees_jours),
-            ajouter_mois(fin, reglages.conservation_mois))
+    return (fin + timedelta(days=reglages.coordonnees_jours), ajouter_mois(fin, reglages.conservation_mois))
 
 
 def a_des_coordonnees(document: dict) -> bool:
@@ -98,6 +98,7 @@ def a_des_coordonnees(document: dict) -> bool:
 
 
 # -- Effacer les coordonnées ---------------------------------------------------------------
+
 
 def _effacer(cle_oubliee: bool):
     def action(chantier: Chantier) -> bool:
@@ -117,8 +118,7 @@ def _effacer(cle_oubliee: bool):
     return action
 
 
-def effacer_les_coordonnees(suivi: Suivi, stockage: Stockage, reference: str,
-                            auteur: Auteur = PURGE) -> dict:
+def effacer_les_coordonnees(suivi: Suivi, stockage: Stockage, reference: str, auteur: Auteur = PURGE) -> dict:
     """Efface contact, abonnements Web Push et clé d'idempotence du signalement ; rend le
     document. Sans effet la seconde fois. ``KeyError`` si le signalement n'existe pas.
 
@@ -142,6 +142,7 @@ def effacer_les_coordonnees(suivi: Suivi, stockage: Stockage, reference: str,
 
 # -- Anonymiser -----------------------------------------------------------------------------
 
+
 def statistique_anonyme(document: dict, maintenant: datetime) -> dict[str, Any]:
     """Ce qu'il reste d'un signalement après la conservation : de quoi compter (problème,
     commune, dates, statuts, services), rien qui dise qui, quoi exactement ni où précisément.
@@ -161,12 +162,18 @@ def statistique_anonyme(document: dict, maintenant: datetime) -> dict[str, Any]:
         "cree_le": document["cree_le"],
         "etat": document.get("etat"),
         "confirme_le": document.get("confirme_le"),
-        "noeud": {"id": document["noeud"].get("id"), "libelle": document["noeud"].get("libelle"),
-                  "url": document["noeud"].get("url")},
+        "noeud": {
+            "id": document["noeud"].get("id"),
+            "libelle": document["noeud"].get("libelle"),
+            "url": document["noeud"].get("url"),
+        },
         "parcours": [],
         "commune": document.get("commune"),
-        "gestionnaire": {"id": gestionnaire.get("id"), "nom": gestionnaire.get("nom"),
-                         "canal": gestionnaire.get("canal")},
+        "gestionnaire": {
+            "id": gestionnaire.get("id"),
+            "nom": gestionnaire.get("nom"),
+            "canal": gestionnaire.get("canal"),
+        },
         "description": "",
         "localisation": {"latitude": None, "longitude": None, "adresse": None},
         "contact": None,
@@ -210,8 +217,15 @@ def anonymiser(stockage: Stockage, reference: str, maintenant: datetime) -> bool
 
 # -- La purge -----------------------------------------------------------------------------
 
-def purger(stockage: Stockage, suivi: Suivi, reglages: Reglages, maintenant: datetime,
-           *, age_des_restes: float = AGE_DES_RESTES) -> Bilan:
+
+def purger(
+    stockage: Stockage,
+    suivi: Suivi,
+    reglages: Reglages,
+    maintenant: datetime,
+    *,
+    age_des_restes: float = AGE_DES_RESTES,
+) -> Bilan:
     """Une passe sur tous les signalements (voir le module) ; rend ce qui a été effacé."""
     bilan = Bilan()
     for reference in stockage.lister_references():
@@ -225,8 +239,7 @@ def purger(stockage: Stockage, suivi: Suivi, reglages: Reglages, maintenant: dat
         if dates is None:
             continue
         coordonnees, conservation = dates
-        if maintenant >= coordonnees and (a_des_coordonnees(document)
-                                          or document.get("idempotence")):
+        if maintenant >= coordonnees and (a_des_coordonnees(document) or document.get("idempotence")):
             if a_des_coordonnees(document):
                 bilan.coordonnees += 1
             effacer_les_coordonnees(suivi, stockage, reference)
@@ -235,8 +248,9 @@ def purger(stockage: Stockage, suivi: Suivi, reglages: Reglages, maintenant: dat
             bilan.photos += stockage.effacer_photos(reference)
     bilan.restes += stockage.effacer_restes(age_des_restes)
     for dossier, suffixe in ENVOIS_SIMULES:
-        bilan.courriels += _effacer_les_vieux(Path(reglages.donnees) / dossier, suffixe,
-                                              reglages.coordonnees_jours)
+        bilan.courriels += _effacer_les_vieux(
+            Path(reglages.donnees) / dossier, suffixe, reglages.coordonnees_jours
+        )
     return bilan
 
 
@@ -256,46 +270,3 @@ def _effacer_les_vieux(dossier: Path, suffixe: str, jours: int) -> int:
             os.unlink(fichier.path)
             effaces += 1
     return effaces
-
-
-# -- L'export du citoyen --------------------------------------------------------------------
-
-def export_du_signalement(stockage: Stockage, signalement: dict, reglages: Reglages,
-                          coordination: str) -> dict[str, Any]:
-    """Tout ce qu'Aiguillage garde du signalement et que son auteur peut lire (le fichier
-    « Télécharger mes données » de la page de suivi) : ses textes, son lieu, ses photos (en
-    base64), ses coordonnées, ce qui s'est passé et quand chaque donnée sera effacée. Ni les
-    sels des liens, ni l'adresse des notifications (une adresse technique du navigateur)."""
-    reference = signalement["reference"]
-    photos = []
-    for photo in signalement.get("photos", []):
-        try:
-            contenu = stockage.lire_photo(reference, photo["nom"])
-        except FileNotFoundError:
-            continue
-        photos.append({**photo, "contenu_base64": base64.b64encode(contenu).decode()})
-    dates = echeances(signalement, reglages)
-    etat = etat_du_signalement(signalement)
-    return {
-        "format": "aiguillage-export-1",
-        "reference": reference,
-        "envoye_le": signalement["cree_le"],
-        "probleme": signalement["noeud"].get("libelle"),
-        "commune": (signalement.get("commune") or {}).get("nom"),
-        "description": signalement.get("description"),
-        "lieu": signalement.get("localisation"),
-        "reponses": signalement.get("reponses", []),
-        "photos": photos,
-        "coordonnees": signalement.get("contact"),
-        "appareils_prevenus": len(signalement.get("abonnements_push") or []),
-        "etat": "Résolu, confirmé" if etat == "confirme" else libelle(etat),
-        "chronologie": chronologie(signalement, coordination),
-        "conservation": {
-            "clos_le": horodatage(cloture(signalement)) if dates else None,
-            "coordonnees_effacees_le": signalement.get("coordonnees_effacees_le"),
-            "coordonnees_effacees_au_plus_tard_le": horodatage(dates[0]) if dates else None,
-            "anonymise_au_plus_tard_le": horodatage(dates[1]) if dates else None,
-            "tant_que_le_signalement_est_ouvert": (
-                "Rien n'est effacé : les durées courent à partir de la clôture."),
-        },
-    }

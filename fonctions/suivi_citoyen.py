@@ -11,7 +11,7 @@ API (le jeton dans l'en-tête ``Authorization: Jeton <jeton>``, jamais dans l'ad
   ``POST /api/suivi/confirmer``, ``POST /api/suivi/rouvrir`` (``message``),
   ``POST /api/suivi/effacer_coordonnees`` : rendent le nouveau suivi ;
 - ``GET /api/suivi/donnees`` : « Télécharger mes données », un fichier JSON
-  (``purge.export_du_signalement``) ; sans JavaScript, le bouton de la page envoie
+  (``telechargement.py``) ; sans JavaScript, le bouton de la page envoie
   ``action=telecharger``.
 
 Aucune de ces réponses ne contient le contact du citoyen, sauf son propre téléchargement.
@@ -40,10 +40,11 @@ from fonctions.lecture import lire_envoi
 from fonctions.lien_par_courriel import envoyer_le_lien
 from fonctions.pages import page, reponse_erreurs
 from fonctions.photos import PhotoRefusee, preparer_photo
-from fonctions.purge import effacer_les_coordonnees, export_du_signalement
+from fonctions.purge import effacer_les_coordonnees
 from fonctions.signalements import chemin_de_confirmation, chemin_de_suivi, corps_de_reponse
 from fonctions.statuts import ouvertes
 from fonctions.suivi import ActionImpossible, Auteur
+from fonctions.telechargement import export_du_signalement
 from fonctions.validation import Erreur, ErreursValidation
 
 OCTETS_MAX_COMPLEMENT = 11 * 1024 * 1024  # une photo de 10 Mo et le texte

@@ -24,15 +24,16 @@ def texte_de_la_page(modele: dict) -> str:
     return modele["pages"]["donnees-personnelles"]["texte_html"]
 
 
-def test_la_page_du_vrai_contenu_annonce_ce_que_les_fonctions_appliquent_par_defaut(
-        monkeypatch):
+def test_la_page_du_vrai_contenu_annonce_ce_que_les_fonctions_appliquent_par_defaut(monkeypatch):
     for variable in ("AIGUILLAGE_COORDONNEES_JOURS", "AIGUILLAGE_CONSERVATION_MOIS"):
         monkeypatch.delenv(variable, raising=False)
     modele = construire_modele(CONTENU, "contenu")
     reglages = lire_reglages({})
-    assert modele["conservation"] == {"coordonnees_jours": reglages.coordonnees_jours,
-                                      "conservation_mois": reglages.conservation_mois,
-                                      "recherches_vides_jours": 90}
+    assert modele["conservation"] == {
+        "coordonnees_jours": reglages.coordonnees_jours,
+        "conservation_mois": reglages.conservation_mois,
+        "recherches_vides_jours": 90,
+    }
     texte = texte_de_la_page(modele)
     assert "effacées 30 jours\n  après la clôture du signalement" in texte
     assert "jusqu'à la clôture,\n  puis 12 mois ;" in texte
@@ -56,16 +57,14 @@ def test_une_duree_invalide_arrete_la_construction_et_les_fonctions(monkeypatch)
     monkeypatch.setenv("AIGUILLAGE_CONSERVATION_MOIS", "douze")
     with pytest.raises(ErreursContenu) as erreur:
         construire_modele(PETIT, "contenu")
-    message = ("AIGUILLAGE_CONSERVATION_MOIS doit être un nombre de mois entre 1 et 120 "
-               "(par défaut 12).")
+    message = "AIGUILLAGE_CONSERVATION_MOIS doit être un nombre de mois entre 1 et 120 (par défaut 12)."
     assert message in str(erreur.value)
-    assert lire_durees({"AIGUILLAGE_CONSERVATION_MOIS": "douze"}) == (DUREES_PAR_DEFAUT,
-                                                                      [message])
+    assert lire_durees({"AIGUILLAGE_CONSERVATION_MOIS": "douze"}) == (DUREES_PAR_DEFAUT, [message])
 
 
 def test_remplir_ecrit_chaque_duree_en_toutes_lettres():
     texte = "{{ coordonnees_apres_cloture }}, {{conservation}}, {{ recherches_vides }}, {{ x }}"
     assert remplir(texte, Durees(coordonnees_jours=1, conservation_mois=6)) == (
-        "1 jour, 6 mois, 90 jours, {{ x }}")
-    assert remplir("{{ coordonnees_apres_cloture }}", Durees(coordonnees_jours=0)) == (
-        "le jour même")
+        "1 jour, 6 mois, 90 jours, {{ x }}"
+    )
+    assert remplir("{{ coordonnees_apres_cloture }}", Durees(coordonnees_jours=0)) == ("le jour même")

@@ -22,8 +22,11 @@ from fonctions.purge import ajouter_mois, cloture
 
 COURRIEL = "lea.martin@exemple.fr"
 TELEPHONE = "0612345678"
-ABONNEMENT = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
-              "keys": {"p256dh": "B" * 87, "auth": "A" * 22}, "cree_le": "2025-03-10T09:00:00+00:00"}
+ABONNEMENT = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
+    "keys": {"p256dh": "B" * 87, "auth": "A" * 22},
+    "cree_le": "2025-03-10T09:00:00+00:00",
+}
 
 
 def poster_avec_tout(client, stockage) -> tuple[dict, str]:
@@ -34,7 +37,8 @@ def poster_avec_tout(client, stockage) -> tuple[dict, str]:
         "/api/signalements",
         data=champs_valides(courriel=COURRIEL, telephone=TELEPHONE, consentement="oui"),
         files=[("photos", ("trou.jpg", photo(), "image/jpeg"))],
-        headers={"Idempotency-Key": cle})
+        headers={"Idempotency-Key": cle},
+    )
     assert reponse.status_code == 201, reponse.text
     corps = reponse.json()
 
@@ -56,12 +60,16 @@ def purger(client, horloge):
 
 
 def fichiers_contenant(dossier: Path, texte: str) -> list[str]:
-    return sorted(str(chemin.relative_to(dossier)) for chemin in dossier.rglob("*")
-                  if chemin.is_file() and texte.encode() in chemin.read_bytes())
+    return sorted(
+        str(chemin.relative_to(dossier))
+        for chemin in dossier.rglob("*")
+        if chemin.is_file() and texte.encode() in chemin.read_bytes()
+    )
 
 
 def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statistique_reste(
-        client, boite, expediteur, stockage, horloge, reglages):
+    client, boite, expediteur, stockage, horloge, reglages
+):
     corps, cle = poster_avec_tout(client, stockage)
     reference = corps["reference"]
     horloge.avancer(days=2)
@@ -71,7 +79,8 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     cle_sur_disque = list((reglages.donnees / "idempotence").rglob("*.json"))
     assert len(cle_sur_disque) == 1
     assert fichiers_contenant(reglages.donnees, COURRIEL) == [
-        f"signalements/{reference[4:6]}/{reference}.json"]
+        f"signalements/{reference[4:6]}/{reference}.json"
+    ]
 
     # 29 jours après la clôture : rien ne part (le citoyen peut encore rouvrir).
     horloge.avancer(days=29, hours=23)
@@ -114,11 +123,13 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     assert anonyme["commune"] == {"insee": "56001", "nom": "Bourg-les-Essais"}
     assert anonyme["noeud"]["libelle"] == "Un nid-de-poule"
     assert [(a["nom"], a["statut"]) for a in anonyme["attributions"]] == [
-        ("Mairie de Bourg-les-Essais", "resolu")]
-    assert [e["type"] for e in anonyme["historique"]] == [
-        e["type"] for e in document["historique"]]
-    assert all(set(e) <= {"date", "type", "statut", "attribution", "gestionnaire", "public",
-                          "par"} for e in anonyme["historique"])
+        ("Mairie de Bourg-les-Essais", "resolu")
+    ]
+    assert [e["type"] for e in anonyme["historique"]] == [e["type"] for e in document["historique"]]
+    assert all(
+        set(e) <= {"date", "type", "statut", "attribution", "gestionnaire", "public", "par"}
+        for e in anonyme["historique"]
+    )
     assert anonyme["nombre_de_photos"] == 1
     assert anonyme["anonymise_le"] == horloge().isoformat()
     # Les anciens liens ne l'ouvrent plus (sans erreur 500).
@@ -129,15 +140,20 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     assert stockage.lire_signalement(reference) == anonyme
 
 
-def test_un_signalement_ouvert_ou_rouvert_garde_tout(client, boite, expediteur, stockage,
-                                                     horloge):
+def test_un_signalement_ouvert_ou_rouvert_garde_tout(client, boite, expediteur, stockage, horloge):
     ouvert, _ = poster_avec_tout(client, stockage)
     rouvert, _ = poster_avec_tout(client, stockage)
     boite.traiter_une_fois()
     message = next(m for m in expediteur.messages if rouvert["reference"] in str(m["Subject"]))
     agir(client, lien_agent(message), "resolu")
-    reponse = client.post("/api/suivi/rouvrir", json={"message": "Toujours là."}, headers={
-        "Authorization": f"Jeton {jeton_de_suivi(rouvert)}", "Origin": "https://aiguillage.example.org"})
+    reponse = client.post(
+        "/api/suivi/rouvrir",
+        json={"message": "Toujours là."},
+        headers={
+            "Authorization": f"Jeton {jeton_de_suivi(rouvert)}",
+            "Origin": "https://aiguillage.example.org",
+        },
+    )
     assert reponse.status_code == 200, reponse.text
     horloge.avancer(days=3 * 365)
     assert purger(client, horloge) == purge.Bilan()
@@ -145,8 +161,7 @@ def test_un_signalement_ouvert_ou_rouvert_garde_tout(client, boite, expediteur, 
         assert stockage.lire_signalement(corps["reference"])["contact"]["courriel"] == COURRIEL
 
 
-def test_le_delai_et_la_conservation_se_reglent(fabrique_client, boite, expediteur, stockage,
-                                                horloge):
+def test_le_delai_et_la_conservation_se_reglent(fabrique_client, boite, expediteur, stockage, horloge):
     client = fabrique_client(coordonnees_jours=0, conservation_mois=1)
     corps, _ = poster_avec_tout(client, stockage)
     client.app_state["aiguillage"].boite_envoi.traiter_une_fois()
@@ -157,14 +172,15 @@ def test_le_delai_et_la_conservation_se_reglent(fabrique_client, boite, expedite
     assert stockage.lire_signalement(corps["reference"])["etat"] == "clos"
 
 
-def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockage, reglages,
-                                                                 horloge):
+def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockage, reglages, horloge):
     corps, _ = poster_avec_tout(client, stockage)
     dossier = reglages.donnees
     vieux = time.time() - 2 * 86400
-    restes = [dossier / "photos" / corps["reference"] / ".photo-2.jpg.0a1b.tmp",
-              dossier / "signalements" / ".AIG-XXXX.json.0a1b.tmp",
-              dossier / "photos" / nouvelle_reference() / "photo-1.jpg"]  # sans signalement
+    restes = [
+        dossier / "photos" / corps["reference"] / ".photo-2.jpg.0a1b.tmp",
+        dossier / "signalements" / ".AIG-XXXX.json.0a1b.tmp",
+        dossier / "photos" / nouvelle_reference() / "photo-1.jpg",
+    ]  # sans signalement
     for chemin in restes:
         chemin.parent.mkdir(parents=True, exist_ok=True)
         chemin.write_bytes(b"reste")
@@ -182,7 +198,8 @@ def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockag
 
 @pytest.mark.parametrize(("dossier", "suffixe"), purge.ENVOIS_SIMULES)
 def test_les_envois_simules_en_developpement_ne_sont_pas_gardes_plus_que_les_coordonnees(
-        dossier, suffixe, client, reglages, horloge):
+    dossier, suffixe, client, reglages, horloge
+):
     dossier = reglages.donnees / dossier
     dossier.mkdir(parents=True, exist_ok=True)
     vieux, recent = dossier / f"20250101T000000-a{suffixe}", dossier / f"20250309-b{suffixe}"
@@ -195,8 +212,7 @@ def test_les_envois_simules_en_developpement_ne_sont_pas_gardes_plus_que_les_coo
 
 
 def test_ajouter_mois_garde_le_jour_ou_prend_le_dernier_du_mois():
-    assert ajouter_mois(datetime(2025, 1, 31, 10, tzinfo=UTC), 1) == datetime(
-        2025, 2, 28, 10, tzinfo=UTC)
+    assert ajouter_mois(datetime(2025, 1, 31, 10, tzinfo=UTC), 1) == datetime(2025, 2, 28, 10, tzinfo=UTC)
     assert ajouter_mois(datetime(2025, 3, 10, tzinfo=UTC), 12) == datetime(2026, 3, 10, tzinfo=UTC)
     assert ajouter_mois(datetime(2025, 11, 30, tzinfo=UTC), 3) == datetime(2026, 2, 28, tzinfo=UTC)
 
@@ -238,10 +254,12 @@ sys.exit(main(["purger"]))
 def lancer_la_purge(donnees: Path, point: str | None = None):
     environnement = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
     environnement.update(AIGUILLAGE_DONNEES=str(donnees), AIGUILLAGE_MODELE=str(CHEMIN_MODELE))
-    commande = ([sys.executable, "-c", PURGE_TUEE, point] if point
-                else [sys.executable, "-m", "fonctions", "purger"])
-    return subprocess.run(commande, cwd=RACINE, env=environnement, capture_output=True,
-                          text=True, timeout=120)
+    commande = (
+        [sys.executable, "-c", PURGE_TUEE, point] if point else [sys.executable, "-m", "fonctions", "purger"]
+    )
+    return subprocess.run(
+        commande, cwd=RACINE, env=environnement, capture_output=True, text=True, timeout=120
+    )
 
 
 def etat_coherent(stockage, reference: str) -> dict:
@@ -255,7 +273,8 @@ def etat_coherent(stockage, reference: str) -> dict:
 
 @pytest.mark.parametrize("point", ["cle_effacee", "ecriture_a_moitie", "photos_restantes"])
 def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
-        point, client, boite, expediteur, stockage, horloge, reglages):
+    point, client, boite, expediteur, stockage, horloge, reglages
+):
     maintenant = datetime.now(UTC)
     horloge.moment = maintenant - timedelta(days=800)
     ancien, _ = poster_avec_tout(client, stockage)  # clos il y a plus de 12 mois
@@ -299,6 +318,7 @@ def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
     assert encore.stdout.strip() == (
         f"0 signalement(s) sans coordonnées désormais, 0 anonymisé(s), 0 photo(s) et "
         f"{len(restes)} reste(s) d'écriture effacés, 0 envoi(s) simulé(s) de développement "
-        "effacé(s).")
+        "effacé(s)."
+    )
     assert list(reglages.donnees.rglob(".*.tmp")) == []
     assert [stockage.lire_signalement(r) for r in references] == [anonyme, sans_coordonnees]

@@ -53,8 +53,9 @@ def lire_durees(environ: Mapping[str, str]) -> tuple[Durees, list[str]]:
         if not texte:
             return defaut
         if not texte.isdigit() or not minimum <= int(texte) <= maximum:
-            problemes.append(f"{nom} doit être un nombre de {unite} entre {minimum} et "
-                             f"{maximum} (par défaut {defaut}).")
+            problemes.append(
+                f"{nom} doit être un nombre de {unite} entre {minimum} et {maximum} (par défaut {defaut})."
+            )
             return defaut
         return int(texte)
 
