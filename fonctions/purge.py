@@ -184,13 +184,24 @@ def statistique_anonyme(document: dict, maintenant: datetime) -> dict[str, Any]:
         "idempotence": None,
         "modele": document.get("modele"),
         "suivi": {"sel": nouveau_sel()},
-        "attributions": [{**a, "sel": nouveau_sel()} for a in attributions(document)],
+        "attributions": [_attribution_anonyme(a) for a in attributions(document)],
         "compteur_envois": document.get("compteur_envois", 0),
         "envois_reussis": [],
         "historique": historique,
         "coordonnees_effacees_le": document.get("coordonnees_effacees_le"),
         "anonymise_le": horodatage(maintenant),
     }
+
+
+def _attribution_anonyme(attribution: dict) -> dict:
+    """Sans motif (un texte libre), sans le reçu de la transmission (seulement son canal et
+    sa date), avec un sel neuf : plus aucun lien d'agent ne l'ouvre."""
+    anonyme = {k: v for k, v in attribution.items() if k not in ("motif", "transmission")}
+    recu = attribution.get("transmission")
+    if recu:
+        anonyme["transmission"] = {k: recu.get(k) for k in ("canal", "date")}
+    anonyme["sel"] = nouveau_sel()
+    return anonyme
 
 
 def anonymiser(stockage: Stockage, reference: str, maintenant: datetime) -> bool:

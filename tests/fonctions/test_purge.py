@@ -161,15 +161,21 @@ def test_un_signalement_ouvert_ou_rouvert_garde_tout(client, boite, expediteur, 
         assert stockage.lire_signalement(corps["reference"])["contact"]["courriel"] == COURRIEL
 
 
-def test_le_delai_et_la_conservation_se_reglent(fabrique_client, boite, expediteur, stockage, horloge):
+def test_le_delai_et_la_conservation_se_reglent(
+    fabrique_client, boite, expediteur, stockage, horloge, reglages
+):
     client = fabrique_client(coordonnees_jours=0, conservation_mois=1)
     corps, _ = poster_avec_tout(client, stockage)
     client.app_state["aiguillage"].boite_envoi.traiter_une_fois()
     agir(client, lien_agent(expediteur.messages[-1]), "clos", motif="Doublon.")
+    assert fichiers_contenant(reglages.donnees, "Doublon.")  # le motif, un texte libre
     assert purger(client, horloge) == purge.Bilan(coordonnees=1)
     horloge.moment = ajouter_mois(horloge(), 1)
     assert purger(client, horloge) == purge.Bilan(anonymises=1, photos=1)
-    assert stockage.lire_signalement(corps["reference"])["etat"] == "clos"
+    anonyme = stockage.lire_signalement(corps["reference"])
+    assert anonyme["etat"] == "clos"
+    assert fichiers_contenant(reglages.donnees, "Doublon.") == []
+    assert [set(a["transmission"]) for a in anonyme["attributions"]] == [{"canal", "date"}]
 
 
 def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockage, reglages, horloge):
