@@ -17,6 +17,7 @@ from aides_fonctions import CHEMIN_MODELE, RACINE, champs_valides, photo
 from aides_suivi import agir, jeton_de_suivi, lien_agent, suivre
 
 from fonctions import purge
+from fonctions.chronologie import chronologie, resume
 from fonctions.jetons import nouvelle_reference
 from fonctions.purge import ajouter_mois, cloture
 
@@ -132,6 +133,12 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     )
     assert anonyme["nombre_de_photos"] == 1
     assert anonyme["anonymise_le"] == horloge().isoformat()
+    # Les pages qui le liraient encore (recherche de la coordination) le lisent sans erreur.
+    etapes = chronologie(anonyme, "La coordination", pour_le_service=True)
+    assert [e["titre"] for e in etapes] == [
+        e["titre"] for e in chronologie(document, "La coordination", pour_le_service=True)
+    ]
+    assert resume(anonyme, "La coordination", horloge())["etat"]["libelle"] == "Résolu"
     # Les anciens liens ne l'ouvrent plus (sans erreur 500).
     assert suivre(client, jeton_de_suivi(corps)).status_code == 404
 
