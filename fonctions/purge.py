@@ -29,6 +29,8 @@ import calendar
 import logging
 import os
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -204,9 +206,10 @@ def _attribution_anonyme(attribution: dict) -> dict:
     return anonyme
 
 
-def anonymiser(stockage: Stockage, reference: str, maintenant: datetime) -> bool:
+def anonymiser(stockage: Stockage, reference: str, maintenant: datetime, envois: Iterable[str] = ()) -> bool:
     """Remplace le signalement par sa statistique anonyme (une écriture), puis efface ses
-    photos et ses entrées de la boîte d'envoi ; rend vrai si le document a changé."""
+    entrées ``envois`` de la boîte d'envoi ; rend vrai si le document a changé. Ses photos
+    sont à effacer ensuite (``Stockage.effacer_photos``)."""
     change = []
 
     def remplacer(document: dict) -> None:
@@ -218,12 +221,17 @@ def anonymiser(stockage: Stockage, reference: str, maintenant: datetime) -> bool
         change.append(True)
 
     stockage.modifier_signalement(reference, modification=remplacer)
-    for envoi in stockage.lister_envois():
-        if envoi["reference"] == reference:
-            with stockage.reclamer_envoi(envoi["id"]) as tenu:
-                if tenu is not None:
-                    stockage.supprimer_envoi(envoi["id"])
+    effacer_les_envois(stockage, envois)
     return bool(change)
+
+
+def effacer_les_envois(stockage: Stockage, envois: Iterable[str]) -> None:
+    """Efface ces entrées de la boîte d'envoi, sauf celle qu'un envoyeur tient à cet
+    instant (la passe suivante la retrouve)."""
+    for identifiant in envois:
+        with stockage.reclamer_envoi(identifiant) as tenu:
+            if tenu is not None:
+                stockage.supprimer_envoi(identifiant)
 
 
 # -- La purge -----------------------------------------------------------------------------
@@ -239,12 +247,25 @@ def purger(
 ) -> Bilan:
     """Une passe sur tous les signalements (voir le module) ; rend ce qui a été effacé."""
     bilan = Bilan()
+    par_reference: dict[str, list[str]] | None = None
+
+    def envois_de(reference: str) -> list[str]:
+        # La boîte d'envoi lue une fois par passe, et seulement s'il le faut : la relire
+        # pour chaque signalement anonymisé coûterait (signalements × envois).
+        nonlocal par_reference
+        if par_reference is None:
+            par_reference = defaultdict(list)
+            for envoi in stockage.lister_envois():
+                par_reference[envoi["reference"]].append(envoi["id"])
+        return par_reference.get(reference, [])
+
     for reference in stockage.lister_references():
         document = stockage.lire_signalement(reference)
         if document is None:
             continue
-        if document.get("anonymise_le"):
-            bilan.photos += stockage.effacer_photos(reference)  # après un arrêt, s'il en reste
+        if document.get("anonymise_le"):  # après un arrêt : ce qui resterait à effacer
+            effacer_les_envois(stockage, envois_de(reference))
+            bilan.photos += stockage.effacer_photos(reference)
             continue
         dates = echeances(document, reglages)
         if dates is None:
@@ -255,7 +276,7 @@ def purger(
                 bilan.coordonnees += 1
             effacer_les_coordonnees(suivi, stockage, reference)
         if maintenant >= conservation:
-            bilan.anonymises += anonymiser(stockage, reference, maintenant)
+            bilan.anonymises += anonymiser(stockage, reference, maintenant, envois_de(reference))
             bilan.photos += stockage.effacer_photos(reference)
     bilan.restes += stockage.effacer_restes(age_des_restes)
     for dossier, suffixe in ENVOIS_SIMULES:
