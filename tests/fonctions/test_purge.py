@@ -18,6 +18,7 @@ from aides_suivi import agir, jeton_de_suivi, lien_agent, suivre
 
 from fonctions import purge
 from fonctions.chronologie import chronologie, resume
+from fonctions.enregistrement import nouvel_envoi
 from fonctions.jetons import nouvelle_reference
 from fonctions.purge import ajouter_mois, cloture
 
@@ -335,3 +336,19 @@ def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
     )
     assert list(reglages.donnees.rglob(".*.tmp")) == []
     assert [stockage.lire_signalement(r) for r in references] == [anonyme, sans_coordonnees]
+
+
+def test_les_entrees_de_la_boite_d_envoi_d_un_signalement_anonymise_sont_effacees(
+    client, boite, expediteur, stockage, horloge
+):
+    corps, _ = poster_avec_tout(client, stockage)
+    resoudre(client, boite, expediteur)
+    reference = corps["reference"]
+    # Une notification encore en attente, puis un arrêt juste après l'anonymisation, avant
+    # l'effacement de cette entrée : la passe suivante la retrouve.
+    stockage.ajouter_envoi(nouvel_envoi(reference, "notification", horloge()))
+    horloge.moment = ajouter_mois(horloge(), 12)
+    assert purge.anonymiser(stockage, reference, horloge()) is True
+    assert [e["reference"] for e in stockage.lister_envois()] == [reference]
+    assert purger(client, horloge) == purge.Bilan(photos=1)
+    assert stockage.lister_envois() == []
