@@ -1,9 +1,12 @@
-"""``python -m fonctions servir|envoyer|verifier``.
+"""``python -m fonctions servir|envoyer|purger|verifier``.
 
 - ``servir [--hote 127.0.0.1] [--port 8000]`` : le site et les fonctions sur une origine ;
 - ``envoyer`` : fait une fois les relances dues, vide la boîte d'envoi, puis efface les
   recherches sans résultat de plus de 90 jours (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
   ou en secours) ;
+- ``purger`` : efface ce que la page des données personnelles promet d'effacer (coordonnées
+  après la clôture, textes et photos après la conservation, restes d'arrêts brutaux) ; une
+  fois par jour, par le même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
@@ -41,6 +44,8 @@ def main(arguments: list[str] | None = None) -> int:
     servir.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
     commandes.add_parser("envoyer", help="relances dues, boîte d'envoi, vieilles recherches "
                           "sans résultat, une fois (cron)")
+    commandes.add_parser("purger", help="effacer les données personnelles dont la durée de "
+                          "conservation est passée, une fois (cron)")
     commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
     commandes.add_parser("vapid", help="créer une clé VAPID pour les notifications Web Push")
     options = analyseur.parse_args(arguments)
@@ -88,6 +93,18 @@ def main(arguments: list[str] | None = None) -> int:
         if effacees:
             print(f"{effacees} recherche(s) sans résultat de plus de "
                   f"{recherches_vides.CONSERVATION_JOURS} jours effacée(s).")
+        return 0
+
+    if options.commande == "purger":
+        from fonctions import purge
+        from fonctions.app import construire_contexte
+
+        contexte, fermer = construire_contexte(reglages)
+        try:
+            bilan = purge.purger(contexte.stockage, contexte.suivi, reglages, contexte.horloge())
+        finally:
+            fermer()
+        print(bilan.en_texte())
         return 0
 
     import uvicorn

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from arbre.conservation import RECHERCHES_VIDES_JOURS
 from arbre.recherche.texte import MOTS_VIDES, normaliser, plier
 from fonctions.contexte import Contexte, Horloge, contexte
 from fonctions.gardes import adresse_client, origine_acceptee
@@ -43,7 +44,7 @@ MOTS_MAX = 8
 MOT_MAX = 30  # lettres : aucun mot français n'est plus long, un jeton souvent
 REQUETE_MAX = 500  # caractères reçus au plus
 OCTETS_MAX = 8 * 1024  # le corps JSON : la requête, même écrite en « \uXXXX »
-CONSERVATION_JOURS = 90
+CONSERVATION_JOURS = RECHERCHES_VIDES_JOURS  # la page des données personnelles le dit
 PERIODE_MONTREE = 30  # jours, sur la page de la coordination
 MONTREES_MAX = 20
 

@@ -21,6 +21,13 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import Secret
 
+from arbre.conservation import (
+    CONSERVATION_MOIS,
+    COORDONNEES_JOURS,
+    VARIABLE_CONSERVATION,
+    VARIABLE_COORDONNEES,
+    lire_durees,
+)
 from arbre.francais import de_service
 
 PREFIXE = "AIGUILLAGE_"
@@ -58,6 +65,10 @@ REGLAGES = [
     Reglage("AIGUILLAGE_LIMITE_RECHERCHES", "30/600"),
     Reglage("AIGUILLAGE_VAPID_CLE_PRIVEE", None),
     Reglage("AIGUILLAGE_PUSH_BANCS_D_ESSAI", None),
+    # Les mêmes variables, lues par le même code, écrivent les durées de la page des données
+    # personnelles à la construction du site (site/plugins/arbre/conservation.py).
+    Reglage(VARIABLE_COORDONNEES, str(COORDONNEES_JOURS)),
+    Reglage(VARIABLE_CONSERVATION, str(CONSERVATION_MOIS)),
 ]
 REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>"]
 
@@ -96,6 +107,8 @@ class Reglages:
     limite_recherches: tuple[int, float] | None = (30, 600.0)
     vapid_cle_privee: Secret | None = None
     push_bancs_d_essai: tuple[str, ...] = ()
+    coordonnees_jours: int = COORDONNEES_JOURS
+    conservation_mois: int = CONSERVATION_MOIS
     secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
     cles_open311: Mapping[str, Secret] = field(default_factory=dict)
 
@@ -197,6 +210,9 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if any(not re.fullmatch(r"(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+", b) for b in bancs):
         messages.append("AIGUILLAGE_PUSH_BANCS_D_ESSAI n'accepte que des « 127.0.0.1:PORT ».")
 
+    durees, problemes = lire_durees(environ)
+    messages.extend(problemes)
+
     if messages:
         raise ErreurReglages(messages)
     site = valeur("AIGUILLAGE_SITE")
@@ -221,6 +237,8 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         limite_recherches=limite_recherches or None,
         vapid_cle_privee=Secret(vapid) if vapid else None,
         push_bancs_d_essai=bancs,
+        coordonnees_jours=durees.coordonnees_jours,
+        conservation_mois=durees.conservation_mois,
         secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),
         cles_open311=_par_suffixe(environ, PREFIXE_CLE_OPEN311),
     )
@@ -246,6 +264,16 @@ def verifier_pour_le_modele(reglages: Reglages, modele) -> list[str]:
             )
     if not modele.coordination_courriels:
         messages.append("Le territoire n'a aucun courriel de coordination (territoire.yaml).")
+    annoncees = modele.donnees.get("conservation")  # absent d'un modèle d'avant
+    appliquees = {"coordonnees_jours": reglages.coordonnees_jours,
+                  "conservation_mois": reglages.conservation_mois}
+    if annoncees is not None and any(annoncees.get(k) != v for k, v in appliquees.items()):
+        messages.append(
+            f"La page des données personnelles annonce {annoncees.get('coordonnees_jours')} "
+            f"jours et {annoncees.get('conservation_mois')} mois, le serveur appliquerait "
+            f"{reglages.coordonnees_jours} jours et {reglages.conservation_mois} mois : "
+            f"reconstruisez le site avec les mêmes {VARIABLE_COORDONNEES} et "
+            f"{VARIABLE_CONSERVATION} que le serveur.")
     return messages
 
 

@@ -8,10 +8,13 @@ API (le jeton dans l'en-tête ``Authorization: Jeton <jeton>``, jamais dans l'ad
 - ``GET /api/suivi`` : la chronologie, qui s'en occupe, la suite, les actions possibles ;
 - ``GET /api/suivi/etat`` : le dernier état seulement (« Mes signalements ») ;
 - ``POST /api/suivi/complement`` (``message``, ``photo`` en multipart),
-  ``POST /api/suivi/confirmer``, ``POST /api/suivi/rouvrir`` (``message``) : rendent le
-  nouveau suivi.
+  ``POST /api/suivi/confirmer``, ``POST /api/suivi/rouvrir`` (``message``),
+  ``POST /api/suivi/effacer_coordonnees`` : rendent le nouveau suivi ;
+- ``GET /api/suivi/donnees`` : « Télécharger mes données », un fichier JSON
+  (``telechargement.py``) ; sans JavaScript, le bouton de la page envoie
+  ``action=telecharger``.
 
-Aucune de ces réponses ne contient le contact du citoyen.
+Aucune de ces réponses ne contient le contact du citoyen, sauf son propre téléchargement.
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ from fonctions.lecture import lire_envoi
 from fonctions.lien_par_courriel import envoyer_le_lien
 from fonctions.pages import page, reponse_erreurs
 from fonctions.photos import PhotoRefusee, preparer_photo
+from fonctions.purge import effacer_les_coordonnees
 from fonctions.signalements import chemin_de_confirmation, chemin_de_suivi, corps_de_reponse
 from fonctions.statuts import ouvertes
 from fonctions.suivi import ActionImpossible, Auteur
+from fonctions.telechargement import export_du_signalement
 from fonctions.validation import Erreur, ErreursValidation
 
 OCTETS_MAX_COMPLEMENT = 11 * 1024 * 1024  # une photo de 10 Mo et le texte
@@ -52,6 +57,8 @@ FAITS = {
     "confirmer": "Merci ! Le signalement est clos.",
     "rouvrir": "Le signalement est rouvert : le service est prévenu et doit de nouveau s'en "
                "occuper.",
+    "effacer_coordonnees": ("Vos coordonnées sont effacées : vous ne recevrez plus de nouvelles "
+                            "de ce signalement, mais cette page reste ouverte."),
 }
 LIEN_INVALIDE = "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet."
 
@@ -101,6 +108,9 @@ def _action(nom: str, champs: dict, photos: list[bytes]):
 async def _appliquer(ctx: Contexte, reference: str, nom: str, champs: dict, photos: list[bytes],
                      canal: str) -> dict:
     def faire() -> dict:
+        if nom == "effacer_coordonnees":
+            return effacer_les_coordonnees(ctx.suivi, ctx.stockage, reference,
+                                           Auteur("citoyen", canal))
         document, _ = ctx.suivi.changer(reference, _action(nom, champs, photos),
                                         Auteur("citoyen", canal))
         return document
@@ -137,6 +147,21 @@ async def api_etat(request: Request) -> Response:
     if isinstance(signalement, Response):
         return signalement
     return JSONResponse(dernier_etat(signalement, _coordination(contexte(request))))
+
+
+def _telechargement(ctx: Contexte, signalement: dict) -> Response:
+    donnees = export_du_signalement(ctx.stockage, signalement, ctx.reglages, _coordination(ctx))
+    return JSONResponse(donnees, headers={
+        "Content-Disposition": f'attachment; filename="{signalement["reference"]}.json"',
+        "Cache-Control": "no-store"})
+
+
+async def api_donnees(request: Request) -> Response:
+    signalement = await _ouvrir_api(request)
+    if isinstance(signalement, Response):
+        return signalement
+    ctx = contexte(request)
+    return await run_in_threadpool(_telechargement, ctx, signalement)
 
 
 async def api_action(request: Request) -> Response:
@@ -225,6 +250,8 @@ async def page_action(request: Request) -> Response:
     if not formulaire_accepte(request, jeton, envoi.champs.get("csrf")):
         return refus_du_formulaire(request)
     nom = str(envoi.champs.get("action", ""))
+    if nom == "telecharger":
+        return await run_in_threadpool(_telechargement, ctx, signalement)
     try:
         if nom == "envoyer_le_lien":
             lien = f"{ctx.reglages.url_publique}{chemin_de_suivi(jeton)}"
@@ -245,6 +272,7 @@ routes = [
     Route("/api/signalements/{reference}/confirmation", page_action, methods=["POST"]),
     Route("/api/suivi", api_suivi, methods=["GET"]),
     Route("/api/suivi/etat", api_etat, methods=["GET"]),
+    Route("/api/suivi/donnees", api_donnees, methods=["GET"]),
     Route("/api/suivi/{action}", api_action, methods=["POST"]),
     Route("/api/suivi/{jeton}", page_de_suivi, methods=["GET"]),
 ]

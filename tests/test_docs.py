@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from arbre import agents, schema
+from arbre import agents, conservation, schema
 from tests.conftest import RACINE
 
 LISEZMOI = (RACINE / "contenu" / "LISEZMOI.md").read_text(encoding="utf-8")
@@ -48,3 +48,17 @@ def test_les_cibles_du_makefile_sont_dans_le_readme():
 
 def test_la_ci_appelle_make_test():
     assert "make test" in (RACINE / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("repere", conservation.REPERES_OBLIGATOIRES)
+def test_chaque_repere_de_duree_est_dans_le_guide_et_dans_la_page(repere):
+    assert f"`{{{{ {repere} }}}}`" in LISEZMOI
+    page = (RACINE / "contenu" / "pages" / "donnees-personnelles.md").read_text(encoding="utf-8")
+    assert f"{{{{ {repere} }}}}" in page
+
+
+def test_le_registre_des_traitements_nomme_chaque_duree_et_la_commande_de_purge():
+    registre = (RACINE / "docs" / "donnees-personnelles.md").read_text(encoding="utf-8")
+    for nom in (conservation.VARIABLE_COORDONNEES, conservation.VARIABLE_CONSERVATION,
+                "python -m fonctions purger"):
+        assert nom in registre

@@ -172,6 +172,28 @@ class Stockage(ABC):
         leur total sur la période : le plus fréquent d'abord ; à égalité, dans l'ordre
         alphabétique."""
 
+    # Données personnelles (fonctions/purge.py)
+    @abstractmethod
+    def lister_references(self) -> list[str]:
+        """Les références de tous les signalements écrits ; le coût suit leur nombre (pour
+        la purge, une fois par jour, jamais sur le chemin d'une requête)."""
+
+    @abstractmethod
+    def effacer_photos(self, reference: str) -> int:
+        """Efface les photos du signalement ; rend leur nombre (0 la seconde fois)."""
+
+    @abstractmethod
+    def oublier_cle(self, empreinte: str) -> bool:
+        """Efface la clé d'idempotence dont ``empreinte`` est l'empreinte (``empreinte_cle``,
+        ce que garde le signalement) ; faux si elle n'existait plus, ``CleEnCours`` si une
+        requête la tient à cet instant."""
+
+    @abstractmethod
+    def effacer_restes(self, age_minimal: float) -> int:
+        """Efface ce qu'un arrêt brutal a pu laisser, vieux d'au moins ``age_minimal``
+        secondes (temps des fichiers) : fichiers temporaires d'écritures interrompues,
+        photos d'un signalement jamais écrit. Rend le nombre de fichiers effacés."""
+
     @abstractmethod
     def purger_recherches_vides(self, avant: date) -> int:
         """Efface les comptes des jours strictement antérieurs à ``avant`` ; rend le nombre

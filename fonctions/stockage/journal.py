@@ -153,6 +153,7 @@ class Journal:
         self._descripteur = os.open(self._chemin(self._courant),
                                     os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         self._taille = self._max_courant = 0
+        self._ouvert_le = time.monotonic()
         # Le nom du segment doit survivre à une coupure avant qu'un lot y soit confirmé.
         self._synchroniser_dossier(self.dossier)
 
@@ -390,6 +391,23 @@ class Journal:
             self._chemin(numero).unlink(missing_ok=True)
         if effaces:
             self._synchroniser_dossier(self.dossier)
+
+    def tourner(self, jusqua: int, age: float) -> bool:
+        """Scelle le segment courant, puis l'efface (``oublier``), s'il a des
+        enregistrements, tous matérialisés (numéros ``≤ jusqua``), et qu'il a été ouvert il y
+        a au moins ``age`` secondes ; rend vrai s'il l'a fait.
+
+        Sans cela, un serveur peu sollicité garderait des mois dans son segment courant ce
+        que les citoyens ont envoyé (leurs coordonnées comprises), bien après que la purge
+        les a effacées des fichiers du moteur (voir ``fonctions/purge.py``)."""
+        with self._verrou_fichier:
+            if (self._descripteur is None or not self._taille or self._max_courant > jusqua
+                    or time.monotonic() - self._ouvert_le < age):
+                return False
+            self._sceller()
+            self._ouvrir_segment()
+        self.oublier(jusqua)
+        return True
 
     def fermer(self) -> None:
         """Écrit et synchronise ce qui attend encore, arrête le synchroniseur et scelle le

@@ -56,7 +56,7 @@ from fonctions.stockage.materialisation import (
     verifier_les_noms,
     vider_les_temporaires,
 )
-from fonctions.stockage.materialiseur import Materialiseur
+from fonctions.stockage.materialiseur import AGE_MAX_DU_SEGMENT, Materialiseur
 from fonctions.stockage.tinydb import StockageTinyDB, _lire
 from fonctions.stockage.verrou_de_dossier import VerrouDeDossier
 
@@ -99,8 +99,10 @@ class StockageJournalise(Stockage):
                  synchroniser: Callable[[int], None] = os.fdatasync,
                  synchroniser_le_disque: Callable[[Path], None] = synchroniser_disque,
                  attente_du_verrou: float = 10.0, calme: float = CALME,
-                 lot_max: int = LOT_MAX, age_max: float = AGE_MAX) -> None:
+                 lot_max: int = LOT_MAX, age_max: float = AGE_MAX,
+                 age_du_segment: float = AGE_MAX_DU_SEGMENT) -> None:
         self.moteur = moteur
+        self._age_du_segment = age_du_segment
         self.dossier = moteur.dossier
         self.dossier_journal = self.dossier / "journal"
         self.temporaires = self.dossier_journal / "a_placer"
@@ -162,7 +164,8 @@ class StockageJournalise(Stockage):
             journal.demarrer()
             self._materialiseur = Materialiseur(
                 journal, self._materialiser, self._apres, calme=self._calme,
-                lot_max=self._lot_max, age_max=self._age_max)
+                lot_max=self._lot_max, age_max=self._age_max,
+                age_du_segment=self._age_du_segment)
             self._materialiseur.demarrer()
             self._journal = journal
             return journal

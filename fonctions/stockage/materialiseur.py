@@ -21,6 +21,9 @@ from fonctions.stockage.materialisation import Creation
 
 journal_log = logging.getLogger("aiguillage.stockage")
 PAUSE_APRES_ECHEC = 1.0  # secondes avant de réessayer une matérialisation ratée
+# Au calme, un segment du journal tout matérialisé et plus vieux que cela est effacé : le
+# journal ne garde pas longtemps ce que la purge efface ailleurs (Journal.tourner).
+AGE_MAX_DU_SEGMENT = 3600.0
 
 
 class Materialiseur:
@@ -29,8 +32,10 @@ class Materialiseur:
 
     def __init__(self, journal: Journal, materialiser: Callable[[list[Creation]], int],
                  apres: Callable[[list[Creation]], None], *,
-                 calme: float, lot_max: int, age_max: float) -> None:
+                 calme: float, lot_max: int, age_max: float,
+                 age_du_segment: float = AGE_MAX_DU_SEGMENT) -> None:
         self._journal, self._materialiser, self._apres = journal, materialiser, apres
+        self._age_du_segment = age_du_segment
         self._calme, self._lot_max, self._age_max = calme, lot_max, age_max
         self._condition = threading.Condition()
         self._jusqua = 0  # numéro jusqu'où tout est matérialisé
@@ -81,6 +86,7 @@ class Materialiseur:
                 if fin:
                     return
                 precedent = 0
+                journal.tourner(self._jusqua, self._age_du_segment)
                 continue
             if not precedent:
                 debut = time.monotonic()

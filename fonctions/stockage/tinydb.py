@@ -12,6 +12,7 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       idempotence/3f/3f9a….json (+ .verrou)    une clé d'idempotence → une référence
       recherches_vides/2025-03-10.json   les recherches sans résultat d'un jour, comptées
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
+      courriels/20250310T090000-1a2b3c4d.eml   en développement, les courriels « envoyés »
 
 Les écritures passent par ``StockageJSONAtomique`` (fichier temporaire, fsync,
 os.replace) et les modifications se font sous verrou (fil + ``flock``).
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -315,6 +318,69 @@ class StockageTinyDB(Stockage):
                 chemin.unlink(missing_ok=True)
         return effaces
 
+    # Données personnelles
+    def lister_references(self) -> list[str]:
+        racine = self.dossier / "signalements"
+        if not racine.exists():
+            return []
+        return sorted(
+            f.name.removesuffix(".json") for sous in os.scandir(racine) if sous.is_dir()
+            for f in os.scandir(sous.path) if f.name.endswith(".json") and f.name[0] != ".")
+
+    def effacer_photos(self, reference: str) -> int:
+        dossier = self._photos(reference)
+        with self.verrous.tenir(reference):
+            if not dossier.exists():
+                return 0
+            nombre = sum(1 for f in os.scandir(dossier) if not f.name.startswith("."))
+            shutil.rmtree(dossier, ignore_errors=True)
+        return nombre
+
+    def oublier_cle(self, empreinte: str) -> bool:
+        if len(empreinte) != 64 or not all(c in "0123456789abcdef" for c in empreinte):
+            raise ValueError(f"empreinte de clé invalide : {empreinte!r}")
+        dossier = self.dossier / "idempotence" / empreinte[:2]
+        chemin = dossier / f"{empreinte}.json"
+        with verrou_non_bloquant(dossier / f"{empreinte}.verrou") as tenu:
+            if not tenu:
+                raise CleEnCours(empreinte)
+            existait = chemin.exists()
+            chemin.unlink(missing_ok=True)
+        (dossier / f"{empreinte}.verrou").unlink(missing_ok=True)
+        return existait
+
+    def effacer_restes(self, age_minimal: float) -> int:
+        """Les fichiers ``.<nom>.<hasard>.tmp`` d'``ecrire_atomiquement`` dans tous les
+        dossiers du moteur (pas ``journal/``, que son propriétaire vide lui-même), et les
+        dossiers de photos sans signalement."""
+        limite = time.time() - age_minimal
+        effaces = 0
+        for racine, dossiers, fichiers in os.walk(self.dossier):
+            if Path(racine) == self.dossier:
+                dossiers[:] = [d for d in dossiers if d != "journal"]
+            for nom in fichiers:
+                chemin = Path(racine) / nom
+                if nom.startswith(".") and nom.endswith(".tmp") and _plus_vieux(chemin, limite):
+                    chemin.unlink(missing_ok=True)
+                    effaces += 1
+        photos = self.dossier / "photos"
+        for dossier in os.scandir(photos) if photos.exists() else ():
+            if not dossier.is_dir() or not reference_valide(dossier.name):
+                continue
+            # Les photos sont écrites avant leur signalement : un dossier récent peut
+            # attendre le sien (``creer_signalement``, le journal).
+            if not self._signalement(dossier.name).exists() and _plus_vieux(Path(dossier.path),
+                                                                            limite):
+                effaces += self.effacer_photos(dossier.name)
+        return effaces
+
     def fermer(self) -> None:
         self.verrous.fermer()
+
+
+def _plus_vieux(chemin: Path, limite: float) -> bool:
+    try:
+        return chemin.stat().st_mtime < limite
+    except FileNotFoundError:
+        return False
 

@@ -16,7 +16,8 @@ def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
     assert chemins == [
         "/api/signalements",
         "/api/signalements/{reference}/confirmation", "/api/signalements/{reference}/confirmation",
-        "/api/suivi", "/api/suivi/etat", "/api/suivi/{action}", "/api/suivi/{jeton}",
+        "/api/suivi", "/api/suivi/etat", "/api/suivi/donnees", "/api/suivi/{action}",
+        "/api/suivi/{jeton}",
         "/api/agent/{jeton}", "/api/agent/{jeton}", "/api/agent/{jeton}/photos/{nom}",
         "/api/agent/{jeton}/nouveau-lien",
         "/api/coordination", "/api/coordination", "/api/coordination/{jeton}",

@@ -82,6 +82,10 @@ def test_la_production_complete_demarre_et_envoie_pour_de_vrai():
      "AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0."),
     ("AIGUILLAGE_LIMITE_RECHERCHES", "30 par minute",
      "AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0."),
+    ("AIGUILLAGE_COORDONNEES_JOURS", "un mois",
+     "AIGUILLAGE_COORDONNEES_JOURS doit être un nombre de jours entre 0 et 365 (par défaut 30)."),
+    ("AIGUILLAGE_CONSERVATION_MOIS", "0",
+     "AIGUILLAGE_CONSERVATION_MOIS doit être un nombre de mois entre 1 et 120 (par défaut 12)."),
 ])
 def test_une_valeur_invalide_est_refusee_avec_un_message_clair(nom, valeur, message):
     with pytest.raises(ErreurReglages) as erreur:
@@ -142,6 +146,28 @@ def test_le_modele_dit_quels_secrets_et_adresses_manquent(modele):
         "L'adresse de transmission de Communauté de communes du Val d'Essai doit commencer "
         "par https://.",
     ]
+
+
+def test_les_durees_de_conservation_valent_30_jours_et_12_mois_ou_se_reglent():
+    reglages = lire_reglages({})
+    assert (reglages.coordonnees_jours, reglages.conservation_mois) == (30, 12)
+    reglages = lire_reglages({"AIGUILLAGE_COORDONNEES_JOURS": "0",
+                              "AIGUILLAGE_CONSERVATION_MOIS": "36"})
+    assert (reglages.coordonnees_jours, reglages.conservation_mois) == (0, 36)
+
+
+def test_un_modele_qui_annonce_d_autres_durees_que_celles_appliquees_est_signale(modele):
+    from dataclasses import replace
+
+    modele.donnees["conservation"] = {"coordonnees_jours": 30, "conservation_mois": 12,
+                                      "recherches_vides_jours": 90}
+    reglages = lire_reglages({})
+    assert not [m for m in verifier_pour_le_modele(reglages, modele) if "données" in m]
+    assert [m for m in verifier_pour_le_modele(replace(reglages, conservation_mois=24), modele)
+            if "données" in m] == [
+        "La page des données personnelles annonce 30 jours et 12 mois, le serveur "
+        "appliquerait 30 jours et 24 mois : reconstruisez le site avec les mêmes "
+        "AIGUILLAGE_COORDONNEES_JOURS et AIGUILLAGE_CONSERVATION_MOIS que le serveur."]
 
 
 def test_chaque_reglage_est_documente():

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import base64
 from urllib.parse import urlsplit
 
-from aides_fonctions import photo
+from aides_fonctions import champs_valides, photo
 from aides_suivi import (
     NAVIGATEUR,
     agir,
@@ -13,6 +14,8 @@ from aides_suivi import (
     suivre,
     texte_de,
 )
+
+from fonctions.push.notificateur import joignable
 
 
 def resolu(client, boite, expediteur, **champs) -> tuple[dict, str]:
@@ -312,3 +315,97 @@ def test_un_courriel_qui_ne_part_pas_est_dit_sur_la_page(client, expediteur):
     assert reponse.status_code == 503
     assert "L&#39;e-mail n&#39;a pas pu partir pour le moment : réessayez plus tard." in reponse.text
     assert 'value="lea@exemple.fr"' in reponse.text
+
+
+# -- Vos données : télécharger, effacer ses coordonnées --------------------------------------
+
+def test_le_citoyen_telecharge_ses_donnees_en_json_avec_le_jeton_dans_l_entete(
+        client, boite, expediteur):
+    reponse = client.post("/api/signalements", data={
+        **champs_valides(), "courriel": "lea@exemple.fr", "telephone": "0612345678",
+        "consentement": "oui"}, files=[("photos", ("t.jpg", photo(), "image/jpeg"))])
+    corps = reponse.json()
+    boite.traiter_une_fois()
+    telechargement = suivre(client, jeton_de_suivi(corps), "/api/suivi/donnees")
+    assert telechargement.status_code == 200
+    assert telechargement.headers["content-disposition"] == (
+        f'attachment; filename="{corps["reference"]}.json"')
+    assert telechargement.headers["cache-control"] == "no-store"
+    donnees = telechargement.json()
+    photos = donnees.pop("photos")
+    chronologie = donnees.pop("chronologie")
+    assert donnees == {
+        "format": "aiguillage-export-1", "reference": corps["reference"],
+        "envoye_le": "2025-03-10T09:00:00+00:00", "probleme": "Un nid-de-poule",
+        "commune": "Bourg-les-Essais",
+        "description": "Un trou profond devant l'école, rue des Écoles.",
+        "lieu": {"latitude": None, "longitude": None,
+                 "adresse": "12 rue des Écoles, Bourg-les-Essais"},
+        "reponses": [{"id": "taille", "libelle": "Quelle est la taille du trou ?",
+                      "valeur": "Comme une assiette"}],
+        "coordonnees": {"courriel": "lea@exemple.fr", "telephone": "0612345678",
+                        "consentement": True},
+        "appareils_prevenus": 0, "etat": "Transmis, en attente de prise en charge",
+        "conservation": {
+            "clos_le": None, "coordonnees_effacees_le": None,
+            "coordonnees_effacees_au_plus_tard_le": None, "anonymise_au_plus_tard_le": None,
+            "tant_que_le_signalement_est_ouvert": (
+                "Rien n'est effacé : les durées courent à partir de la clôture.")},
+    }
+    assert [e["type"] for e in chronologie] == ["recu", "transmis"]
+    assert len(photos) == 1 and photos[0]["nom"] == "photo-1.jpg"
+    assert base64.b64decode(photos[0]["contenu_base64"]).startswith(b"\xff\xd8")
+    assert suivre(client, jeton_de_suivi(corps)[:-1] + "x", "/api/suivi/donnees").status_code == 404
+
+
+def test_le_citoyen_efface_ses_coordonnees_depuis_l_api_et_n_est_plus_prevenu(
+        client, boite, expediteur, stockage):
+    corps = poster(client, courriel="lea@exemple.fr", telephone="0612345678",
+                   consentement="oui")
+    boite.traiter_une_fois()
+    assert joignable(stockage.lire_signalement(corps["reference"]))
+    entetes = {"Authorization": f"Jeton {jeton_de_suivi(corps)}",
+               "Origin": "https://aiguillage.example.org"}
+    reponse = client.post("/api/suivi/effacer_coordonnees", json={}, headers=entetes)
+    assert reponse.status_code == 200, reponse.text
+    assert reponse.json()["reference"] == corps["reference"]
+    document = stockage.lire_signalement(corps["reference"])
+    assert document["contact"] is None and document["abonnements_push"] == []
+    assert document["historique"][-1]["par"] == {"qui": "citoyen", "canal": "api"}
+    assert suivre(client, jeton_de_suivi(corps), "/api/suivi/donnees").json()[
+        "coordonnees"] is None
+    # Plus rien ne lui est écrit : le notificateur ne trouve plus aucun moyen de le joindre.
+    assert not joignable(document)
+    # Une seconde demande ne change rien et répond de même.
+    assert client.post("/api/suivi/effacer_coordonnees", json={},
+                       headers=entetes).status_code == 200
+
+
+def test_sans_javascript_le_citoyen_telecharge_et_efface_ses_coordonnees(
+        client, stockage):
+    corps = poster(client, courriel="lea@exemple.fr")
+    page = client.get(suivi_sans_js(corps))
+    texte = texte_de(page.text)
+    assert "Vos données" in texte and "Télécharger mes données" in texte
+    assert "Effacer mes coordonnées" in texte
+    formulaire = {"jeton": jeton_de_suivi(corps), "csrf": csrf_de(page.text)}
+    telechargement = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR,
+                                 data={**formulaire, "action": "telecharger"})
+    assert telechargement.status_code == 200
+    assert telechargement.headers["content-disposition"].startswith("attachment;")
+    assert telechargement.json()["coordonnees"]["courriel"] == "lea@exemple.fr"
+    effacement = client.post(urlsplit(corps["confirmation"]).path, headers=NAVIGATEUR,
+                             data={**formulaire, "action": "effacer_coordonnees"},
+                             follow_redirects=False)
+    assert effacement.status_code == 303
+    assert effacement.headers["location"] == f"{suivi_sans_js(corps)}?fait=effacer_coordonnees"
+    assert ("Vos coordonnées sont effacées : vous ne recevrez plus de nouvelles de ce "
+            "signalement, mais cette page reste ouverte.") in texte_de(
+                client.get(effacement.headers["location"]).text)
+    assert stockage.lire_signalement(corps["reference"])["contact"] is None
+    # Sans le code du formulaire, rien n'est effacé ni téléchargé.
+    autre = poster(client, courriel="paul@exemple.fr")
+    refus = client.post(urlsplit(autre["confirmation"]).path, headers=NAVIGATEUR, data={
+        "jeton": jeton_de_suivi(autre), "action": "effacer_coordonnees"})
+    assert refus.status_code == 403
+    assert stockage.lire_signalement(autre["reference"])["contact"]["courriel"] == "paul@exemple.fr"

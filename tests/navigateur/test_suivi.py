@@ -27,11 +27,11 @@ def produit(site_petit, tmp_path_factory):
     serveur.arreter()
 
 
-def signaler(url: str) -> dict:
+def signaler(url: str, **autres) -> dict:
     corps = json.dumps({"noeud": "voirie/nid-de-poule", "commune": "56143",
                         "description": "Un trou profond devant la boulangerie.",
                         "adresse": "2 place du Marché, Muzillac",
-                        "question-taille": "Plus grand"}).encode()
+                        "question-taille": "Plus grand", **autres}).encode()
     requete = urllib.request.Request(url + "/api/signalements", data=corps,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(requete, timeout=10) as reponse:
@@ -127,3 +127,43 @@ def test_sans_jeton_la_page_de_suivi_le_dit(produit, page):
     page.goto(serveur.url + "/suivi/#AIG-2222-22.faux")
     page.get_by_text("Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.").wait_for()
     assert page.get_by_text("Chargement du suivi…").count() == 0
+
+
+def telecharger(page) -> dict:
+    with page.expect_download() as attente:
+        page.get_by_role("button", name="Télécharger mes données").click()
+    return attente.value
+
+
+def test_le_citoyen_telecharge_ses_donnees_et_efface_ses_coordonnees(produit, page):
+    serveur, _ = produit
+    corps = signaler(serveur.url, courriel="lea@exemple.fr")
+    page.goto(corps["suivi"])
+    page.get_by_role("heading", name="Vos données").wait_for()
+    fichier = telecharger(page)
+    assert fichier.suggested_filename == f"{corps['reference']}.json"
+    donnees = json.loads(Path(fichier.path()).read_text(encoding="utf-8"))
+    assert donnees["reference"] == corps["reference"]
+    assert donnees["coordonnees"]["courriel"] == "lea@exemple.fr"
+    assert donnees["description"] == "Un trou profond devant la boulangerie."
+    resultats = Axe().run(page)
+    assert resultats.violations_count == 0, resultats.generate_report()
+
+    page.get_by_role("button", name="Effacer mes coordonnées").click()
+    page.get_by_role("status").get_by_text("Vos coordonnées sont effacées").wait_for()
+    apres = json.loads(Path(telecharger(page).path()).read_text(encoding="utf-8"))
+    assert apres["coordonnees"] is None
+
+
+def test_sans_javascript_le_citoyen_telecharge_et_efface_aussi(produit, page_sans_js):
+    serveur, _ = produit
+    corps = signaler(serveur.url, courriel="paul@exemple.fr")
+    jeton = corps["suivi"].rpartition("#")[2]
+    page = page_sans_js
+    page.goto(f"{serveur.url}/api/suivi/{jeton}")
+    donnees = json.loads(Path(telecharger(page).path()).read_text(encoding="utf-8"))
+    assert donnees["coordonnees"]["courriel"] == "paul@exemple.fr"
+    page.get_by_role("button", name="Effacer mes coordonnées").click()
+    page.get_by_text("Vos coordonnées sont effacées").wait_for()
+    assert json.loads(Path(telecharger(page).path()).read_text(encoding="utf-8"))[
+        "coordonnees"] is None

@@ -7,9 +7,10 @@ fait ; les pages, l'application hors ligne et les fonctions lisent son résultat
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from . import schema
+from . import conservation, schema
 from .agents import consignes_en_html, lire_agents, verifier_boutons
 from .arbre import LectureArbre
 from .erreurs import ErreursContenu, Rapport, liste, suggestion
@@ -63,7 +64,11 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
     for noeud in noeuds.values():  # les urgences passent avant toute autre réponse
         if "choix" in noeud:
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
-    pages = lire_pages(dossier, affiche, rapport)
+    durees, problemes = conservation.lire_durees(os.environ)
+    for probleme in problemes:
+        rapport.ajouter(probleme.split(" ", 1)[0], None, probleme,
+                        "Corrigez cette variable d'environnement, ou retirez-la.")
+    pages = lire_pages(dossier, affiche, rapport, durees)
     synonymes = lire_synonymes(dossier, affiche, rapport)
     agents = lire_agents(dossier, affiche, rapport)
     je_ne_trouve_pas = issue_je_ne_trouve_pas(territoire, gestionnaires, affiche, rapport)
@@ -88,6 +93,9 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         "pages": pages,
         "synonymes": synonymes,
         "agents": agents,
+        # Les durées que la page « Vos données personnelles » annonce : le serveur refuse
+        # en production d'en appliquer d'autres (fonctions/reglages.py).
+        "conservation": durees.en_dict(),
     }
 
 
@@ -272,7 +280,10 @@ def _verifier_numeros(noeud: dict, fichier: str, numeros: set[str], rapport: Rap
                             f"{liste(sorted(numeros))}.")
 
 
-def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]:
+def lire_pages(dossier: Path, affiche: str, rapport: Rapport,
+               durees: conservation.Durees = conservation.DUREES_PAR_DEFAUT) -> dict[str, dict]:
+    """Les pages d'information ; leurs repères de durée (``{{ conservation }}``…) sont
+    remplacés par les durées appliquées (voir ``conservation.py``)."""
     pages: dict[str, dict] = {}
     racine = dossier / "pages"
     for chemin in sorted(racine.iterdir()) if racine.is_dir() else []:
@@ -292,10 +303,25 @@ def lire_pages(dossier: Path, affiche: str, rapport: Rapport) -> dict[str, dict]
         if lu is None:
             continue
         propre = schema.verifier(lu.entete, schema.CHAMPS_PAGE, fichier, rapport)
+        _verifier_reperes(chemin.stem, lu.texte, fichier, rapport)
         pages[chemin.stem] = {"id": chemin.stem, "titre": propre.get("titre", chemin.stem),
-                              "url": f"/{chemin.stem}/", "texte_html": en_html(lu.texte)}
+                              "url": f"/{chemin.stem}/",
+                              "texte_html": en_html(conservation.remplir(lu.texte, durees))}
     for page in PAGES_OBLIGATOIRES:
         if page not in pages:
             rapport.ajouter(f"{affiche}/pages/{page}.md", None, "cette page obligatoire est absente.",
                             f"Créez {affiche}/pages/{page}.md avec un « titre » et son texte.")
     return pages
+
+
+def _verifier_reperes(page: str, texte: str, fichier: str, rapport: Rapport) -> None:
+    connus = ", ".join(f"{{{{ {nom} }}}}" for nom in conservation.REPERES_OBLIGATOIRES)
+    for nom in conservation.reperes_inconnus(texte):
+        rapport.ajouter(fichier, None, f"le repère « {{{{ {nom} }}}} » n'existe pas.",
+                        f"Les repères de durée sont : {connus}.")
+    if page != "donnees-personnelles":
+        return
+    for nom in conservation.reperes_absents(texte):
+        rapport.ajouter(fichier, None, f"la durée « {{{{ {nom} }}}} » n'est pas écrite.",
+                        "Écrivez chaque durée par son repère (jamais en chiffres) : la page "
+                        f"dit alors ce que le serveur applique. Repères : {connus}.")

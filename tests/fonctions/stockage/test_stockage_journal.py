@@ -223,3 +223,18 @@ def test_en_panne_chaque_refus_est_une_erreur_neuve(tmp_path):
         refus.append(erreur.value)
     assert refus[0] is not refus[1] and refus[0] is not journal.panne
     assert str(refus[0]) == str(journal.panne) == "[Errno 5] disque illisible"
+
+
+def test_tourner_efface_le_segment_courant_tout_materialise_et_assez_vieux(tmp_path):
+    dossier = tmp_path / "journal"
+    journal = Journal(dossier)
+    journal.demarrer()
+    assert not journal.tourner(0, age=0)  # segment vide : rien à faire
+    journal.ecrire(b"lea@exemple.fr", 1)
+    assert not journal.tourner(0, age=0)  # pas encore matérialisé
+    assert not journal.tourner(1, age=3600)  # trop jeune
+    assert journal.tourner(1, age=0)
+    assert [p.name for p in dossier.glob("*.journal")] == ["000000000002.journal"]
+    journal.ecrire(b"suivant", 2)
+    journal.fermer()
+    assert contenus_rejoues(dossier) == [b"suivant"]

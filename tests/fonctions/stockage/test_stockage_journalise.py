@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import test_stockage_tinydb as comportement_du_moteur
 from aides_fonctions import DEBUT, RACINE, champs_valides
+from serveurs_locaux import attendre
 
 from fonctions.enregistrement import enregistrer
 from fonctions.idempotence import empreinte_de_cle
@@ -48,6 +49,7 @@ PROPRES_AU_MOTEUR = {
     "test_au_dela_du_plafond_du_jour_un_texte_nouveau_n_est_plus_compte",
     "test_des_comptes_concurrents_de_fils_et_de_processus_ne_perdent_aucun_ajout",
     "test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible",
+    "test_une_cle_tenue_par_une_requete_n_est_pas_oubliee_sous_elle",
 }
 for _nom, _test in vars(comportement_du_moteur).items():
     if _nom.startswith("test_") and _nom not in PROPRES_AU_MOTEUR:
@@ -421,3 +423,20 @@ def test_les_fils_et_la_boucle_ecrivent_ensemble_sans_se_gener(lent):
     asyncio.run(par_la_boucle())
     fil.join()
     assert sorted(e["reference"] for e in lent.lister_envois()) == sorted(references)
+
+
+def test_au_calme_le_journal_ne_garde_pas_longtemps_ce_qui_est_materialise(tmp_path, modele):
+    """Le segment courant ne garde pas des mois les coordonnées qu'on lui a confiées : tout
+    matérialisé et assez vieux, il est effacé (Journal.tourner, ici sans attendre l'âge)."""
+    donnees = tmp_path / "donnees"
+    stockage = StockageJournalise(StockageTinyDB(donnees), age_du_segment=0)
+    try:
+        demande = valider(champs_valides(courriel="lea@exemple.fr"), 0, modele)
+        enregistrer(stockage, demande, [], modele, DEBUT)
+        stockage.attendre_materialisation()
+        attendre(lambda: not any(b"lea@exemple.fr" in segment.read_bytes()
+                                 for segment in (donnees / "journal").glob("*.journal")),
+                 message="le journal garde encore l'adresse")
+        assert list((donnees / "journal").glob("*.journal"))  # un segment neuf, vide
+    finally:
+        stockage.fermer()

@@ -14,7 +14,7 @@ from serveurs_locaux import attendre
 
 from fonctions.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
-from fonctions.stockage.base import Ecritures
+from fonctions.stockage.base import Ecritures, empreinte_cle
 
 
 def signalement(reference: str, **autres) -> dict:
@@ -335,3 +335,34 @@ def test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible(tmp_path):
     stockage.compter_recherche_vide(MARS_10, "egout")  # le verrou du tué est libéré
     assert stockage.lister_recherches_vides(MARS_10, MARS_10, 1) == [("egout", avant + 1)]
     stockage.fermer()
+
+
+# -- Données personnelles (fonctions/purge.py) ----------------------------------------------
+
+def test_la_purge_liste_les_references_et_efface_photos_et_cles(stockage):
+    premiere, seconde = nouvelle_reference(), nouvelle_reference()
+    stockage.creer_signalement(signalement(premiere), [("photo-1.jpg", b"jpeg")], [])
+    cle = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+    with stockage.reserver_cle(cle, "empreinte", seconde) as reservation:
+        stockage.creer_signalement(signalement(reservation.reference), [], [])
+    assert stockage.lister_references() == sorted([premiere, seconde])
+    assert stockage.effacer_photos(premiere) == 1
+    assert stockage.effacer_photos(premiere) == 0
+    with pytest.raises(FileNotFoundError):
+        stockage.lire_photo(premiere, "photo-1.jpg")
+    assert stockage.oublier_cle(empreinte_cle(cle)) is True
+    assert stockage.oublier_cle(empreinte_cle(cle)) is False
+    with pytest.raises(ValueError):
+        stockage.oublier_cle("../../signalements")
+    # La clé oubliée est inconnue : un nouvel envoi avec elle repart d'une référence neuve.
+    with stockage.reserver_cle(cle, "autre contenu", nouvelle_reference()) as reservation:
+        assert reservation.nouvelle
+
+
+def test_une_cle_tenue_par_une_requete_n_est_pas_oubliee_sous_elle(tmp_path):
+    stockage = StockageTinyDB(tmp_path / "donnees")
+    cle = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+    with stockage.reserver_cle(cle, "empreinte", nouvelle_reference()):
+        with pytest.raises(CleEnCours):
+            stockage.oublier_cle(empreinte_cle(cle))
+    assert stockage.oublier_cle(empreinte_cle(cle)) is True

@@ -8,6 +8,7 @@ const ACTIONS = {
   complement: "Votre information est ajoutée : le service qui s'en occupe la voit.",
   confirmer: "Merci ! Le signalement est clos.",
   rouvrir: "Le signalement est rouvert : le service est prévenu et doit de nouveau s'en occuper.",
+  effacer_coordonnees: "Vos coordonnées sont effacées : vous ne recevrez plus de nouvelles de ce signalement, mais cette page reste ouverte.",
 };
 
 function lireJeton() {
@@ -88,7 +89,7 @@ function champTexte(id, libelle, aide) {
 function formulaire(action, bouton, ...champs) {
   const form = el("form", "", { "data-action": action });
   form.append(...champs);
-  const envoyer = el("button", bouton, { type: "submit", class: action === "rouvrir" ? "bouton-secondaire" : "bouton" });
+  const envoyer = el("button", bouton, { type: "submit", class: ["rouvrir", "effacer_coordonnees"].includes(action) ? "bouton-secondaire" : "bouton" });
   const ligne = el("p");
   ligne.append(envoyer);
   form.append(ligne);
@@ -115,6 +116,35 @@ function formulaires(suivi) {
   return blocs;
 }
 
+// « Vos données » : le téléchargement (GET /api/suivi/donnees, un fichier JSON) et
+// l'effacement des coordonnées (POST /api/suivi/effacer_coordonnees, par agir()).
+function vosDonnees(suivi, jeton) {
+  const telecharger = el("button", "Télécharger mes données", { type: "button", class: "bouton-secondaire", "data-telecharger": "" });
+  telecharger.addEventListener("click", async () => {
+    try {
+      const donnees = await appeler("/api/suivi/donnees", jeton);
+      const lien = el("a", "", { download: `${suivi.reference}.json` });
+      lien.href = URL.createObjectURL(new Blob([JSON.stringify(donnees, null, 2)], { type: "application/json" }));
+      document.body.append(lien);
+      lien.click();
+      lien.remove();
+      setTimeout(() => URL.revokeObjectURL(lien.href), 60000);
+      annoncer("Vos données sont téléchargées.");
+    } catch (erreur) {
+      annoncer(erreur.message, true);
+    }
+  });
+  const ligne = el("p");
+  ligne.append(telecharger);
+  return [
+    el("h2", "Vos données"),
+    el("p", "Téléchargez tout ce que nous gardons de ce signalement, dans un fichier (JSON)."),
+    ligne,
+    el("p", "Vos coordonnées (adresse e-mail, téléphone, notifications) sont effacées d'elles-mêmes après la clôture du signalement. Vous pouvez les effacer dès maintenant : vous ne recevrez alors plus de nouvelles, mais cette page reste ouverte."),
+    formulaire("effacer_coordonnees", "Effacer mes coordonnées"),
+  ];
+}
+
 function afficher(zone, suivi, jeton) {
   const prevenir = el("div");
   // « Être prévenu·e de l'avancement » : chargé seulement ici, jamais demandé d'office.
@@ -127,6 +157,7 @@ function afficher(zone, suivi, jeton) {
     el("h2", "Garder ce suivi"),
     el("p", "Ajoutez cette page à vos favoris pour y revenir. Son adresse est personnelle : ne la partagez pas."),
     prevenir,
+    ...vosDonnees(suivi, jeton),
   );
   document.title = `Suivi ${suivi.reference} – ${document.title.split(" – ").slice(-1)[0]}`;
 }
