@@ -5,8 +5,9 @@
   recherches sans résultat de plus de 90 jours (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
   ou en secours) ;
 - ``purger`` : efface ce que la page des données personnelles promet d'effacer (coordonnées
-  après la clôture, textes et photos après la conservation, restes d'arrêts brutaux) ; une
-  fois par jour, par le même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
+  après la clôture, textes et photos après la conservation, restes d'arrêts brutaux) ; le
+  serveur la fait chaque jour quand la boîte d'envoi y tourne, sinon une fois par jour par le
+  même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 

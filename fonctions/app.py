@@ -23,6 +23,7 @@ from fonctions import (
     agent,
     coordination,
     mises_a_jour,
+    purge,
     recherche,
     recherches_vides,
     sante,
@@ -103,6 +104,7 @@ def construire_contexte(
                        reglages=reglages, suivi=suivi, horloge=horloge)
     boite.relances = Relances(stock, suivi, horloge, reglages)
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
+    boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
     limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
     limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches

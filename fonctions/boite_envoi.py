@@ -46,6 +46,9 @@ ABANDON_DES_RESTES = timedelta(hours=1)
 POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
 INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
 INTERVALLE_DES_PURGES = 3600.0  # secondes : des comptes par jour, effacés au jour près
+# secondes : les durées des données personnelles se comptent en jours (fonctions/purge.py) ;
+# une passe lit tous les signalements, une fois par jour suffit.
+INTERVALLE_DE_LA_PURGE_DES_DONNEES = 86_400.0
 
 
 class BoiteEnvoi:
@@ -57,6 +60,10 @@ class BoiteEnvoi:
         # L'effacement des vieilles recherches sans résultat (recherches_vides.purger), aussi
         # lancé par ``boucle`` : c'est elle qui tourne tant que le serveur tourne.
         self.purge_des_recherches: Callable[[], int] | None = None
+        # La purge des données personnelles (purge.purger), au démarrage puis une fois par
+        # jour : la page « Vos données personnelles » est tenue sans cron quand la boîte
+        # d'envoi tourne dans le serveur.
+        self.purge_des_donnees: Callable[[], object] | None = None
 
     def traiter_une_fois(self, limite: int = 200) -> int:
         """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron)."""
@@ -220,23 +227,27 @@ class BoiteEnvoi:
     async def boucle(self, reveil: Reveil, intervalle: float) -> None:
         """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt : les relances
         (au plus une fois par minute), la boîte d'envoi, puis l'effacement des vieilles
-        recherches sans résultat (au démarrage, puis au plus une fois par heure)."""
-        derniere_relance = derniere_purge = None
+        recherches sans résultat (au démarrage, puis au plus une fois par heure) et la purge
+        des données personnelles (au démarrage, puis au plus une fois par jour). Une tâche
+        en erreur est écrite au journal ; les autres continuent."""
+        periodiques = [
+            (INTERVALLE_DES_RELANCES, lambda: self.relances and self.relances.traiter_une_fois),
+            (0.0, lambda: self.traiter_une_fois),
+            (INTERVALLE_DES_PURGES, lambda: self.purge_des_recherches),
+            (INTERVALLE_DE_LA_PURGE_DES_DONNEES, lambda: self.purge_des_donnees),
+        ]
+        derniers: list[float | None] = [None] * len(periodiques)
         while True:
-            try:
-                if self.relances is not None and (
-                        derniere_relance is None
-                        or time.monotonic() - derniere_relance >= INTERVALLE_DES_RELANCES):
-                    derniere_relance = time.monotonic()
-                    await anyio.to_thread.run_sync(self.relances.traiter_une_fois)
-                await anyio.to_thread.run_sync(self.traiter_une_fois)
-                if self.purge_des_recherches is not None and (
-                        derniere_purge is None
-                        or time.monotonic() - derniere_purge >= INTERVALLE_DES_PURGES):
-                    derniere_purge = time.monotonic()
-                    await anyio.to_thread.run_sync(self.purge_des_recherches)
-            except Exception:
-                journal.exception("La boîte d'envoi a rencontré une erreur ; elle continue.")
+            for numero, (periode, tache) in enumerate(periodiques):
+                fonction, dernier = tache(), derniers[numero]
+                if fonction is None or (dernier is not None
+                                        and time.monotonic() - dernier < periode):
+                    continue
+                derniers[numero] = time.monotonic()
+                try:
+                    await anyio.to_thread.run_sync(fonction)
+                except Exception:
+                    journal.exception("La boîte d'envoi a rencontré une erreur ; elle continue.")
             await reveil.attendre(intervalle)
 
 

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
 from PIL import Image
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -157,3 +158,28 @@ def dossier_de_test(modele, commune: str = "56001", photos: tuple[bytes, ...] = 
         evenement=evenement or ("alerte" if motif else "transmission"),
         lien_coordination="https://aiguillage.example.org/api/coordination",
     )
+
+
+class ReveilImmediat:
+    """Le réveil de la boucle du serveur, sans attente : elle s'arrête au bout de ``tours``
+    tours."""
+
+    def __init__(self, tours: int) -> None:
+        self.tours, self.faits = tours, 0
+
+    async def attendre(self, secondes: float) -> None:
+        self.faits += 1
+        if self.faits >= self.tours:
+            raise anyio.get_cancelled_exc_class()()
+
+
+def tourner_la_boucle(boite, tours: int) -> None:
+    """Fait faire ``tours`` tours à la boucle de la boîte d'envoi (celle que le serveur lance)."""
+
+    async def boucle():
+        try:
+            await boite.boucle(ReveilImmediat(tours), 0)
+        except anyio.get_cancelled_exc_class():
+            pass
+
+    anyio.run(boucle)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aides_fonctions import CHEMIN_MODELE, RACINE, champs_valides, photo
+from aides_fonctions import CHEMIN_MODELE, RACINE, champs_valides, photo, tourner_la_boucle
 from aides_suivi import agir, jeton_de_suivi, lien_agent, suivre
 
 from fonctions import purge
@@ -146,6 +146,22 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     # Une seconde passe ne change rien.
     assert purger(client, horloge) == purge.Bilan()
     assert stockage.lire_signalement(reference) == anonyme
+
+
+def test_le_serveur_purge_lui_meme_au_demarrage_puis_une_fois_par_jour(
+    client, boite, expediteur, stockage, horloge
+):
+    """Sans cron, la boucle du serveur tient les durées promises : une passe à son premier
+    tour, puis plus avant le lendemain."""
+    corps, _ = poster_avec_tout(client, stockage)
+    resoudre(client, boite, expediteur)
+    horloge.avancer(days=30)
+    passes = []
+    purger_vraiment = boite.purge_des_donnees
+    boite.purge_des_donnees = lambda: passes.append(purger_vraiment())
+    tourner_la_boucle(boite, 3)
+    assert passes == [purge.Bilan(coordonnees=1)]  # trois tours dans la même journée : une passe
+    assert stockage.lire_signalement(corps["reference"])["contact"] is None
 
 
 def test_un_signalement_ouvert_ou_rouvert_garde_tout(client, boite, expediteur, stockage, horloge):

@@ -13,10 +13,9 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-import anyio
 import httpx
 import pytest
-from aides_fonctions import CHEMIN_MODELE, RACINE, fichiers_du_dossier
+from aides_fonctions import CHEMIN_MODELE, RACINE, fichiers_du_dossier, tourner_la_boucle
 from aides_suivi import texte_de
 from serveurs_locaux import attendre
 from test_coordination import se_connecter
@@ -200,28 +199,6 @@ def test_une_recherche_est_effacee_90_jours_apres_son_jour(client, stockage, hor
     assert fichiers_des_recherches(stockage) == ["recherches_vides/2025-03-02.json"]
 
 
-class ReveilImmediat:
-    """Le réveil de la boucle, sans attente : elle s'arrête au bout de ``tours`` tours."""
-
-    def __init__(self, tours: int) -> None:
-        self.tours, self.faits = tours, 0
-
-    async def attendre(self, secondes: float) -> None:
-        self.faits += 1
-        if self.faits >= self.tours:
-            raise anyio.get_cancelled_exc_class()()
-
-
-def tourner(boite, tours: int) -> None:
-    async def boucle():
-        try:
-            await boite.boucle(ReveilImmediat(tours), 0)
-        except anyio.get_cancelled_exc_class():
-            pass
-
-    anyio.run(boucle)
-
-
 def test_la_boucle_du_serveur_efface_les_vieilles_recherches_une_fois_par_heure(
         boite, stockage):
     stockage.compter_recherche_vide(MARS_10 - timedelta(days=90), "passeport")
@@ -229,7 +206,7 @@ def test_la_boucle_du_serveur_efface_les_vieilles_recherches_une_fois_par_heure(
     purge = boite.purge_des_recherches
     appels = []
     boite.purge_des_recherches = lambda: appels.append(purge())
-    tourner(boite, 3)
+    tourner_la_boucle(boite, 3)
     assert appels == [1]  # trois tours de boucle dans la même heure : une purge
     assert comptes(stockage, MARS_10 - timedelta(days=100), MARS_10) == [("permis", 1)]
 

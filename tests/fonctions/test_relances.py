@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from aides_fonctions import tourner_la_boucle
 from aides_suivi import agir, jeton_de_suivi, lien_agent, poster, suivre
 
 
@@ -81,26 +82,8 @@ def test_un_service_sans_transmission_n_est_jamais_relance(client, boite, horlog
 
 def test_la_boucle_de_la_boite_d_envoi_fait_aussi_les_relances(client, boite, horloge,
                                                                expediteur):
-    import anyio
-
     poster(client)
     boite.traiter_une_fois()
     horloge.avancer(days=7)
-
-    class ReveilImmediat:
-        def __init__(self):
-            self.tours = 0
-
-        async def attendre(self, secondes):
-            self.tours += 1
-            if self.tours >= 2:
-                raise anyio.get_cancelled_exc_class()()
-
-    async def tourner():
-        try:
-            await boite.boucle(ReveilImmediat(), 0)
-        except anyio.get_cancelled_exc_class():
-            pass
-
-    anyio.run(tourner)
+    tourner_la_boucle(boite, 2)
     assert expediteur.messages[-1]["Subject"].startswith("[Relance]")
