@@ -93,12 +93,16 @@ def main(arguments: list[str] | None = None) -> int:
     import uvicorn
 
     from fonctions.journal_d_acces import proteger_le_journal_d_acces
+    from fonctions.photos import regler_l_allocateur
     from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
 
     app = creer_serveur(reglages)
     regler_le_ramasse_miettes()
-    config = uvicorn.Config(app, host=options.hote, port=options.port, proxy_headers=True,
-                            forwarded_allow_ips=reglages.proxys, log_level="info")
+    regler_l_allocateur()
+    # X-Forwarded-For n'est lu que par l'application, et seulement des mandataires nommés par
+    # AIGUILLAGE_PROXIES (fonctions/app.py) : uvicorn, lui, le croirait de 127.0.0.1.
+    config = uvicorn.Config(app, host=options.hote, port=options.port, proxy_headers=False,
+                            log_level="info")
     proteger_le_journal_d_acces()  # après la configuration des journaux par uvicorn
     serveur = uvicorn.Server(config)
     try:

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fonctions import (
     agent,
@@ -186,9 +187,14 @@ def creer_app(
         Route("/api/{reste:path}", api_introuvable),
         *routes_supplementaires,
     ]
+    # L'adresse du client (limites de débit et de jetons faux) : celle de la connexion, ou
+    # celle que dit X-Forwarded-For quand la connexion vient d'un mandataire nommé par
+    # AIGUILLAGE_PROXIES ; par défaut, aucun n'est cru.
+    mandataires = ([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(reglages.proxies))]
+                   if reglages.proxies else [])
     return Starlette(
         routes=routes,
-        middleware=[Middleware(EntetesDeSecurite)],
+        middleware=[*mandataires, Middleware(EntetesDeSecurite)],
         exception_handlers={404: introuvable, 405: methode_refusee, 500: erreur_interne},
         lifespan=lifespan,
     )
