@@ -35,7 +35,7 @@ from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
 from fonctions.courriels import Expediteur, creer_expediteur
 from fonctions.entetes import EntetesDeSecurite
-from fonctions.limiteur import Limiteur
+from fonctions.limiteur import Limiteur, LimiteurDeJetons
 from fonctions.modele import SourceModele
 from fonctions.notification import Notificateur
 from fonctions.pages import gabarits_introuvables, page, reponse_erreurs
@@ -105,7 +105,8 @@ def construire_contexte(
     boite.relances = Relances(stock, suivi, horloge, reglages)
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
-    limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
+    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons) if reglages.limite_jetons
+                       else None)
     limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
                            else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,

@@ -168,8 +168,9 @@ def test_un_grand_jpeg_est_decode_deja_reduit():
     budget = BudgetNote(BUDGET_DE_DECODAGE)
     prete = preparer_photo(sortie.getvalue(), budget)
     assert (prete.largeur, prete.hauteur) == (1862, COTE_MAX)
-    # Décodé à la moitié (3 000 × 3 300) : le quart des pixels de l'image envoyée.
-    assert budget.reservations == [3000 * 3300 * OCTETS_PAR_PIXEL]
+    # Décodé à la moitié (3 000 × 3 300) : le quart des pixels de l'image envoyée, et la
+    # réduction, qui passe par une image intermédiaire.
+    assert budget.reservations == [3000 * 3300 * OCTETS_PAR_PIXEL * 2]
 
 
 def test_un_png_trop_grand_pour_etre_decode_en_entier_est_refuse_413_sans_l_etre():
@@ -191,7 +192,7 @@ def test_le_png_le_plus_grand_accepte_reserve_son_decodage_et_sa_conversion():
     budget = BudgetNote(BUDGET_DE_DECODAGE)
     prete = preparer_photo(sortie.getvalue(), budget)
     assert (prete.largeur, prete.hauteur) == (COTE_MAX, COTE_MAX)
-    assert budget.reservations == [4000 * 4000 * OCTETS_PAR_PIXEL * 2]
+    assert budget.reservations == [4000 * 4000 * OCTETS_PAR_PIXEL * 3]
 
 
 def test_des_decodages_simultanes_ne_depassent_jamais_le_budget():
