@@ -33,9 +33,9 @@ from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
+    cible_du_jeton,
     code_de_formulaire,
     formulaire_accepte,
-    cible_du_jeton,
     noter_echec,
     refus_du_formulaire,
     trop_d_essais,

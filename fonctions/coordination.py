@@ -31,8 +31,8 @@ from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
-    code_de_formulaire,
     cible_du_jeton,
+    code_de_formulaire,
     formulaire_accepte,
     noter_echec,
     origine_acceptee,

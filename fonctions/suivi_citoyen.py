@@ -25,8 +25,8 @@ from fonctions import actions
 from fonctions.chronologie import chronologie, dernier_etat, resume
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
-    code_de_formulaire,
     cible_du_jeton,
+    code_de_formulaire,
     formulaire_accepte,
     noter_echec,
     origine_acceptee,

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 # Le nom des fichiers temporaires : « .photo-1.jpg.<32 chiffres hexadécimaux>.tmp ». Un arrêt
 # brutal pendant l'écriture en laisse un ; ``photos.nettoyer_temporaires`` les retrouve ainsi.
 MOTIF_TEMPORAIRE = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")
