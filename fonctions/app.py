@@ -34,7 +34,7 @@ from fonctions.boite_envoi import BoiteEnvoi
 from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
 from fonctions.courriels import Expediteur, creer_expediteur
-from fonctions.entetes import EntetesDeSecurite
+from fonctions.entetes import EntetesDeSecurite, entetes_introuvables
 from fonctions.limiteur import Limiteur, LimiteurDeJetons
 from fonctions.modele import SourceModele
 from fonctions.notification import Notificateur
@@ -74,7 +74,7 @@ def construire_contexte(
     notificateur: Notificateur | None = None,
 ) -> tuple[Contexte, Callable[[], None]]:
     """Le contexte complet et de quoi fermer ce qui a été ouvert ici (pas ce qui est passé)."""
-    manque = gabarits_introuvables()
+    manque = gabarits_introuvables() or entetes_introuvables()
     if manque:
         raise ErreurReglages([manque])
     source = modele or SourceModele(reglages.modele)
