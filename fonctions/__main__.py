@@ -47,6 +47,9 @@ def main(arguments: list[str] | None = None) -> int:
     if options.commande == "vapid":
         return afficher_nouvelle_cle_vapid()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
+    from fonctions.journal_d_acces import proteger_les_journaux
+
+    proteger_les_journaux()  # aucune coordonnée dans aucun journal, pour toutes les commandes
 
     try:
         reglages = lire_reglages(os.environ)

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fonctions.app import creer_app
-from fonctions.journal_d_acces import proteger_le_journal_d_acces
+from fonctions.journal_d_acces import proteger_le_journal_d_acces, proteger_les_journaux
 from fonctions.pages import page
 from fonctions.photos import regler_l_allocateur
 from fonctions.reglages import Reglages, lire_reglages
@@ -73,5 +73,6 @@ def application() -> Starlette:
     app = creer_serveur()
     regler_le_ramasse_miettes()
     regler_l_allocateur()
+    proteger_les_journaux()
     proteger_le_journal_d_acces()
     return app
