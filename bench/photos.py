@@ -33,10 +33,12 @@ MODELE = RACINE / "tests" / "fonctions" / "modele_test.json"
 OBJECTIF_MO = 300
 ENVOIS, PHOTOS = 4, 3
 CHAMPS = {
-    "noeud": "voirie/nid-de-poule", "commune": "56001",
+    "noeud": "voirie/nid-de-poule",
+    "commune": "56001",
     "description": "Un trou profond devant l'école, au niveau du passage piéton.",
     "adresse": "12 rue des Écoles, Bourg-les-Essais",
-    "question-taille": "Comme une assiette", "question-dangereux": "oui",
+    "question-taille": "Comme une assiette",
+    "question-dangereux": "oui",
 }
 
 
@@ -52,11 +54,13 @@ def image(taille: tuple[int, int], format_: str) -> bytes:
     largeur, hauteur = taille
     horizontal = Image.linear_gradient("L").resize((largeur, hauteur))
     vertical = Image.linear_gradient("L").rotate(90).resize((largeur, hauteur))
-    troisieme = (Image.effect_noise((largeur, hauteur), 24) if format_ == "JPEG"
-                 else horizontal.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    troisieme = (
+        Image.effect_noise((largeur, hauteur), 24)
+        if format_ == "JPEG"
+        else horizontal.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    )
     sortie = io.BytesIO()
-    Image.merge("RGB", (horizontal, vertical, troisieme)).save(sortie, format=format_,
-                                                              quality=85)
+    Image.merge("RGB", (horizontal, vertical, troisieme)).save(sortie, format=format_, quality=85)
     return sortie.getvalue()
 
 
@@ -71,13 +75,22 @@ def mesurer(nom: str, photo: bytes, type_: str) -> float:
     port = port_libre()
     with tempfile.TemporaryDirectory() as dossier:
         environnement = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
-        environnement.update({
-            "AIGUILLAGE_DONNEES": dossier, "AIGUILLAGE_MODELE": str(MODELE),
-            "AIGUILLAGE_SITE": "-", "AIGUILLAGE_LIMITE_DEBIT": "0",
-            "AIGUILLAGE_ENVOI_INTEGRE": "non"})
+        environnement.update(
+            {
+                "AIGUILLAGE_DONNEES": dossier,
+                "AIGUILLAGE_MODELE": str(MODELE),
+                "AIGUILLAGE_SITE": "-",
+                "AIGUILLAGE_LIMITE_DEBIT": "0",
+                "AIGUILLAGE_ENVOI_INTEGRE": "non",
+            }
+        )
         serveur = subprocess.Popen(
-            [sys.executable, "-m", "fonctions", "servir", "--port", str(port)], cwd=RACINE,
-            env=environnement, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "fonctions", "servir", "--port", str(port)],
+            cwd=RACINE,
+            env=environnement,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             limite = time.monotonic() + 30
@@ -93,9 +106,13 @@ def mesurer(nom: str, photo: bytes, type_: str) -> float:
 
             def envoyer(_: int) -> int:
                 fichiers = [("photos", (f"photo-{n}", photo, type_)) for n in range(PHOTOS)]
-                return httpx.post(f"{url}/api/signalements", data=CHAMPS, files=fichiers,
-                                  headers={"Idempotency-Key": str(uuid.uuid4())},
-                                  timeout=300).status_code
+                return httpx.post(
+                    f"{url}/api/signalements",
+                    data=CHAMPS,
+                    files=fichiers,
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                    timeout=300,
+                ).status_code
 
             debut = time.monotonic()
             with ThreadPoolExecutor(ENVOIS) as fils:
@@ -105,14 +122,18 @@ def mesurer(nom: str, photo: bytes, type_: str) -> float:
         finally:
             serveur.terminate()
             serveur.wait(timeout=30)
-    print(f"  {nom} ({len(photo) / 1e6:.1f} Mo chacune) : statuts {statuts}, "
-          f"{duree:.1f} s ; au repos {au_repos:.0f} Mo, pic {pic:.0f} Mo")
+    print(
+        f"  {nom} ({len(photo) / 1e6:.1f} Mo chacune) : statuts {statuts}, "
+        f"{duree:.1f} s ; au repos {au_repos:.0f} Mo, pic {pic:.0f} Mo"
+    )
     return pic
 
 
 def main() -> None:
-    print(f"Mémoire du serveur, {ENVOIS} envois simultanés de {PHOTOS} photos "
-          f"(objectif : {OBJECTIF_MO} Mo au plus)")
+    print(
+        f"Mémoire du serveur, {ENVOIS} envois simultanés de {PHOTOS} photos "
+        f"(objectif : {OBJECTIF_MO} Mo au plus)"
+    )
     cas = [
         ("JPEG 6 000 × 6 600", image((6000, 6600), "JPEG"), "image/jpeg"),
         ("PNG 4 000 × 4 000", image((4000, 4000), "PNG"), "image/png"),
@@ -120,8 +141,10 @@ def main() -> None:
     ]
     pics = [mesurer(nom, photo, type_) for nom, photo, type_ in cas]
     pire = max(pics)
-    print(f"Pic de mémoire du serveur : {pire:.0f} Mo "
-          f"({'objectif tenu' if pire <= OBJECTIF_MO else 'OBJECTIF DÉPASSÉ'}).")
+    print(
+        f"Pic de mémoire du serveur : {pire:.0f} Mo "
+        f"({'objectif tenu' if pire <= OBJECTIF_MO else 'OBJECTIF DÉPASSÉ'})."
+    )
 
 
 if __name__ == "__main__":

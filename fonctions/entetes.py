@@ -38,16 +38,22 @@ def lire_regles(chemin: Path = NETLIFY) -> Regles:
         donnees = tomllib.loads(chemin.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
-    return [(regle["for"], {nom: str(valeur) for nom, valeur in regle["values"].items()
-                            if nom.lower() not in NON_REPRIS})
-            for regle in donnees.get("headers", [])]
+    return [
+        (
+            regle["for"],
+            {nom: str(valeur) for nom, valeur in regle["values"].items() if nom.lower() not in NON_REPRIS},
+        )
+        for regle in donnees.get("headers", [])
+    ]
 
 
 def entetes_introuvables(chemin: Path = NETLIFY) -> str | None:
     if chemin.is_file():
         return None
-    return (f"{chemin} est introuvable : le serveur y lit ses en-têtes de sécurité (les mêmes "
-            "que Netlify). Lancez les fonctions depuis le dépôt.")
+    return (
+        f"{chemin} est introuvable : le serveur y lit ses en-têtes de sécurité (les mêmes "
+        "que Netlify). Lancez les fonctions depuis le dépôt."
+    )
 
 
 def correspond(motif: str, chemin: str) -> bool:

@@ -122,9 +122,7 @@ def _millions(pixels: int) -> str:
 def preparer_photo(octets: bytes, budget: Budget = budget_de_decodage) -> PhotoPrete:
     """Vérifie une photo reçue et la réencode ; lève ``PhotoRefusee`` (413 ou 415)."""
     if len(octets) > OCTETS_MAX:
-        raise PhotoRefusee(
-            413, f"La photo pèse {_mo(len(octets))} Mo ; {_mo(OCTETS_MAX)} Mo au plus."
-        )
+        raise PhotoRefusee(413, f"La photo pèse {_mo(len(octets))} Mo ; {_mo(OCTETS_MAX)} Mo au plus.")
     try:
         image = Image.open(io.BytesIO(octets), formats=FORMATS_ACCEPTES)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -155,10 +153,14 @@ def _verifier_l_en_tete(image: Image.Image) -> None:
     if pixels > PIXELS_MAX:
         raise PhotoRefusee(413, _trop_de_pixels(PIXELS_MAX))
     if image.format != "JPEG" and pixels > PIXELS_MAX_DECODES:
-        raise PhotoRefusee(413, (
-            f"L'image {image.format} est trop grande : {_millions(PIXELS_MAX_DECODES)} au plus "
-            f"(une photo JPEG peut en avoir {PIXELS_MAX // 1_000_000} millions). Envoyez-la en "
-            "JPEG ou réduisez-la."))
+        raise PhotoRefusee(
+            413,
+            (
+                f"L'image {image.format} est trop grande : {_millions(PIXELS_MAX_DECODES)} au plus "
+                f"(une photo JPEG peut en avoir {PIXELS_MAX // 1_000_000} millions). Envoyez-la en "
+                "JPEG ou réduisez-la."
+            ),
+        )
 
 
 def _cout_du_decodage(image: Image.Image) -> int:
@@ -205,8 +207,9 @@ def _reencoder(image: Image.Image) -> PhotoPrete:
 AGE_DES_TEMPORAIRES_OUBLIES = 3600.0
 
 
-def nettoyer_temporaires(dossier: Path, *, age_min: float = AGE_DES_TEMPORAIRES_OUBLIES,
-                         maintenant: float | None = None) -> int:
+def nettoyer_temporaires(
+    dossier: Path, *, age_min: float = AGE_DES_TEMPORAIRES_OUBLIES, maintenant: float | None = None
+) -> int:
     """Efface les fichiers temporaires (``MOTIF_TEMPORAIRE``) laissés sous ``dossier`` (le
     dossier des photos) par un arrêt brutal pendant une écriture ; rend leur nombre.
 

@@ -19,8 +19,13 @@ from fonctions.serveur import routes_du_site
 
 NETLIFY_TOML = tomllib.loads((RACINE / "netlify.toml").read_text(encoding="utf-8"))
 DU_SITE = next(r for r in NETLIFY_TOML["headers"] if r["for"] == "/*")["values"]
-SECURITE = ("Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options",
-            "Permissions-Policy", "X-Frame-Options")
+SECURITE = (
+    "Content-Security-Policy",
+    "Referrer-Policy",
+    "X-Content-Type-Options",
+    "Permissions-Policy",
+    "X-Frame-Options",
+)
 
 
 @pytest.fixture
@@ -38,8 +43,10 @@ def produit(tmp_path, reglages, stockage):
 
 def test_les_regles_sont_celles_de_netlify_toml_sans_la_mise_en_cache():
     assert NETLIFY == RACINE / "netlify.toml"
-    attendues = [(r["for"], {k: v for k, v in r["values"].items() if k != "Cache-Control"})
-                 for r in NETLIFY_TOML["headers"]]
+    attendues = [
+        (r["for"], {k: v for k, v in r["values"].items() if k != "Cache-Control"})
+        for r in NETLIFY_TOML["headers"]
+    ]
     assert REGLES == attendues
     assert CSP_DU_SITE == DU_SITE["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in CSP_DU_SITE
@@ -51,8 +58,10 @@ def test_une_regle_plus_bas_dans_le_fichier_l_emporte():
     assert entetes_pour("/sw.js", REGLES)["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("chemin", ["/", "/suivi/", "/sw.js", "/page-absente/", "/api/sante",
-                                    "/api/absente", "/api/suivi/AIG-2222-22.faux"])
+@pytest.mark.parametrize(
+    "chemin",
+    ["/", "/suivi/", "/sw.js", "/page-absente/", "/api/sante", "/api/absente", "/api/suivi/AIG-2222-22.faux"],
+)
 def test_chaque_reponse_du_serveur_porte_les_en_tetes_de_securite_de_netlify(produit, chemin):
     reponse = produit.get(chemin)
     # Une page des fonctions (la page 404 comprise) a sa politique, plus stricte, qui l'emporte.
@@ -60,8 +69,7 @@ def test_chaque_reponse_du_serveur_porte_les_en_tetes_de_securite_de_netlify(pro
     for nom in SECURITE:
         if nom == "Content-Security-Policy" and page_des_fonctions:
             continue
-        if nom == "Referrer-Policy" and (chemin.startswith(("/api/", "/suivi/"))
-                                         or page_des_fonctions):
+        if nom == "Referrer-Policy" and (chemin.startswith(("/api/", "/suivi/")) or page_des_fonctions):
             assert reponse.headers[nom] == "no-referrer"
             continue
         assert reponse.headers[nom] == DU_SITE[nom], (chemin, nom)
@@ -88,5 +96,6 @@ def test_sans_netlify_toml_le_serveur_dit_ce_qui_manque(tmp_path):
     assert lire_regles(tmp_path / "netlify.toml") == []
     assert entetes_introuvables(tmp_path / "netlify.toml") == (
         f"{tmp_path / 'netlify.toml'} est introuvable : le serveur y lit ses en-têtes de sécurité "
-        "(les mêmes que Netlify). Lancez les fonctions depuis le dépôt.")
+        "(les mêmes que Netlify). Lancez les fonctions depuis le dépôt."
+    )
     assert entetes_introuvables() is None
