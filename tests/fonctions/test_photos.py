@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
-from aides_fonctions import photo
+from aides_fonctions import RACINE, photo
 from PIL import Image
 
 from fonctions.photos import (
@@ -228,3 +230,33 @@ def test_les_temporaires_laisses_par_un_arret_brutal_sont_effaces_apres_une_heur
         ["photo-1.jpg", recent.name, "notes.tmp"])
     assert nettoyer_temporaires(tmp_path / "photos", maintenant=maintenant) == 0
     assert nettoyer_temporaires(tmp_path / "absent") == 0
+
+
+def test_douze_grandes_photos_decodees_a_la_fois_restent_dans_le_budget(tmp_path):
+    """Dans un processus neuf réglé comme le serveur : le pic de mémoire résidente (VmHWM)
+    ne monte pas au-delà du budget des décodages et d'une marge, quel que soit le nombre de
+    fils (sans ``regler_l_allocateur``, la glibc gardait les blocs libérés de chaque fil)."""
+    chemin = tmp_path / "grande.jpg"
+    Image.new("RGB", (6000, 6600), (90, 120, 60)).save(chemin, format="JPEG")
+    script = f"""
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from fonctions.photos import preparer_photo, regler_l_allocateur
+
+def pic():
+    ligne = next(l for l in Path("/proc/self/status").read_text().splitlines()
+                 if l.startswith("VmHWM:"))
+    return int(ligne.split()[1]) * 1024
+
+assert regler_l_allocateur()
+octets = Path({str(chemin)!r}).read_bytes()
+avant = pic()
+with ThreadPoolExecutor(12) as fils:
+    assert all(p.largeur == 1862 for p in fils.map(preparer_photo, [octets] * 12))
+print(pic() - avant)
+"""
+    resultat = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              cwd=RACINE, check=False)
+    assert resultat.returncode == 0, resultat.stderr
+    assert int(resultat.stdout) <= BUDGET_DE_DECODAGE + 64 * 1024 * 1024
