@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
 
 from fonctions.stockage.fichiers import MOTIF_TEMPORAIRE
 
@@ -133,7 +134,7 @@ def preparer_photo(octets: bytes, budget: Budget = budget_de_decodage) -> PhotoP
         ) from None
     with image:
         _verifier_l_en_tete(image)
-        if image.format == "JPEG":
+        if isinstance(image, JpegImageFile):  # MPO (photo en relief, rafale) compris
             # Le décodeur JPEG réduit de lui-même (1/2, 1/4, 1/8) tant que l'image garde au
             # moins COTE_MAX pixels de côté : la pleine taille n'est jamais en mémoire.
             image.draft("RGB", (COTE_MAX, COTE_MAX))
@@ -152,7 +153,7 @@ def _verifier_l_en_tete(image: Image.Image) -> None:
     pixels = image.width * image.height
     if pixels > PIXELS_MAX:
         raise PhotoRefusee(413, _trop_de_pixels(PIXELS_MAX))
-    if image.format != "JPEG" and pixels > PIXELS_MAX_DECODES:
+    if not isinstance(image, JpegImageFile) and pixels > PIXELS_MAX_DECODES:
         raise PhotoRefusee(
             413,
             (

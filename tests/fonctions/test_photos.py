@@ -260,3 +260,13 @@ print(pic() - avant)
                               cwd=RACINE, check=False)
     assert resultat.returncode == 0, resultat.stderr
     assert int(resultat.stdout) <= BUDGET_DE_DECODAGE + 64 * 1024 * 1024
+
+
+def test_une_photo_mpo_en_relief_est_decodee_reduite_comme_un_jpeg():
+    sortie = io.BytesIO()
+    gauche, droite = Image.new("RGB", (5000, 4000), "red"), Image.new("RGB", (5000, 4000), "blue")
+    gauche.save(sortie, format="MPO", save_all=True, append_images=[droite])
+    budget = BudgetNote(BUDGET_DE_DECODAGE)
+    prete = preparer_photo(sortie.getvalue(), budget)  # 20 millions de pixels : plus qu'un PNG
+    assert (prete.largeur, prete.hauteur) == (COTE_MAX, 1638)
+    assert budget.reservations == [2500 * 2000 * OCTETS_PAR_PIXEL * 2]
