@@ -6,12 +6,14 @@ côté au plus, puis réencodée en JPEG à partir de ses seuls pixels : ni EXIF
 appareil…), ni commentaire JPEG, ni profil ICC, ni XMP ne survivent.
 
 **Un coût borné.** Une photo est refusée (413, en français) avant tout décodage si son
-en-tête annonce plus de ``PIXELS_MAX`` pixels, ou plus de ``PIXELS_MAX_DECODES`` pour un
-PNG ou un WebP (décodés en entier, quatre octets par pixel, quand un JPEG se décode
-directement réduit par ``Image.draft``, au huitième au mieux). Chaque décodage réserve
-d'abord sa mémoire dans un budget commun au processus (``BUDGET_DE_DECODAGE``) : quelle
-que soit la rafale, les décodages simultanés ne dépassent pas ce budget ; les suivants
-attendent leur tour. ``make bench`` mesure le pic du serveur (``bench/photos.py``).
+en-tête annonce plus de ``PIXELS_MAX`` pixels. Un JPEG se décode directement réduit
+(``Image.draft`` : 1/2, 1/4 ou 1/8, tant qu'il reste plus grand que la photo gardée) ; un
+PNG ou un WebP se décode en entier, à quatre octets par pixel. Le coût de chaque décodage
+est estimé d'après l'en-tête : au-delà du budget commun au processus
+(``BUDGET_DE_DECODAGE``), la photo est refusée (pour un PNG en RGB, 16 millions de pixels
+au plus) ; en deçà, le décodage y réserve sa part et attend qu'elle soit libre : quelle que
+soit la rafale, les décodages simultanés ne dépassent pas le budget. ``make bench`` mesure le
+pic du serveur (``bench/photos.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
+import math
 import os
 import threading
 import time
@@ -36,7 +39,6 @@ from fonctions.stockage.fichiers import MOTIF_TEMPORAIRE
 FORMATS_ACCEPTES = ("JPEG", "PNG", "WEBP")
 OCTETS_MAX = 10 * 1024 * 1024
 PIXELS_MAX = 40_000_000
-PIXELS_MAX_DECODES = 16_000_000  # PNG et WebP : pas de décodage réduit
 COTE_MAX = 2048
 QUALITE = 85
 OCTETS_PAR_PIXEL = 4  # Pillow range RGB, RGBA, CMYK, I et F sur quatre octets par pixel
@@ -133,12 +135,16 @@ def preparer_photo(octets: bytes, budget: Budget = budget_de_decodage) -> PhotoP
             415, "Ce fichier n'est pas une photo : envoyez une image JPEG, PNG ou WebP."
         ) from None
     with image:
-        _verifier_l_en_tete(image)
+        if image.width * image.height > PIXELS_MAX:
+            raise PhotoRefusee(413, _trop_de_pixels(PIXELS_MAX))
         if isinstance(image, JpegImageFile):  # MPO (photo en relief, rafale) compris
-            # Le décodeur JPEG réduit de lui-même (1/2, 1/4, 1/8) tant que l'image garde au
-            # moins COTE_MAX pixels de côté : la pleine taille n'est jamais en mémoire.
-            image.draft("RGB", (COTE_MAX, COTE_MAX))
-        with budget.reserver(_cout_du_decodage(image)):
+            # Le décodeur JPEG réduit de lui-même (1/2, 1/4, 1/8) tant que l'image reste au
+            # moins aussi grande que la photo gardée : la pleine taille n'est pas en mémoire.
+            image.draft("RGB", _taille_gardee(image.size))
+        cout = _cout_du_decodage(image)
+        if cout > budget.octets:
+            raise PhotoRefusee(413, _trop_grande_pour_etre_lue(image, budget.octets))
+        with budget.reserver(cout):
             try:
                 image.load()
                 reduite = _reduire(image)
@@ -148,29 +154,34 @@ def preparer_photo(octets: bytes, budget: Budget = budget_de_decodage) -> PhotoP
             return _reencoder(redressee)
 
 
-def _verifier_l_en_tete(image: Image.Image) -> None:
-    """Refuse sur la seule taille annoncée par l'en-tête, avant de décoder un pixel."""
-    pixels = image.width * image.height
-    if pixels > PIXELS_MAX:
-        raise PhotoRefusee(413, _trop_de_pixels(PIXELS_MAX))
-    if not isinstance(image, JpegImageFile) and pixels > PIXELS_MAX_DECODES:
-        raise PhotoRefusee(
-            413,
-            (
-                f"L'image {image.format} est trop grande : {_millions(PIXELS_MAX_DECODES)} au plus "
-                f"(une photo JPEG peut en avoir {PIXELS_MAX // 1_000_000} millions). Envoyez-la en "
-                "JPEG ou réduisez-la."
-            ),
-        )
+def _taille_gardee(taille: tuple[int, int]) -> tuple[int, int]:
+    """La taille de la photo gardée : COTE_MAX pixels sur le plus grand côté, au plus."""
+    largeur, hauteur = taille
+    rapport = min(1.0, COTE_MAX / max(largeur, hauteur))
+    return max(1, math.ceil(largeur * rapport)), max(1, math.ceil(hauteur * rapport))
+
+
+def _copies(image: Image.Image) -> int:
+    """L'image décodée, la réduction (qui passe par une image intermédiaire), et une copie de
+    plus quand la sorte de pixels doit être convertie (palette, transparence prémultipliée…)."""
+    return 2 if image.mode in ("RGB", "L", "1") else 3
 
 
 def _cout_du_decodage(image: Image.Image) -> int:
-    """La mémoire que le décodage et la réduction demandent au plus : l'image décodée (à la
-    taille choisie par ``draft``), et une copie de même taille quand sa sorte de pixels doit
-    être convertie avant d'être réduite (palette, transparence prémultipliée, 16 bits…)."""
-    pixels = image.width * image.height  # après draft : la taille qui sera décodée
-    copies = 2 if image.mode in ("RGB", "L", "1") else 3
-    return pixels * OCTETS_PAR_PIXEL * copies
+    """La mémoire que le décodage et la réduction demandent au plus, à la taille qui sera
+    décodée (après ``draft``)."""
+    return image.width * image.height * OCTETS_PAR_PIXEL * _copies(image)
+
+
+def _trop_grande_pour_etre_lue(image: Image.Image, budget: int) -> str:
+    """Une image qui se décode en entier (PNG, WebP) et dont le décodage dépasserait le
+    budget à lui seul : la limite dépend de sa sorte de pixels (16 millions en RGB)."""
+    limite = budget // (OCTETS_PAR_PIXEL * _copies(image))
+    return (
+        f"L'image {image.format} est trop grande : {_millions(limite)} au plus (une photo "
+        f"JPEG peut en avoir {PIXELS_MAX // 1_000_000} millions). Envoyez-la en JPEG ou "
+        "réduisez-la."
+    )
 
 
 def _reduire(image: Image.Image) -> Image.Image:

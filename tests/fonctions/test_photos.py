@@ -177,7 +177,7 @@ def test_un_grand_jpeg_est_decode_deja_reduit():
 
 def test_un_png_trop_grand_pour_etre_decode_en_entier_est_refuse_413_sans_l_etre():
     sortie = io.BytesIO()
-    Image.new("1", (4001, 4001)).save(sortie, format="PNG")
+    Image.new("1", (4100, 4100)).save(sortie, format="PNG")
     budget = BudgetNote(BUDGET_DE_DECODAGE)
     with pytest.raises(PhotoRefusee) as refus:
         preparer_photo(sortie.getvalue(), budget)
@@ -188,13 +188,26 @@ def test_un_png_trop_grand_pour_etre_decode_en_entier_est_refuse_413_sans_l_etre
     assert budget.reservations == []
 
 
-def test_le_png_le_plus_grand_accepte_reserve_son_decodage_et_sa_conversion():
+def test_un_png_transparent_reserve_aussi_sa_conversion_et_sa_limite_en_tient_compte():
     sortie = io.BytesIO()
-    Image.new("RGBA", (4000, 4000), (10, 20, 30, 40)).save(sortie, format="PNG")
+    Image.new("RGBA", (3000, 3000), (10, 20, 30, 40)).save(sortie, format="PNG")
     budget = BudgetNote(BUDGET_DE_DECODAGE)
     prete = preparer_photo(sortie.getvalue(), budget)
     assert (prete.largeur, prete.hauteur) == (COTE_MAX, COTE_MAX)
-    assert budget.reservations == [4000 * 4000 * OCTETS_PAR_PIXEL * 3]
+    assert budget.reservations == [3000 * 3000 * OCTETS_PAR_PIXEL * 3]
+    sortie = io.BytesIO()
+    Image.new("RGBA", (4000, 4000), (10, 20, 30, 40)).save(sortie, format="PNG")
+    with pytest.raises(PhotoRefusee) as refus:
+        preparer_photo(sortie.getvalue(), budget)
+    assert refus.value.message.startswith("L'image PNG est trop grande : 11 millions de pixels")
+
+
+def test_le_plus_grand_png_accepte_a_16_millions_de_pixels():
+    sortie = io.BytesIO()
+    Image.new("1", (4000, 4000)).save(sortie, format="PNG")
+    budget = BudgetNote(BUDGET_DE_DECODAGE)
+    assert preparer_photo(sortie.getvalue(), budget).largeur == COTE_MAX
+    assert budget.reservations == [4000 * 4000 * OCTETS_PAR_PIXEL * 2]
 
 
 def test_des_decodages_simultanes_ne_depassent_jamais_le_budget():
