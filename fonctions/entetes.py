@@ -16,10 +16,8 @@ contenu plus stricte, ``pages.CSP_SANS_SCRIPT``).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NETLIFY = Path(__file__).resolve().parents[1] / "netlify.toml"
@@ -77,24 +75,34 @@ REGLES = lire_regles()
 CSP_DU_SITE = entetes_pour("/", REGLES).get("Content-Security-Policy", "default-src 'none'")
 
 
+EntetesBruts = tuple[tuple[bytes, bytes], ...]
+
+
 class EntetesDeSecurite:
+    """L'intergiciel : ajoute à chaque réponse HTTP les en-têtes voulus pour son chemin
+    qu'elle ne pose pas elle-même. Ceux de l'API (``/api/…``, que Netlify relaie sans
+    ``[[headers]]`` propres) sont calculés une fois ; ceux du site, une fois par adresse."""
+
     def __init__(self, app: ASGIApp, regles: Regles | None = None) -> None:
         self.app = app
         self.regles = REGLES if regles is None else regles
-        self._par_chemin: dict[str, Mapping[str, str]] = {}
+        self._par_chemin: dict[str, EntetesBruts] = {}
 
-    def _entetes(self, chemin: str) -> Mapping[str, str]:
+    def _entetes(self, chemin: str) -> EntetesBruts:
         """Les en-têtes d'un chemin, l'API et les pages privées d'abord (ils l'emportent)."""
         api = chemin.startswith("/api/")
         cle = "/api/" if api else chemin
         entetes = self._par_chemin.get(cle)
         if entetes is None:
-            entetes = {
-                **entetes_pour(chemin, self.regles),
+            valeurs = {
+                **entetes_pour(cle, self.regles),
                 "X-Content-Type-Options": "nosniff",
                 **(ENTETES_DE_L_API if api else {}),
                 **(ENTETES_PRIVES if api or chemin.startswith(PAGES_PRIVEES) else {}),
             }
+            entetes = tuple(
+                (nom.lower().encode("latin-1"), valeur.encode("latin-1")) for nom, valeur in valeurs.items()
+            )
             if len(self._par_chemin) < 1000:  # les adresses du site, pas celles des jetons
                 self._par_chemin[cle] = entetes
         return entetes
@@ -103,13 +111,14 @@ class EntetesDeSecurite:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        entetes_voulus = self._entetes(scope["path"])
+        voulus = self._entetes(scope["path"])
 
         async def envoyer(message: Message) -> None:
             if message["type"] == "http.response.start":
-                entetes = MutableHeaders(scope=message)
-                for nom, valeur in entetes_voulus.items():
-                    entetes.setdefault(nom, valeur)
+                entetes = list(message.get("headers", ()))
+                presents = {nom.lower() for nom, _ in entetes}
+                entetes.extend(entete for entete in voulus if entete[0] not in presents)
+                message["headers"] = entetes
             await send(message)
 
         await self.app(scope, receive, envoyer)
