@@ -84,6 +84,7 @@ bench: $(INSTALLE) chromium valgrind lighthouse
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py
+	$(PY) bench/photos.py
 	$(PY) bench/instructions.py
 
 # Réécrit les sorties dorées des tests (tests/**/attendu*) et les sorties des vecteurs partagés de

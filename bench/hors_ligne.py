@@ -92,7 +92,7 @@ def main() -> int:
                         if mode in suivante:
                             if mode == "reel":
                                 page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-                                page.wait_for_function("navigator.serviceWorker.controller !== null")
+                                page.wait_for_function("() => navigator.serviceWorker.controller !== null")
                             page.goto(serveur.url + "/voirie/")
                             suivante[mode].append(fcp(page))
                         contexte.close()

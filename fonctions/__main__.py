@@ -53,6 +53,9 @@ def main(arguments: list[str] | None = None) -> int:
     if options.commande == "vapid":
         return afficher_nouvelle_cle_vapid()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
+    from fonctions.journal_d_acces import proteger_les_journaux
+
+    proteger_les_journaux()  # aucune coordonnée dans aucun journal, pour toutes les commandes
 
     try:
         reglages = lire_reglages(os.environ)
@@ -111,12 +114,16 @@ def main(arguments: list[str] | None = None) -> int:
     import uvicorn
 
     from fonctions.journal_d_acces import proteger_le_journal_d_acces
+    from fonctions.photos import regler_l_allocateur
     from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
 
     app = creer_serveur(reglages)
     regler_le_ramasse_miettes()
-    config = uvicorn.Config(app, host=options.hote, port=options.port, proxy_headers=True,
-                            forwarded_allow_ips=reglages.proxys, log_level="info")
+    regler_l_allocateur()
+    # X-Forwarded-For n'est lu que par l'application, et seulement des mandataires nommés par
+    # AIGUILLAGE_PROXIES (fonctions/app.py) : uvicorn, lui, le croirait de 127.0.0.1.
+    config = uvicorn.Config(app, host=options.hote, port=options.port, proxy_headers=False,
+                            log_level="info")
     proteger_le_journal_d_acces()  # après la configuration des journaux par uvicorn
     serveur = uvicorn.Server(config)
     try:

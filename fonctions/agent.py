@@ -33,6 +33,7 @@ from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
+    cible_du_jeton,
     code_de_formulaire,
     formulaire_accepte,
     noter_echec,
@@ -40,7 +41,7 @@ from fonctions.gardes import (
     trop_d_essais,
 )
 from fonctions.intervention import aujourd_hui, dernier_jour_permis, intervention_prevue
-from fonctions.jetons import lire_jeton_agent, verifier_jeton_agent
+from fonctions.jetons import emis_dans_le_futur, lire_jeton_agent, verifier_jeton_agent
 from fonctions.lecture import lire_envoi
 from fonctions.pages import ENTETES_PRIVES, page
 from fonctions.statuts import (
@@ -89,7 +90,8 @@ def ouvrir(ctx: Contexte, jeton: str, accepter_expire: bool = False) -> Ouvertur
     attribution = attribution_numero(signalement, lu[1]) if lu and signalement else None
     if (attribution is None or attribution["gestionnaire"] == CODE_COORDINATION
             or not verifier_jeton_agent(str(ctx.reglages.cle_secrete), jeton,
-                                        attribution["sel"])):
+                                        attribution["sel"])
+            or emis_dans_le_futur(lu[2], ctx.horloge().timestamp())):
         raise LienRefuse(404, "Lien invalide", (
             "Ce lien de prise en charge n'est pas valide : vérifiez qu'il est complet (un "
             "courriel le coupe parfois en deux) ou ouvrez-le depuis le courriel reçu."))
@@ -116,7 +118,7 @@ def ouvrir(ctx: Contexte, jeton: str, accepter_expire: bool = False) -> Ouvertur
 
 def _refus(request: Request, refus: LienRefuse, jeton: str) -> Response:
     if refus.statut == 404:
-        noter_echec(request)
+        noter_echec(request, cible_du_jeton(jeton))
     return page(request, "lien_refuse.html", refus.statut, titre=refus.titre, message=refus.message,
                 renouvelable=refus.renouvelable, action=f"/api/agent/{jeton}/nouveau-lien",
                 csrf=code_de_formulaire(request, jeton) if refus.renouvelable else "")
@@ -165,10 +167,10 @@ def _fait(o: Ouverture, quoi: str) -> str | None:
 
 
 async def _ouvrir(request: Request, accepter_expire: bool = False) -> Ouverture | Response:
-    refus = trop_d_essais(request, html=True)
+    jeton = request.path_params["jeton"]
+    refus = trop_d_essais(request, html=True, cible=cible_du_jeton(jeton))
     if refus is not None:
         return refus
-    jeton = request.path_params["jeton"]
     try:
         return await run_in_threadpool(ouvrir, contexte(request), jeton, accepter_expire)
     except LienRefuse as lien_refuse:

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fonctions import (
     agent,
@@ -34,8 +35,8 @@ from fonctions.boite_envoi import BoiteEnvoi
 from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
 from fonctions.courriels import Expediteur, creer_expediteur
-from fonctions.entetes import EntetesDeSecurite
-from fonctions.limiteur import Limiteur
+from fonctions.entetes import EntetesDeSecurite, entetes_introuvables
+from fonctions.limiteur import Limiteur, LimiteurDeJetons
 from fonctions.modele import SourceModele
 from fonctions.notification import Notificateur
 from fonctions.pages import gabarits_introuvables, page, reponse_erreurs
@@ -74,7 +75,7 @@ def construire_contexte(
     notificateur: Notificateur | None = None,
 ) -> tuple[Contexte, Callable[[], None]]:
     """Le contexte complet et de quoi fermer ce qui a été ouvert ici (pas ce qui est passé)."""
-    manque = gabarits_introuvables()
+    manque = gabarits_introuvables() or entetes_introuvables()
     if manque:
         raise ErreurReglages([manque])
     source = modele or SourceModele(reglages.modele)
@@ -106,7 +107,8 @@ def construire_contexte(
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
-    limiteur_jetons = Limiteur(*reglages.limite_jetons) if reglages.limite_jetons else None
+    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons) if reglages.limite_jetons
+                       else None)
     limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
                            else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
@@ -188,9 +190,14 @@ def creer_app(
         Route("/api/{reste:path}", api_introuvable),
         *routes_supplementaires,
     ]
+    # L'adresse du client (limites de débit et de jetons faux) : celle de la connexion, ou
+    # celle que dit X-Forwarded-For quand la connexion vient d'un mandataire nommé par
+    # AIGUILLAGE_PROXIES ; par défaut, aucun n'est cru.
+    mandataires = ([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(reglages.proxies))]
+                   if reglages.proxies else [])
     return Starlette(
         routes=routes,
-        middleware=[Middleware(EntetesDeSecurite)],
+        middleware=[*mandataires, Middleware(EntetesDeSecurite)],
         exception_handlers={404: introuvable, 405: methode_refusee, 500: erreur_interne},
         lifespan=lifespan,
     )

@@ -16,7 +16,7 @@ import anyio
 from starlette.requests import Request
 
 from fonctions.courriels import Expediteur
-from fonctions.limiteur import Limiteur
+from fonctions.limiteur import Limiteur, LimiteurDeJetons
 from fonctions.modele import SourceModele
 from fonctions.notification import Notificateur
 from fonctions.reglages import Reglages
@@ -67,7 +67,7 @@ class Contexte:
     suivi: Suivi
     relances: Relances
     notificateur: Notificateur
-    limiteur_jetons: Limiteur | None  # les jetons faux, par adresse de client
+    limiteur_jetons: LimiteurDeJetons | None  # les jetons faux, par adresse et par cible
     expediteur: Expediteur  # pour les liens de connexion de la coordination
     cles_vapid: ClesVapid | None = None  # Web Push : la clé publique donnée aux navigateurs
     limiteur_recherches: Limiteur | None = None  # les recherches sans résultat, par adresse

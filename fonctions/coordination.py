@@ -31,6 +31,7 @@ from fonctions.annuaire import services_par_nature
 from fonctions.chronologie import chronologie, date_en_clair
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
+    cible_du_jeton,
     code_de_formulaire,
     formulaire_accepte,
     noter_echec,
@@ -39,7 +40,12 @@ from fonctions.gardes import (
     trop_d_essais,
 )
 from fonctions.intervention import intervention_prevue
-from fonctions.jetons import jeton_coordination, lire_jeton_coordination, reference_valide
+from fonctions.jetons import (
+    emis_dans_le_futur,
+    jeton_coordination,
+    lire_jeton_coordination,
+    reference_valide,
+)
 from fonctions.lecture import lire_envoi
 from fonctions.pages import page, rendre
 from fonctions.recherches_vides import PERIODE_MONTREE, recherches_frequentes
@@ -79,13 +85,17 @@ def _envoyer_lien(ctx: Contexte, adresse: str) -> None:
         journal.exception("Le lien de coordination n'a pas pu partir vers %s.", adresse)
 
 
+DEMANDE_DE_LIEN = "demande-de-lien"  # la cible commune des demandes de lien
+
+
 async def demander_lien(request: Request) -> Response:
-    refus = trop_d_essais(request, html=True)
+    refus = trop_d_essais(request, html=True, cible=DEMANDE_DE_LIEN)
     if refus is not None:
         return refus
     if not origine_acceptee(request):
         return refus_du_formulaire(request)
-    noter_echec(request)  # chaque demande compte : pas d'essais d'adresses en rafale
+    # Chaque demande compte : pas d'essais d'adresses en rafale.
+    noter_echec(request, DEMANDE_DE_LIEN)
     ctx = contexte(request)
     try:
         champs = (await lire_envoi(request, 4096)).champs
@@ -102,13 +112,14 @@ async def demander_lien(request: Request) -> Response:
 
 
 def _ouvrir(request: Request) -> str | Response:
-    refus = trop_d_essais(request, html=True)
+    jeton = request.path_params["jeton"]
+    refus = trop_d_essais(request, html=True, cible=cible_du_jeton(jeton))
     if refus is not None:
         return refus
     ctx = contexte(request)
-    lu = lire_jeton_coordination(str(ctx.reglages.cle_secrete), request.path_params["jeton"])
-    if lu is None:
-        noter_echec(request)
+    lu = lire_jeton_coordination(str(ctx.reglages.cle_secrete), jeton)
+    if lu is None or emis_dans_le_futur(lu[1], ctx.horloge().timestamp()):
+        noter_echec(request, cible_du_jeton(jeton))
         return page(request, "message.html", 404, titre="Lien invalide", message=(
             "Ce lien de connexion n'est pas valide : vérifiez qu'il est complet, ou demandez-en "
             "un nouveau sur /api/coordination."))

@@ -5,7 +5,8 @@
 - ``smtp://utilisateur:mot-de-passe@hote:587`` — STARTTLS obligatoire ; seul un relais
   local (``localhost``, ``127.0.0.1``, ``::1``) peut s'en passer ;
 - ``smtps://utilisateur:mot-de-passe@hote:465`` — TLS dès la connexion ;
-- non défini : chaque courriel est écrit dans ``donnees/courriels/`` et son chemin journalisé.
+- non défini : chaque courriel est écrit dans ``donnees/courriels/`` et son chemin journalisé
+  (sans son destinataire : l'adresse d'un citoyen n'a rien à faire dans un journal).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class ExpediteurFichier:
         moment = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         chemin = self.dossier / f"{moment}-{uuid.uuid4().hex[:8]}.eml"
         ecrire_atomiquement(chemin, bytes(message))
-        journal.info("Courriel « %s » pour %s écrit dans %s", message["Subject"],
-                     message["To"], chemin)
+        journal.info("Courriel « %s » écrit dans %s (aucun envoi en développement).",
+                     message["Subject"], chemin)
         return str(chemin)
 
 

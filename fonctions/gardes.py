@@ -1,8 +1,9 @@
 """Les gardes des pages ouvertes par un lien secret (suivi, agent, coordination).
 
-- **Jetons faux** : chaque jeton refusé compte pour l'adresse du client ; au-delà de
-  ``AIGUILLAGE_LIMITE_JETONS`` (300 par heure), la réponse est ``429`` en français, avant
-  même de regarder le jeton.
+- **Jetons faux** : chaque jeton refusé compte pour l'adresse du client et sa cible (la
+  référence en tête du jeton) ; au-delà de ``AIGUILLAGE_LIMITE_JETONS`` (300 par heure) pour
+  une cible, ou de dix fois plus pour l'adresse, la réponse est ``429`` en français, avant
+  même de regarder le jeton (``limiteur.LimiteurDeJetons``).
 - **Formulaires** : un envoi venu d'un autre site est refusé (``Sec-Fetch-Site``, sinon
   ``Origin``), et chaque formulaire porte un code lié au lien qui l'a affiché (``csrf``) :
   un autre site ne peut pas le deviner.
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fonctions.contexte import contexte
-from fonctions.jetons import signer_texte, verifier_texte
+from fonctions.jetons import reference_du_jeton, signer_texte, verifier_texte
 from fonctions.pages import page, reponse_erreurs
 from fonctions.validation import Erreur
 
@@ -33,10 +34,20 @@ def _minutes(secondes: float) -> str:
     return f"{minutes} minute{'s' if minutes > 1 else ''}"
 
 
-def trop_d_essais(request: Request, *, html: bool) -> Response | None:
-    """``429`` si ce client a déjà présenté trop de jetons faux ; sinon ``None``."""
+LONGUEUR_DE_CIBLE = 64
+
+
+def cible_du_jeton(jeton: str) -> str:
+    """Ce que vise un jeton, pour compter les faux : sa référence (``AIG-7K3M-Q9``), sinon
+    son début (un lien de coordination, un jeton mal formé), coupé à 64 signes."""
+    return reference_du_jeton(jeton) or jeton.partition(".")[0][:LONGUEUR_DE_CIBLE]
+
+
+def trop_d_essais(request: Request, *, html: bool, cible: str = "") -> Response | None:
+    """``429`` si ce client a déjà présenté trop de jetons faux vers ``cible`` (ou en tout) ;
+    sinon ``None``."""
     limiteur = contexte(request).limiteur_jetons
-    attente = limiteur.bloque(adresse_client(request)) if limiteur else 0
+    attente = limiteur.bloque(adresse_client(request), cible) if limiteur else 0
     if not attente:
         return None
     message = (f"Trop de liens invalides depuis votre connexion : réessayez dans "
@@ -47,10 +58,10 @@ def trop_d_essais(request: Request, *, html: bool) -> Response | None:
     return reponse_erreurs([Erreur(None, message, 429)], 429, entetes=entetes)
 
 
-def noter_echec(request: Request) -> None:
+def noter_echec(request: Request, cible: str = "") -> None:
     limiteur = contexte(request).limiteur_jetons
     if limiteur:
-        limiteur.noter(adresse_client(request))
+        limiteur.noter(adresse_client(request), cible)
 
 
 def code_de_formulaire(request: Request, lien: str) -> str:

@@ -15,6 +15,8 @@ Lien d'agent : ``AIG-7K3M-Q9.2.67cf1a80.<27 signes>`` — référence, numéro d
 date d'émission (secondes, en hexadécimal) et le même HMAC sur tout cela et le sel de
 l'attribution. La date signée permet l'expiration (``AIGUILLAGE_LIEN_AGENT_JOURS``) et la
 révocation (tout lien émis avant ``revoque_le`` est refusé) sans rien stocker par lien.
+Un lien daté de plus de cinq minutes dans le futur (``emis_dans_le_futur``) est refusé comme
+faux : nous n'en émettons pas, et il ne vieillirait pas jusqu'à son expiration.
 """
 
 from __future__ import annotations
@@ -135,6 +137,15 @@ def lire_jeton_agent(texte: str) -> tuple[str, int, int] | None:
         return reference, int(numero), int(emis, 16)
     except ValueError:
         return None
+
+
+AVANCE_PERMISE = 300  # secondes : l'écart d'horloge toléré entre deux processus
+
+
+def emis_dans_le_futur(emis: int, maintenant: float) -> bool:
+    """Vrai si un lien émis à ``emis`` (secondes UTC) l'a été après ``maintenant``, au-delà
+    de l'écart d'horloge permis : un tel lien n'a pas été émis par nous."""
+    return emis > maintenant + AVANCE_PERMISE
 
 
 def verifier_jeton_agent(cle: str, texte: str, sel: str) -> bool:

@@ -1,8 +1,12 @@
 """Limite du nombre d'envois par adresse de client, dans une fenêtre glissante.
 
 En mémoire, par processus : avec plusieurs processus, chacun compte pour lui. Derrière un
-proxy, l'adresse du client vient de ``X-Forwarded-For`` seulement si le proxy est de
-confiance (``AIGUILLAGE_PROXYS``, passé à uvicorn).
+mandataire, l'adresse du client vient de ``X-Forwarded-For`` seulement si le mandataire est
+nommé par ``AIGUILLAGE_PROXIES`` (``fonctions/app.py``).
+
+``LimiteurDeJetons`` compte les liens faux par adresse **et par cible** (le signalement
+visé), avec un plafond par adresse dix fois plus haut : derrière l'adresse partagée d'un
+opérateur mobile (CGNAT), qui essaie des liens au hasard ne bloque pas ses voisins.
 """
 
 from __future__ import annotations
@@ -52,3 +56,27 @@ class Limiteur:
     def _nettoyer(self, maintenant: float) -> None:
         for client in [c for c, e in self._envois.items() if e[-1] <= maintenant - self.periode]:
             del self._envois[client]
+
+
+PLAFOND_PAR_ADRESSE = 10  # fois la limite par cible
+
+
+class LimiteurDeJetons:
+    """Les liens faux : ``nombre`` par période pour une adresse et une cible (la référence du
+    signalement visé), ``nombre × PLAFOND_PAR_ADRESSE`` pour une adresse, toutes cibles
+    confondues. ``bloque`` est à demander avant de vérifier le lien (sinon un 429 ne
+    tomberait que sur les faux, et dirait lesquels le sont)."""
+
+    def __init__(self, nombre: int, periode: float,
+                 horloge: Callable[[], float] = time.monotonic) -> None:
+        self.par_cible = Limiteur(nombre, periode, horloge)
+        self.par_adresse = Limiteur(nombre * PLAFOND_PAR_ADRESSE, periode, horloge)
+
+    def bloque(self, adresse: str, cible: str) -> float:
+        """0 si ce client peut encore essayer un lien vers ``cible`` ; sinon les secondes."""
+        return max(self.par_adresse.bloque(adresse),
+                   self.par_cible.bloque(f"{adresse}\x1f{cible}"))
+
+    def noter(self, adresse: str, cible: str) -> None:
+        self.par_adresse.noter(adresse)
+        self.par_cible.noter(f"{adresse}\x1f{cible}")

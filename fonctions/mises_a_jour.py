@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from fonctions import actions
 from fonctions.contexte import Contexte, contexte
-from fonctions.gardes import noter_echec, trop_d_essais
+from fonctions.gardes import LONGUEUR_DE_CIBLE, noter_echec, trop_d_essais
 from fonctions.intervention import jour_d_un_horodatage
 from fonctions.jetons import reference_valide
 from fonctions.lecture import lire_corps, lire_envoi
@@ -63,11 +63,12 @@ async def _appliquer(ctx: Contexte, reference: str, changement, auteur: Auteur):
 
 
 async def webhook(request: Request) -> Response:
-    refus = trop_d_essais(request, html=False)
+    gestionnaire = request.path_params["gestionnaire"]
+    cible = f"webhook:{gestionnaire}"[:LONGUEUR_DE_CIBLE]
+    refus = trop_d_essais(request, html=False, cible=cible)
     if refus is not None:
         return refus
     ctx = contexte(request)
-    gestionnaire = request.path_params["gestionnaire"]
     try:
         corps = await lire_corps(request, OCTETS_MAX)
     except ErreursValidation as erreurs:
@@ -76,7 +77,7 @@ async def webhook(request: Request) -> Response:
     if secret is None or not verifier_signature(
             secret, request.headers.get(ENTETE_SIGNATURE, ""), corps,
             int(ctx.horloge().timestamp())):
-        noter_echec(request)
+        noter_echec(request, cible)
         return reponse_erreurs([Erreur(None, (
             "Signature absente, fausse ou trop ancienne (5 minutes au plus) : voir "
             "docs/webhook.md."))], 401)
@@ -122,7 +123,7 @@ def _reference_open311(ctx: Contexte, gestionnaire: str, identifiant: str) -> st
 
 
 async def open311(request: Request) -> Response:
-    refus = trop_d_essais(request, html=False)
+    refus = trop_d_essais(request, html=False)  # l'adresse, avant de lire le corps
     if refus is not None:
         return refus
     ctx = contexte(request)
@@ -131,10 +132,14 @@ async def open311(request: Request) -> Response:
     except ErreursValidation as erreurs:
         return _erreur_open311(erreurs.statut, erreurs.erreurs[0].message)
     gestionnaire = str(champs.get("jurisdiction_id", ""))
+    cible = f"open311:{gestionnaire}"[:LONGUEUR_DE_CIBLE]
+    refus = trop_d_essais(request, html=False, cible=cible)
+    if refus is not None:
+        return refus
     cle = ctx.reglages.cle_open311(gestionnaire) if ctx.modele.actuel().gestionnaire(
         gestionnaire) else None
     if cle is None or not hmac.compare_digest(cle.encode(), str(champs.get("api_key", "")).encode()):
-        noter_echec(request)
+        noter_echec(request, cible)
         return _erreur_open311(401, "api_key ou jurisdiction_id invalide.")
     status = str(champs.get("status", "")).lower()
     update_id = str(champs.get("update_id", ""))

@@ -33,6 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from arbre.gabarits import FILTRES, SITENAME, THEME, environnement
 from fonctions.contexte import contexte
+from fonctions.entetes import CSP_DU_SITE
 from fonctions.lecture import FORMULAIRE, MULTIPART, entete, type_du_contenu
 from fonctions.validation import Erreur
 
@@ -71,12 +72,8 @@ ENTETES_PRIVES = {
     "X-Robots-Tag": "noindex",
     "Content-Security-Policy": CSP_SANS_SCRIPT,
 }
-# La politique de contenu du site (netlify.toml) : Netlify ne pose pas ses en-têtes sur les
-# réponses qu'il relaie, et une page avec ``scripts=True`` charge les scripts du site.
-CSP_DU_SITE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: "
-               "blob: https://data.geopf.fr; connect-src 'self' https://api-adresse.data.gouv.fr; "
-               "worker-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors "
-               "'none'; base-uri 'self'; object-src 'none'")
+# La politique de contenu du site, lue dans netlify.toml (fonctions/entetes.py) : une page
+# avec ``scripts=True`` charge les scripts du site.
 ENTETES_AVEC_SCRIPTS = {**ENTETES_PRIVES, "Content-Security-Policy": CSP_DU_SITE}
 
 LIBELLES = {

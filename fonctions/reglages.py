@@ -13,6 +13,9 @@ Exemple ::
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +37,8 @@ PREFIXE = "AIGUILLAGE_"
 PREFIXE_SECRET_WEBHOOK = "AIGUILLAGE_SECRET_WEBHOOK_"  # noqa: S105 (un nom, pas un secret)
 PREFIXE_CLE_OPEN311 = "AIGUILLAGE_CLE_OPEN311_"
 CLE_DE_DEVELOPPEMENT = "developpement-cle-non-secrete-a-ne-jamais-utiliser-en-production"
+BITS_DE_CLE_MIN = 256  # 32 octets tirés au hasard
+ANCIEN_NOM_PROXIES = "AIGUILLAGE_PROXYS"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ REGLAGES = [
     Reglage("AIGUILLAGE_ENVOI_INTEGRE", "oui"),
     Reglage("AIGUILLAGE_ENVOI_INTERVALLE", "10"),
     Reglage("AIGUILLAGE_LIMITE_DEBIT", "20/600"),
-    Reglage("AIGUILLAGE_PROXYS", "127.0.0.1"),
+    Reglage("AIGUILLAGE_PROXIES", None),
     Reglage("AIGUILLAGE_LIEN_AGENT_JOURS", "30"),
     Reglage("AIGUILLAGE_DELAI_PRISE_EN_CHARGE", "5"),
     Reglage("AIGUILLAGE_DELAI_ESCALADE", "2"),
@@ -99,7 +104,7 @@ class Reglages:
     envoi_integre: bool = True
     envoi_intervalle: float = 10.0
     limite_debit: tuple[int, float] | None = (20, 600.0)
-    proxys: str = "127.0.0.1"
+    proxies: tuple[str, ...] = ()
     lien_agent_jours: int = 30
     delai_prise_en_charge: int = 5
     delai_escalade: int = 2
@@ -154,8 +159,8 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         messages.append("AIGUILLAGE_URL_PUBLIQUE doit commencer par https:// en production.")
 
     cle = valeurs["AIGUILLAGE_CLE_SECRETE"] or CLE_DE_DEVELOPPEMENT
-    if production and valeurs["AIGUILLAGE_CLE_SECRETE"] and len(cle) < 32:
-        messages.append("AIGUILLAGE_CLE_SECRETE est trop courte : 32 caractères au moins.")
+    if production and valeurs["AIGUILLAGE_CLE_SECRETE"]:
+        messages.extend(filter(None, [faiblesse_de_la_cle(cle)]))
 
     smtp = valeurs["AIGUILLAGE_SMTP_URL"]
     if smtp and urlsplit(smtp).scheme not in ("smtp", "smtps"):
@@ -200,6 +205,15 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if limite_recherches is False:
         messages.append("AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0.")
 
+    proxies = tuple(p.strip() for p in valeur("AIGUILLAGE_PROXIES").split(",") if p.strip())
+    for proxy in proxies:
+        if proxy != "*" and not _reseau_valide(proxy):
+            messages.append(f"AIGUILLAGE_PROXIES : « {proxy} » n'est ni une adresse IP ni un réseau "
+                            "(10.0.0.0/8) ; séparez-les par des virgules, ou écrivez *.")
+    if environ.get(ANCIEN_NOM_PROXIES):
+        messages.append(f"{ANCIEN_NOM_PROXIES} s'appelle maintenant AIGUILLAGE_PROXIES (et par "
+                        "défaut aucun mandataire n'est cru) : renommez la variable.")
+
     vapid = valeurs["AIGUILLAGE_VAPID_CLE_PRIVEE"]
     if vapid and "BEGIN" not in vapid:
         messages.append("AIGUILLAGE_VAPID_CLE_PRIVEE doit être une clé PEM "
@@ -229,7 +243,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         envoi_integre=integre == "oui",
         envoi_intervalle=float(intervalle or 10),
         limite_debit=limite or None,
-        proxys=valeur("AIGUILLAGE_PROXYS"),
+        proxies=proxies,
         lien_agent_jours=jours["AIGUILLAGE_LIEN_AGENT_JOURS"],
         delai_prise_en_charge=jours["AIGUILLAGE_DELAI_PRISE_EN_CHARGE"],
         delai_escalade=jours["AIGUILLAGE_DELAI_ESCALADE"],
@@ -275,6 +289,50 @@ def verifier_pour_le_modele(reglages: Reglages, modele) -> list[str]:
             f"reconstruisez le site avec les mêmes {VARIABLE_COORDONNEES} et "
             f"{VARIABLE_CONSERVATION} que le serveur.")
     return messages
+
+
+def entropie_estimee(cle: str) -> float:
+    """Les bits de hasard que ``cle`` peut contenir au plus : sa longueur fois ceux d'un signe
+    tiré dans les familles de signes qu'elle emploie (minuscules, majuscules, chiffres,
+    autres). Une clé faite de moins de 10 signes différents compte comme tirée parmi ceux-là
+    seulement (« aaaa… » ne vaut rien). Une estimation : elle écarte les clés courtes ou
+    répétitives, pas une phrase choisie par un humain ::
+
+        >>> round(entropie_estimee("0123456789abcdef" * 4))  # 64 signes hexadécimaux
+        331
+        >>> entropie_estimee("a" * 64)
+        0.0
+    """
+    familles = [(str.islower, 26), (str.isupper, 26), (str.isdigit, 10)]
+    alphabet = sum(taille for est, taille in familles if any(est(c) and c.isascii() for c in cle))
+    if any(not (c.isascii() and c.isalnum()) for c in cle):
+        alphabet += 33
+    differents = len(set(cle))
+    if differents < 10:
+        alphabet = differents
+    return len(cle) * math.log2(alphabet) if alphabet > 1 else 0.0
+
+
+def faiblesse_de_la_cle(cle: str) -> str | None:
+    """Pourquoi ``cle`` ne peut pas signer les liens en production ; ``None`` si elle le peut."""
+    conseil = ("créez-en une avec « python -c \"import secrets; print(secrets.token_urlsafe(48))\" "
+               "» (les liens déjà envoyés ne marcheront plus).")
+    if hmac.compare_digest(cle.encode(), CLE_DE_DEVELOPPEMENT.encode()):
+        return ("AIGUILLAGE_CLE_SECRETE est la clé de développement, publiée dans le code : "
+                f"n'importe qui fabriquerait des liens de suivi, d'agent et de coordination ; {conseil}")
+    bits = entropie_estimee(cle)
+    if len(cle.encode()) < BITS_DE_CLE_MIN // 8 or bits < BITS_DE_CLE_MIN:
+        return (f"AIGUILLAGE_CLE_SECRETE est trop faible (environ {int(bits)} bits de hasard ; il en "
+                f"faut {BITS_DE_CLE_MIN}, soit {BITS_DE_CLE_MIN // 8} octets tirés au hasard) : {conseil}")
+    return None
+
+
+def _reseau_valide(texte: str) -> bool:
+    try:
+        ipaddress.ip_network(texte, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _nombre(texte: str) -> float | None:

@@ -18,8 +18,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from fonctions.app import creer_app
-from fonctions.journal_d_acces import proteger_le_journal_d_acces
+from fonctions.journal_d_acces import proteger_le_journal_d_acces, proteger_les_journaux
 from fonctions.pages import page
+from fonctions.photos import regler_l_allocateur
 from fonctions.reglages import Reglages, lire_reglages
 
 
@@ -65,9 +66,13 @@ def creer_serveur(reglages: Reglages | None = None) -> Starlette:
 
 
 def application() -> Starlette:
-    """Pour uvicorn : ``uvicorn --factory fonctions.serveur:application`` (le serveur de
-    ``python -m fonctions servir``, réglé pour un processus qui ne fait que servir)."""
+    """Pour uvicorn : ``uvicorn --factory --no-proxy-headers fonctions.serveur:application``
+    (le serveur de ``python -m fonctions servir``, réglé pour un processus qui ne fait que
+    servir). ``--no-proxy-headers`` : l'application lit elle-même ``X-Forwarded-For``, des
+    seuls mandataires de ``AIGUILLAGE_PROXIES`` ; uvicorn le croirait de 127.0.0.1."""
     app = creer_serveur()
     regler_le_ramasse_miettes()
+    regler_l_allocateur()
+    proteger_les_journaux()
     proteger_le_journal_d_acces()
     return app

@@ -28,6 +28,7 @@ from fonctions import actions
 from fonctions.chronologie import chronologie, dernier_etat, resume
 from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import (
+    cible_du_jeton,
     code_de_formulaire,
     formulaire_accepte,
     noter_echec,
@@ -123,13 +124,14 @@ async def _appliquer(ctx: Contexte, reference: str, nom: str, champs: dict, phot
 # -- l'API JSON --------------------------------------------------------------------------
 
 async def _ouvrir_api(request: Request) -> dict | Response:
-    refus = trop_d_essais(request, html=False)
+    jeton = _jeton_de_l_entete(request)
+    refus = trop_d_essais(request, html=False, cible=cible_du_jeton(jeton))
     if refus is not None:
         return refus
     ctx = contexte(request)
-    signalement = await run_in_threadpool(_lire_suivi, ctx, _jeton_de_l_entete(request))
+    signalement = await run_in_threadpool(_lire_suivi, ctx, jeton)
     if signalement is None:
-        noter_echec(request)
+        noter_echec(request, cible_du_jeton(jeton))
         return reponse_erreurs([Erreur(None, LIEN_INVALIDE)], 404)
     return signalement
 
@@ -206,12 +208,12 @@ def _page_de_suivi(request: Request, signalement: dict, jeton: str, statut: int 
 
 
 async def _afficher(request: Request, jeton: str, reference: str | None) -> Response:
-    refus = trop_d_essais(request, html=True)
+    refus = trop_d_essais(request, html=True, cible=cible_du_jeton(jeton))
     if refus is not None:
         return refus
     signalement = await run_in_threadpool(_lire_suivi, contexte(request), jeton, reference)
     if signalement is None:
-        noter_echec(request)
+        noter_echec(request, cible_du_jeton(jeton))
         return page(request, "message.html", 404, titre="Lien introuvable",
                     message=LIEN_INVALIDE)
     return _page_de_suivi(request, signalement, jeton,
@@ -231,7 +233,7 @@ async def page_de_confirmation(request: Request) -> Response:
 
 
 async def page_action(request: Request) -> Response:
-    refus = trop_d_essais(request, html=True)
+    refus = trop_d_essais(request, html=True)  # l'adresse, avant de lire le formulaire
     if refus is not None:
         return refus
     ctx = contexte(request)
@@ -241,10 +243,13 @@ async def page_action(request: Request) -> Response:
         return page(request, "message.html", erreurs.statut, titre="Envoi refusé",
                     message=erreurs.erreurs[0].message)
     jeton = str(envoi.champs.get("jeton", ""))
+    refus = trop_d_essais(request, html=True, cible=cible_du_jeton(jeton))
+    if refus is not None:
+        return refus
     signalement = await run_in_threadpool(_lire_suivi, ctx, jeton,
                                           request.path_params["reference"])
     if signalement is None:
-        noter_echec(request)
+        noter_echec(request, cible_du_jeton(jeton))
         return page(request, "message.html", 404, titre="Lien introuvable",
                     message=LIEN_INVALIDE)
     if not formulaire_accepte(request, jeton, envoi.champs.get("csrf")):

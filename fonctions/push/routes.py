@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from fonctions.contexte import contexte
 from fonctions.enregistrement import horodatage
-from fonctions.gardes import noter_echec, trop_d_essais
+from fonctions.gardes import cible_du_jeton, noter_echec, trop_d_essais
 from fonctions.push.abonnements import AbonnementRefuse, verifier_abonnement
 from fonctions.suivi_citoyen import _jeton_de_l_entete, _lire_suivi
 
@@ -37,12 +37,13 @@ async def cle_publique(request: Request) -> Response:
 
 async def _lire(request: Request) -> tuple[dict | None, dict | Response]:
     ctx = contexte(request)
-    refus = trop_d_essais(request, html=False)
+    jeton = _jeton_de_l_entete(request)
+    refus = trop_d_essais(request, html=False, cible=cible_du_jeton(jeton))
     if refus is not None:
         return None, refus
-    signalement = await run_in_threadpool(_lire_suivi, ctx, _jeton_de_l_entete(request))
+    signalement = await run_in_threadpool(_lire_suivi, ctx, jeton)
     if signalement is None:
-        noter_echec(request)
+        noter_echec(request, cible_du_jeton(jeton))
         return None, _erreur(404, "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.",
                              "Authorization")
     corps = await request.body()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import uuid
 import zlib
@@ -20,10 +21,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Le nom des fichiers temporaires : « .photo-1.jpg.<32 chiffres hexadécimaux>.tmp ». Un arrêt
+# brutal pendant l'écriture en laisse un ; ``photos.nettoyer_temporaires`` les retrouve ainsi.
+MOTIF_TEMPORAIRE = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")
+
+
+def nom_temporaire(chemin: Path) -> Path:
+    return chemin.parent / f".{chemin.name}.{uuid.uuid4().hex}.tmp"
+
 
 def ecrire_atomiquement(chemin: Path, contenu: bytes) -> None:
     dossier = chemin.parent
-    temporaire = dossier / f".{chemin.name}.{uuid.uuid4().hex}.tmp"
+    temporaire = nom_temporaire(chemin)
     try:
         descripteur = os.open(temporaire, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileNotFoundError:

@@ -26,6 +26,8 @@ with warnings.catch_warnings():
 
 ICI = Path(__file__).resolve().parent
 RACINE = ICI.parents[1]
+# Une clé de production (tirée une fois au hasard, 43 signes : environ 280 bits estimés).
+CLE_DE_PRODUCTION = "q3J8vT1xZ-7mW2pL9sK4dF6hG0yB5nC8aE1rU3tI7oP"
 CHEMIN_MODELE = ICI / "modele_test.json"
 DEBUT = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 

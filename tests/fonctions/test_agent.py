@@ -216,6 +216,22 @@ def test_un_lien_falsifie_expire_ou_retire_est_refuse_avec_une_page_claire(
     assert "Ce lien a été retiré par la coordination." in texte_de(retire.text)
 
 
+def test_un_lien_signe_mais_date_dans_le_futur_est_refuse_comme_faux(
+        client, boite, expediteur, horloge, reglages, stockage):
+    corps, lien = transmis(client, boite, expediteur)
+    sel = stockage.lire_signalement(corps["reference"])["attributions"][0]["sel"]
+    maintenant = int(horloge().timestamp())
+
+    def date_de(secondes: int) -> str:
+        return f"/api/agent/{jeton_agent(str(reglages.cle_secrete), corps['reference'], 1, sel, secondes)}"
+
+    assert client.get(date_de(maintenant + 300)).status_code == 200  # écart d'horloge permis
+    futur = client.get(date_de(maintenant + 365 * 86400))  # il n'expirerait qu'après un an
+    assert futur.status_code == 404
+    assert "Ce lien de prise en charge n'est pas valide" in texte_de(futur.text)
+    assert client.get(date_de(maintenant + 301)).status_code == 404
+
+
 def test_les_photos_ne_sont_servies_qu_avec_un_lien_valide(client, boite, expediteur):
     reponse = client.post("/api/signalements", data={
         "noeud": "voirie/nid-de-poule", "commune": "56001", "description": "Trou",

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 from aides_fonctions import TestClient, champs_valides
+from aides_suivi import jeton_de_suivi, poster
 
 from fonctions.app import construire_contexte, creer_app
 from fonctions.reglages import ErreurReglages
@@ -101,3 +102,17 @@ def test_chaque_module_des_fonctions_a_son_fichier_de_tests():
         if not candidats & tests:
             sans_tests.append(str(module.relative_to(RACINE)))
     assert sans_tests == []
+
+
+@pytest.mark.parametrize(("proxies", "statut"), [((), 429), (("testclient",), 200)])
+def test_x_forwarded_for_n_est_cru_que_des_mandataires_nommes(fabrique_client, proxies, statut):
+    # Un lien faux depuis « 192.0.2.1 », puis le bon depuis « 192.0.2.2 » : si l'en-tête est
+    # ignoré, les deux viennent de la même connexion, et la limite (1) tombe sur le bon.
+    client = fabrique_client(limite_jetons=(1, 3600), proxies=proxies)
+    corps = poster(client)
+    faux = client.get("/api/suivi", headers={"Authorization": f"Jeton {corps['reference']}.x",
+                                             "X-Forwarded-For": "192.0.2.1"})
+    assert faux.status_code == 404
+    bon = client.get("/api/suivi", headers={"Authorization": f"Jeton {jeton_de_suivi(corps)}",
+                                            "X-Forwarded-For": "192.0.2.2"})
+    assert bon.status_code == statut

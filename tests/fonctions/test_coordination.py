@@ -3,6 +3,7 @@ from __future__ import annotations
 from aides_suivi import NAVIGATEUR, agir, csrf_de, jeton_de_suivi, lien_agent, poster, suivre
 from aides_suivi import texte_de as texte
 
+from fonctions.jetons import jeton_coordination
 from fonctions.modele import Modele
 
 
@@ -100,6 +101,15 @@ def test_un_lien_de_connexion_faux_expire_ou_d_une_adresse_retiree_est_refuse(
     donnees["territoire"] = {**donnees["territoire"], "coordination": {"courriels": []}}
     contexte.modele._modele = Modele(donnees)
     assert client.get(lien).status_code == 410
+
+
+def test_un_lien_de_connexion_date_dans_le_futur_est_refuse_comme_faux(client, horloge, reglages):
+    futur = int(horloge().timestamp()) + 86400
+    adresse = client.app_state["aiguillage"].modele.actuel().coordination_courriels[0]
+    jeton = jeton_coordination(str(reglages.cle_secrete), adresse, futur)
+    assert client.get(f"/api/coordination/{jeton}").status_code == 404
+    present = jeton_coordination(str(reglages.cle_secrete), adresse, futur - 86400)
+    assert client.get(f"/api/coordination/{present}").status_code == 200
 
 
 def test_le_formulaire_de_la_coordination_demande_son_code(client, expediteur):

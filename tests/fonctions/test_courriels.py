@@ -91,4 +91,5 @@ def test_sans_smtp_le_courriel_devient_un_fichier_eml_note_dans_le_journal(tmp_p
     assert chemin.endswith(".eml")
     assert b"Un trou." in Path(chemin).read_bytes()
     assert chemin in caplog.text
+    assert "voirie@bourg-les-essais.example.org" not in caplog.text  # le destinataire
     assert isinstance(creer_expediteur("smtps://h", tmp_path), ExpediteurSMTP)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from fonctions.gardes import code_de_formulaire, formulaire_accepte, origine_acceptee
+from fonctions.gardes import cible_du_jeton, code_de_formulaire, formulaire_accepte, origine_acceptee
 
 
 def requete(client, **entetes) -> Request:
@@ -35,3 +35,15 @@ def test_le_code_d_un_formulaire_est_lie_a_son_lien(client):
     assert formulaire_accepte(requete(client), "AIG-7K3M-Q2.1.abc.def", code)
     assert not formulaire_accepte(requete(client), "AIG-7K3M-Q2.2.abc.def", code)
     assert not formulaire_accepte(requete(client), "AIG-7K3M-Q2.1.abc.def", None)
+
+
+@pytest.mark.parametrize(("jeton", "cible"), [
+    ("AIG-7K3M-Q2.abcdef", "AIG-7K3M-Q2"),                 # suivi
+    ("AIG-7K3M-Q2.1.67cf1a80.abcdef", "AIG-7K3M-Q2"),      # agent
+    ("Y29vcmRpbmF0aW9u.67cf1a80.abcdef", "Y29vcmRpbmF0aW9u"),  # coordination : son début
+    ("pas-un-jeton", "pas-un-jeton"),
+    ("x" * 500, "x" * 64),
+    ("", ""),
+])
+def test_un_jeton_faux_compte_pour_ce_qu_il_vise(jeton, cible):
+    assert cible_du_jeton(jeton) == cible

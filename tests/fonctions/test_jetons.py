@@ -10,6 +10,7 @@ from fonctions.jetons import (
     ALPHABET,
     _controle,
     _signature,
+    emis_dans_le_futur,
     jeton,
     jeton_agent,
     jeton_coordination,
@@ -124,3 +125,10 @@ def test_un_sel_porte_128_bits_en_base64_pour_une_adresse_web():
     for sel in sels:
         assert re.fullmatch(r"[A-Za-z0-9_-]{22}", sel)
         assert len(base64.urlsafe_b64decode(sel + "==")) == 16
+
+
+def test_un_lien_date_au_dela_de_cinq_minutes_dans_le_futur_n_est_pas_de_nous():
+    assert not emis_dans_le_futur(1741597200, 1741597200)
+    assert not emis_dans_le_futur(1741597200 + 300, 1741597200)  # écart d'horloge
+    assert emis_dans_le_futur(1741597200 + 301, 1741597200)
+    assert not emis_dans_le_futur(0, 1741597200)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fonctions.limiteur import Limiteur
+from fonctions.limiteur import Limiteur, LimiteurDeJetons
 
 
 class Chrono:
@@ -52,3 +52,20 @@ def test_les_jetons_faux_se_comptent_sans_bloquer_les_bons_avant_la_limite():
     assert limiteur.bloque("b") == 0
     chrono.t += 61
     assert limiteur.bloque("a") == 0
+
+
+def test_les_jetons_faux_se_comptent_par_cible_avec_un_plafond_dix_fois_plus_haut_par_adresse():
+    chrono = Chrono()
+    limiteur = LimiteurDeJetons(2, 60, chrono)
+    for _ in range(2):
+        limiteur.noter("cgnat", "AIG-7K3M-Q2")
+    assert limiteur.bloque("cgnat", "AIG-7K3M-Q2") == 60
+    assert limiteur.bloque("cgnat", "AIG-4D5E-F6") == 0  # un voisin derrière la même adresse
+    assert limiteur.bloque("ailleurs", "AIG-7K3M-Q2") == 0
+    for numero in range(17):
+        limiteur.noter("cgnat", f"cible-{numero}")
+    assert limiteur.bloque("cgnat", "AIG-4D5E-F6") == 0  # 19 faux : sous le plafond de 20
+    limiteur.noter("cgnat", "encore")
+    assert limiteur.bloque("cgnat", "AIG-4D5E-F6") == 60
+    chrono.t += 61
+    assert limiteur.bloque("cgnat", "AIG-7K3M-Q2") == 0

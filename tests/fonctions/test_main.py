@@ -4,9 +4,10 @@ import os
 import subprocess
 import sys
 
-from aides_fonctions import CHEMIN_MODELE, DEBUT, RACINE, champs_valides
+from aides_fonctions import CHEMIN_MODELE, CLE_DE_PRODUCTION, DEBUT, RACINE, champs_valides
 
 from fonctions.enregistrement import enregistrer
+from fonctions.reglages import CLE_DE_DEVELOPPEMENT
 from fonctions.stockage import StockageTinyDB
 from fonctions.validation import valider
 
@@ -38,10 +39,21 @@ def test_la_production_incomplete_refuse_de_demarrer_en_francais():
 def test_la_production_refuse_un_service_sans_secret():
     resultat = lancer("servir", AIGUILLAGE_MODE="production", AIGUILLAGE_MODELE=str(CHEMIN_MODELE),
                       AIGUILLAGE_URL_PUBLIQUE="https://aiguillage.example.org",
-                      AIGUILLAGE_CLE_SECRETE="x" * 40, AIGUILLAGE_SMTP_URL="smtp://h:587",
+                      AIGUILLAGE_CLE_SECRETE=CLE_DE_PRODUCTION, AIGUILLAGE_SMTP_URL="smtp://h:587",
                       AIGUILLAGE_EXPEDITEUR="a@example.org")
     assert resultat.returncode == 2
     assert "  - AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE manque" in resultat.stderr
+
+
+def test_la_production_refuse_de_demarrer_avec_la_cle_de_developpement_publiee():
+    resultat = lancer("servir", AIGUILLAGE_MODE="production", AIGUILLAGE_MODELE=str(CHEMIN_MODELE),
+                      AIGUILLAGE_URL_PUBLIQUE="https://aiguillage.example.org",
+                      AIGUILLAGE_CLE_SECRETE=CLE_DE_DEVELOPPEMENT, AIGUILLAGE_SMTP_URL="smtp://h:587",
+                      AIGUILLAGE_EXPEDITEUR="a@example.org")
+    assert resultat.returncode == 2
+    assert ("  - AIGUILLAGE_CLE_SECRETE est la clé de développement, publiée dans le code : "
+            "n'importe qui fabriquerait des liens de suivi, d'agent et de coordination ; créez-en "
+            "une avec") in resultat.stderr
 
 
 def test_un_modele_absent_arrete_tout_avec_un_message_clair(tmp_path):

@@ -4,13 +4,15 @@ import re
 from pathlib import Path
 
 import pytest
-from aides_fonctions import RACINE
+from aides_fonctions import CLE_DE_PRODUCTION, RACINE
 
 from fonctions.reglages import (
     CLE_DE_DEVELOPPEMENT,
     REGLAGES,
     REGLAGES_A_MOTIF,
     ErreurReglages,
+    entropie_estimee,
+    faiblesse_de_la_cle,
     lire_reglages,
     suffixe_de,
     verifier_pour_le_modele,
@@ -19,7 +21,7 @@ from fonctions.reglages import (
 PRODUCTION_COMPLETE = {
     "AIGUILLAGE_MODE": "production",
     "AIGUILLAGE_URL_PUBLIQUE": "https://signaler.arc-sud.example.org/",
-    "AIGUILLAGE_CLE_SECRETE": "x" * 40,
+    "AIGUILLAGE_CLE_SECRETE": CLE_DE_PRODUCTION,
     "AIGUILLAGE_SMTP_URL": "smtp://aiguillage:mot%20de%20passe@smtp.example.org:587",
     "AIGUILLAGE_EXPEDITEUR": "ne-pas-repondre@arc-sud.example.org",
 }
@@ -98,9 +100,63 @@ def test_la_production_refuse_une_cle_courte_et_les_envois_simules():
         lire_reglages({**PRODUCTION_COMPLETE, "AIGUILLAGE_CLE_SECRETE": "court",
                        "AIGUILLAGE_ENVOI_WEB": "fichier"})
     assert erreur.value.messages == [
-        "AIGUILLAGE_CLE_SECRETE est trop courte : 32 caractères au moins.",
+        "AIGUILLAGE_CLE_SECRETE est trop faible (environ 11 bits de hasard ; il en faut 256, soit 32 "
+        "octets tirés au hasard) : créez-en une avec « python -c \"import secrets; "
+        "print(secrets.token_urlsafe(48))\" » (les liens déjà envoyés ne marcheront plus).",
         "AIGUILLAGE_ENVOI_WEB doit valoir reel en production.",
     ]
+
+
+def test_la_production_refuse_la_cle_de_developpement_publiee_dans_le_code():
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages({**PRODUCTION_COMPLETE, "AIGUILLAGE_CLE_SECRETE": CLE_DE_DEVELOPPEMENT})
+    (message,) = erreur.value.messages
+    assert message.startswith("AIGUILLAGE_CLE_SECRETE est la clé de développement, publiée dans "
+                              "le code : n'importe qui fabriquerait des liens")
+
+
+@pytest.mark.parametrize("cle", [
+    "x" * 40,                                   # longue mais d'un seul signe
+    "motdepasse-motdepasse-motdepasse-",        # 33 signes, peu de familles
+    "abababababababababababababababababababab",  # deux signes
+    "Aiguillage2024!",                          # courte
+    "0123456789" * 5,                           # dix chiffres seulement
+])
+def test_la_production_refuse_une_cle_de_moins_de_256_bits_estimes(cle):
+    assert faiblesse_de_la_cle(cle) is not None
+    with pytest.raises(ErreurReglages):
+        lire_reglages({**PRODUCTION_COMPLETE, "AIGUILLAGE_CLE_SECRETE": cle})
+
+
+def test_les_cles_tirees_au_hasard_comme_le_conseille_le_message_sont_acceptees():
+    import base64
+    import os
+    import secrets
+    for _ in range(200):
+        for cle in (secrets.token_urlsafe(48), secrets.token_hex(32),
+                    base64.b64encode(os.urandom(32)).decode()):  # openssl rand -base64 32
+            assert faiblesse_de_la_cle(cle) is None, cle
+    assert round(entropie_estimee("0123456789abcdef" * 4)) == 331
+    assert entropie_estimee("a" * 64) == 0.0
+
+
+def test_par_defaut_aucun_mandataire_n_est_cru():
+    assert lire_reglages({}).proxies == ()
+    reglages = lire_reglages({"AIGUILLAGE_PROXIES": "10.0.0.0/8, 192.0.2.7,::1"})
+    assert reglages.proxies == ("10.0.0.0/8", "192.0.2.7", "::1")
+    assert lire_reglages({"AIGUILLAGE_PROXIES": "*"}).proxies == ("*",)
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"AIGUILLAGE_PROXIES": "netlify"}, "AIGUILLAGE_PROXIES : « netlify » n'est ni une adresse IP "
+     "ni un réseau (10.0.0.0/8) ; séparez-les par des virgules, ou écrivez *."),
+    ({"AIGUILLAGE_PROXYS": "127.0.0.1"}, "AIGUILLAGE_PROXYS s'appelle maintenant AIGUILLAGE_PROXIES "
+     "(et par défaut aucun mandataire n'est cru) : renommez la variable."),
+])
+def test_un_mandataire_mal_ecrit_ou_l_ancien_nom_sont_refuses(environ, message):
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages(environ)
+    assert erreur.value.messages == [message]
 
 
 def test_la_limite_de_debit_se_desactive_avec_zero():
@@ -178,4 +234,5 @@ def test_chaque_reglage_est_documente():
     lus = set(re.findall(r"AIGUILLAGE_[A-Z0-9_]+", (RACINE / "fonctions" / "reglages.py")
                          .read_text(encoding="utf-8")))
     assert {n.rstrip("_") for n in lus} <= {n.rstrip("_") for n in noms} | {
-        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE"}
+        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE",
+        "AIGUILLAGE_PROXYS"}  # l'ancien nom de AIGUILLAGE_PROXIES, refusé avec un message

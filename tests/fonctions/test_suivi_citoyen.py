@@ -84,11 +84,11 @@ def test_un_jeton_faux_absent_ou_dans_l_adresse_ne_donne_rien(client):
     assert client.get(f"/api/suivi?jeton={jeton}").status_code == 404
 
 
-def test_des_centaines_de_jetons_faux_depuis_une_adresse_donnent_429(fabrique_client):
+def test_des_jetons_faux_pour_un_signalement_le_bloquent_depuis_cette_adresse_429(fabrique_client):
     client = fabrique_client(limite_jetons=(5, 3600))
-    corps = poster(client)
+    corps, autre = poster(client), poster(client)
     for _ in range(5):
-        assert client.get("/api/suivi", headers={"Authorization": "Jeton AIG-2222-22.x"}
+        assert client.get("/api/suivi", headers={"Authorization": f"Jeton {corps['reference']}.x"}
                           ).status_code == 404
     refus = suivre(client, jeton_de_suivi(corps))  # même le bon jeton attend
     assert refus.status_code == 429
@@ -99,6 +99,20 @@ def test_des_centaines_de_jetons_faux_depuis_une_adresse_donnent_429(fabrique_cl
     page = client.get(adresse_de(corps))
     assert page.status_code == 429
     assert "Trop d'essais" in texte_de(page.text)
+    # Un autre signalement suivi depuis la même adresse (CGNAT) : pas bloqué.
+    assert suivre(client, jeton_de_suivi(autre)).status_code == 200
+
+
+def test_une_adresse_qui_essaie_des_liens_au_hasard_est_bloquee_au_plafond(fabrique_client):
+    client = fabrique_client(limite_jetons=(2, 3600))
+    corps = poster(client)
+    faux = [f"AIG-{n}{n}{n}{n}-{n}{n}.x" for n in "23456789ABCDEFGHJKMN"]  # 20 cibles différentes
+    for jeton in faux[:19]:
+        assert client.get("/api/suivi", headers={"Authorization": f"Jeton {jeton}"}
+                          ).status_code == 404
+    assert suivre(client, jeton_de_suivi(corps)).status_code == 200  # 19 < 2 × 10
+    client.get("/api/suivi", headers={"Authorization": f"Jeton {faux[19]}"})
+    assert suivre(client, jeton_de_suivi(corps)).status_code == 429  # plafond de l'adresse
 
 
 def test_le_citoyen_ajoute_une_information_et_une_photo_que_le_service_voit(
@@ -235,7 +249,7 @@ def test_le_lien_de_suivi_sans_javascript_montre_la_meme_page_que_la_confirmatio
 def test_un_lien_de_suivi_faux_donne_404_en_francais_et_compte_comme_essai(fabrique_client):
     client = fabrique_client(limite_jetons=(2, 3600.0))
     corps = poster(client)
-    for jeton in [f"{corps['reference']}.faux", "pas-un-jeton"]:
+    for jeton in [f"{corps['reference']}.faux", "pas-un-jeton", f"{corps['reference']}.autre"]:
         page = client.get(f"/api/suivi/{jeton}")
         assert page.status_code == 404
         assert "<h1>Lien introuvable</h1>" in page.text

@@ -122,7 +122,7 @@ def test_refuse_au_retour_du_reseau_la_page_ouverte_dit_a_corriger_et_les_autres
         attendre_le_worker(page)
         autre = contexte.new_page()  # un deuxième onglet, sur une autre page
         autre.goto(url + "/dechets/")
-        autre.wait_for_function("navigator.serviceWorker.controller !== null")
+        autre.wait_for_function("() => navigator.serviceWorker.controller !== null")
         serveur.arreter()
         contexte.set_offline(True)
 
@@ -138,7 +138,7 @@ def test_refuse_au_retour_du_reseau_la_page_ouverte_dit_a_corriger_et_les_autres
             timeout=ANNONCE)
         expect(zone.get_by_role("listitem")).to_have_text(
             [f"Ajoutez au moins une photo du problème. {RAISON}"])
-        page.wait_for_function("document.activeElement.closest('.envoi-etat') !== null",
+        page.wait_for_function("() => document.activeElement.closest('.envoi-etat') !== null",
                                timeout=ANNONCE)
         page.wait_for_function("""() => document.querySelector("[data-annonce]").textContent
             === "Le service n'a pas accepté ce signalement : Ajoutez au moins une photo du """
@@ -223,7 +223,7 @@ def declencher_background_sync(contexte, page, origine: str) -> None:
     cdp.on("ServiceWorker.workerRegistrationUpdated",
            lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     attendre(lambda: enregistrements or page.wait_for_timeout(50), message="aucun worker")
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": origine, "registrationId":
                                                  enregistrements[0], "tag": "aiguillage-envoi",
@@ -294,7 +294,7 @@ def test_une_photo_demandee_dit_pourquoi_se_voit_et_se_retire_au_clavier(
     expect(page.locator(".apercu")).to_have_count(1)
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
         "Retirer la photo 1 (affiche-2.jpg)")
-    page.wait_for_function("""document.querySelector("[data-annonce]").textContent
+    page.wait_for_function("""() => document.querySelector("[data-annonce]").textContent
                               === "Photo « affiche-1.jpg » retirée ; il en reste 1." """)
     assert page.evaluate("document.getElementById('photos').files[0].name") == "affiche-2.jpg"
     page.keyboard.press("Enter")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.navigateur
 def attendre_le_worker(page) -> None:
     """Le worker est actif, a tout gardé (install terminé) et contrôle la page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
 def adresses_du_parcours(site: Path) -> tuple[list[str], list[tuple[str, str]]]:
@@ -105,7 +105,7 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         # Une page « par commune » visitée : la page de l'issue, qui la remplace hors ligne,
         # est gardée au passage.
         page.goto(serveur.url + "/voirie/nid-de-poule/muzillac/")
-        page.wait_for_function(f"{ADRESSES_GARDEES}.then(a => a.includes('/voirie/nid-de-poule/'))")
+        page.wait_for_function(f"() => {ADRESSES_GARDEES}.then(a => a.includes('/voirie/nid-de-poule/'))")
         assert adresses_gardees(page) == sorted(coquille | {"/voirie/", "/voirie/nid-de-poule/"})
     finally:
         serveur.arreter()
@@ -118,7 +118,7 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
     page.locator("h1", has_text="à Muzillac").wait_for()
     # Sans réseau, le bouton dit que le téléchargement n'a pas pu se faire, et reste proposé.
     page.get_by_role("button", name="Garder tout le parcours pour le hors-ligne").click()
-    page.wait_for_function("document.activeElement.matches('[data-hors-ligne-etat]')"
+    page.wait_for_function("() => document.activeElement.matches('[data-hors-ligne-etat]')"
                            f" && document.activeElement.textContent === {json.dumps(RATE)}")
     assert page.get_by_role("button", name="Garder tout le parcours").is_enabled()
 
@@ -128,7 +128,7 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         page.goto(f"http://127.0.0.1:{port}/voirie/")
         page.get_by_role("button", name="Garder tout le parcours pour le hors-ligne").click()
         # Le focus va au résultat de l'action, qui dit que tout est gardé.
-        page.wait_for_function("document.activeElement.matches('[data-hors-ligne-etat]')"
+        page.wait_for_function("() => document.activeElement.matches('[data-hors-ligne-etat]')"
                                f" && document.activeElement.textContent === {json.dumps(TOUT_EST_GARDE)}")
         assert page.get_by_role("button", name="Garder tout le parcours").is_hidden()
         assert adresses_gardees(page) == sorted(url for url, _, _ in fichiers)

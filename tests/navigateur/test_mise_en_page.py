@@ -222,7 +222,7 @@ def test_apres_un_envoi_hors_ligne_le_focus_va_au_resultat(site_petit, navigateu
     page.get_by_label("Lieu précis").fill("3 place de l'Église")
     page.get_by_role("button", name="Envoyer le signalement").click()
     page.get_by_text("En attente de réseau").wait_for()
-    page.wait_for_function("document.activeElement.tagName === 'H2'")
+    page.wait_for_function("() => document.activeElement.tagName === 'H2'")
     assert page.evaluate("document.activeElement.textContent") == "Un nid-de-poule à Muzillac"
     assert page.evaluate("document.activeElement.closest('.envoi-etat') !== null")
     contexte.close()
@@ -252,5 +252,5 @@ def test_rechercher_met_le_focus_sur_le_resultat(serveur, telephone):
     page.goto(serveur.url + "/recherche/")
     page.get_by_label("Décrivez le problème avec vos mots").fill("gaz")
     page.get_by_role("button", name="Rechercher").click()
-    page.wait_for_function("document.activeElement.matches('main [data-etat]')")
+    page.wait_for_function("() => document.activeElement.matches('main [data-etat]')")
     assert page.evaluate("document.activeElement.textContent").startswith("1 résultat")
