@@ -22,19 +22,14 @@ import ctypes
 import ctypes.util
 import io
 import math
-import os
 import threading
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
-
-from fonctions.stockage.fichiers import MOTIF_TEMPORAIRE
 
 FORMATS_ACCEPTES = ("JPEG", "PNG", "WEBP")
 OCTETS_MAX = 10 * 1024 * 1024
@@ -214,35 +209,3 @@ def _reencoder(image: Image.Image) -> PhotoPrete:
     sortie = io.BytesIO()
     image.save(sortie, format="JPEG", quality=QUALITE, optimize=True)
     return PhotoPrete(sortie.getvalue(), "image/jpeg", image.width, image.height)
-
-
-AGE_DES_TEMPORAIRES_OUBLIES = 3600.0
-
-
-def nettoyer_temporaires(
-    dossier: Path, *, age_min: float = AGE_DES_TEMPORAIRES_OUBLIES, maintenant: float | None = None
-) -> int:
-    """Efface les fichiers temporaires (``MOTIF_TEMPORAIRE``) laissés sous ``dossier`` (le
-    dossier des photos) par un arrêt brutal pendant une écriture ; rend leur nombre.
-
-    Seuls ceux de plus de ``age_min`` secondes (date de modification) sont effacés : une
-    écriture en cours, d'un serveur qui tourne, ne dure pas une heure. Sans effet sur les
-    photos elles-mêmes ; sans erreur si le dossier n'existe pas ou si un fichier disparaît
-    entre-temps. Pour ``python -m fonctions purger`` ::
-
-        nettoyer_temporaires(reglages.donnees / "photos")
-    """
-    maintenant = time.time() if maintenant is None else maintenant
-    effaces = 0
-    for racine, _, fichiers in os.walk(dossier):
-        for nom in fichiers:
-            if not MOTIF_TEMPORAIRE.fullmatch(nom):
-                continue
-            chemin = Path(racine) / nom
-            try:
-                if chemin.stat().st_mtime <= maintenant - age_min:
-                    chemin.unlink()
-                    effaces += 1
-            except FileNotFoundError:
-                continue
-    return effaces

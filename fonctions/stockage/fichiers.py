@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # Le nom des fichiers temporaires : « .photo-1.jpg.<32 chiffres hexadécimaux>.tmp ». Un arrêt
-# brutal pendant l'écriture en laisse un ; ``photos.nettoyer_temporaires`` les retrouve ainsi.
+# brutal pendant l'écriture en laisse un ; ``Stockage.effacer_restes`` (la purge) les retrouve ainsi.
 MOTIF_TEMPORAIRE = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")
 
 

@@ -44,7 +44,12 @@ from fonctions.stockage.base import (
     Stockage,
     empreinte_cle,
 )
-from fonctions.stockage.fichiers import Verrous, ecrire_atomiquement, verrou_non_bloquant
+from fonctions.stockage.fichiers import (
+    MOTIF_TEMPORAIRE,
+    Verrous,
+    ecrire_atomiquement,
+    verrou_non_bloquant,
+)
 
 TABLE = "document"
 # Textes différents comptés au plus par jour : chaque ajout réécrit le fichier du jour, dont
@@ -350,7 +355,7 @@ class StockageTinyDB(Stockage):
         return existait
 
     def effacer_restes(self, age_minimal: float) -> int:
-        """Les fichiers ``.<nom>.<hasard>.tmp`` d'``ecrire_atomiquement`` dans tous les
+        """Les fichiers temporaires d'``ecrire_atomiquement`` (``MOTIF_TEMPORAIRE``) dans tous les
         dossiers du moteur (pas ``journal/``, que son propriétaire vide lui-même), et les
         dossiers de photos sans signalement."""
         limite = time.time() - age_minimal
@@ -360,7 +365,7 @@ class StockageTinyDB(Stockage):
                 dossiers[:] = [d for d in dossiers if d != "journal"]
             for nom in fichiers:
                 chemin = Path(racine) / nom
-                if nom.startswith(".") and nom.endswith(".tmp") and _plus_vieux(chemin, limite):
+                if MOTIF_TEMPORAIRE.fullmatch(nom) and _plus_vieux(chemin, limite):
                     chemin.unlink(missing_ok=True)
                     effaces += 1
         photos = self.dossier / "photos"

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -19,10 +17,8 @@ from fonctions.photos import (
     OCTETS_PAR_PIXEL,
     Budget,
     PhotoRefusee,
-    nettoyer_temporaires,
     preparer_photo,
 )
-from fonctions.stockage.fichiers import nom_temporaire
 
 
 @pytest.mark.parametrize("format_", ["JPEG", "PNG", "WEBP"])
@@ -222,27 +218,6 @@ def test_des_decodages_simultanes_ne_depassent_jamais_le_budget():
     assert budget.pic <= 100
     assert budget.libres == 100
     assert len(budget.reservations) == 120
-
-
-# -- les fichiers temporaires oubliés -----------------------------------------------------
-
-def test_les_temporaires_laisses_par_un_arret_brutal_sont_effaces_apres_une_heure(tmp_path):
-    dossier = tmp_path / "photos" / "AIG-7K3M-Q9"
-    dossier.mkdir(parents=True)
-    (dossier / "photo-1.jpg").write_bytes(b"photo")
-    vieux = nom_temporaire(dossier / "photo-2.jpg")
-    recent = nom_temporaire(dossier / "photo-3.jpg")
-    autre = dossier / "notes.tmp"  # pas un temporaire d'ecrire_atomiquement
-    for chemin in (vieux, recent, autre):
-        chemin.write_bytes(b"a moitie")
-    maintenant = time.time()
-    os.utime(vieux, (maintenant - 3601, maintenant - 3601))
-    os.utime(autre, (maintenant - 9999, maintenant - 9999))
-    assert nettoyer_temporaires(tmp_path / "photos", maintenant=maintenant) == 1
-    assert sorted(p.name for p in dossier.iterdir()) == sorted(
-        ["photo-1.jpg", recent.name, "notes.tmp"])
-    assert nettoyer_temporaires(tmp_path / "photos", maintenant=maintenant) == 0
-    assert nettoyer_temporaires(tmp_path / "absent") == 0
 
 
 def test_douze_grandes_photos_decodees_a_la_fois_restent_dans_le_budget(tmp_path):

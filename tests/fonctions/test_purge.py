@@ -21,6 +21,7 @@ from fonctions.chronologie import chronologie, resume
 from fonctions.enregistrement import nouvel_envoi
 from fonctions.jetons import nouvelle_reference
 from fonctions.purge import ajouter_mois, cloture
+from fonctions.stockage.fichiers import nom_temporaire
 
 COURRIEL = "lea.martin@exemple.fr"
 TELEPHONE = "0612345678"
@@ -207,22 +208,23 @@ def test_les_restes_d_arrets_brutaux_sont_effaces_une_fois_vieux(client, stockag
     dossier = reglages.donnees
     vieux = time.time() - 2 * 86400
     restes = [
-        dossier / "photos" / corps["reference"] / ".photo-2.jpg.0a1b.tmp",
-        dossier / "signalements" / ".AIG-XXXX.json.0a1b.tmp",
-        dossier / "photos" / nouvelle_reference() / "photo-1.jpg",
-    ]  # sans signalement
-    for chemin in restes:
+        nom_temporaire(dossier / "photos" / corps["reference"] / "photo-2.jpg"),
+        nom_temporaire(dossier / "signalements" / "AI" / "AIG-XXXX.json"),
+        dossier / "photos" / nouvelle_reference() / "photo-1.jpg",  # sans signalement
+    ]
+    pas_a_nous = dossier / "photos" / corps["reference"] / "notes.tmp"
+    for chemin in [*restes, pas_a_nous]:
         chemin.parent.mkdir(parents=True, exist_ok=True)
         chemin.write_bytes(b"reste")
         os.utime(chemin, (vieux, vieux))
     os.utime(restes[2].parent, (vieux, vieux))
-    recent = dossier / "boite_envoi" / ".en-cours.json.9f8e.tmp"
+    recent = nom_temporaire(dossier / "boite_envoi" / "en-cours.json")
     recent.parent.mkdir(parents=True, exist_ok=True)
     recent.write_bytes(b"une ecriture en cours")
     assert purger(client, horloge) == purge.Bilan(restes=3)
     assert [chemin.exists() for chemin in restes] == [False, False, False]
     assert not restes[2].parent.exists()
-    assert recent.exists()
+    assert recent.exists() and pas_a_nous.exists()  # trop récent ; pas d'ecrire_atomiquement
     assert stockage.lire_photo(corps["reference"], "photo-1.jpg")
 
 
