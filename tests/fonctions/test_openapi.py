@@ -20,6 +20,7 @@ from aides_suivi import lien_agent
 from conformite_openapi import client_verifie
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -48,6 +49,10 @@ def test_chaque_route_de_l_application_est_decrite_et_rien_d_autre(reglages):
     decrites = {(_forme(chemin), methode.upper()) for chemin, item in DESCRIPTION["paths"].items()
                 for methode in item if methode != "parameters"}
     assert decrites == routes
+
+
+def test_la_description_est_un_document_openapi_3_1_valide():
+    validate(DESCRIPTION)  # lève une exception, qui dit où, sinon
 
 
 def test_la_description_est_servie_telle_quelle(client):
