@@ -7,10 +7,16 @@ Le ``TestClient`` relance toute exception du serveur : une erreur 500 ferait éc
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import time
 
 from aides_fonctions import champs_valides
 from aides_suivi import NAVIGATEUR, csrf_de, jeton_de_suivi, lien_agent, poster, suivre, texte_de
+from conformite_openapi import client_verifie
+from serveur_reel import SECRET_WEBHOOK
+from serveurs_locaux import attendre
 from test_coordination import se_connecter
 from test_mises_a_jour import SECRET, envoyer_webhook, par_webhook
 
@@ -184,3 +190,36 @@ def test_une_route_qui_oublie_de_rendre_un_refus_de_lecture_repond_quand_meme_en
         "Content-Type": "text/plain", **NAVIGATEUR})
     assert page.status_code == 415
     assert "Envoi refusé" in texte_de(page.text)
+
+
+# De bout en bout : les mêmes envois au vrai serveur (uvicorn), avec un vrai SMTP ---------------
+
+def test_le_vrai_serveur_refuse_ou_nettoie_chaque_envoi_hostile_et_le_courriel_part_propre(
+        serveur_reel, boite_smtp):
+    with client_verifie(serveur_reel.url, timeout=30) as client:
+        corps = client.post("/api/signalements", json=champs_valides()).json()
+        jeton = {"Authorization": f"Jeton {jeton_de_suivi(corps)}"}
+        signature = signer(SECRET_WEBHOOK, int(time.time()), PROFOND)
+        for adresse, entetes in [
+            ("/api/signalements", {}), ("/api/abonnements", jeton),
+            ("/api/webhook/mairie-saint-exemple", {"Aiguillage-Signature": signature}),
+        ]:
+            reponse = client.post(adresse, content=PROFOND,
+                                  headers={"Content-Type": "application/json", **entetes})
+            assert reponse.status_code in (400, 422), (adresse, reponse.text)
+            assert "imbriqué sur trop de niveaux" in reponse.text
+        nom = en_json(client, "/api/signalements", {**champs_valides(), "\ud800": ["x"]})
+        assert (nom.status_code, nom.json()["erreurs"][0]["champ"]) == (422, "\ufffd")
+        complement = en_json(client, "/api/suivi/complement",
+                             {"message": "Ça\x00 s'agrandit\ud800\x1b"}, **jeton)
+        assert complement.status_code == 200, complement.text
+        assert complement.json()["chronologie"][-1]["texte"] == "Ça s'agrandit\ufffd"
+    def complement_recu():
+        messages = [email.message_from_bytes(c["contenu"], policy=email.policy.default)
+                    for c in boite_smtp.courriels]
+        return next((m for m in messages if m["Subject"].startswith("[Complément]")), None)
+
+    message = attendre(complement_recu, message="le complément n'est pas parti")
+    texte = message.get_body(("plain",)).get_content()
+    assert "Ça s'agrandit\ufffd" in texte
+    assert "\x00" not in texte and "\x1b" not in texte
