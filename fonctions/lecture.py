@@ -36,6 +36,7 @@ from starlette.requests import Request
 from fonctions.validation import Erreur, ErreursValidation, normaliser_texte
 
 OCTETS_MAX_CORPS = 32 * 1024 * 1024  # trois photos de 10 Mo et le texte
+OCTETS_MAX_JSON = 1024 * 1024  # un JSON ne porte pas de photo : du texte seulement
 FICHIERS_MAX = 10  # au-delà, le formulaire est refusé sans être lu (3 photos sont gardées)
 CHAMPS_MAX = 200  # champs d'un formulaire
 PROFONDEUR_MAX = 32  # niveaux d'imbrication d'un JSON (nos envois en ont 3 au plus)
@@ -77,11 +78,14 @@ def type_du_contenu(request: Request) -> str:
     return brut.decode("latin-1").lower()
 
 
-def _trop_gros() -> ErreursValidation:
-    mo = OCTETS_MAX_CORPS // 1024 // 1024
+def _trop_gros(limite: int) -> ErreursValidation:
+    """413, avec la limite de la route : « 32 Mo », « 64 Ko »."""
+    taille = (f"{limite // 1024 // 1024} Mo" if limite >= 1024 * 1024
+              else f"{max(1, limite // 1024)} Ko")
+    conseil = ("retirez une photo ou réduisez-la" if limite > OCTETS_MAX_JSON
+               else "raccourcissez le texte envoyé")
     return ErreursValidation([Erreur(None, (
-        f"L'envoi est trop volumineux ({mo} Mo au plus) : retirez une photo ou réduisez-la."
-    ), 413)])
+        f"L'envoi est trop volumineux ({taille} au plus) : {conseil}."), 413)])
 
 
 async def lire_corps(request: Request, limite: int = OCTETS_MAX_CORPS) -> bytes:
@@ -89,7 +93,7 @@ async def lire_corps(request: Request, limite: int = OCTETS_MAX_CORPS) -> bytes:
     asynchrone de ``request.stream()``, qui coûtait autant que le décodage du JSON)."""
     longueur = entete(request, "content-length")
     if longueur.isdigit() and int(longueur) > limite:
-        raise _trop_gros()
+        raise _trop_gros(limite)
     morceaux, total = [], 0
     while True:
         message = await request.receive()
@@ -98,7 +102,7 @@ async def lire_corps(request: Request, limite: int = OCTETS_MAX_CORPS) -> bytes:
         morceau = message.get("body", b"")
         total += len(morceau)
         if total > limite:
-            raise _trop_gros()
+            raise _trop_gros(limite)
         morceaux.append(morceau)
         if not message.get("more_body", False):
             return morceaux[0] if len(morceaux) == 1 else b"".join(morceaux)
@@ -114,34 +118,36 @@ async def lire_envoi(request: Request, limite: int = OCTETS_MAX_CORPS,
             "Envoyez les données en JSON (application/json) ou avec un formulaire "
             "(application/x-www-form-urlencoded ou multipart/form-data)."
         ), 415)])
-    corps = await lire_corps(request, limite)
     if type_ == JSON:
-        envoi = _lire_json(corps)
+        envoi = _lire_json(await lire_corps(request, min(limite, OCTETS_MAX_JSON)))
     else:
-        envoi = await _lire_formulaire(request, corps, type_)
+        envoi = await _lire_formulaire(request, await lire_corps(request, limite), type_)
     exiger_des_textes(envoi.champs, textes)
     return envoi
 
 
-# Une chaîne JSON (avec ses échappements) ou un crochet : ce qui compte pour la profondeur.
-_CHAINE_OU_CROCHET = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+# Une chaîne JSON, avec ses échappements : les crochets qui y sont écrits ne comptent pas.
+_CHAINE = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_SAUF_CROCHETS = bytes(range(256)).translate(None, b"[]{}")
+# Une paire la plus intérieure ; une seule passe (``{[]}`` devient ``{}``, pas rien).
+_PAIRE_INTERIEURE = re.compile(rb"\[\]|\{\}")
 
 
 def _trop_profond(corps: bytes) -> bool:
     """Vrai si le JSON ``corps`` s'imbrique sur plus de ``PROFONDEUR_MAX`` niveaux, compté
-    sans le décoder (les crochets écrits dans une chaîne ne comptent pas)."""
+    sans le décoder : les chaînes ôtées, il ne reste que les crochets, dont chaque tour retire
+    les paires les plus intérieures (``[[{}]]`` : trois tours). Tout se fait en C (mesuré
+    ici, pour un mégaoctet de ``[],[],…`` : 45 ms, contre 290 ms pour une boucle Python sur
+    les crochets)."""
     if corps.count(b"[") + corps.count(b"{") <= PROFONDEUR_MAX:
-        return False  # le cas de chaque envoi normal : compter est du C
-    profondeur = 0
-    for trouve in _CHAINE_OU_CROCHET.finditer(corps):
-        signe = trouve.group()
-        if signe in (b"[", b"{"):
-            profondeur += 1
-            if profondeur > PROFONDEUR_MAX:
-                return True
-        elif signe in (b"]", b"}"):
-            profondeur -= 1
-    return False
+        return False  # le cas de chaque envoi normal
+    crochets = _CHAINE.sub(b"", corps).translate(None, _SAUF_CROCHETS)
+    for _ in range(PROFONDEUR_MAX):
+        interieurs_retires = _PAIRE_INTERIEURE.sub(b"", crochets)
+        if interieurs_retires == crochets:
+            return False  # plus rien à retirer : mal formé, json.loads le dira
+        crochets = interieurs_retires
+    return bool(crochets)
 
 
 def _nombre_refuse(texte: str) -> float:

@@ -20,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from arbre.agents import BOUTONS
 from fonctions import agent, coordination, mises_a_jour, recherches_vides
 from fonctions.actions import TEXTE_MAX
-from fonctions.lecture import OCTETS_MAX_CORPS, PROFONDEUR_MAX
+from fonctions.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, PROFONDEUR_MAX
 from fonctions.push import routes as push_routes
 from fonctions.suivi_citoyen import OCTETS_MAX_COMPLEMENT
 
@@ -174,8 +175,10 @@ SCHEMAS: dict[str, Any] = {
 }
 
 # Ce qu'envoient les formulaires des pages : des textes, et rien d'autre n'est lu.
-FORMULAIRE_AGENT = _objet({nom: _texte() for nom in agent.TEXTES} | {"csrf": CSRF}, ("csrf",))
-FORMULAIRE_COORDINATION = _objet({nom: _texte() for nom in coordination.TEXTES} | {"csrf": CSRF})
+FORMULAIRE_AGENT = _objet({nom: _texte() for nom in agent.TEXTES} | {
+    "csrf": CSRF, "action": {"enum": list(BOUTONS)}}, ("csrf", "action"))
+FORMULAIRE_COORDINATION = _objet({nom: _texte() for nom in coordination.TEXTES} | {
+    "csrf": CSRF, "action": {"enum": ["reattribuer", "revoquer"]}}, ("csrf", "action"))
 FORMULAIRE_SUIVI = _objet({"jeton": _texte(), "csrf": CSRF, "action": {"enum": [
     "complement", "confirmer", "rouvrir", "envoyer_le_lien"]}, "message": _texte(TEXTE_MAX),
     "courriel": _texte()}, ("jeton", "csrf", "action"))
@@ -195,8 +198,8 @@ CHEMINS: dict[str, dict[str, Any]] = {
             "201 : enregistré ; 200 : le même envoi, rejoué (même clé d'idempotence), la même "
             "réponse. Un formulaire envoyé par un navigateur (Accept: text/html) reçoit une "
             f"redirection 303 vers la page de suivi, ou sa page à corriger. Corps : "
-            f"{OCTETS_MAX_CORPS // 1024 // 1024} Mo au plus, JSON sur {PROFONDEUR_MAX} niveaux "
-            "au plus."),
+            f"{OCTETS_MAX_CORPS // 1024 // 1024} Mo au plus ({OCTETS_MAX_JSON // 1024 // 1024} "
+            f"Mo en JSON, sur {PROFONDEUR_MAX} niveaux au plus)."),
         parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                      "description": "Un UUID par signalement : un envoi rejoué ne crée rien.",
                      "schema": {"type": "string"}}],
@@ -224,17 +227,17 @@ CHEMINS: dict[str, dict[str, Any]] = {
     # Une seule adresse pour OpenAPI (deux gabarits de même forme seraient identiques) :
     # GET /api/suivi/<jeton> (la page) et POST /api/suivi/<action> (l'API).
     "/api/suivi/{jeton_ou_action}": {
-        "parameters": [_chemin("jeton_ou_action", "GET : le jeton de suivi ; POST : l'action, "
-                                                  "complement, confirmer ou rouvrir.")],
         "get": _operation("La page de suivi sans JavaScript : le lien à garder.",
-                          _reponses(html=PAGES_DE_LIEN)),
+                          _reponses(html=PAGES_DE_LIEN),
+                          parameters=[_chemin("jeton_ou_action", "Le jeton de suivi.")]),
         "post": _operation(
             "Compléter, confirmer la résolution ou rouvrir un signalement.",
             _reponses(json=(200, 400, 403, 404, 409, 413, 415, 422, 429),
                       schemas={200: "Suivi"}),
             description=f"Corps : {OCTETS_MAX_COMPLEMENT // 1024 // 1024} Mo au plus (une "
                         "photo, en multipart).",
-            parameters=[JETON_DE_SUIVI],
+            parameters=[{**_chemin("jeton_ou_action", "L'action."), "schema": {
+                "enum": ["complement", "confirmer", "rouvrir"]}}, JETON_DE_SUIVI],
             requestBody=_corps(_ref("Complement"), JSON, FORMULAIRE, MULTIPART, requis=False))},
     "/api/agent/{jeton}": {
         "parameters": [JETON_AGENT],

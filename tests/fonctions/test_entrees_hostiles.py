@@ -158,7 +158,8 @@ def test_nouveau_lien_refuse_un_autre_type_de_contenu_ou_un_corps_trop_gros(
     assert "Envoyez les données en JSON" in texte_de(xml.text)
     gros = client.post(f"{lien}/nouveau-lien", data={"csrf": "x" * 70_000}, headers=NAVIGATEUR)
     assert gros.status_code == 413
-    assert "L'envoi est trop volumineux" in texte_de(gros.text)
+    assert ("L'envoi est trop volumineux (64 Ko au plus) : raccourcissez le texte envoyé."
+            in texte_de(gros.text))
 
 
 def test_la_coordination_refuse_un_autre_type_de_contenu_ou_un_corps_trop_gros(
@@ -168,7 +169,8 @@ def test_la_coordination_refuse_un_autre_type_de_contenu_ou_un_corps_trop_gros(
     assert xml.status_code == 415
     gros = client.post(lien, data={"message": "x" * 20_000})
     assert gros.status_code == 413
-    assert "L'envoi est trop volumineux" in texte_de(gros.text)
+    assert ("L'envoi est trop volumineux (16 Ko au plus) : raccourcissez le texte envoyé."
+            in texte_de(gros.text))
 
 
 def test_une_route_qui_oublie_de_rendre_un_refus_de_lecture_repond_quand_meme_en_4xx(
@@ -185,7 +187,7 @@ def test_une_route_qui_oublie_de_rendre_un_refus_de_lecture_repond_quand_meme_en
     client.app.router.routes.insert(0, Route("/api/oublieuse", oublieuse, methods=["POST"]))
     reponse = client.post("/api/oublieuse", json={"message": "trop long pour dix octets"})
     assert (reponse.status_code, reponse.json()["erreurs"][0]["message"]) == (
-        413, "L'envoi est trop volumineux (32 Mo au plus) : retirez une photo ou réduisez-la.")
+        413, "L'envoi est trop volumineux (1 Ko au plus) : raccourcissez le texte envoyé.")
     page = client.post("/api/oublieuse", content=b"x", headers={
         "Content-Type": "text/plain", **NAVIGATEUR})
     assert page.status_code == 415

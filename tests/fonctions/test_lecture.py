@@ -5,7 +5,7 @@ import json
 import pytest
 from starlette.requests import Request
 
-from fonctions.lecture import OCTETS_MAX_CORPS, entete, lire_envoi
+from fonctions.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, entete, lire_envoi
 from fonctions.validation import Erreur, ErreursValidation
 
 
@@ -100,14 +100,23 @@ async def test_des_photos_en_json_sont_refusees_415():
 
 @pytest.mark.anyio
 async def test_un_corps_trop_gros_est_refuse_413_des_l_en_tete():
-    annonce = requete(b"{}", "application/json")
-    annonce.scope["headers"] = [(b"content-type", b"application/json"),
+    type_ = b"multipart/form-data; boundary=x"
+    annonce = requete(b"", type_.decode())
+    annonce.scope["headers"] = [(b"content-type", type_),
                                 (b"content-length", str(OCTETS_MAX_CORPS + 1).encode())]
     with pytest.raises(ErreursValidation) as trop:
         await lire_envoi(annonce)
     assert trop.value.statut == 413
     assert trop.value.erreurs[0].message == ("L'envoi est trop volumineux (32 Mo au plus) : "
                                              "retirez une photo ou réduisez-la.")
+
+
+@pytest.mark.anyio
+async def test_un_json_ne_porte_pas_de_photo_et_s_arrete_a_un_mega_octet():
+    corps = json.dumps({"description": "x" * OCTETS_MAX_JSON}).encode()
+    erreur = await refus(corps, "application/json", morceaux=8, longueur=False)
+    assert (erreur.statut, erreur.erreurs[0].message) == (413, (
+        "L'envoi est trop volumineux (1 Mo au plus) : raccourcissez le texte envoyé."))
 
 
 @pytest.mark.anyio
@@ -232,3 +241,14 @@ async def test_un_champ_qui_doit_etre_du_texte_est_refuse_s_il_ne_l_est_pas():
         Erreur("motif", "motif doit être un texte, pas une liste."),
         Erreur("vers", "vers doit être un texte, pas un nombre."),
     ])
+
+
+@pytest.mark.anyio
+async def test_la_profondeur_est_comptee_juste():
+    assert (await lire(b'{"a":' + b"[" * 31 + b"]" * 31 + b"}", "application/json")).champs
+    trop = await refus(b'{"a":' + b"[" * 32 + b"]" * 32 + b"}", "application/json")
+    assert trop.erreurs[0].message.startswith("Le JSON reçu est imbriqué sur trop de niveaux")
+    mal_forme = await refus(b'{"a":' + b"[" * 40 + b"}", "application/json")
+    assert mal_forme.erreurs == [Erreur(None, "Le JSON reçu est illisible.", 400)]
+    plat = b'{"a":[' + b"[]," * 300_000 + b"[]]}"  # large, mais pas profond
+    assert (await lire(plat, "application/json")).champs["a"][:2] == [[], []]

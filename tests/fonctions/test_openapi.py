@@ -16,7 +16,7 @@ import re
 import pytest
 import schemathesis
 from aides_fonctions import champs_valides, photo
-from aides_suivi import lien_agent
+from aides_suivi import csrf_de, lien_agent
 from conformite_openapi import client_verifie
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -94,9 +94,9 @@ VERIFICATIONS = [not_a_server_error, status_code_conformance, content_type_confo
 @pytest.fixture(scope="module")
 def serveur_fuzz(tmp_path_factory):
     """Le vrai serveur (uvicorn sur un port libre), avec un vrai SMTP et un vrai récepteur
-    HTTP ; sans limite de jetons faux (schemathesis en présente des milliers), et un
-    signalement dont les tests prêtent le jeton de suivi et le lien de l'agent."""
-    boite, controleur = BoiteSMTP(), None
+    HTTP ; sans limite de jetons faux (schemathesis en présente des milliers). Il prête les
+    liens d'un vrai signalement (``serveur.liens``) : suivi, agent et coordination."""
+    boite = BoiteSMTP()
     controleur = demarrer_smtp(boite)
     recepteur = RecepteurHTTP()
     serveur = ServeurReel(tmp_path_factory.mktemp("fuzz"), controleur.port, recepteur.url)
@@ -105,17 +105,63 @@ def serveur_fuzz(tmp_path_factory):
     try:
         with client_verifie(serveur.url, timeout=30) as client:
             corps = client.post("/api/signalements", json=champs_valides()).json()
-        attendre(lambda: boite.courriels, message="le courriel au service n'est pas arrivé")
-        texte = email.message_from_bytes(boite.courriels[0]["contenu"],
-                                         policy=email.policy.default)
-        serveur.jeton_de_suivi = corps["suivi"].rpartition("#")[2]
-        serveur.jeton_agent = lien_agent(texte).rpartition("/")[2]
+            client.post("/api/coordination",
+                        data={"courriel": "coordination@val-d-essai.example.org"})
+            courriels = attendre(lambda: _courriels(boite) if len(boite.courriels) >= 2 else None,
+                                 message="le courriel au service ou à la coordination manque")
+            suivi = corps["suivi"].rpartition("#")[2]
+            agent = lien_agent(courriels["agent"])
+            coordination = _lien_de_coordination(courriels["coordination"]).partition(
+                serveur.url)[2]
+            serveur.liens = {
+                "reference": corps["reference"], "suivi": suivi,
+                "agent": agent.rpartition("/")[2],
+                "coordination": coordination.rpartition("/")[2],
+                # Les codes des formulaires (csrf), lus dans les pages comme un navigateur.
+                "csrf_suivi": csrf_de(client.get(f"/api/suivi/{suivi}").text),
+                "csrf_agent": csrf_de(client.get(agent).text),
+                "csrf_coordination": csrf_de(client.get(
+                    f"{coordination}?reference={corps['reference']}").text)}
         yield serveur
     finally:
         serveur.arreter()
         recepteur.arreter()
         controleur.stop()
         print(f"--- journal du serveur ---\n{serveur.journal()}")
+
+
+def _courriels(boite: BoiteSMTP) -> dict[str, email.message.EmailMessage]:
+    messages = [email.message_from_bytes(c["contenu"], policy=email.policy.default)
+                for c in boite.courriels]
+    return {"coordination" if "coordination" in m["Subject"] else "agent": m for m in messages}
+
+
+def _lien_de_coordination(message: email.message.EmailMessage) -> str:
+    texte = message.get_body(("plain",)).get_content()
+    return next(ligne.strip() for ligne in texte.splitlines() if "/api/coordination/" in ligne)
+
+
+def preter_les_liens(case, liens: dict[str, str]) -> None:
+    """Les jetons d'un vrai signalement à la place des jetons tirés au hasard (tous refusés
+    d'emblée, 404) : les cas vont jusqu'à la lecture du corps et aux pages."""
+    chemin, methode = case.operation.path, case.method.upper()
+    if "Authorization" in (case.headers or {}) or chemin == "/api/abonnements":
+        case.headers = {**(case.headers or {}), "Authorization": f"Jeton {liens['suivi']}"}
+    parametres = case.path_parameters or {}
+    corps = case.body if isinstance(case.body, dict) else {}
+    if chemin.startswith("/api/agent/{jeton}"):
+        parametres["jeton"] = liens["agent"]
+        corps["csrf"] = liens["csrf_agent"]
+    elif chemin == "/api/coordination/{jeton}":
+        parametres["jeton"] = liens["coordination"]
+        corps["csrf"] = liens["csrf_coordination"]
+    elif chemin == "/api/suivi/{jeton_ou_action}" and methode == "GET":
+        parametres["jeton_ou_action"] = liens["suivi"]
+    elif chemin == "/api/signalements/{reference}/confirmation":
+        parametres["reference"] = liens["reference"]
+        if methode == "GET":
+            case.query = {**(case.query or {}), "jeton": liens["suivi"]}
+        corps.update(jeton=liens["suivi"], csrf=liens["csrf_suivi"])
 
 
 # La description elle-même, et non celle lue sur le serveur : la même (voir
@@ -128,12 +174,7 @@ schema = schemathesis.openapi.from_dict(DESCRIPTION)
 @settings(max_examples=EXEMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
 def test_schemathesis_ne_trouve_ni_erreur_5xx_ni_reponse_hors_description(case, serveur_fuzz):
-    if "Authorization" in (case.headers or {}) or case.operation.path == "/api/abonnements":
-        # Le jeton d'un vrai signalement : les cas vont jusqu'au corps (complément, push…).
-        case.headers = {**(case.headers or {}),
-                        "Authorization": f"Jeton {serveur_fuzz.jeton_de_suivi}"}
-    if case.operation.path.startswith("/api/agent/{jeton}") and case.path_parameters:
-        case.path_parameters["jeton"] = serveur_fuzz.jeton_agent
+    preter_les_liens(case, serveur_fuzz.liens)
     case.call_and_validate(base_url=serveur_fuzz.url, checks=VERIFICATIONS, timeout=30)
 
 
