@@ -252,3 +252,17 @@ async def test_la_profondeur_est_comptee_juste():
     assert mal_forme.erreurs == [Erreur(None, "Le JSON reçu est illisible.", 400)]
     plat = b'{"a":[' + b"[]," * 300_000 + b"[]]}"  # large, mais pas profond
     assert (await lire(plat, "application/json")).champs["a"][:2] == [[], []]
+
+
+def test_aucun_autre_module_ne_lit_un_corps_lui_meme():
+    """La porte d'entrée est la seule : un ``request.json()`` ajouté ailleurs échapperait
+    aux limites, à la normalisation et aux types (voir docs/api.md)."""
+    import re
+
+    from aides_fonctions import RACINE
+
+    lecture_directe = re.compile(r"\.(body|json|form|stream|receive)\(")
+    fautifs = [str(module.relative_to(RACINE)) for module in (RACINE / "fonctions").rglob("*.py")
+               if module.name != "lecture.py"
+               and lecture_directe.search(module.read_text(encoding="utf-8"))]
+    assert fautifs == []
