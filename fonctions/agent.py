@@ -57,6 +57,8 @@ from fonctions.suivi import ActionImpossible, Auteur
 from fonctions.validation import ErreursValidation
 
 OCTETS_MAX_FORMULAIRE = 64 * 1024
+# Les champs des formulaires de l'agent : du texte, jamais une liste ou un objet JSON.
+TEXTES = ("action", "message", "motif", "motif_autre", "vers", "date_intervention", "csrf")
 FAITS = {
     "pris_en_charge": "C'est noté : le citoyen sait que vous avez pris en charge son signalement.",
     "en_cours": "C'est noté : le citoyen sait que c'est en cours.",
@@ -196,7 +198,7 @@ async def declarer(request: Request) -> Response:
     if isinstance(o, Response):
         return o
     try:
-        champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE)).champs
+        champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE, TEXTES)).champs
     except ErreursValidation as erreurs:
         return _page(request, o, erreurs.statut, erreur=erreurs.erreurs[0].message)
     if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
@@ -240,7 +242,11 @@ async def nouveau_lien(request: Request) -> Response:
     o = await _ouvrir(request, accepter_expire=True)
     if isinstance(o, Response):
         return o
-    champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE)).champs
+    try:
+        champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE, TEXTES)).champs
+    except ErreursValidation as erreurs:
+        return page(request, "message.html", erreurs.statut, titre="Lien non renvoyé",
+                    message=erreurs.erreurs[0].message)
     if not formulaire_accepte(request, o.jeton, champs.get("csrf")):
         return refus_du_formulaire(request)
     ctx, a = contexte(request), o.attribution

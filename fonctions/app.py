@@ -24,6 +24,7 @@ from fonctions import (
     agent,
     coordination,
     mises_a_jour,
+    openapi,
     purge,
     recherche,
     recherches_vides,
@@ -52,7 +53,7 @@ from fonctions.stockage.journalise import ouvrir_stockage
 from fonctions.suivi import Suivi
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.courriel import CanalAlerte
-from fonctions.validation import Erreur
+from fonctions.validation import Erreur, ErreursValidation
 
 journal = logging.getLogger("aiguillage")
 
@@ -142,6 +143,16 @@ async def erreur_interne(request: Request, exc: Exception) -> Response:
         "Réessayez dans un instant."))], 500)
 
 
+async def envoi_refuse(request: Request, exc: Exception) -> Response:
+    """Un corps refusé par ``lecture.py`` qu'une route n'a pas rendu elle-même : la réponse
+    4xx en français (une page pour un navigateur), jamais une erreur 500."""
+    assert isinstance(exc, ErreursValidation)
+    if "text/html" in request.headers.get("accept", ""):
+        return page(request, "message.html", exc.statut, titre="Envoi refusé",
+                    message=" ".join(e.message for e in exc.erreurs))
+    return reponse_erreurs(exc.erreurs, exc.statut)
+
+
 async def api_introuvable(request: Request) -> Response:
     """Toute adresse ``/api/…`` sans route : 405 si elle existe pour une autre méthode, sinon
     404 — en JSON, même quand le site (et sa page 404) est servi à la racine."""
@@ -187,6 +198,7 @@ def creer_app(
         *push_routes.routes,
         *recherche.routes,
         *sante.routes,
+        *openapi.routes,
         Route("/api/{reste:path}", api_introuvable),
         *routes_supplementaires,
     ]
@@ -198,6 +210,7 @@ def creer_app(
     return Starlette(
         routes=routes,
         middleware=[*mandataires, Middleware(EntetesDeSecurite)],
-        exception_handlers={404: introuvable, 405: methode_refusee, 500: erreur_interne},
+        exception_handlers={404: introuvable, 405: methode_refusee, 500: erreur_interne,
+                            ErreursValidation: envoi_refuse},
         lifespan=lifespan,
     )

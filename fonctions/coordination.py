@@ -55,6 +55,9 @@ from fonctions.validation import ErreursValidation
 
 journal = logging.getLogger("aiguillage.coordination")
 HEURES_DU_LIEN = 12
+OCTETS_MAX_FORMULAIRE = 16 * 1024
+# Les champs des formulaires de la coordination : du texte, jamais une liste ou un objet JSON.
+TEXTES = ("action", "reference", "numero", "vers", "message", "csrf", "courriel")
 FAITS = {"reattribuer": "C'est fait : le signalement part vers le service choisi.",
          "revoquer": "C'est fait : les liens de prise en charge de ce service ne marchent plus."}
 ENVOYE = ("Si cette adresse est celle de la coordination du territoire, un lien de connexion "
@@ -98,7 +101,7 @@ async def demander_lien(request: Request) -> Response:
     noter_echec(request, DEMANDE_DE_LIEN)
     ctx = contexte(request)
     try:
-        champs = (await lire_envoi(request, 4096)).champs
+        champs = (await lire_envoi(request, 4096, TEXTES)).champs
     except ErreursValidation:
         champs = {}
     adresse = str(champs.get("courriel") or "").strip().lower()
@@ -209,7 +212,11 @@ async def agir(request: Request) -> Response:
         return adresse
     jeton = request.path_params["jeton"]
     ctx = contexte(request)
-    champs = (await lire_envoi(request, 16 * 1024)).champs
+    try:
+        champs = (await lire_envoi(request, OCTETS_MAX_FORMULAIRE, TEXTES)).champs
+    except ErreursValidation as erreurs:
+        return page(request, "message.html", erreurs.statut, titre="Envoi refusé",
+                    message=erreurs.erreurs[0].message)
     if not formulaire_accepte(request, jeton, champs.get("csrf")):
         return refus_du_formulaire(request)
     nom, reference = str(champs.get("action", "")), str(champs.get("reference", ""))

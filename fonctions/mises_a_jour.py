@@ -13,7 +13,6 @@ Un même identifiant de mise à jour (``id``, ``update_id``) reçu deux fois ne 
 from __future__ import annotations
 
 import hmac
-import json
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,7 +24,7 @@ from fonctions.contexte import Contexte, contexte
 from fonctions.gardes import LONGUEUR_DE_CIBLE, noter_echec, trop_d_essais
 from fonctions.intervention import jour_d_un_horodatage
 from fonctions.jetons import reference_valide
-from fonctions.lecture import lire_corps, lire_envoi
+from fonctions.lecture import lire_corps, lire_envoi, lire_objet_json
 from fonctions.pages import reponse_erreurs
 from fonctions.statuts import EN_ATTENTE, attribution_numero
 from fonctions.suivi import ActionImpossible, Auteur
@@ -34,6 +33,11 @@ from fonctions.transmission.webhook import ENTETE_SIGNATURE, verifier_signature
 from fonctions.validation import Erreur, ErreursValidation
 
 OCTETS_MAX = 64 * 1024
+# Les champs textuels d'une mise à jour (webhook, Open311) : jamais une liste ou un objet.
+TEXTES_WEBHOOK = {"statut": "", "reference": "", "message": "", "motif": "", "vers": "",
+                  "date_intervention": "AAAA-MM-JJ"}
+TEXTES_OPEN311 = ("jurisdiction_id", "api_key", "status", "update_id", "service_request_id",
+                  "description", "expected_datetime", "aiguillage_service")
 # Statuts GeoReport (convention mySociety) → statut Aiguillage, et motif par défaut.
 STATUTS_OPEN311 = {
     "investigating": ("pris_en_charge", None),
@@ -82,21 +86,20 @@ async def webhook(request: Request) -> Response:
             "Signature absente, fausse ou trop ancienne (5 minutes au plus) : voir "
             "docs/webhook.md."))], 401)
     try:
-        donnees = json.loads(corps)
-        identifiant, reference = str(donnees["id"]), str(donnees["reference"])
-        statut = str(donnees["statut"])
-    except (ValueError, KeyError, TypeError):
+        donnees = lire_objet_json(corps, TEXTES_WEBHOOK)
+    except ErreursValidation as erreurs:
+        return reponse_erreurs(erreurs.erreurs, erreurs.statut)
+    identifiant = donnees.get("id")
+    if (not isinstance(identifiant, str | int) or isinstance(identifiant, bool)
+            or not all(donnees.get(nom) for nom in ("reference", "statut"))):
         return reponse_erreurs([Erreur(None, (
             "Le corps doit être un objet JSON avec id, reference et statut."))], 422)
+    identifiant, reference = str(identifiant), donnees["reference"]
     if not reference_valide(reference) or not 0 < len(identifiant) <= 200:
         return reponse_erreurs([Erreur("reference", "Référence ou identifiant invalide.")], 422)
-    date_intervention = donnees.get("date_intervention")
-    if date_intervention is not None and not isinstance(date_intervention, str):
-        return reponse_erreurs([Erreur("date_intervention", (
-            "date_intervention doit être un texte AAAA-MM-JJ."))], 422)
-    changement = actions.mise_a_jour(gestionnaire, identifiant, statut, donnees.get("message"),
-                                     donnees.get("motif"), donnees.get("vers"),
-                                     date_intervention)
+    changement = actions.mise_a_jour(gestionnaire, identifiant, donnees["statut"],
+                                     donnees.get("message"), donnees.get("motif"),
+                                     donnees.get("vers"), donnees.get("date_intervention"))
     try:
         document, resultat = await _appliquer(ctx, reference, changement,
                                               Auteur("service", "webhook", gestionnaire))
@@ -128,7 +131,7 @@ async def open311(request: Request) -> Response:
         return refus
     ctx = contexte(request)
     try:
-        champs = (await lire_envoi(request, OCTETS_MAX)).champs
+        champs = (await lire_envoi(request, OCTETS_MAX, TEXTES_OPEN311)).champs
     except ErreursValidation as erreurs:
         return _erreur_open311(erreurs.statut, erreurs.erreurs[0].message)
     gestionnaire = str(champs.get("jurisdiction_id", ""))

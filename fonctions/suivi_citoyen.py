@@ -61,6 +61,8 @@ FAITS = {
     "effacer_coordonnees": ("Vos coordonnées sont effacées : vous ne recevrez plus de nouvelles "
                             "de ce signalement, mais cette page reste ouverte."),
 }
+# Les champs des envois du citoyen : du texte, jamais une liste ou un objet JSON.
+TEXTES = ("message", "action", "jeton", "csrf", "courriel")
 LIEN_INVALIDE = "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet."
 
 
@@ -87,7 +89,7 @@ def _jeton_de_l_entete(request: Request) -> str:
 
 
 def _action(nom: str, champs: dict, photos: list[bytes]):
-    message = champs.get("message") if isinstance(champs.get("message"), str) else None
+    message = champs.get("message")  # du texte ou rien : lire_envoi l'a vérifié
     if nom == "complement":
         if len(photos) > 1:
             raise ActionImpossible("Une photo à la fois.", 422)
@@ -174,7 +176,7 @@ async def api_action(request: Request) -> Response:
         return signalement
     ctx = contexte(request)
     try:
-        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
+        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT, TEXTES)
         document = await _appliquer(ctx, signalement["reference"],
                                     request.path_params["action"], envoi.champs, envoi.photos,
                                     "api")
@@ -238,7 +240,7 @@ async def page_action(request: Request) -> Response:
         return refus
     ctx = contexte(request)
     try:
-        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT)
+        envoi = await lire_envoi(request, OCTETS_MAX_COMPLEMENT, TEXTES)
     except ErreursValidation as erreurs:
         return page(request, "message.html", erreurs.statut, titre="Envoi refusé",
                     message=erreurs.erreurs[0].message)

@@ -76,13 +76,22 @@ def _texte(valeur: Any) -> str | None:
             return repr(valeur)
         if not isinstance(valeur, str):
             raise TypeError
-    if valeur.isprintable():  # ni retour chariot ni caractère de contrôle : le cas courant
-        return valeur.strip() or None
-    nettoye = valeur.replace("\r\n", "\n").replace("\r", "\n")
-    # Les caractères de contrôle n'ont rien à faire dans un courriel ou une page.
+    return normaliser_texte(valeur).strip() or None
+
+
+def normaliser_texte(texte: str) -> str:
+    """Le texte sans caractère de contrôle (sauf saut de ligne et tabulation ; « \\r\\n » et
+    « \\r » deviennent « \\n »), ses moitiés de paire de substitution remplacées par U+FFFD.
+
+    Tout texte reçu passe par ici (``lecture.py`` l'applique aux noms et aux valeurs de
+    chaque champ) : NUL et les autres caractères de contrôle n'ont rien à faire dans un
+    courriel ou une page, et une moitié de paire n'a pas d'UTF-8 (le stockage ne pourrait pas
+    l'écrire). ``normaliser_texte("a\\x00b\\ud800")`` rend ``"ab\\ufffd"``."""
+    if texte.isprintable():  # ni retour chariot ni caractère de contrôle : le cas courant
+        return texte
+    nettoye = texte.replace("\r\n", "\n").replace("\r", "\n")
     nettoye = CONTROLES.sub("", nettoye)
-    nettoye = SUBSTITUTIONS.sub("\ufffd", nettoye)
-    return nettoye.strip() or None
+    return SUBSTITUTIONS.sub("\ufffd", nettoye)
 
 
 _NOMBRES = (int, float)

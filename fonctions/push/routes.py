@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,8 +17,10 @@ from starlette.routing import Route
 from fonctions.contexte import contexte
 from fonctions.enregistrement import horodatage
 from fonctions.gardes import cible_du_jeton, noter_echec, trop_d_essais
+from fonctions.lecture import lire_corps, lire_objet_json
 from fonctions.push.abonnements import AbonnementRefuse, verifier_abonnement
 from fonctions.suivi_citoyen import _jeton_de_l_entete, _lire_suivi
+from fonctions.validation import ErreursValidation
 
 ABONNEMENTS_MAX = 5  # par signalement : quelques appareils, pas plus
 OCTETS_MAX = 8 * 1024
@@ -46,17 +46,17 @@ async def _lire(request: Request) -> tuple[dict | None, dict | Response]:
         noter_echec(request, cible_du_jeton(jeton))
         return None, _erreur(404, "Ce lien de suivi n'est pas valide : vérifiez qu'il est complet.",
                              "Authorization")
-    corps = await request.body()
-    if len(corps) > OCTETS_MAX:
-        return None, _erreur(413, "L'abonnement envoyé est trop volumineux.")
     try:
-        donnees = json.loads(corps)
-        abonnement = verifier_abonnement(
-            donnees.get("abonnement") if isinstance(donnees, dict) else None,
-            bancs_d_essai=ctx.reglages.push_bancs_d_essai)
-    except (ValueError, UnicodeDecodeError) as refus:
-        message = str(refus) if isinstance(refus, AbonnementRefuse) else "Le corps doit être du JSON."
-        return None, _erreur(422, message)
+        donnees = lire_objet_json(await lire_corps(request, OCTETS_MAX))
+    except ErreursValidation as refus:
+        if refus.statut == 413:
+            return None, _erreur(413, "L'abonnement envoyé est trop volumineux.")
+        return None, _erreur(422, f"Le corps doit être un objet JSON : {refus.erreurs[0].message}")
+    try:
+        abonnement = verifier_abonnement(donnees.get("abonnement"),
+                                         bancs_d_essai=ctx.reglages.push_bancs_d_essai)
+    except AbonnementRefuse as refus:
+        return None, _erreur(422, str(refus))
     return signalement, abonnement
 
 

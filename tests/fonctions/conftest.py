@@ -8,6 +8,7 @@ from aides_fonctions import (
     HorlogeReglable,
     TestClient,
 )
+from conformite_openapi import verifier_reponse
 from starlette.datastructures import Secret
 
 from fonctions.app import creer_app
@@ -79,6 +80,8 @@ def fabrique_client(reglages, stockage, expediteur, client_http, horloge, notifi
                         expediteur=expediteur, client_http=client_http, horloge=horloge,
                         notificateur=notificateur)
         client = TestClient(app)
+        # Chaque réponse vue par un test est celle que décrit /api/openapi.json.
+        client.event_hooks = {"response": [verifier_reponse]}
         client.__enter__()
         ouverts.append(client)
         return client

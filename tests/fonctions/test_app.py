@@ -26,7 +26,7 @@ def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
         "/api/recherche/sans-resultat",
         "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.json",
         "/api/push/cle", "/api/abonnements", "/api/abonnements",
-        "/api/recherche", "/api/sante", "/api/{reste:path}"]
+        "/api/recherche", "/api/sante", "/api/openapi.json", "/api/{reste:path}"]
 
 
 def test_une_adresse_inconnue_de_l_api_repond_en_json_et_en_francais(client):

@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import anyio
-import httpx
 from aides_fonctions import champs_valides, photo, tenue_par_un_autre_fil
+from conformite_openapi import client_verifie
 from serveurs_locaux import attendre
 
 from fonctions.doublons import PREFIXE, cle_de_contenu, enregistrer_sans_doublon
@@ -144,7 +144,7 @@ def test_un_double_appui_sur_le_vrai_serveur_fait_un_signalement_et_un_courriel(
     depart = threading.Barrier(8)
 
     def appuyer(_):
-        with httpx.Client(base_url=serveur_reel.url, timeout=30) as client:
+        with client_verifie(serveur_reel.url, timeout=30) as client:
             depart.wait()
             return client.post("/api/signalements", data=champs_valides(), headers=NAVIGATEUR,
                                follow_redirects=False)

@@ -5,7 +5,7 @@ import json
 import pytest
 from starlette.requests import Request
 
-from fonctions.lecture import OCTETS_MAX_CORPS, entete, lire_envoi
+from fonctions.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, entete, lire_envoi
 from fonctions.validation import Erreur, ErreursValidation
 
 
@@ -78,8 +78,9 @@ async def test_un_formulaire_multipart_donne_ses_photos_et_ignore_les_champs_fic
 async def test_un_type_de_contenu_inconnu_est_refuse_415():
     erreur = await refus(b"<xml/>", "application/xml")
     assert erreur.statut == 415
-    assert erreur.erreurs == [Erreur(None, "Envoyez le signalement en JSON (application/json) "
-                                     "ou avec un formulaire (multipart/form-data).", 415)]
+    assert erreur.erreurs == [Erreur(None, (
+        "Envoyez les données en JSON (application/json) ou avec un formulaire "
+        "(application/x-www-form-urlencoded ou multipart/form-data)."), 415)]
     assert (await refus(b"{}", None)).statut == 415
 
 
@@ -99,14 +100,23 @@ async def test_des_photos_en_json_sont_refusees_415():
 
 @pytest.mark.anyio
 async def test_un_corps_trop_gros_est_refuse_413_des_l_en_tete():
-    annonce = requete(b"{}", "application/json")
-    annonce.scope["headers"] = [(b"content-type", b"application/json"),
+    type_ = b"multipart/form-data; boundary=x"
+    annonce = requete(b"", type_.decode())
+    annonce.scope["headers"] = [(b"content-type", type_),
                                 (b"content-length", str(OCTETS_MAX_CORPS + 1).encode())]
     with pytest.raises(ErreursValidation) as trop:
         await lire_envoi(annonce)
     assert trop.value.statut == 413
     assert trop.value.erreurs[0].message == ("L'envoi est trop volumineux (32 Mo au plus) : "
                                              "retirez une photo ou réduisez-la.")
+
+
+@pytest.mark.anyio
+async def test_un_json_ne_porte_pas_de_photo_et_s_arrete_a_un_mega_octet():
+    corps = json.dumps({"description": "x" * OCTETS_MAX_JSON}).encode()
+    erreur = await refus(corps, "application/json", morceaux=8, longueur=False)
+    assert (erreur.statut, erreur.erreurs[0].message) == (413, (
+        "L'envoi est trop volumineux (1 Mo au plus) : raccourcissez le texte envoyé."))
 
 
 @pytest.mark.anyio
@@ -175,3 +185,84 @@ def test_un_entete_recu_se_lit_par_son_nom_le_premier_s_il_est_repete():
     assert entete(requete_, "absent") == ""
     assert entete(requete_, "absent", "défaut") == "défaut"
     assert requete_.headers.get("x-essai") == "premier"  # la même règle que Starlette
+
+
+# -- la porte d'entrée : profondeur, texte, types -------------------------------------------
+
+@pytest.mark.anyio
+async def test_un_json_imbrique_sur_2000_niveaux_est_refuse_avant_d_etre_decode():
+    corps = b'{"a":' + b"[" * 2000 + b"]" * 2000 + b"}"
+    erreur = await refus(corps, "application/json")
+    assert (erreur.statut, erreur.erreurs) == (400, [Erreur(None, (
+        "Le JSON reçu est imbriqué sur trop de niveaux (32 au plus)."), 400)])
+
+
+@pytest.mark.anyio
+async def test_les_crochets_ecrits_dans_un_texte_ne_comptent_pas_pour_la_profondeur():
+    texte = '[{"\\"' * 100
+    envoi = await lire(json.dumps({"description": texte}).encode(), "application/json")
+    assert envoi.champs == {"description": texte}
+
+
+@pytest.mark.anyio
+async def test_nan_et_infinity_ne_sont_pas_du_json():
+    erreur = await refus(b'{"latitude": NaN}', "application/json")
+    assert erreur.erreurs == [Erreur(None, "Le JSON reçu est illisible.", 400)]
+
+
+@pytest.mark.anyio
+async def test_chaque_nom_et_chaque_texte_recu_est_normalise():
+    corps = json.dumps({"\ud800nom\x00": ["a\ud800\x07b", {"c\x1b": "d\r\ne\tf"}],
+                        "message": "ligne 1\rligne 2\x00\x7f\x85"}).encode()
+    envoi = await lire(corps, "application/json")
+    assert envoi.champs == {"\ufffdnom": ["a\ufffdb", {"c": "d\ne\tf"}],
+                            "message": "ligne 1\nligne 2"}
+
+
+@pytest.mark.anyio
+async def test_un_formulaire_est_normalise_comme_un_json():
+    corps, type_ = multipart({"message\x01": "a\x00b\r\nc"}, [])
+    envoi = await lire(corps, type_)
+    assert envoi.champs == {"message": "ab\nc"}
+    envoi = await lire(b"motif=%00x%0D%0Ay&%ED%A0%80=z", "application/x-www-form-urlencoded")
+    assert envoi.champs == {"motif": "x\ny", "\ufffd\ufffd\ufffd": "z"}
+
+
+@pytest.mark.anyio
+async def test_un_champ_qui_doit_etre_du_texte_est_refuse_s_il_ne_l_est_pas():
+    corps = json.dumps({"motif": ["x"], "message": {"a": 1}, "vers": 3, "action": True,
+                        "csrf": None}).encode()
+    with pytest.raises(ErreursValidation) as erreur:
+        await lire_envoi(requete(corps, "application/json"),
+                         textes=("action", "message", "motif", "vers", "csrf"))
+    assert (erreur.value.statut, erreur.value.erreurs) == (422, [
+        Erreur("action", "action doit être un texte, pas vrai ou faux."),
+        Erreur("message", "message doit être un texte, pas un objet."),
+        Erreur("motif", "motif doit être un texte, pas une liste."),
+        Erreur("vers", "vers doit être un texte, pas un nombre."),
+    ])
+
+
+@pytest.mark.anyio
+async def test_la_profondeur_est_comptee_juste():
+    assert (await lire(b'{"a":' + b"[" * 31 + b"]" * 31 + b"}", "application/json")).champs
+    trop = await refus(b'{"a":' + b"[" * 32 + b"]" * 32 + b"}", "application/json")
+    assert trop.erreurs[0].message.startswith("Le JSON reçu est imbriqué sur trop de niveaux")
+    mal_forme = await refus(b'{"a":' + b"[" * 40 + b"}", "application/json")
+    assert mal_forme.erreurs == [Erreur(None, "Le JSON reçu est illisible.", 400)]
+    plat = b'{"a":[' + b"[]," * 300_000 + b"[]]}"  # large, mais pas profond
+    assert (await lire(plat, "application/json")).champs["a"][:2] == [[], []]
+
+
+def test_aucun_autre_module_ne_lit_un_corps_lui_meme():
+    """La porte d'entrée est la seule : un ``request.json()`` ajouté ailleurs échapperait
+    aux limites, à la normalisation et aux types (voir docs/api.md)."""
+    import re
+
+    from aides_fonctions import RACINE
+
+    lecture_directe = re.compile(r"\.(body|json|form|stream|receive)\(")
+    fautifs = [str(module.relative_to(RACINE)) for module in (RACINE / "fonctions").rglob("*.py")
+               if module.name != "lecture.py"
+               and lecture_directe.search(module.read_text(encoding="utf-8"))]
+    assert fautifs == []

@@ -163,7 +163,8 @@ def test_un_webhook_peut_donner_la_date_de_l_intervention_programmee(client, boi
     nombre = envoyer_webhook(client, horloge, {"id": "evt-3", "reference": corps["reference"],
                                                "statut": "programme", "date_intervention": 14})
     assert (nombre.status_code, nombre.json()) == (422, {"erreurs": [{
-        "champ": "date_intervention", "message": "date_intervention doit être un texte AAAA-MM-JJ."}]})
+        "champ": "date_intervention",
+        "message": "date_intervention doit être un texte (AAAA-MM-JJ), pas un nombre."}]})
 
 
 def test_sans_date_un_outil_peut_encore_dire_qu_une_intervention_est_programmee(

@@ -13,10 +13,10 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
 from aides_fonctions import CHEMIN_MODELE, RACINE, fichiers_du_dossier, tourner_la_boucle
 from aides_suivi import texte_de
+from conformite_openapi import client_verifie
 from serveurs_locaux import attendre
 from test_coordination import se_connecter
 
@@ -268,7 +268,7 @@ def test_sans_recherche_sans_resultat_la_coordination_le_dit(client, expediteur)
 # De bout en bout : vrai serveur (uvicorn), vrai SMTP, vrai lien de connexion
 def test_de_bout_en_bout_les_recherches_comptees_s_affichent_chez_la_coordination(
         serveur_reel, boite_smtp):
-    with httpx.Client(base_url=serveur_reel.url, timeout=30) as client:
+    with client_verifie(serveur_reel.url, timeout=30) as client:
         for requete in ["Carte d'identité perdue", "carte d’IDENTITÉ perdue !",
                         "Carte identité perdue : 06 12 34 56 78", "Passeport"]:
             reponse = client.post(ADRESSE, json={"requete": requete})

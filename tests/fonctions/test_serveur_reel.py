@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 import httpx
 from aides_fonctions import champs_valides, photo
+from conformite_openapi import client_verifie
 from PIL import Image
 from serveur_reel import CLE_OPEN311, SECRET_WEBHOOK
 from serveurs_locaux import attendre, json_de
@@ -27,7 +28,7 @@ def test_le_site_et_chaque_canal_fonctionnent_sur_le_vrai_serveur(
         serveur_reel, boite_smtp, recepteur_http):
     recepteur_http.reponses["/open311/v2/requests.json"] = (
         201, '[{"service_request_id": "SR-{numero}"}]')
-    with httpx.Client(base_url=serveur_reel.url, timeout=30) as client:
+    with client_verifie(serveur_reel.url, timeout=30) as client:
         assert client.get("/").text == "<h1>Qui s'en occupe ?</h1>"
         assert client.get("/voirie/nid-de-poule/").text == "<h1>Nid</h1>"
 
@@ -95,7 +96,7 @@ def test_des_envois_rejoues_en_meme_temps_ne_donnent_qu_un_signalement(serveur_r
     depart = threading.Barrier(16)
 
     def envoyer(_):
-        with httpx.Client(base_url=serveur_reel.url, timeout=30) as client:
+        with client_verifie(serveur_reel.url, timeout=30) as client:
             depart.wait()
             return client.post("/api/signalements", json=champs_valides(),
                                headers={"Idempotency-Key": cle})

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from aides_fonctions import champs_valides
 from aides_suivi import texte_de
+from conformite_openapi import client_verifie
 from serveur_reel import ServeurReel
 from serveurs_locaux import attendre
 
@@ -56,7 +57,7 @@ def declarer(client: httpx.Client, lien: str, action: str, **champs) -> httpx.Re
 
 
 def test_un_refus_passe_au_bon_service_et_le_citoyen_suit_tout(serveur, boite_smtp):
-    with httpx.Client(base_url=serveur.url, timeout=30, follow_redirects=True) as client:
+    with client_verifie(serveur.url, timeout=30, follow_redirects=True) as client:
         corps = client.post("/api/signalements", json=champs_valides(
             courriel="lea@exemple.fr", consentement="oui")).json()
         jeton = corps["suivi"].rpartition("#")[2]
@@ -130,7 +131,7 @@ def test_sans_l_accord_du_citoyen_aucun_service_ne_voit_ses_coordonnees_mais_il_
     from serveurs_locaux import json_de
 
     contact = {"courriel": "lea@exemple.fr", "telephone": "06 12 34 56 78"}
-    with httpx.Client(base_url=serveur.url, timeout=30, follow_redirects=True) as client:
+    with client_verifie(serveur.url, timeout=30, follow_redirects=True) as client:
         corps = client.post("/api/signalements", json=champs_valides(**contact))
         assert corps.status_code == 201, corps.text  # accepté, sans case cochée
         assert client.post("/api/signalements", json=champs_valides(
@@ -152,7 +153,7 @@ def test_sans_l_accord_du_citoyen_aucun_service_ne_voit_ses_coordonnees_mais_il_
 
 
 def test_le_courriel_au_citoyen_nomme_le_probleme_le_lieu_et_la_reference(serveur, boite_smtp):
-    with httpx.Client(base_url=serveur.url, timeout=30) as client:
+    with client_verifie(serveur.url, timeout=30) as client:
         corps = client.post("/api/signalements", json=champs_valides(
             courriel="lea@exemple.fr", consentement="oui")).json()
     reference = corps["reference"]
