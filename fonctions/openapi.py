@@ -139,6 +139,19 @@ SCHEMAS: dict[str, Any] = {
                            "rouvrir_jusqu_au": {"type": ["string", "null"]}},
                           ("completer", "confirmer", "rouvrir"))},
         ("reference", "etat", "chronologie", "actions", "prochaine_etape")),
+    "Export": _objet({
+        "format": {"const": "aiguillage-export-1"}, "reference": _texte(),
+        "envoye_le": _texte(), "probleme": {"type": ["string", "null"]},
+        "description": {"type": ["string", "null"]},
+        "photos": {"type": "array", "items": _objet({}, (), additionalProperties=True)},
+        "coordonnees": {"type": ["object", "null"]},
+        "chronologie": {"type": "array", "items": _ref("Etape")},
+        "conservation": _objet({}, (), additionalProperties=True)},
+        ("format", "reference", "envoye_le", "chronologie", "conservation"),
+        description="« Télécharger mes données » : tout ce qu'Aiguillage garde du "
+                    "signalement (textes, lieu, réponses, photos en base64, coordonnées, "
+                    "chronologie) et les dates d'effacement prévues.",
+        additionalProperties=True),
     "Etat": _objet({"reference": _texte(), "code": _texte(), "libelle": _texte(),
                     "service": _texte(), "depuis": _texte()},
                    ("reference", "code", "libelle", "service", "depuis")),
@@ -180,7 +193,8 @@ FORMULAIRE_AGENT = _objet({nom: _texte() for nom in agent.TEXTES} | {
 FORMULAIRE_COORDINATION = _objet({nom: _texte() for nom in coordination.TEXTES} | {
     "csrf": CSRF, "action": {"enum": ["reattribuer", "revoquer"]}}, ("csrf", "action"))
 FORMULAIRE_SUIVI = _objet({"jeton": _texte(), "csrf": CSRF, "action": {"enum": [
-    "complement", "confirmer", "rouvrir", "envoyer_le_lien"]}, "message": _texte(TEXTE_MAX),
+    "complement", "confirmer", "rouvrir", "envoyer_le_lien", "effacer_coordonnees",
+    "telecharger"]}, "message": _texte(TEXTE_MAX),
     "courriel": _texte()}, ("jeton", "csrf", "action"))
 
 
@@ -216,11 +230,19 @@ CHEMINS: dict[str, dict[str, Any]] = {
                               "name": "jeton", "in": "query", "required": True,
                               "schema": {"type": "string"}}]),
         "post": _operation("Agir depuis la page de suivi sans JavaScript.", _reponses(
-            html=(200, 400, 403, 404, 409, 413, 415, 422, 429, 503), redirection=True),
+            html=(200, 400, 403, 404, 409, 413, 415, 422, 429, 503), redirection=True,
+            autres={200: {"description": "La page de suivi, ou (action « telecharger ») le "
+                                         "fichier des données du signalement.",
+                          "content": {HTML: {"schema": {"type": "string"}},
+                                      JSON: {"schema": _ref("Export")}}}}),
             description="503 : le lien de suivi n'a pas pu partir par courriel.",
             requestBody=_corps(FORMULAIRE_SUIVI, FORMULAIRE, MULTIPART))},
     "/api/suivi": {"get": _operation("Le suivi d'un signalement.", _reponses(
         json=(200, 404, 429), schemas={200: "Suivi"}), parameters=[JETON_DE_SUIVI])},
+    "/api/suivi/donnees": {"get": _operation(
+        "« Télécharger mes données » : le fichier JSON du signalement (pièce jointe).",
+        _reponses(json=(200, 404, 429), schemas={200: "Export"}),
+        parameters=[JETON_DE_SUIVI])},
     "/api/suivi/etat": {"get": _operation("Le dernier état d'un signalement (« Mes "
                                           "signalements »).", _reponses(
         json=(200, 404, 429), schemas={200: "Etat"}), parameters=[JETON_DE_SUIVI])},
@@ -231,13 +253,15 @@ CHEMINS: dict[str, dict[str, Any]] = {
                           _reponses(html=PAGES_DE_LIEN),
                           parameters=[_chemin("jeton_ou_action", "Le jeton de suivi.")]),
         "post": _operation(
-            "Compléter, confirmer la résolution ou rouvrir un signalement.",
+            "Compléter, confirmer la résolution, rouvrir un signalement, ou effacer ses "
+            "coordonnées tout de suite.",
             _reponses(json=(200, 400, 403, 404, 409, 413, 415, 422, 429),
                       schemas={200: "Suivi"}),
             description=f"Corps : {OCTETS_MAX_COMPLEMENT // 1024 // 1024} Mo au plus (une "
                         "photo, en multipart).",
             parameters=[{**_chemin("jeton_ou_action", "L'action."), "schema": {
-                "enum": ["complement", "confirmer", "rouvrir"]}}, JETON_DE_SUIVI],
+                "enum": ["complement", "confirmer", "rouvrir", "effacer_coordonnees"]}},
+                JETON_DE_SUIVI],
             requestBody=_corps(_ref("Complement"), JSON, FORMULAIRE, MULTIPART, requis=False))},
     "/api/agent/{jeton}": {
         "parameters": [JETON_AGENT],
