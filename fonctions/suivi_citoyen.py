@@ -189,6 +189,17 @@ async def api_action(request: Request) -> Response:
 
 # -- la page sans JavaScript ----------------------------------------------------------------
 
+# Ce que l'envoi lui-même écrit à l'historique (réception, transmission, courriels, alerte
+# de la coordination) : tant qu'il n'y a rien d'autre, la page dit « Votre signalement est
+# enregistré », que la boîte d'envoi soit passée avant l'affichage ou non.
+EVENEMENTS_DE_L_ENVOI = frozenset({"recu", "transmis", "envoye", "alerte", "a_orienter",
+                                   "abandon"})
+
+
+def _rien_depuis_l_envoi(signalement: dict) -> bool:
+    return all(e.get("type") in EVENEMENTS_DE_L_ENVOI for e in signalement.get("historique", []))
+
+
 def _page_de_suivi(request: Request, signalement: dict, jeton: str, statut: int = 200,
                    fait: str | None = None, erreur: str | None = None,
                    courriel_saisi: str = "") -> Response:
@@ -202,7 +213,7 @@ def _page_de_suivi(request: Request, signalement: dict, jeton: str, statut: int 
         lien_de_suivi=f"{ctx.reglages.url_publique}{chemin_de_suivi(jeton)}",
         lien_de_l_application=corps["suivi"],
         gestionnaire=", ".join(a["nom"] for a in actuels) or signalement["gestionnaire"]["nom"],
-        nouveau=len(signalement.get("historique", [])) <= 2, fait=fait, erreur=erreur,
+        nouveau=_rien_depuis_l_envoi(signalement), fait=fait, erreur=erreur,
         jeton=jeton, csrf=code_de_formulaire(request, jeton), pour_le_service=False,
         action=chemin_de_confirmation(signalement["reference"], jeton).partition("?")[0],
         etapes=chronologie(signalement, coordination), courriel_saisi=courriel_saisi,

@@ -246,6 +246,21 @@ def test_le_lien_de_suivi_sans_javascript_montre_la_meme_page_que_la_confirmatio
     assert f'<p><a class="lien" href="{lien}">{lien}</a></p>' in page.text
 
 
+def test_la_page_dit_enregistre_jusqu_a_ce_qu_un_service_agisse_pas_selon_la_boite_d_envoi(
+        client, boite, expediteur):
+    """Le titre ne dépend pas de la course entre la boîte d'envoi et l'affichage : transmis,
+    courriel au citoyen envoyé ou non, c'est encore « enregistré » ; après une réponse du
+    service, c'est le suivi."""
+    corps = poster(client, courriel="lea@exemple.fr")
+    avant = client.get(suivi_sans_js(corps)).text
+    boite.traiter_une_fois()  # transmission au service et courriel au citoyen
+    apres = client.get(suivi_sans_js(corps)).text
+    for page in (avant, apres):
+        assert "<h1>Votre signalement est enregistré</h1>" in page
+    agir(client, lien_agent(expediteur.messages[0]), "pris_en_charge")
+    assert "<h1>Suivi de votre signalement</h1>" in client.get(suivi_sans_js(corps)).text
+
+
 def test_un_lien_de_suivi_faux_donne_404_en_francais_et_compte_comme_essai(fabrique_client):
     client = fabrique_client(limite_jetons=(2, 3600.0))
     corps = poster(client)

@@ -127,24 +127,41 @@ def page_sans_js(navigateur):
     contexte.close()
 
 
+def enregistrement_du_worker(contexte, page, origine: str):
+    """La session DevTools de ``page`` et l'identifiant de l'enregistrement actif du service
+    worker d'``origine`` (le dernier annoncé qui n'est pas effacé : une mise à jour du worker
+    en annonce plusieurs)."""
+    cdp = contexte.new_cdp_session(page)
+    vivants: dict[str, bool] = {}
+
+    def noter(evenement: dict) -> None:
+        for r in evenement["registrations"]:
+            if r["scopeURL"].startswith(origine):
+                vivants.pop(r["registrationId"], None)
+                vivants[r["registrationId"]] = not r.get("isDeleted", False)
+
+    cdp.on("ServiceWorker.workerRegistrationUpdated", noter)
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # Les évènements du protocole arrivent pendant que la page attend (wait_for_timeout) :
+    # on attend une condition, avec une limite large pour une machine chargée.
+    limite = time.monotonic() + ATTENTE_MAX
+    while not any(vivants.values()) and time.monotonic() < limite:
+        page.wait_for_timeout(100)
+    actifs = [numero for numero, vivant in vivants.items() if vivant]
+    assert actifs, "le service worker ne s'est pas enregistré"
+    return cdp, actifs[-1]
+
+
 def notifier_par_le_worker(contexte, page, origine: str, message: dict) -> list[dict]:
     """Remet ``message`` au service worker comme un message push (DevTools protocol), puis
     rend les notifications affichées : ``[{titre, texte, tag, url}]``."""
     import json
 
-    cdp = contexte.new_cdp_session(page)
-    enregistrements = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    # Les évènements du protocole arrivent pendant que la page attend (wait_for_timeout) :
-    # on attend une condition, avec une limite large pour une machine chargée.
-    limite = time.monotonic() + ATTENTE_MAX
-    while not enregistrements and time.monotonic() < limite:
-        page.wait_for_timeout(100)
-    assert enregistrements, "le service worker ne s'est pas enregistré"
+    cdp, enregistrement = enregistrement_du_worker(contexte, page, origine)
     cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": origine, "registrationId": enregistrements[0], "data": json.dumps(message)})
+        "origin": origine, "registrationId": enregistrement, "data": json.dumps(message)})
+    limite = time.monotonic() + ATTENTE_MAX
     while time.monotonic() < limite:
         notifications = page.evaluate("""navigator.serviceWorker.ready
             .then(r => r.getNotifications())

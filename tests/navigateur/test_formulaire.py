@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.fonctions.serveurs_locaux import BoiteSMTP, attendre, demarrer_smtp
 from tests.fonctions.vecteurs_validation import FICHIER as VECTEURS
-from tests.navigateur.conftest import lancer_produit, port_libre
+from tests.navigateur.conftest import enregistrement_du_worker, lancer_produit, port_libre
 from tests.navigateur.test_hors_ligne import attendre_le_worker, lire_signalements, photo_de_test
 
 pytestmark = pytest.mark.navigateur
@@ -218,16 +218,9 @@ def test_sans_javascript_une_adresse_sans_la_case_ne_bloque_pas_l_envoi(serveur,
 
 def declencher_background_sync(contexte, page, origine: str) -> None:
     """Le navigateur réveille le service worker pour « aiguillage-envoi » (DevTools protocol)."""
-    cdp = contexte.new_cdp_session(page)
-    enregistrements = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated",
-           lambda e: enregistrements.extend(r["registrationId"] for r in e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    attendre(lambda: enregistrements or page.wait_for_timeout(50), message="aucun worker")
-    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": origine, "registrationId":
-                                                 enregistrements[0], "tag": "aiguillage-envoi",
-                                                 "lastChance": False})
+    cdp, enregistrement = enregistrement_du_worker(contexte, page, origine)
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": origine, "registrationId": enregistrement,
+                                                 "tag": "aiguillage-envoi", "lastChance": False})
 
 
 def test_envoye_par_un_autre_onglet_ou_par_le_service_worker_la_page_le_dit(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.navigateur.conftest import lancer_produit, notifier_par_le_worker
+from tests.fonctions.serveurs_locaux import attendre
+from tests.navigateur.conftest import ATTENTE_MAX, lancer_produit, notifier_par_le_worker
 from tests.navigateur.test_hors_ligne import attendre_le_worker
 from tests.navigateur.test_suivi import lien_du_courriel
 
@@ -58,11 +59,11 @@ def test_une_prise_en_charge_arrive_en_notification_sur_le_telephone(site_petit,
         agent.get_by_text("C'est noté").wait_for()
 
         titre = f"{reference} : Pris en charge"
-        for _ in range(100):
-            recus = [r["message"] for r in service.recus if r["message"]["titre"] == titre]
-            if recus:
-                break
-            page.wait_for_timeout(100)
+        def recus_de_ce_titre():
+            page.wait_for_timeout(100)  # le navigateur reste servi pendant l'attente
+            return [r["message"] for r in service.recus if r["message"]["titre"] == titre]
+
+        recus = attendre(recus_de_ce_titre, ATTENTE_MAX, f"aucune notification « {titre} »")
         assert service.refus == []
         [message] = recus
         assert message["url"] == suivi
