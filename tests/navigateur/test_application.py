@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from arbre.__main__ import construire
 from tests.conftest import PETIT
 from tests.navigateur.conftest import lancer_produit, notifier_par_le_worker
+from tests.navigateur.test_formulaire import refuser_un_signalement
 from tests.navigateur.test_hors_ligne import attendre_le_worker
 
 pytestmark = pytest.mark.navigateur
@@ -62,15 +63,8 @@ def test_un_message_push_devient_une_notification_en_francais(serveur, navigateu
 
 
 def test_un_signalement_refuse_est_montre_a_corriger_jamais_jete(serveur, page):
-    page.goto(serveur.url + "/dechets/")
-    page.get_by_label("Commune", exact=False).and_(page.locator("select")).select_option("56143")
-    page.get_by_label("Décrivez le problème").fill("Le bac jaune déborde.")
-    page.get_by_label("Lieu précis").fill("Rue du Port")
     # Une commune hors du territoire (page ancienne, contenu changé depuis) : le serveur refuse.
-    page.evaluate("document.querySelector('select[name=commune]')"
-                  ".append(new Option('Ailleurs', '99999', true, true))")
-    page.get_by_role("button", name="Envoyer le signalement").click()
-    page.get_by_text("À corriger : le signalement n'a pas été accepté.").wait_for()
+    refuser_un_signalement(page, serveur.url)
     assert "commune" in page.locator(".envoi-etat").inner_text().lower()
 
     page.goto(serveur.url + "/mes-signalements/")
