@@ -20,7 +20,6 @@ import gzip
 import http.server
 import json
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -31,10 +30,9 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 sys.path.insert(0, str(RACINE / "site" / "plugins"))
+sys.path.insert(0, str(RACINE / "bench"))
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
-PETIT = RACINE / "tests" / "arbre" / "contenus" / "petit"
 TOURS = 7
-NOEUDS_GENERES = 3000
 
 # La recherche d'avant (jusqu'au 7 décembre 2026), pour situer le coût du nouveau moteur :
 # chaque mot de la requête doit commencer un mot de la page, sans racines ni fautes.
@@ -79,59 +77,6 @@ def mediane_par_requete(series: list[list[float]]) -> list[float]:
 
 def p95(valeurs: list[float]) -> float:
     return sorted(valeurs)[min(len(valeurs) - 1, int(0.95 * len(valeurs)))]
-
-
-def vocabulaire_etendu(mots: list[str], taille: int = 12_000) -> list[str]:
-    """Les mots du contenu de démonstration, et assez de mots inventés (le début d'un mot et
-    la fin d'un autre, graine fixe) pour un vocabulaire de la taille de celui d'un parcours
-    de 3 000 nœuds : c'est lui que parcourt la recherche des fautes de frappe."""
-    hasard = random.Random(12)
-    inventes = set(mots)
-    while len(inventes) < taille:
-        a, b = hasard.choice(mots), hasard.choice(mots)
-        inventes.add(a[: len(a) // 2] + b[len(b) // 2:])
-    return sorted(inventes)
-
-
-def generer_parcours(dossier: Path, vocabulaire: list[str], noeuds: int = NOEUDS_GENERES) -> int:
-    """Un parcours de `noeuds` nœuds environ (familles × questions × issues), écrit avec des
-    mots tirés au hasard (graine fixe) dans `vocabulaire`."""
-    hasard = random.Random(3000)
-    shutil.copytree(PETIT, dossier)
-    arbre = dossier / "arbre"
-    shutil.rmtree(arbre)
-    arbre.mkdir()
-
-    def phrase(n: int) -> str:
-        return " ".join(hasard.choice(vocabulaire) for _ in range(n))
-
-    def mots_cles(n: int) -> str:
-        return "[" + ", ".join(phrase(1) for _ in range(n)) + "]"
-
-    (arbre / "index.md").write_text("---\nlibelle: Accueil\nquestion: Quel est le problème ?\n---\n")
-    compte, familles, questions = 1, 30, 10
-    issues = -(-(noeuds - 1 - familles - familles * questions) // (familles * questions))
-    for f in range(familles):
-        famille = arbre / f"{(f + 1) * 10}-famille-{f}"
-        famille.mkdir()
-        (famille / "index.md").write_text(
-            f"---\nlibelle: \"{phrase(4)}\"\nindice: \"{phrase(6)}\"\nmots_cles: {mots_cles(6)}\n"
-            f"question: Que voyez-vous ?\n---\n{phrase(30)}\n")
-        compte += 1
-        for q in range(questions):
-            question = famille / f"{(q + 1) * 10}-question-{q}"
-            question.mkdir()
-            (question / "index.md").write_text(
-                f"---\nlibelle: \"{phrase(5)}\"\nquestion: Précisez ?\n---\n{phrase(20)}\n")
-            compte += 1
-            for i in range(issues):
-                destination = "competence: dechets" if i % 2 else "gestionnaire: cc-essai"
-                (question / f"{(i + 1) * 10}-issue-{i}.md").write_text(
-                    f"---\ntype: orientation\nlibelle: \"{phrase(6)}\"\nindice: \"{phrase(8)}\"\n"
-                    f"mots_cles: {mots_cles(8)}\n{destination}\n"
-                    f"pourquoi: Parce que.\n---\n{phrase(40)}\n")
-                compte += 1
-    return compte
 
 
 def servir(dossier: Path) -> http.server.ThreadingHTTPServer:
@@ -179,13 +124,13 @@ def imprimer_temps(nom: str, mesure: dict, objectif: float) -> None:
 
 
 def main() -> int:
+    from parcours_genere import generer_parcours, vocabulaire_de_la_demo, vocabulaire_etendu
     from playwright.sync_api import sync_playwright
 
     from arbre.__main__ import construire
     from arbre.modele import construire_modele
     from arbre.recherche.index import index_recherche
     from arbre.recherche.moteur import Index
-    from arbre.recherche.texte import normaliser
     from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
     from tests.navigateur.conftest import ARGUMENTS
 
@@ -201,8 +146,7 @@ def main() -> int:
         python = evaluer(modele, {r.id: [index.adresse(p, r.insee) for p, _ in index.chercher(r.texte)]
                                   for r in requetes})
 
-        vocabulaire = sorted({m for p in (RACINE / "contenu" / "arbre").rglob("*.md")
-                              for m in normaliser(p.read_text(encoding="utf-8")).split() if len(m) > 3})
+        vocabulaire = vocabulaire_de_la_demo()
         genere = tmp / "genere"
         noeuds = generer_parcours(tmp / "contenu-genere", vocabulaire_etendu(vocabulaire))
         shutil.copytree(demo, genere)  # le même site, avec l'index du parcours généré
