@@ -108,6 +108,7 @@ def _bench_du_site():
 def mesurer(nom: str, sortie: Path, navigateur, tmp: Path) -> None:
     nombre, octets, sw = precache_premiere_visite(navigateur, sortie, tmp / f"donnees-{nom}")
     poids, page = _bench_du_site().poids_premier_chargement(sortie)
+    poids_hors_plan, page_hors_plan = _bench_du_site().poids_premier_chargement(sortie, "/plan-du-site/")
     plans, plan, plan_page = plan_du_site(sortie)
     morceaux, index = recherche(sortie)
     routes, routes_total, routes_max = routage(sortie)
@@ -116,6 +117,7 @@ def mesurer(nom: str, sortie: Path, navigateur, tmp: Path) -> None:
           f"+ sw.js {sw / 1024:.1f} Ko = {(octets + sw) / 1024:.1f} Ko (objectif ≤ 500 Ko)")
     print(f"  premier chargement le plus lourd : {poids / 1024:.1f} Ko gzip, {page} "
           "(objectif ≤ 14 Ko)")
+    print(f"    hors plan du site : {poids_hors_plan / 1024:.1f} Ko gzip, {page_hors_plan}")
     print(f"  plan du site : {plans} page(s), la plus lourde {plan / 1024:.1f} Ko gzip, "
           f"{plan_page} (objectif ≤ 14 Ko chacune)")
     print(f"  index de la recherche : {morceaux} fichier(s), {index / 1024:.1f} Ko gzip")

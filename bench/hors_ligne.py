@@ -2,8 +2,8 @@
 
 Imprime, pour le contenu de démonstration :
 - le poids de ce que le service worker garde sur le téléphone (brut, et gzip : ce que le
-  téléphone télécharge ; objectif ≤ 500 Ko), sur une connexion ordinaire (tout le parcours)
-  et sur une connexion économe (la coquille, avant toute visite) ;
+  téléphone télécharge) : à la première visite (la coquille et les questions de premier
+  niveau ; objectif ≤ 500 Ko), et tout le parcours, quand la personne le demande ;
 - le premier affichage (First Contentful Paint) de l'accueil dans Chromium, première visite,
   avec le worker qui s'enregistre, contre le même site dont l'appel à ``register()`` est
   neutralisé, et contre des workers interdits (Playwright ``service_workers="block"``), en
@@ -30,12 +30,20 @@ CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
 
 
 def poids_garde(sortie: Path, coquille: bool = False) -> tuple[int, int, int]:
-    """(fichiers, octets bruts, octets gzip) de tout le parcours, ou de la seule coquille."""
+    """(fichiers, octets bruts, octets gzip) de tout le parcours (la coquille, les autres
+    fichiers et chaque famille), ou de la seule coquille (ce que garde la première visite)."""
     sw = (sortie / "sw.js").read_text(encoding="utf-8")
-    fichiers = json.loads(re.search(r"const FICHIERS = (\[.*?\]);", sw, re.S).group(1))
-    if coquille:
-        gardes = set(json.loads(re.search(r"const COQUILLE = new Set\((\[.*?\])\);", sw, re.S).group(1)))
-        fichiers = [f for f in fichiers if f[0] in gardes]
+
+    def liste(nom: str):
+        return json.loads(re.search(rf"const {nom} = (.*?);\n", sw, re.S).group(1))
+
+    fichiers = liste("COQUILLE")
+    if not coquille:
+        fichiers += liste("AUTRES")
+        dossier = json.loads(re.search(r"const DOSSIER_FAMILLES = (.*?);\n", sw).group(1))
+        for nom in liste("FAMILLES"):
+            manifeste = sortie / dossier.lstrip("/") / f"{nom}.json"
+            fichiers += json.loads(manifeste.read_text(encoding="utf-8"))["fichiers"]
     brut = compresse = 0
     for url, _, _ in fichiers:
         chemin = sortie / (url.lstrip("/") + ("index.html" if url.endswith("/") else ""))
@@ -65,11 +73,13 @@ def main() -> int:
         sortie = tmp / "site"
         construire(RACINE / "contenu", sortie)
         nombre, brut, compresse = poids_garde(sortie)
-        print(f"Gardé pour le hors-ligne : {nombre} fichiers, {brut / 1024:.0f} Ko bruts, "
-              f"{compresse / 1024:.0f} Ko téléchargés (gzip) — objectif ≤ 500 Ko")
-        nombre, brut, compresse = poids_garde(sortie, coquille=True)
-        print(f"Gardé d'office sur une connexion économe (la coquille) : {nombre} fichiers, "
+        print(f"Tout le parcours (sur le bouton « Garder tout le parcours ») : {nombre} fichiers, "
               f"{brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko téléchargés (gzip)")
+        nombre, brut, compresse = poids_garde(sortie, coquille=True)
+        print(f"Gardé à la première visite (la coquille et les questions de premier niveau) : "
+              f"{nombre} fichiers, {brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko "
+              "téléchargés (gzip) — objectif ≤ 500 Ko ; la mesure dans Chromium : "
+              "bench/grand_territoire.py")
         serveur = lancer_produit(sortie, tmp / "donnees")
         try:
             with sync_playwright() as p:

@@ -80,8 +80,9 @@ def chronometrer(commande: list[str]) -> float:
     return time.perf_counter() - debut
 
 
-def poids_premier_chargement(sortie: Path) -> tuple[int, str]:
-    """Le plus grand total gzip HTML + CSS + JS d'une page, et la page concernée."""
+def poids_premier_chargement(sortie: Path, sauf: str | None = None) -> tuple[int, str]:
+    """Le plus grand total gzip HTML + CSS + JS d'une page, et la page concernée (sans les
+    pages dont l'adresse commence par `sauf`)."""
     cache: dict[str, int] = {}
 
     def gz(chemin: Path) -> int:
@@ -104,7 +105,8 @@ def poids_premier_chargement(sortie: Path) -> tuple[int, str]:
 
     pire = (0, "")
     for page in sortie.rglob("*.html"):
-        if "theme" in page.relative_to(sortie).parts:
+        if "theme" in page.relative_to(sortie).parts or (
+                sauf and ("/" + page.relative_to(sortie).as_posix()).startswith(sauf)):
             continue
         html = page.read_text(encoding="utf-8")
         ressources: set[str] = set()

@@ -1,6 +1,7 @@
-"""Le service worker écrit à la construction (arbre/hors_ligne.py) : la liste de ce qu'il
-garde, avec l'empreinte et le poids téléchargé de chaque fichier, et la coquille gardée même
-sur une connexion économe."""
+"""Le service worker écrit à la construction (arbre/hors_ligne.py) : la coquille qu'il garde à
+la première visite (quelle que soit la taille du parcours), les autres fichiers communs et le
+manifeste de chaque famille, gardée à la demande, avec l'empreinte et le poids téléchargé de
+chaque fichier."""
 
 import gzip
 import hashlib
@@ -10,7 +11,7 @@ import re
 import pytest
 
 from arbre.__main__ import construire
-from arbre.hors_ligne import dans_la_coquille, fichiers_gardes
+from arbre.hors_ligne import DOSSIER_FAMILLES, dans_la_coquille, fichiers_gardes, repartir
 from tests.conftest import PETIT
 
 
@@ -23,9 +24,16 @@ def sortie(tmp_path_factory):
 
 def liste_du_worker(sortie, nom: str):
     sw = (sortie / "sw.js").read_text(encoding="utf-8")
-    motif = {"FICHIERS": r"const FICHIERS = (\[.*?\]);",
-             "COQUILLE": r"const COQUILLE = new Set\((\[.*?\])\);"}
-    return json.loads(re.search(motif[nom], sw, re.S).group(1))
+    return json.loads(re.search(rf"const {nom} = (.*?);\n", sw, re.S).group(1))
+
+
+def tout_le_parcours(sortie) -> list[list]:
+    """La coquille, les autres fichiers et ceux de chaque famille (lus dans leur manifeste)."""
+    fichiers = liste_du_worker(sortie, "COQUILLE") + liste_du_worker(sortie, "AUTRES")
+    for nom in liste_du_worker(sortie, "FAMILLES"):
+        manifeste = sortie / DOSSIER_FAMILLES / f"{nom}.json"
+        fichiers += json.loads(manifeste.read_text(encoding="utf-8"))["fichiers"]
+    return sorted(fichiers)
 
 
 def fichier(sortie, url: str):
@@ -35,7 +43,7 @@ def fichier(sortie, url: str):
 def test_chaque_fichier_garde_a_son_empreinte_et_son_poids_telecharge(sortie):
     modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(sortie, modele)
-    assert [list(f) for f in fichiers] == liste_du_worker(sortie, "FICHIERS")
+    assert sorted(list(f) for f in fichiers) == tout_le_parcours(sortie)
     for url, empreinte, octets in fichiers:
         contenu = fichier(sortie, url).read_bytes()
         assert empreinte == hashlib.sha256(contenu).hexdigest()[:16], url
@@ -45,16 +53,35 @@ def test_chaque_fichier_garde_a_son_empreinte_et_son_poids_telecharge(sortie):
     assert not any(url.endswith(".md") for url in adresses)
 
 
+def test_chaque_famille_a_son_manifeste_avec_ses_issues_par_commune(sortie):
+    familles = liste_du_worker(sortie, "FAMILLES")
+    assert sorted(familles) == ["dechets", "gaz", "partages", "voirie"]
+    for nom, (empreinte, octets, nombre) in familles.items():
+        chemin = sortie / DOSSIER_FAMILLES / f"{nom}.json"
+        assert empreinte == hashlib.sha256(chemin.read_bytes()).hexdigest()[:16]
+        manifeste = json.loads(chemin.read_text(encoding="utf-8"))
+        assert len(manifeste["fichiers"]) == nombre
+        assert sum(o for _, _, o in manifeste["fichiers"]) == octets
+        assert all(u.startswith((f"/{nom}/", f"/plan-du-site/{nom}/")) for u, _, _ in manifeste["fichiers"])
+    voirie = json.loads((sortie / DOSSIER_FAMILLES / "voirie.json").read_text(encoding="utf-8"))
+    assert voirie["par_commune"] == ["/voirie/nid-de-poule/"]
+    assert "/voirie/nid-de-poule/" in {u for u, _, _ in voirie["fichiers"]}
+
+
 def test_la_coquille_suffit_pour_ouvrir_le_site_signaler_et_suivre(sortie):
-    coquille = liste_du_worker(sortie, "COQUILLE")
+    coquille = [url for url, _, _ in liste_du_worker(sortie, "COQUILLE")]
+    modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
+    assert [url for url, _, _ in repartir(fichiers_gardes(sortie, modele), modele)[0]] == coquille
+    # Les questions de premier niveau (les choix de l'accueil) sont aussi dans la coquille.
     assert sorted(coquille) == [
-        "/", "/hors-ligne/", "/je-ne-trouve-pas/", "/manifest.webmanifest", "/mes-signalements/",
+        "/", "/dechets/", "/gaz/", "/hors-ligne/", "/je-ne-trouve-pas/", "/manifest.webmanifest",
+        "/mes-signalements/",
         "/regles.json", "/suivi/", "/theme/css/aiguillage.css", "/theme/icones/favicon-32.png",
         "/theme/icones/icone-192.png", "/theme/js/aiguillage.js", "/theme/js/bandeau.js",
         "/theme/js/boite.js", "/theme/js/etats.js", "/theme/js/formulaire-envoi.js",
         "/theme/js/formulaire.js", "/theme/js/hors-ligne.js", "/theme/js/mes-signalements.js",
         "/theme/js/notifications.js", "/theme/js/photos.js", "/theme/js/suivi.js",
-        "/theme/js/validation.js"]
+        "/theme/js/validation.js", "/voirie/"]
 
 
 @pytest.mark.parametrize(("url", "gardee"), [

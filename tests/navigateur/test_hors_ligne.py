@@ -1,8 +1,11 @@
-"""Hors ligne, dans le Chromium de Debian : après une seule visite sur une connexion
-ordinaire, tout le parcours s'ouvre sans serveur ni réseau ; en économie de données, seules
-la coquille et les pages ouvertes sont gardées, jusqu'à ce que la personne demande tout le
-parcours ; un signalement fait hors ligne part une fois, une seule, quand le réseau revient —
-même après un rechargement et la fermeture du navigateur."""
+"""Hors ligne, dans le Chromium de Debian : à la première visite, le worker ne garde que la
+coquille et les questions de premier niveau (quelle que soit la taille du parcours) ; chaque
+page visitée s'ouvre ensuite sans serveur ni réseau, et sur une connexion ordinaire toute la
+famille où l'on est entré ; en économie de données, seules la coquille et les pages ouvertes
+sont gardées, jusqu'à ce que la personne demande tout le parcours ; une page jamais gardée dit
+clairement, en français, qu'elle ne peut pas s'ouvrir et propose ce qui marche ; un signalement
+fait hors ligne part une fois, une seule, quand le réseau revient — même après un
+rechargement et la fermeture du navigateur."""
 
 import json
 from pathlib import Path
@@ -12,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from arbre.francais import a_la_commune
-from arbre.hors_ligne import dans_la_coquille, fichiers_gardes
+from arbre.hors_ligne import fichiers_gardes, repartir
 from tests.fonctions.serveurs_locaux import attendre
 from tests.navigateur.conftest import ARGUMENTS, CHROMIUM, lancer_produit, port_libre
 
@@ -35,6 +38,8 @@ def adresses_du_parcours(site: Path) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 TOUT_EST_GARDE = "Tout le parcours est gardé sur cet appareil : il s'ouvre aussi sans réseau."
+FAMILLES_GARDEES = ("Les pages ouvertes et leur famille de problèmes sont gardées sur cet appareil : "
+                    "elles s'ouvrent aussi sans réseau.")
 PAGES_OUVERTES_SEULEMENT = ("Votre connexion est lente ou économise les données : sur cet appareil, "
                             "seules les pages déjà ouvertes s'ouvrent sans réseau.")
 RATE = "Le parcours n'a pas pu être téléchargé : réessayez quand le réseau sera meilleur."
@@ -49,33 +54,89 @@ def adresses_gardees(page) -> list[str]:
     return page.evaluate(ADRESSES_GARDEES)
 
 
-def test_apres_une_visite_tout_le_parcours_s_ouvre_hors_ligne(site_demo, navigateur, tmp_path):
-    """Sur une connexion ordinaire (ni Save-Data, ni connexion lente), l'installation du worker
-    garde tout le parcours : le pied de page le dit, et tout s'ouvre sans réseau."""
+def attendre_gardees(page, attendues: set[str]) -> None:
+    """Attend que le worker ait gardé `attendues` (il les garde en arrière-plan)."""
+    attendre(lambda: attendues <= set(adresses_gardees(page)),
+             message=f"jamais gardées : {sorted(attendues - set(adresses_gardees(page)))[:5]}")
+
+
+def repartition(site: Path):
+    modele = json.loads((site / "modele.json").read_text(encoding="utf-8"))
+    coquille, autres, familles = repartir(fichiers_gardes(site, modele), modele)
+    return ({u for u, _, _ in coquille}, {u for u, _, _ in autres},
+            {nom: {u for u, _, _ in liste} for nom, liste in familles.items()})
+
+
+def verifier_hors_ligne(page, origine: str, adresse: str) -> None:
+    reponse = page.goto(origine + adresse, wait_until="commit")
+    assert reponse and reponse.ok, adresse
+    titre = page.locator("h1").inner_text()
+    assert titre and titre != "Vous êtes hors ligne", adresse
+
+
+def test_la_premiere_visite_garde_la_coquille_puis_la_famille_ou_l_on_entre(site_demo, navigateur, tmp_path):
+    """Connexion ordinaire : l'installation ne garde que la coquille et les questions de premier
+    niveau ; entrer dans une famille la garde tout entière (ses pages « par commune »
+    comprises, par la page de l'issue) ; une page d'une autre famille, jamais ouverte, dit
+    hors ligne qu'elle n'est pas gardée et propose ce qui marche."""
+    coquille, _, familles = repartition(site_demo)
     serveur = lancer_produit(site_demo, tmp_path / "donnees")
+    origine = serveur.url
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
     try:
-        page.goto(serveur.url + "/")
+        page.goto(origine + "/")
         attendre_le_worker(page)
-        expect(page.locator("footer [data-hors-ligne-etat]")).to_have_text(TOUT_EST_GARDE)
-        assert page.get_by_role("button", name="Garder tout le parcours").is_hidden()
+        expect(page.locator("footer [data-hors-ligne-etat]")).to_have_text(FAMILLES_GARDEES)
+        assert set(adresses_gardees(page)) == coquille
+        assert page.get_by_role("button", name="Garder tout le parcours").is_visible()
+        page.goto(origine + "/eclairage/")
+        attendre_gardees(page, familles["eclairage"])
+        assert not familles["voirie"] & set(adresses_gardees(page))
     finally:
         serveur.arreter()
     contexte.set_offline(True)
     pages, par_commune = adresses_du_parcours(site_demo)
+    for adresse in sorted(coquille | familles["eclairage"]):
+        if adresse.endswith("/") and adresse != "/hors-ligne/":
+            verifier_hors_ligne(page, origine, adresse)
+    for adresse, commune in par_commune:
+        if adresse.startswith("/eclairage/"):
+            page.goto(origine + adresse, wait_until="commit")
+            page.locator("h1", has_text=a_la_commune(commune)).wait_for()
+            assert page.locator("#service-nom").is_visible(), adresse
+    page.goto(origine + "/voirie/rue-communale/")
+    assert page.locator("h1").inner_text() == "Vous êtes hors ligne"
+    assert page.get_by_role("link", name="Recommencer depuis le début").is_visible()
+    contexte.close()
+
+
+def test_chaque_page_visitee_s_ouvre_hors_ligne(site_demo, navigateur, tmp_path):
+    """Toutes les pages de la démonstration, chacune ouverte une fois en ligne, s'ouvrent sans
+    réseau ; les pages « par commune », par la page de leur issue."""
+    serveur = lancer_produit(site_demo, tmp_path / "donnees")
+    origine = serveur.url
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    pages, par_commune = adresses_du_parcours(site_demo)
     assert len(pages) + len(par_commune) > 800
+    try:
+        page.goto(origine + "/")
+        attendre_le_worker(page)
+        for adresse in pages:
+            page.goto(origine + adresse, wait_until="commit")
+        attendre_gardees(page, set(pages))
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
     for adresse in pages:
-        reponse = page.goto(f"http://127.0.0.1:{serveur.port}{adresse}", wait_until="commit")
-        assert reponse and reponse.ok, adresse
-        titre = page.locator("h1").inner_text()
-        assert titre and titre != "Vous êtes hors ligne", adresse
+        verifier_hors_ligne(page, origine, adresse)
     for adresse, commune in par_commune:
         # Pas gardée une à une : la page de l'issue la remplace et montre le service de la commune.
-        page.goto(f"http://127.0.0.1:{serveur.port}{adresse}", wait_until="commit")
+        page.goto(origine + adresse, wait_until="commit")
         page.locator("h1", has_text=a_la_commune(commune)).wait_for()  # « au Guerno »
         assert page.locator("#service-nom").is_visible(), adresse
-    page.goto(f"http://127.0.0.1:{serveur.port}/une/page/jamais/vue/")
+    page.goto(origine + "/une/page/jamais/vue/")
     assert page.locator("h1").inner_text() == "Vous êtes hors ligne"
     contexte.close()
 
@@ -87,7 +148,7 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
     parcours pour le hors-ligne (≈ N Ko) », N calculé à la construction."""
     modele = json.loads((site_petit / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(site_petit, modele)
-    coquille = {url for url, _, _ in fichiers if dans_la_coquille(url)}
+    coquille, _, _ = repartition(site_petit)
     port = port_libre()
     serveur = lancer_produit(site_petit, tmp_path / "donnees", port=port)
     contexte = navigateur.new_context(locale="fr-FR")
@@ -105,13 +166,14 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         # Une page « par commune » visitée : la page de l'issue, qui la remplace hors ligne,
         # est gardée au passage.
         page.goto(serveur.url + "/voirie/nid-de-poule/muzillac/")
-        page.wait_for_function(f"() => {ADRESSES_GARDEES}.then(a => a.includes('/voirie/nid-de-poule/'))")
-        assert adresses_gardees(page) == sorted(coquille | {"/voirie/", "/voirie/nid-de-poule/"})
+        attendre_gardees(page, {"/voirie/nid-de-poule/"})
+        assert adresses_gardees(page) == sorted(coquille | {
+            "/voirie/nid-de-poule/", "/hors-ligne/familles/voirie.json"})
     finally:
         serveur.arreter()
     contexte.set_offline(True)
     for adresse, titre in (("/voirie/", "Qu'avez-vous constaté ?"), ("/", "Quel est le problème ?"),
-                           ("/gaz/", "Vous êtes hors ligne")):
+                           ("/partages/arbre-tombe/sur-un-fil/", "Vous êtes hors ligne")):
         page.goto(f"http://127.0.0.1:{port}{adresse}", wait_until="commit")
         assert page.locator("h1").inner_text() == titre, adresse
     page.goto(f"http://127.0.0.1:{port}/voirie/nid-de-poule/muzillac/", wait_until="commit")
@@ -131,12 +193,12 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         page.wait_for_function("() => document.activeElement.matches('[data-hors-ligne-etat]')"
                                f" && document.activeElement.textContent === {json.dumps(TOUT_EST_GARDE)}")
         assert page.get_by_role("button", name="Garder tout le parcours").is_hidden()
-        assert adresses_gardees(page) == sorted(url for url, _, _ in fichiers)
+        assert set(adresses_gardees(page)) >= {url for url, _, _ in fichiers}
     finally:
         serveur.arreter()
     contexte.set_offline(True)
-    page.goto(f"http://127.0.0.1:{port}/gaz/", wait_until="commit")
-    assert page.locator("h1").inner_text() == "Une odeur de gaz"
+    page.goto(f"http://127.0.0.1:{port}/partages/arbre-tombe/sur-un-fil/", wait_until="commit")
+    assert page.locator("h1").inner_text() != "Vous êtes hors ligne"
     contexte.close()
 
 

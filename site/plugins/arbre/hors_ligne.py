@@ -83,10 +83,51 @@ def fichiers_gardes(sortie: Path, modele: dict) -> list[tuple[str, str, int]]:
         relatif = chemin.relative_to(sortie).as_posix()
         url = adresse(relatif)
         if (relatif in EXCLUS or url in par_commune or relatif.endswith((".map", ".md"))
-                or relatif.startswith(EXCLUS_CARTE)):
+                or relatif.startswith(EXCLUS_CARTE) or relatif.startswith(DOSSIER_FAMILLES)):
             continue
         gardes.append((url, empreinte(chemin), poids_telecharge(chemin)))
     return gardes
+
+
+def familles_du_parcours(modele: dict) -> set[str]:
+    """Les familles : le premier segment de l'adresse des pages du parcours (« voirie » pour
+    /voirie/nid-de-poule/), une par choix de l'accueil, plus les branches partagées."""
+    return {n["url"].strip("/").split("/")[0] for n in modele["noeuds"].values()
+            if n["url"] != "/" and not n.get("inatteignable")}
+
+
+def famille_de(url: str, familles: set[str]) -> str | None:
+    """La famille d'une adresse : /voirie/… et le plan de la famille, /plan-du-site/voirie/."""
+    morceaux = url.strip("/").split("/")
+    if morceaux[0] == "plan-du-site" and len(morceaux) > 1 and morceaux[1] in familles:
+        return morceaux[1]
+    return morceaux[0] if morceaux[0] in familles else None
+
+
+def repartir(fichiers: list[tuple[str, str, int]], modele: dict):
+    """(coquille, autres, familles) : la coquille, précachée à la première visite quelle que
+    soit la taille du parcours (de quoi ouvrir le site, signaler, suivre, et les questions de
+    premier niveau) ; les autres fichiers communs (recherche, pages d'information, plan),
+    gardés à leur premier usage ; et chaque famille, gardée à la demande."""
+    noms = familles_du_parcours(modele)
+    premier_niveau = {n["url"] for n in modele["noeuds"].values()
+                      if n["url"].count("/") == 2 and not n.get("inatteignable")}
+    # Une famille sans autre fichier que sa question (dans la coquille) a aussi son manifeste :
+    # il dit si sa page est une issue « par commune ».
+    coquille, autres, familles = [], [], {nom: [] for nom in sorted(noms)}
+    for fichier in fichiers:
+        url = fichier[0]
+        if dans_la_coquille(url) or url in premier_niveau:
+            coquille.append(fichier)
+        elif (famille := famille_de(url, noms)) is not None:
+            familles.setdefault(famille, []).append(fichier)
+        else:
+            autres.append(fichier)
+    return coquille, autres, familles
+
+
+# Le manifeste de chaque famille : ses fichiers, et ses issues « par commune ».
+DOSSIER_FAMILLES = "hors-ligne/familles/"
 
 
 def ecrire_service_worker(pelican) -> None:
@@ -95,17 +136,33 @@ def ecrire_service_worker(pelican) -> None:
         return
     modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(sortie, modele)
+    coquille, autres, familles = repartir(fichiers, modele)
+    par_commune = sorted(n["url"] for n in modele["noeuds"].values()
+                         if n.get("depend_de_la_commune"))
+    dossier = sortie / DOSSIER_FAMILLES
+    if dossier.exists():
+        for ancien in dossier.glob("*.json"):
+            ancien.unlink()
+    dossier.mkdir(parents=True, exist_ok=True)
+    resume = {}
+    for nom, liste in sorted(familles.items()):
+        chemin = dossier / f"{nom}.json"
+        chemin.write_text(json.dumps({
+            "fichiers": liste,
+            "par_commune": [u for u in par_commune if famille_de(u, {nom}) == nom],
+        }, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        # [empreinte du manifeste, octets gzip de la famille, nombre de fichiers]
+        resume[nom] = [empreinte(chemin), sum(o for _, _, o in liste), len(liste)]
     version = hashlib.sha256(json.dumps(fichiers).encode()).hexdigest()[:16]
     boite = next(e for url, e, _ in fichiers if url == "/theme/js/boite.js")
     env = Environment(loader=FileSystemLoader(Path(pelican.settings["THEME"]) / "templates"),
                       autoescape=False, keep_trailing_newline=True)  # noqa: S701 (JavaScript, valeurs en |tojson)
     texte = env.get_template("sw.js").render(
         version=version,
-        fichiers=fichiers,
-        coquille=[url for url, _, _ in fichiers if dans_la_coquille(url)],
+        coquille=coquille,
+        autres=autres,
+        familles=resume,
+        dossier_familles="/" + DOSSIER_FAMILLES,
         boite=f"/theme/js/boite.js?v={boite}",
-        par_commune=sorted(n["url"] for n in modele["noeuds"].values()
-                           if n.get("depend_de_la_commune")),
-        communes=sorted(c["slug"] for c in modele["territoire"]["communes"]),
     )
     (sortie / "sw.js").write_text(texte, encoding="utf-8")

@@ -3,28 +3,32 @@
 // thème : le navigateur voit alors un nouveau worker. Il attend que la personne choisisse
 // « Mettre à jour » (jamais de rechargement imposé au milieu d'un formulaire).
 //
-// Ce qu'il garde dépend du réglage que la page écrit avant de l'enregistrer (hors-ligne.js) :
-// tout le parcours sur une connexion ordinaire ; sur une connexion économe (Save-Data, 2G,
-// 3G), la coquille, les pages ouvertes puis chaque fichier de la liste qu'il sert depuis le
-// réseau, et tout le parcours quand la personne le demande (« Garder tout le parcours »).
+// Ce qu'il garde ne dépend pas de la taille du parcours (docs/hors-ligne.md) : à la première
+// visite, la coquille (ouvrir le site, signaler, suivre ses signalements) et les questions de
+// premier niveau ; puis chaque page visitée et, sur une connexion ordinaire, toute la famille
+// où l'on entre (les manifestes des familles, /hors-ligne/familles/<famille>.json, sont lus à
+// la demande) ; tout le parcours quand la personne le demande (« Garder tout le parcours »).
+// Le réglage est écrit par la page avant l'enregistrement (hors-ligne.js) : {tout, choisi},
+// « tout » sur une connexion ordinaire (les familles entières), « choisi » si la personne a
+// demandé tout le parcours.
 "use strict";
 
 importScripts({{ boite|tojson }});
 
 const VERSION = {{ version|tojson }};
 const CACHE = `aiguillage-${VERSION}`;
-// [adresse, empreinte, octets téléchargés (gzip)] de chaque fichier à garder pour le hors-ligne.
-const FICHIERS = {{ fichiers|tojson }};
-const EMPREINTES = new Map(FICHIERS.map(([url, empreinte]) => [url, empreinte]));
-// Gardé même sur une connexion économe : ouvrir le site, signaler, suivre ses signalements.
-const COQUILLE = new Set({{ coquille|tojson }});
+// [adresse, empreinte, octets téléchargés (gzip)] : la coquille, gardée à l'installation…
+const COQUILLE = {{ coquille|tojson }};
+// … et les autres fichiers communs (recherche, pages d'information, plan du site), gardés à
+// leur premier usage.
+const AUTRES = {{ autres|tojson }};
+// Chaque famille : [empreinte de son manifeste, octets téléchargés (gzip), nombre de fichiers].
+const FAMILLES = {{ familles|tojson }};
+const DOSSIER_FAMILLES = {{ dossier_familles|tojson }};
+const EMPREINTES = new Map([...COQUILLE, ...AUTRES].map(([url, empreinte]) => [url, empreinte]));
 // Le réglage du hors-ligne, écrit par la page : {tout, choisi} (voir theme/js/hors-ligne.js).
 const REGLAGES = "aiguillage:reglages";
 const REGLAGE = "/.aiguillage/hors-ligne";
-// Issues dont le service dépend de la commune : leurs pages « par commune » ne sont pas
-// gardées une à une ; hors ligne, la page de l'issue les remplace (elle sait les afficher).
-const PAR_COMMUNE = new Set({{ par_commune|tojson }});
-const COMMUNES = new Set({{ communes|tojson }});
 const HORS_LIGNE = "/hors-ligne/";
 const EMPREINTE = "X-Aiguillage-Empreinte";
 
@@ -70,28 +74,116 @@ async function ecrireReglage(reglage) {
   }));
 }
 
-/** Ce que garde l'installation : tout le parcours ; ou, sur une connexion économe, la
- * coquille, les pages ouvertes en ce moment et ce que la version précédente gardait déjà. */
-async function aGarder(anciens) {
+// -- les familles -----------------------------------------------------------------------
+
+/** La famille d'une adresse : « voirie » pour /voirie/… et pour /plan-du-site/voirie/. */
+function familleDe(chemin) {
+  const morceaux = chemin.split("/").filter(Boolean);
+  if (morceaux[0] === "plan-du-site" && morceaux.length > 1 && Object.hasOwn(FAMILLES, morceaux[1])) {
+    return morceaux[1];
+  }
+  return morceaux.length && Object.hasOwn(FAMILLES, morceaux[0]) ? morceaux[0] : null;
+}
+
+// Les manifestes déjà lus par ce worker : {fichiers, par_commune, empreintes}.
+const manifestes = new Map();
+
+/** Le manifeste d'une famille : du cache, sinon du réseau (il est alors gardé : hors ligne,
+ * il dit quelles pages « par commune » la page d'une issue remplace). */
+async function manifeste(nom, cache, anciens = []) {
+  if (!nom) return null;
+  if (manifestes.has(nom)) return manifestes.get(nom);
+  const url = `${DOSSIER_FAMILLES}${nom}.json`;
+  let garde = await cache.match(url);
+  if (!garde) {
+    await recuperer(cache, anciens, url, FAMILLES[nom][0]);
+    garde = await cache.match(url);
+  }
+  const contenu = await garde.json();
+  contenu.empreintes = new Map(contenu.fichiers.map(([adresse, empreinte]) => [adresse, empreinte]));
+  manifestes.set(nom, contenu);
+  return contenu;
+}
+
+/** L'empreinte d'un fichier du site (undefined s'il n'est pas à garder). */
+async function empreinteDe(chemin, cache, anciens = []) {
+  if (EMPREINTES.has(chemin)) return EMPREINTES.get(chemin);
+  const famille = await manifeste(familleDe(chemin), cache, anciens).catch(() => null);
+  return famille ? famille.empreintes.get(chemin) : undefined;
+}
+
+/** Pour « /issue/commune/ » d'une issue qui dépend de la commune : « /issue/ » (hors ligne,
+ * la page de l'issue la remplace ; son manifeste le dit). */
+async function pageDeLIssue(chemin, cache) {
+  const morceaux = chemin.split("/").filter(Boolean);
+  if (morceaux.length < 2) return null;
+  const issue = `/${morceaux.slice(0, -1).join("/")}/`;
+  const famille = await manifeste(familleDe(issue), cache).catch(() => null);
+  return famille && famille.par_commune.includes(issue) ? issue : null;
+}
+
+/** Ce qu'il faut pour ouvrir `chemin` hors ligne : la page, ou pour une page « par commune »
+ * la page de l'issue et les services de ses communes ([adresse, empreinte]). */
+async function pourOuvrir(chemin, cache, anciens = []) {
+  const empreinte = await empreinteDe(chemin, cache, anciens);
+  if (empreinte) return [[chemin, empreinte]];
+  const issue = await pageDeLIssue(chemin, cache);
+  if (!issue) return [];
+  const liste = [];
+  for (const adresse of [issue, `${issue}communes.json`]) {
+    const e = await empreinteDe(adresse, cache, anciens);
+    if (e) liste.push([adresse, e]);
+  }
+  return liste;
+}
+
+/** Garde toute une famille (à son entrée, sur une connexion ordinaire). */
+const famillesGardees = new Set();
+async function garderFamille(nom, cache) {
+  if (!nom || famillesGardees.has(nom)) return;
+  const famille = await manifeste(nom, cache);
+  const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
+  await garder(cache, [], famille.fichiers.filter(([url]) => !gardes.has(url)));
+  famillesGardees.add(nom);
+}
+
+// -- l'installation ---------------------------------------------------------------------
+
+/** Ce que garde l'installation : la coquille, les pages ouvertes en ce moment (et leur
+ * famille sur une connexion ordinaire), et ce que la version précédente gardait déjà ; tout
+ * le parcours si la personne l'a demandé. */
+async function installer(cache, anciens) {
   const reglage = await lireReglage();
-  if (!reglage || reglage.tout) return FICHIERS;
-  const voulues = new Set(COQUILLE);
+  await garder(cache, anciens, COQUILLE);
+  if (reglage && reglage.choisi) return garderTout(false, cache, anciens);
+  const voulues = new Set();
   for (const ancien of anciens) {
     for (const requete of await ancien.keys()) voulues.add(new URL(requete.url).pathname);
   }
+  const familles = new Set();
   for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
     const chemin = adresseGardee(new URL(client.url));
-    voulues.add(pageDeLIssue(chemin) || chemin);
+    voulues.add(chemin);
+    if (!reglage || reglage.tout) familles.add(familleDe(chemin));
   }
-  return FICHIERS.filter(([url]) => voulues.has(url));
+  const liste = [];
+  for (const chemin of voulues) {
+    if (chemin.startsWith(DOSSIER_FAMILLES)) continue; // relus avec leur famille
+    liste.push(...await pourOuvrir(chemin, cache, anciens).catch(() => []));
+  }
+  for (const nom of familles) {
+    if (!nom) continue;
+    const famille = await manifeste(nom, cache, anciens);
+    liste.push(...famille.fichiers);
+  }
+  await garder(cache, anciens, liste);
 }
 
 self.addEventListener("install", (evenement) => {
   evenement.waitUntil((async () => {
     const noms = (await caches.keys()).filter((n) => n.startsWith("aiguillage-") && n !== CACHE);
     const anciens = await Promise.all(noms.map((n) => caches.open(n)));
-    const cache = await caches.open(CACHE);
-    await garder(cache, anciens, await aGarder(anciens));
+    await installer(await caches.open(CACHE), anciens);
   })());
 });
 
@@ -99,26 +191,35 @@ self.addEventListener("install", (evenement) => {
 // le recalcule) : chaque page le demande, inutile de relire le cache à chaque fois.
 let toutGarde = false;
 
-/** Ce qui manque pour tout le parcours : {complet, fichiers, octets}. */
+/** Ce qui manque pour tout le parcours : {complet, fichiers, octets}. Une famille dont le
+ * manifeste n'est pas encore lu compte pour tout son poids. */
 async function etatHorsLigne() {
   if (toutGarde) return { complet: true, fichiers: 0, octets: 0 };
   const cache = await caches.open(CACHE);
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
-  const manquants = FICHIERS.filter(([url]) => !gardes.has(url));
-  toutGarde = manquants.length === 0;
-  return {
-    complet: manquants.length === 0,
-    fichiers: manquants.length,
-    octets: manquants.reduce((total, [, , octets]) => total + octets, 0),
-  };
+  let fichiers = 0;
+  let octets = 0;
+  for (const [url, , poids] of [...COQUILLE, ...AUTRES]) {
+    if (!gardes.has(url)) { fichiers += 1; octets += poids; }
+  }
+  for (const [nom, [, poids, nombre]] of Object.entries(FAMILLES)) {
+    if (!gardes.has(`${DOSSIER_FAMILLES}${nom}.json`)) { fichiers += nombre; octets += poids; continue; }
+    for (const [url, , p] of (await manifeste(nom, cache)).fichiers) {
+      if (!gardes.has(url)) { fichiers += 1; octets += p; }
+    }
+  }
+  toutGarde = fichiers === 0;
+  return { complet: toutGarde, fichiers, octets };
 }
 
 /** Garde tout le parcours ; `choisi` : à la demande de la personne (le réglage le retient
  * pour les versions suivantes, quelle que soit la connexion). */
-async function garderTout(choisi) {
-  const cache = await caches.open(CACHE);
+async function garderTout(choisi, cache, anciens = []) {
+  cache = cache || await caches.open(CACHE);
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
-  await garder(cache, [], FICHIERS.filter(([url]) => !gardes.has(url)));
+  const liste = [...COQUILLE, ...AUTRES];
+  for (const nom of Object.keys(FAMILLES)) liste.push(...(await manifeste(nom, cache, anciens)).fichiers);
+  await garder(cache, anciens, liste.filter(([url]) => !gardes.has(url)));
   const reglage = await lireReglage();
   await ecrireReglage({ tout: true, choisi: Boolean(choisi || (reglage && reglage.choisi)) });
 }
@@ -164,46 +265,50 @@ function adresseGardee(url) {
   return chemin;
 }
 
-/** Pour « /issue/commune/ » d'une issue qui dépend de la commune : « /issue/ ». */
-function pageDeLIssue(chemin) {
-  const morceaux = chemin.split("/").filter(Boolean);
-  const commune = morceaux.pop();
-  const issue = `/${morceaux.join("/")}/`;
-  return COMMUNES.has(commune) && PAR_COMMUNE.has(issue) ? issue : null;
-}
-
-/** Un fichier de la liste servi par le réseau est gardé au passage (avec son empreinte) : sur
- * une connexion économe, c'est ainsi que les pages visitées restent disponibles hors ligne.
- * La page « par commune » d'une issue garde la page de l'issue, qui la remplace hors ligne. */
+/** Un fichier du site servi par le réseau est gardé au passage (avec son empreinte) : c'est
+ * ainsi que les pages visitées restent disponibles hors ligne. La page « par commune » d'une
+ * issue garde la page de l'issue et les services de ses communes, qui la remplacent hors ligne. */
 async function garderAuPassage(cache, chemin, reponse) {
-  const empreinte = EMPREINTES.get(chemin);
+  const empreinte = await empreinteDe(chemin, cache);
   if (empreinte && reponse.ok && reponse.type === "basic") {
     const entetes = new Headers(reponse.headers);
     entetes.set(EMPREINTE, empreinte);
     await cache.put(chemin, new Response(await reponse.blob(), {
       status: reponse.status, statusText: reponse.statusText, headers: entetes,
     }));
+    return;
   }
-  const issue = pageDeLIssue(chemin);
-  if (issue && !(await cache.match(issue))) await recuperer(cache, [], issue, EMPREINTES.get(issue));
+  for (const [adresse, e] of await pourOuvrir(chemin, cache)) {
+    if (!(await cache.match(adresse))) await recuperer(cache, [], adresse, e);
+  }
+}
+
+/** Sur une connexion ordinaire, entrer dans une famille la garde tout entière. */
+async function entrer(chemin, cache) {
+  const nom = familleDe(chemin);
+  if (!nom || famillesGardees.has(nom)) return;
+  const reglage = await lireReglage();
+  if (!reglage || reglage.tout) await garderFamille(nom, cache);
 }
 
 async function repondre(evenement) {
   const requete = evenement.request;
   const url = new URL(requete.url);
   const cache = await caches.open(CACHE);
-  const chemin = requete.mode === "navigate" ? adresseGardee(url) : url.pathname;
-  const garde = await cache.match(chemin + (requete.mode === "navigate" ? "" : url.search));
+  const navigation = requete.mode === "navigate";
+  const chemin = navigation ? adresseGardee(url) : url.pathname;
+  if (navigation) evenement.waitUntil(entrer(chemin, cache).catch(() => {}));
+  const garde = await cache.match(chemin + (navigation ? "" : url.search));
   if (garde) return garde;
   try {
     const reponse = await fetch(requete);
-    if (requete.mode === "navigate" || !url.search) {
+    if (navigation || !url.search) {
       evenement.waitUntil(garderAuPassage(cache, chemin, reponse.clone()).catch(() => {}));
     }
     return reponse;
   } catch (erreur) {
-    if (requete.mode !== "navigate") throw erreur;
-    const issue = pageDeLIssue(chemin);
+    if (!navigation) throw erreur;
+    const issue = await pageDeLIssue(chemin, cache).catch(() => null);
     const remplacante = (issue && await cache.match(issue)) || await cache.match(HORS_LIGNE);
     if (remplacante) return remplacante;
     throw erreur;

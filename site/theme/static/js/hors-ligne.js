@@ -2,9 +2,10 @@
 
 // Ce que le téléphone garde pour le hors-ligne (chargé par aiguillage.js avant d'enregistrer
 // le service worker).
-// Sur une connexion ordinaire, tout le parcours ; sur une connexion économe (Save-Data, ou
-// une connexion lente), la coquille et les pages visitées, et tout le parcours quand la
-// personne le demande. Le réglage est écrit là où le service worker le lit (Cache Storage),
+// Toujours la coquille (ouvrir le site, signaler, suivre) et les questions de premier niveau,
+// puis les pages visitées ; sur une connexion ordinaire, toute la famille où l'on entre ; sur
+// une connexion économe (Save-Data, ou une connexion lente), les pages visitées seulement ;
+// tout le parcours quand la personne le demande. Le réglage est écrit là où le service worker le lit (Cache Storage),
 // avant son installation : sw.js le lit pour savoir quoi télécharger.
 const REGLAGES = "aiguillage:reglages";
 const REGLAGE = "/.aiguillage/hors-ligne";
@@ -39,6 +40,7 @@ function demander(worker, message) {
 
 const TEXTES_HORS_LIGNE = {
   complet: "Tout le parcours est gardé sur cet appareil : il s'ouvre aussi sans réseau.",
+  familles: "Les pages ouvertes et leur famille de problèmes sont gardées sur cet appareil : elles s'ouvrent aussi sans réseau.",
   partiel: "Votre connexion est lente ou économise les données : sur cet appareil, seules les pages déjà ouvertes s'ouvrent sans réseau.",
   encours: "Téléchargement du parcours pour le hors-ligne…",
   erreur: "Le parcours n'a pas pu être téléchargé : réessayez quand le réseau sera meilleur.",
@@ -60,9 +62,10 @@ function blocHorsLigne() {
 }
 
 /** Dit ce qui est gardé ; le reste est proposé avec son poids (calculé à la construction). */
-function afficherHorsLigne(bloc, etat) {
+function afficherHorsLigne(bloc, etat, reglage) {
+  const partiel = reglage.tout ? "familles" : "partiel";
   bloc.querySelector("[data-hors-ligne-etat]").textContent =
-    TEXTES_HORS_LIGNE[etat.erreur ? "erreur" : etat.complet ? "complet" : "partiel"];
+    TEXTES_HORS_LIGNE[etat.erreur ? "erreur" : etat.complet ? "complet" : partiel];
   // Un échec (hors ligne) ne dit pas ce qui manque : le poids affiché reste celui d'avant.
   if (typeof etat.octets === "number") {
     bloc.querySelector("[data-garder-poids]").textContent = Math.max(1, Math.round(etat.octets / 1024));
@@ -70,16 +73,15 @@ function afficherHorsLigne(bloc, etat) {
   bloc.querySelector("[data-hors-ligne-choix]").hidden = etat.complet;
 }
 
-/** Dit dans le pied de page ce qui est gardé, complète sur une connexion ordinaire, et
- * propose le reste sur une connexion économe. */
+/** Dit dans le pied de page ce qui est gardé, et propose le reste (tout le parcours). */
 export async function suivre(reglage) {
   const enregistrement = await navigator.serviceWorker.ready;
   const worker = enregistrement.active;
   let etat = await demander(worker, { type: "ETAT_HORS_LIGNE" });
-  // Passée d'une connexion économe à une connexion ordinaire : le reste suit, comme à l'installation.
-  if (!etat.complet && reglage.tout) etat = await demander(worker, { type: "GARDER_TOUT", choisi: false });
+  // Tout le parcours a été demandé (par exemple avant une nouvelle version) : le reste suit.
+  if (!etat.complet && reglage.choisi) etat = await demander(worker, { type: "GARDER_TOUT", choisi: true });
   const bloc = blocHorsLigne();
-  afficherHorsLigne(bloc, etat);
+  afficherHorsLigne(bloc, etat, reglage);
   const bouton = bloc.querySelector("[data-garder-tout]");
   const message = bloc.querySelector("[data-hors-ligne-etat]");
   bouton.addEventListener("click", async () => {
@@ -91,6 +93,6 @@ export async function suivre(reglage) {
     bouton.disabled = true;
     const fin = await demander(worker, { type: "GARDER_TOUT", choisi: true });
     bouton.disabled = false;
-    afficherHorsLigne(bloc, fin);
+    afficherHorsLigne(bloc, fin, reglage);
   });
 }
