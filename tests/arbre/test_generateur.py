@@ -123,5 +123,8 @@ def test_une_commune_au_nom_avec_article_est_ecrite_au_guerno(contenu_petit, tmp
     page = (tmp_path / "sortie" / "voirie" / "nid-de-poule" / "le-guerno" / "index.html").read_text()
     assert "<title>Un nid-de-poule au Guerno : signaler à Mairie du Guerno" in page
     assert '<span class="commune">au Guerno</span>' in page
-    choix = (tmp_path / "sortie" / "voirie" / "nid-de-poule" / "index.html").read_text()
-    assert 'data-nom="Le Guerno" data-a-la-commune="au Guerno"' in choix
+    # La page de l'issue, qui la remplace hors ligne, le lit dans communes.json.
+    services = json.loads((tmp_path / "sortie" / "voirie" / "nid-de-poule" / "communes.json").read_text())
+    assert services["communes"]["le-guerno"] == ["56077", "Le Guerno", "au Guerno", "mairie-le-guerno"]
+    assert "<strong>Mairie du Guerno</strong>" in services["services"]["mairie-le-guerno"][0]
+    assert '<h2 id="service-nom">Mairie du Guerno</h2>' in services["services"]["mairie-le-guerno"][1]

@@ -163,12 +163,13 @@ def test_en_economie_de_donnees_seules_la_coquille_et_les_pages_ouvertes_sont_ga
         reste = sum(octets for url, _, octets in fichiers if url not in coquille | {"/voirie/"})
         assert page.locator("[data-garder-poids]").inner_text() == str(int(reste / 1024 + 0.5))
 
-        # Une page « par commune » visitée : la page de l'issue, qui la remplace hors ligne,
-        # est gardée au passage.
+        # Une page « par commune » visitée : la page de l'issue, qui la remplace hors ligne, et
+        # les services de ses communes sont gardés au passage (avec le manifeste de la famille).
         page.goto(serveur.url + "/voirie/nid-de-poule/muzillac/")
-        attendre_gardees(page, {"/voirie/nid-de-poule/"})
-        assert adresses_gardees(page) == sorted(coquille | {
-            "/voirie/nid-de-poule/", "/hors-ligne/familles/voirie.json"})
+        issue = {"/voirie/nid-de-poule/", "/voirie/nid-de-poule/communes.json",
+                 "/hors-ligne/familles/voirie.json"}
+        attendre_gardees(page, issue)
+        assert adresses_gardees(page) == sorted(coquille | issue)
     finally:
         serveur.arreter()
     contexte.set_offline(True)

@@ -11,6 +11,7 @@ from pelican.generators import Generator
 
 from .carte import carte_du_site
 from .erreurs import ErreursContenu, Rapport
+from .francais import a_la_commune
 from .gabarits import FILTRES, contexte_d_issue
 from .modele import chemin_affiche, construire_modele
 from .parcours import dire_questions_restantes, questions_restantes
@@ -22,6 +23,24 @@ from .schema import url_valide
 # résultats de recherche).
 PAGES_APPLICATION = {"/mes-signalements/": "mes-signalements", "/hors-ligne/": "hors-ligne",
                      "/suivi/": "suivi", "/recherche/": "recherche"}
+
+
+# Au-delà de ce nombre de communes, la page « Dans quelle commune ? » d'une issue les propose
+# par leur initiale, une page par lettre (un territoire de 300 communes : 15 Ko gzip de liens
+# sinon) ; en deçà, toutes sur la page.
+COMMUNES_SUR_UNE_PAGE = 40
+
+
+def groupes_de_communes(noeud: dict, communes: list[dict]) -> list[dict]:
+    """[] si le territoire a peu de communes ; sinon, par initiale (sans accent, « É » avec
+    « E ») : [{lettre, url, communes}], url en `<issue>communes-<lettre>/`."""
+    if len(communes) <= COMMUNES_SUR_UNE_PAGE:
+        return []
+    groupes: dict[str, list[dict]] = {}
+    for commune in sorted(communes, key=lambda c: c["slug"]):
+        groupes.setdefault(commune["slug"][0], []).append(commune)
+    return [{"lettre": lettre.upper(), "url": f"{noeud['url']}communes-{lettre}/", "communes": liste}
+            for lettre, liste in groupes.items()]
 
 
 class GenerateurArbre(Generator):
@@ -41,7 +60,7 @@ class GenerateurArbre(Generator):
         modele = self.modele
         noeuds = modele["noeuds"]
         gabarits = {sorte: self.get_template(sorte) for sorte in
-                    ("question", "transmission", "orientation", "urgence", "commune", "page",
+                    ("question", "transmission", "orientation", "urgence", "commune", "communes", "page",
                      "plan", "introuvable")}
         restantes = questions_restantes(noeuds)
         for noeud in noeuds.values():
@@ -52,7 +71,12 @@ class GenerateurArbre(Generator):
             if noeud["type"] == "question":
                 contexte["restantes"] = dire_questions_restantes(*restantes[noeud["id"]])
             if noeud["type"] in ("transmission", "orientation") and noeud["depend_de_la_commune"]:
-                self._ecrire(writer, noeud["url"], gabarits["commune"], contexte)
+                groupes = groupes_de_communes(noeud, modele["territoire"]["communes"])
+                self._ecrire(writer, noeud["url"], gabarits["commune"], {**contexte, "groupes": groupes})
+                for groupe in groupes:
+                    self._ecrire(writer, groupe["url"], gabarits["communes"], {**contexte, "groupe": groupe})
+                self._ecrire_json(noeud["url"].lstrip("/") + "communes.json",
+                                  self._services_par_commune(noeud))
                 for commune in modele["territoire"]["communes"]:
                     self._ecrire(writer, f"{noeud['url']}{commune['slug']}/",
                                  gabarits[noeud["type"]], contexte_d_issue(modele, noeud, commune))
@@ -78,6 +102,32 @@ class GenerateurArbre(Generator):
         # Les services de la carte du formulaire : réglages de la construction (arbre/carte.py).
         self._ecrire_json("carte.json", carte_du_site(modele, os.environ))
         self._ecrire_relais()
+
+    # Les blocs d'une page « par commune » qui dépendent du service : en tête (l'annonce, puis
+    # les actions ou la carte du service) et, pour une transmission, la carte sous le formulaire.
+    TETE = ('{% include "_annonce.html" %}{% if noeud.type == "transmission" %}'
+            '{% include "_actions_issue.html" %}{% else %}{% include "_service.html" %}{% endif %}')
+    CARTE = '{% set telephone_en_tete = true %}{% include "_service.html" %}'
+
+    def _services_par_commune(self, noeud: dict) -> dict:
+        """`communes.json` d'une issue qui dépend de la commune, lu par la page de l'issue quand
+        elle remplace hors ligne une page « par commune » (aiguillage.js) : pour chaque commune
+        [insee, nom, « à la commune », service], et pour chaque service le HTML de ses blocs,
+        rendu par les gabarits des pages « par commune ». Chargé à la demande, jamais par la
+        page elle-même : elle garde le même poids quel que soit le nombre de communes."""
+        modele = self.modele
+        tete, carte = self.env.from_string(self.TETE), self.env.from_string(self.CARTE)
+        communes, services = {}, {}
+        for commune in modele["territoire"]["communes"]:
+            gid = noeud["gestionnaires_par_commune"][commune["insee"]]
+            communes[commune["slug"]] = [commune["insee"], commune["nom"],
+                                         a_la_commune(commune["nom"]), gid]
+            if gid not in services:
+                contexte = {**self.context, "noeud": noeud, "gestionnaire": modele["gestionnaires"][gid]}
+                services[gid] = [" ".join(tete.render(contexte).split()),
+                                 " ".join(carte.render(contexte).split())
+                                 if noeud["type"] == "transmission" else ""]
+        return {"communes": communes, "services": services}
 
     def _ecrire_relais(self) -> None:
         """Sur Netlify, `_redirects` relaie /api/* vers l'hôte des fonctions, donné au moment

@@ -276,6 +276,12 @@ async function garderAuPassage(cache, chemin, reponse) {
     await cache.put(chemin, new Response(await reponse.blob(), {
       status: reponse.status, statusText: reponse.statusText, headers: entetes,
     }));
+    // La page d'une issue « par commune » : les services de ses communes avec elle.
+    const famille = await manifeste(familleDe(chemin), cache).catch(() => null);
+    if (!famille || !famille.par_commune.includes(chemin)) return;
+    chemin = `${chemin}communes.json`;
+    const services = famille.empreintes.get(chemin);
+    if (services && !(await cache.match(chemin))) await recuperer(cache, [], chemin, services);
     return;
   }
   for (const [adresse, e] of await pourOuvrir(chemin, cache)) {

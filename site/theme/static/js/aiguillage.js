@@ -28,28 +28,35 @@ function activerRecherche(form) {
   if (commune) try { localStorage.setItem("aiguillage:commune", commune.value); } catch { /* privé */ }
 }
 
-/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. Chaque
- * bloc [data-selon-commune] (l'annonce et les actions en tête, le formulaire et la carte du
- * service plus bas) reçoit le modèle du service de la commune. */
-function adapterALaCommune() {
+/** Hors ligne, la page d'une issue remplace ses pages « par commune » : on l'adapte. Le service
+ * de chaque commune et le HTML de ses blocs sont dans communes.json (à côté de la page, gardé
+ * avec elle) ; chaque bloc [data-selon-commune] (l'annonce et les actions en tête, le
+ * formulaire et la carte du service plus bas) reçoit ceux du service de la commune. */
+async function adapterALaCommune() {
+  const choix = document.querySelector("[data-choix-commune][data-par-commune]");
+  if (!choix) return;
+  const issue = new URL(choix.dataset.parCommune, location.href).pathname.replace(/[^/]*$/, "");
+  if (location.pathname === issue) return; // la page de l'issue elle-même : le choix de la commune
+  const slug = location.pathname.slice(issue.length).split("/")[0];
+  const donnees = await (await fetch(choix.dataset.parCommune)).json();
+  const commune = donnees.communes[slug];
+  if (!commune) return;
+  const [insee, nom, aLaCommune, service] = commune;
   const blocs = document.querySelectorAll("[data-selon-commune]");
-  if (!blocs.length) return;
-  const slug = location.pathname.split("/").filter(Boolean).pop();
-  const lien = document.querySelector(`[data-choix-commune] a[data-slug="${CSS.escape(slug)}"]`);
-  if (!lien) return;
-  const service = `template[data-gestionnaire="${CSS.escape(lien.dataset.gestionnaire)}"]`;
-  const nom = document.querySelector("[data-commune-nom]");
-  nom.textContent = ` ${lien.dataset.aLaCommune}`; // « au Guerno », écrit à la construction
-  nom.hidden = false;
-  document.title = `${lien.dataset.nom} · ${document.title}`;
-  document.querySelector("[data-choix-commune]").hidden = true;
-  for (const bloc of blocs) {
-    const modele = bloc.querySelector(service);
-    if (modele) bloc.querySelector("[data-service]").replaceChildren(modele.content.cloneNode(true));
-    const commune = bloc.querySelector("input[name=commune]");
-    if (commune) commune.value = lien.dataset.insee;
+  const titre = document.querySelector("[data-commune-nom]");
+  titre.textContent = ` ${aLaCommune}`; // « au Guerno », écrit à la construction
+  titre.hidden = false;
+  document.title = `${nom} · ${document.title}`;
+  choix.hidden = true;
+  blocs.forEach((bloc, rang) => {
+    // Le premier bloc : l'annonce et les actions ; le second (transmission) : la carte du service.
+    const modele = document.createElement("template");
+    modele.innerHTML = donnees.services[service][rang ? 1 : 0];
+    bloc.querySelector("[data-service]").replaceChildren(modele.content);
+    const champ = bloc.querySelector("input[name=commune]");
+    if (champ) champ.value = insee;
     bloc.hidden = false;
-  }
+  });
 }
 
 // -- l'application hors ligne ------------------------------------------------------------
@@ -115,7 +122,7 @@ function suivreLaBoite() {
 function demarrer() {
   for (const f of document.querySelectorAll("form[data-recherche]")) activerRecherche(f);
   if (document.querySelector("form[data-recherche-page]")) import("./recherche-ui.js").catch(() => {});
-  adapterALaCommune();
+  adapterALaCommune().catch(() => {});
   if (boite()) {
     suivreLaBoite();
     // Envoyer ce qui attend : au chargement, au retour du réseau, quand la page redevient visible.

@@ -10,21 +10,23 @@
 // pas (il pèserait sur chacune) : l'en-tête le prend dans /recherche/, au premier usage.
 "use strict";
 
-import { Index } from "./recherche.js";
-
 const INDEX = "/recherche.json";
 const SANS_RESULTAT = "/api/recherche/sans-resultat";
 const COMMUNE = "aiguillage:commune";
 
 let chargement = null;
 
-/** L'index, téléchargé une fois (le worker le garde pour le hors-ligne). */
+/** L'index, téléchargé une fois (le worker le garde pour le hors-ligne), avec le moteur
+ * (recherche.js), chargé lui aussi au premier usage et non avec la page : /recherche/ porte
+ * déjà la liste des communes, qui grandit avec le territoire. */
 export function charger() {
   if (!chargement) {
-    chargement = fetch(INDEX).then((reponse) => {
+    const donnees = fetch(INDEX).then((reponse) => {
       if (!reponse.ok) throw new Error(`${INDEX} : ${reponse.status}`);
       return reponse.json();
-    }).then((donnees) => new Index(donnees));
+    });
+    chargement = Promise.all([import("./recherche.js"), donnees])
+      .then(([{ Index }, lues]) => new Index(lues));
     chargement.catch(() => { chargement = null; }); // un prochain essai retélécharge
   }
   return chargement;
