@@ -43,6 +43,28 @@ def groupes_de_communes(noeud: dict, communes: list[dict]) -> list[dict]:
             for lettre, liste in groupes.items()]
 
 
+# Au-delà de ce nombre de pages du parcours, le plan du site a une page par famille (un
+# parcours de 3 000 nœuds : 86 Ko gzip sur une seule page) ; en deçà, une seule page.
+NOEUDS_SUR_UN_PLAN = 300
+
+
+def familles_du_plan(modele: dict) -> list[dict]:
+    """[] pour un petit parcours ; sinon chaque choix de l'accueil : {libelle, url, plan, noeud},
+    son plan en /plan-du-site/<famille>/ (la famille du hors-ligne : le premier segment)."""
+    noeuds = modele["noeuds"]
+    if sum(not n.get("inatteignable") for n in noeuds.values()) <= NOEUDS_SUR_UN_PLAN:
+        return []
+    familles = []
+    for choix in noeuds[""]["choix"]:
+        cible = noeuds[choix["cible"]]
+        segment = cible["url"].strip("/").split("/")[0]
+        if any(f["plan"] == f"/plan-du-site/{segment}/" for f in familles):
+            continue  # deux choix de l'accueil vers la même branche : un seul plan
+        familles.append({"libelle": choix["libelle"], "url": cible["url"],
+                         "plan": f"/plan-du-site/{segment}/", "noeud": cible})
+    return familles
+
+
 class GenerateurArbre(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +111,10 @@ class GenerateurArbre(Generator):
                      contexte_d_issue(modele, issue))
         for page in modele["pages"].values():
             self._ecrire(writer, page["url"], gabarits["page"], {"page": page})
-        self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {})
+        familles = familles_du_plan(modele)
+        self._ecrire(writer, "/plan-du-site/", gabarits["plan"], {"familles": familles})
+        for famille in familles:
+            self._ecrire(writer, famille["plan"], gabarits["plan"], {"famille": famille})
         for url, nom in PAGES_APPLICATION.items():
             self._ecrire(writer, url, self.get_template(nom), {})
         writer.write_file("404.html", gabarits["introuvable"], self.context)
