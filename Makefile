@@ -82,6 +82,7 @@ bench: $(INSTALLE) chromium valgrind lighthouse
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) AIGUILLAGE_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) bench/lighthouse.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
+	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/grand_territoire.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py
 	$(PY) bench/photos.py

@@ -12,7 +12,8 @@ télécharge le téléphone :
 - le plan du site (la plus lourde de ses pages, gzip ; ≤ 14 Ko chacune) ;
 - l'index de la recherche (`recherche.json`, ou la somme de ses morceaux, gzip) ;
 - `modele.json` (gzip ; lu par les fonctions, jamais par le téléphone) et les données de
-  routage que le téléphone télécharge (gzip).
+  routage découpées que le téléphone télécharge à la demande (gzip) : les services par
+  commune de chaque issue qui en dépend, les manifestes des familles.
 
     .venv/bin/python bench/grand_territoire.py [--communes 300] [--noeuds 3000]
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -89,12 +91,18 @@ def recherche(sortie: Path) -> tuple[int, int]:
     return len(fichiers), sum(gz(f) for f in fichiers)
 
 
-def routage(sortie: Path) -> tuple[int, int, int]:
-    """(fichiers, octets gzip en tout, octets gzip du plus gros) des données de routage
-    découpées pour le téléphone (donnees/), s'il y en a."""
-    fichiers = sorted((sortie / "donnees").rglob("*.json")) if (sortie / "donnees").is_dir() else []
-    tailles = [gz(f) for f in fichiers]
-    return len(fichiers), sum(tailles), max(tailles, default=0)
+def routage(sortie: Path) -> list[tuple[str, int, int, int]]:
+    """Les données de routage découpées pour le téléphone, chacune chargée à la demande :
+    [(sorte, fichiers, octets gzip en tout, octets gzip du plus gros)] — les services par
+    commune de chaque issue qui en dépend (communes.json) et les manifestes des familles."""
+    sortes = [("services par commune (<issue>/communes.json)", sorted(sortie.rglob("communes.json"))),
+              ("manifestes des familles (hors-ligne/familles/)",
+               sorted((sortie / "hors-ligne" / "familles").glob("*.json")))]
+    resultat = []
+    for nom, fichiers in sortes:
+        tailles = [gz(f) for f in fichiers]
+        resultat.append((nom, len(fichiers), sum(tailles), max(tailles, default=0)))
+    return resultat
 
 
 def _bench_du_site():
@@ -108,23 +116,26 @@ def _bench_du_site():
 def mesurer(nom: str, sortie: Path, navigateur, tmp: Path) -> None:
     nombre, octets, sw = precache_premiere_visite(navigateur, sortie, tmp / f"donnees-{nom}")
     poids, page = _bench_du_site().poids_premier_chargement(sortie)
-    poids_hors_plan, page_hors_plan = _bench_du_site().poids_premier_chargement(sortie, "/plan-du-site/")
+    modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
+    issues = {n["url"] for n in modele["noeuds"].values() if n.get("depend_de_la_commune")}
+    poids_issue, page_issue = _bench_du_site().poids_premier_chargement(sortie, seulement=issues)
     plans, plan, plan_page = plan_du_site(sortie)
     morceaux, index = recherche(sortie)
-    routes, routes_total, routes_max = routage(sortie)
     print(f"{nom} :")
     print(f"  précache de la première visite : {nombre} fichiers, {octets / 1024:.1f} Ko gzip, "
           f"+ sw.js {sw / 1024:.1f} Ko = {(octets + sw) / 1024:.1f} Ko (objectif ≤ 500 Ko)")
     print(f"  premier chargement le plus lourd : {poids / 1024:.1f} Ko gzip, {page} "
           "(objectif ≤ 14 Ko)")
-    print(f"    hors plan du site : {poids_hors_plan / 1024:.1f} Ko gzip, {page_hors_plan}")
+    print(f"  page d'une issue qui dépend de la commune, la plus lourde : {poids_issue / 1024:.1f} Ko "
+          f"gzip, {page_issue} (objectif ≤ 14 Ko)")
     print(f"  plan du site : {plans} page(s), la plus lourde {plan / 1024:.1f} Ko gzip, "
           f"{plan_page} (objectif ≤ 14 Ko chacune)")
     print(f"  index de la recherche : {morceaux} fichier(s), {index / 1024:.1f} Ko gzip")
     print(f"  modele.json (lu par les fonctions) : {gz(sortie / 'modele.json') / 1024:.1f} Ko gzip")
-    if routes:
-        print(f"  données de routage du téléphone (donnees/) : {routes} fichiers, "
-              f"{routes_total / 1024:.1f} Ko gzip en tout, le plus gros {routes_max / 1024:.1f} Ko")
+    for sorte, nombre, total, plus_gros in routage(sortie):
+        if nombre:
+            print(f"  {sorte} : {nombre} fichiers, {total / 1024:.1f} Ko gzip en tout, "
+                  f"le plus gros {plus_gros / 1024:.1f} Ko (chacun à la demande)")
 
 
 def main() -> int:

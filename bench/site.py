@@ -80,9 +80,10 @@ def chronometrer(commande: list[str]) -> float:
     return time.perf_counter() - debut
 
 
-def poids_premier_chargement(sortie: Path, sauf: str | None = None) -> tuple[int, str]:
+def poids_premier_chargement(sortie: Path, sauf: str | None = None,
+                             seulement: set[str] | None = None) -> tuple[int, str]:
     """Le plus grand total gzip HTML + CSS + JS d'une page, et la page concernée (sans les
-    pages dont l'adresse commence par `sauf`)."""
+    pages dont l'adresse commence par `sauf` ; parmi les adresses `seulement`, « /a/b/ »)."""
     cache: dict[str, int] = {}
 
     def gz(chemin: Path) -> int:
@@ -106,7 +107,9 @@ def poids_premier_chargement(sortie: Path, sauf: str | None = None) -> tuple[int
     pire = (0, "")
     for page in sortie.rglob("*.html"):
         if "theme" in page.relative_to(sortie).parts or (
-                sauf and ("/" + page.relative_to(sortie).as_posix()).startswith(sauf)):
+                sauf and ("/" + page.relative_to(sortie).as_posix()).startswith(sauf)) or (
+                seulement is not None
+                and "/" + page.parent.relative_to(sortie).as_posix() + "/" not in seulement):
             continue
         html = page.read_text(encoding="utf-8")
         ressources: set[str] = set()
