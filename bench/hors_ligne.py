@@ -2,8 +2,8 @@
 
 Imprime, pour le contenu de démonstration :
 - le poids de ce que le service worker garde sur le téléphone (brut, et gzip : ce que le
-  téléphone télécharge) : à la première visite (la coquille et les questions de premier
-  niveau ; objectif ≤ 500 Ko), et tout le parcours, quand la personne le demande ;
+  téléphone télécharge) : à la première visite, sur une connexion ordinaire (objectif
+  ≤ 500 Ko) et sur une connexion économe, et tout le parcours, quand la personne le demande ;
 - le premier affichage (First Contentful Paint) de l'accueil dans Chromium, première visite,
   avec le worker qui s'enregistre, contre le même site dont l'appel à ``register()`` est
   neutralisé, et contre des workers interdits (Playwright ``service_workers="block"``), en
@@ -29,17 +29,16 @@ ESSAIS = 15
 CHROMIUM = os.environ.get("AIGUILLAGE_CHROMIUM", "/usr/bin/chromium")
 
 
-def poids_garde(sortie: Path, coquille: bool = False) -> tuple[int, int, int]:
-    """(fichiers, octets bruts, octets gzip) de tout le parcours (la coquille, les autres
-    fichiers et chaque famille), ou de la seule coquille (ce que garde la première visite)."""
+def poids_garde(sortie: Path, listes: tuple[str, ...] | None = None) -> tuple[int, int, int]:
+    """(fichiers, octets bruts, octets gzip) de tout le parcours (les fichiers communs et chaque
+    famille), ou des seules `listes` de sw.js (« COQUILLE », « COMPLEMENT »)."""
     sw = (sortie / "sw.js").read_text(encoding="utf-8")
 
     def liste(nom: str):
         return json.loads(re.search(rf"const {nom} = (.*?);\n", sw, re.S).group(1))
 
-    fichiers = liste("COQUILLE")
-    if not coquille:
-        fichiers += liste("AUTRES")
+    fichiers = [f for nom in (listes or ("COQUILLE", "COMPLEMENT", "AUTRES")) for f in liste(nom)]
+    if not listes:
         dossier = json.loads(re.search(r"const DOSSIER_FAMILLES = (.*?);\n", sw).group(1))
         for nom in liste("FAMILLES"):
             manifeste = sortie / dossier.lstrip("/") / f"{nom}.json"
@@ -75,11 +74,14 @@ def main() -> int:
         nombre, brut, compresse = poids_garde(sortie)
         print(f"Tout le parcours (sur le bouton « Garder tout le parcours ») : {nombre} fichiers, "
               f"{brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko téléchargés (gzip)")
-        nombre, brut, compresse = poids_garde(sortie, coquille=True)
-        print(f"Gardé à la première visite (la coquille et les questions de premier niveau) : "
-              f"{nombre} fichiers, {brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko "
-              "téléchargés (gzip) — objectif ≤ 500 Ko ; la mesure dans Chromium : "
-              "bench/grand_territoire.py")
+        nombre, brut, compresse = poids_garde(sortie, ("COQUILLE", "COMPLEMENT"))
+        print(f"Gardé à la première visite sur une connexion ordinaire (la coquille, les "
+              f"questions de premier niveau, le complément) : {nombre} fichiers, "
+              f"{brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko téléchargés (gzip) — "
+              "objectif ≤ 500 Ko ; la mesure dans Chromium : bench/grand_territoire.py")
+        nombre, brut, compresse = poids_garde(sortie, ("COQUILLE",))
+        print(f"Gardé à la première visite sur une connexion économe (la coquille) : {nombre} "
+              f"fichiers, {brut / 1024:.0f} Ko bruts, {compresse / 1024:.0f} Ko téléchargés (gzip)")
         serveur = lancer_produit(sortie, tmp / "donnees")
         try:
             with sync_playwright() as p:

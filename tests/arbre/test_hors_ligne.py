@@ -29,7 +29,8 @@ def liste_du_worker(sortie, nom: str):
 
 def tout_le_parcours(sortie) -> list[list]:
     """La coquille, les autres fichiers et ceux de chaque famille (lus dans leur manifeste)."""
-    fichiers = liste_du_worker(sortie, "COQUILLE") + liste_du_worker(sortie, "AUTRES")
+    fichiers = (liste_du_worker(sortie, "COQUILLE") + liste_du_worker(sortie, "COMPLEMENT")
+                + liste_du_worker(sortie, "AUTRES"))
     for nom in liste_du_worker(sortie, "FAMILLES"):
         manifeste = sortie / DOSSIER_FAMILLES / f"{nom}.json"
         fichiers += json.loads(manifeste.read_text(encoding="utf-8"))["fichiers"]
@@ -82,6 +83,15 @@ def test_la_coquille_suffit_pour_ouvrir_le_site_signaler_et_suivre(sortie):
         "/theme/js/formulaire.js", "/theme/js/hors-ligne.js", "/theme/js/mes-signalements.js",
         "/theme/js/notifications.js", "/theme/js/photos.js", "/theme/js/suivi.js",
         "/theme/js/validation.js", "/voirie/"]
+
+
+def test_le_complement_garde_les_pages_d_information_et_la_recherche_compacte(sortie):
+    """Gardé aussi à la première visite sur une connexion ordinaire : l'index du petit
+    contenu est compact (≤ 100 Ko gzip), la recherche marche donc hors ligne d'emblée."""
+    complement = {url for url, _, _ in liste_du_worker(sortie, "COMPLEMENT")}
+    assert {"/recherche/", "/recherche.json", "/theme/js/recherche.js", "/theme/js/recherche-ui.js",
+            "/accessibilite/", "/plan-du-site/"} <= complement
+    assert liste_du_worker(sortie, "AUTRES") == []
 
 
 @pytest.mark.parametrize(("url", "gardee"), [

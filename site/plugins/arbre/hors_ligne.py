@@ -104,26 +104,42 @@ def famille_de(url: str, familles: set[str]) -> str | None:
     return morceaux[0] if morceaux[0] in familles else None
 
 
+# La recherche : gardée à la première visite avec le complément si son index est compact,
+# sinon à son premier usage (un grand parcours : des centaines de Ko).
+RECHERCHE = ("/recherche/", "/recherche.json", "/theme/js/recherche", "/theme/vendor/orama-stemmers/")
+INDEX_COMPACT = 100 * 1024
+
+
 def repartir(fichiers: list[tuple[str, str, int]], modele: dict):
-    """(coquille, autres, familles) : la coquille, précachée à la première visite quelle que
-    soit la taille du parcours (de quoi ouvrir le site, signaler, suivre, et les questions de
-    premier niveau) ; les autres fichiers communs (recherche, pages d'information, plan),
-    gardés à leur premier usage ; et chaque famille, gardée à la demande."""
+    """(coquille, complement, autres, familles).
+
+    - la coquille, gardée à la première visite sur toute connexion : de quoi ouvrir le site,
+      signaler, suivre, et les questions de premier niveau ;
+    - le complément, gardé aussi à la première visite sur une connexion ordinaire : les
+      autres fichiers communs (pages d'information, plan du site, 404) et la recherche si son
+      index est compact ; leur nombre ne dépend pas de la taille du parcours (le plan est
+      découpé par famille quand il est grand) ;
+    - les autres : la recherche d'un grand parcours, gardée à son premier usage ;
+    - chaque famille, gardée à la demande.
+    """
     noms = familles_du_parcours(modele)
     premier_niveau = {n["url"] for n in modele["noeuds"].values()
                       if n["url"].count("/") == 2 and not n.get("inatteignable")}
+    index = next((o for url, _, o in fichiers if url == "/recherche.json"), 0)
     # Une famille sans autre fichier que sa question (dans la coquille) a aussi son manifeste :
     # il dit si sa page est une issue « par commune ».
-    coquille, autres, familles = [], [], {nom: [] for nom in sorted(noms)}
+    coquille, complement, autres, familles = [], [], [], {nom: [] for nom in sorted(noms)}
     for fichier in fichiers:
         url = fichier[0]
         if dans_la_coquille(url) or url in premier_niveau:
             coquille.append(fichier)
         elif (famille := famille_de(url, noms)) is not None:
-            familles.setdefault(famille, []).append(fichier)
-        else:
+            familles[famille].append(fichier)
+        elif url.startswith(RECHERCHE) and index > INDEX_COMPACT:
             autres.append(fichier)
-    return coquille, autres, familles
+        else:
+            complement.append(fichier)
+    return coquille, complement, autres, familles
 
 
 # Le manifeste de chaque famille : ses fichiers, et ses issues « par commune ».
@@ -136,7 +152,7 @@ def ecrire_service_worker(pelican) -> None:
         return
     modele = json.loads((sortie / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(sortie, modele)
-    coquille, autres, familles = repartir(fichiers, modele)
+    coquille, complement, autres, familles = repartir(fichiers, modele)
     par_commune = sorted(n["url"] for n in modele["noeuds"].values()
                          if n.get("depend_de_la_commune"))
     dossier = sortie / DOSSIER_FAMILLES
@@ -160,6 +176,7 @@ def ecrire_service_worker(pelican) -> None:
     texte = env.get_template("sw.js").render(
         version=version,
         coquille=coquille,
+        complement=complement,
         autres=autres,
         familles=resume,
         dossier_familles="/" + DOSSIER_FAMILLES,

@@ -5,8 +5,9 @@
 //
 // Ce qu'il garde ne dépend pas de la taille du parcours (docs/hors-ligne.md) : à la première
 // visite, la coquille (ouvrir le site, signaler, suivre ses signalements) et les questions de
-// premier niveau ; puis chaque page visitée et, sur une connexion ordinaire, toute la famille
-// où l'on entre (les manifestes des familles, /hors-ligne/familles/<famille>.json, sont lus à
+// premier niveau, et sur une connexion ordinaire le complément (pages d'information, plan, la
+// recherche si son index est compact) ; puis chaque page visitée et, sur une connexion
+// ordinaire, toute la famille où l'on entre (les manifestes des familles, /hors-ligne/familles/<famille>.json, sont lus à
 // la demande) ; tout le parcours quand la personne le demande (« Garder tout le parcours »).
 // Le réglage est écrit par la page avant l'enregistrement (hors-ligne.js) : {tout, choisi},
 // « tout » sur une connexion ordinaire (les familles entières), « choisi » si la personne a
@@ -19,13 +20,16 @@ const VERSION = {{ version|tojson }};
 const CACHE = `aiguillage-${VERSION}`;
 // [adresse, empreinte, octets téléchargés (gzip)] : la coquille, gardée à l'installation…
 const COQUILLE = {{ coquille|tojson }};
-// … et les autres fichiers communs (recherche, pages d'information, plan du site), gardés à
-// leur premier usage.
+// … le complément (pages d'information, plan du site, la recherche si son index est compact),
+// gardé aussi à l'installation sur une connexion ordinaire, à son premier usage sinon…
+const COMPLEMENT = {{ complement|tojson }};
+// … et les autres fichiers communs (la recherche d'un grand parcours), gardés à leur premier usage.
 const AUTRES = {{ autres|tojson }};
 // Chaque famille : [empreinte de son manifeste, octets téléchargés (gzip), nombre de fichiers].
 const FAMILLES = {{ familles|tojson }};
 const DOSSIER_FAMILLES = {{ dossier_familles|tojson }};
-const EMPREINTES = new Map([...COQUILLE, ...AUTRES].map(([url, empreinte]) => [url, empreinte]));
+const COMMUNS = [...COQUILLE, ...COMPLEMENT, ...AUTRES];
+const EMPREINTES = new Map(COMMUNS.map(([url, empreinte]) => [url, empreinte]));
 // Le réglage du hors-ligne, écrit par la page : {tout, choisi} (voir theme/js/hors-ligne.js).
 const REGLAGES = "aiguillage:reglages";
 const REGLAGE = "/.aiguillage/hors-ligne";
@@ -149,32 +153,25 @@ async function garderFamille(nom, cache) {
 
 // -- l'installation ---------------------------------------------------------------------
 
-/** Ce que garde l'installation : la coquille, les pages ouvertes en ce moment (et leur
- * famille sur une connexion ordinaire), et ce que la version précédente gardait déjà ; tout
- * le parcours si la personne l'a demandé. */
+/** Ce que garde l'installation : la coquille, les pages ouvertes en ce moment et ce que la
+ * version précédente gardait déjà ; tout le parcours si la personne l'a demandé. La famille
+ * d'une page ouverte suit après l'installation (la page le demande : « ENTRER ») : la
+ * première visite ne télécharge jamais d'office plus que la coquille et cette page. */
 async function installer(cache, anciens) {
   const reglage = await lireReglage();
-  await garder(cache, anciens, COQUILLE);
+  await garder(cache, anciens, !reglage || reglage.tout ? [...COQUILLE, ...COMPLEMENT] : COQUILLE);
   if (reglage && reglage.choisi) return garderTout(false, cache, anciens);
   const voulues = new Set();
   for (const ancien of anciens) {
     for (const requete of await ancien.keys()) voulues.add(new URL(requete.url).pathname);
   }
-  const familles = new Set();
   for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
-    const chemin = adresseGardee(new URL(client.url));
-    voulues.add(chemin);
-    if (!reglage || reglage.tout) familles.add(familleDe(chemin));
+    voulues.add(adresseGardee(new URL(client.url)));
   }
   const liste = [];
   for (const chemin of voulues) {
     if (chemin.startsWith(DOSSIER_FAMILLES)) continue; // relus avec leur famille
     liste.push(...await pourOuvrir(chemin, cache, anciens).catch(() => []));
-  }
-  for (const nom of familles) {
-    if (!nom) continue;
-    const famille = await manifeste(nom, cache, anciens);
-    liste.push(...famille.fichiers);
   }
   await garder(cache, anciens, liste);
 }
@@ -199,7 +196,7 @@ async function etatHorsLigne() {
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
   let fichiers = 0;
   let octets = 0;
-  for (const [url, , poids] of [...COQUILLE, ...AUTRES]) {
+  for (const [url, , poids] of COMMUNS) {
     if (!gardes.has(url)) { fichiers += 1; octets += poids; }
   }
   for (const [nom, [, poids, nombre]] of Object.entries(FAMILLES)) {
@@ -217,7 +214,7 @@ async function etatHorsLigne() {
 async function garderTout(choisi, cache, anciens = []) {
   cache = cache || await caches.open(CACHE);
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
-  const liste = [...COQUILLE, ...AUTRES];
+  const liste = [...COMMUNS];
   for (const nom of Object.keys(FAMILLES)) liste.push(...(await manifeste(nom, cache, anciens)).fichiers);
   await garder(cache, anciens, liste.filter(([url]) => !gardes.has(url)));
   const reglage = await lireReglage();
@@ -248,6 +245,9 @@ self.addEventListener("message", (evenement) => {
   const rendre = (reponse) => evenement.ports[0] && evenement.ports[0].postMessage(reponse);
   if (type === "ACTIVER") self.skipWaiting();
   if (type === "ENVOYER") evenement.waitUntil(envoyer());
+  if (type === "ENTRER" && typeof evenement.data.chemin === "string") {
+    evenement.waitUntil(caches.open(CACHE).then((cache) => entrer(evenement.data.chemin, cache)).catch(() => {}));
+  }
   if (type === "ETAT_HORS_LIGNE") evenement.waitUntil(etatHorsLigne().then(rendre));
   if (type === "GARDER_TOUT") {
     evenement.waitUntil(garderTout(evenement.data.choisi)

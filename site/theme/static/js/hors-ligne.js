@@ -77,6 +77,8 @@ function afficherHorsLigne(bloc, etat, reglage) {
 export async function suivre(reglage) {
   const enregistrement = await navigator.serviceWorker.ready;
   const worker = enregistrement.active;
+  // La page ouverte avant que le worker la contrôle : sa famille suit (connexion ordinaire).
+  worker.postMessage({ type: "ENTRER", chemin: location.pathname });
   let etat = await demander(worker, { type: "ETAT_HORS_LIGNE" });
   // Tout le parcours a été demandé (par exemple avant une nouvelle version) : le reste suit.
   if (!etat.complet && reglage.choisi) etat = await demander(worker, { type: "GARDER_TOUT", choisi: true });
