@@ -7,7 +7,7 @@
 - ``purger`` : efface ce que la page des données personnelles promet d'effacer (coordonnées
   après la clôture, textes et photos après la conservation, restes d'arrêts brutaux) ; le
   serveur la fait chaque jour quand la boîte d'envoi y tourne, sinon une fois par jour par le
-  même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
+  même cron qu'``envoyer`` (voir ``fonctions/domaine/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
@@ -21,9 +21,9 @@ import logging
 import os
 import sys
 
-from fonctions.modele import ErreurModele, charger_modele
-from fonctions.pages import gabarits_introuvables
-from fonctions.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
+from fonctions.domaine.modele import ErreurModele, charger_modele
+from fonctions.socle.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
+from fonctions.web.pages import gabarits_introuvables
 
 
 def afficher_nouvelle_cle_vapid() -> int:
@@ -53,7 +53,7 @@ def main(arguments: list[str] | None = None) -> int:
     if options.commande == "vapid":
         return afficher_nouvelle_cle_vapid()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
-    from fonctions.journal_d_acces import proteger_les_journaux
+    from fonctions.web.journal_d_acces import proteger_les_journaux
 
     proteger_les_journaux()  # aucune coordonnée dans aucun journal, pour toutes les commandes
 
@@ -79,8 +79,8 @@ def main(arguments: list[str] | None = None) -> int:
         print("Réglages et modèle lisibles.")
         return 0
     if options.commande == "envoyer":
-        from fonctions import recherches_vides
         from fonctions.app import construire_contexte
+        from fonctions.points_d_entree import recherches_vides
 
         contexte, fermer = construire_contexte(reglages)
         try:
@@ -100,8 +100,8 @@ def main(arguments: list[str] | None = None) -> int:
         return 0
 
     if options.commande == "purger":
-        from fonctions import purge
         from fonctions.app import construire_contexte
+        from fonctions.domaine import purge
 
         contexte, fermer = construire_contexte(reglages)
         try:
@@ -113,9 +113,9 @@ def main(arguments: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from fonctions.journal_d_acces import proteger_le_journal_d_acces
-    from fonctions.photos import regler_l_allocateur
-    from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
+    from fonctions.app import creer_serveur, regler_le_ramasse_miettes
+    from fonctions.domaine.photos import regler_l_allocateur
+    from fonctions.web.journal_d_acces import proteger_le_journal_d_acces
 
     app = creer_serveur(reglages)
     regler_le_ramasse_miettes()

@@ -12,7 +12,7 @@ import pytest
 from aides_fonctions import RACINE, fichiers_du_dossier, tenue_par_un_autre_fil
 from serveurs_locaux import attendre
 
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise, StockageTinyDB
 from fonctions.stockage.base import Ecritures, empreinte_cle
 
@@ -337,7 +337,7 @@ def test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible(tmp_path):
     stockage.fermer()
 
 
-# -- Données personnelles (fonctions/purge.py) ----------------------------------------------
+# -- Données personnelles (fonctions/domaine/purge.py) ----------------------------------------------
 
 def test_la_purge_liste_les_references_et_efface_photos_et_cles(stockage):
     premiere, seconde = nouvelle_reference(), nouvelle_reference()
