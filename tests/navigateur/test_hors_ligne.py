@@ -112,6 +112,26 @@ def test_la_premiere_visite_garde_la_coquille_puis_la_famille_ou_l_on_entre(site
     contexte.close()
 
 
+def test_arrivee_au_milieu_d_une_famille_la_famille_suit_l_installation(site_demo, navigateur, tmp_path):
+    """Première visite sur une page au fond d'une famille (un lien reçu, un moteur de
+    recherche) : l'installation garde la coquille et cette page, puis la famille suit."""
+    coquille, complement, _, familles = repartition(site_demo)
+    serveur = lancer_produit(site_demo, tmp_path / "donnees")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/eclairage/lampadaire-eteint/muzillac/")
+        attendre_le_worker(page)
+        attendre_gardees(page, coquille | complement | familles["eclairage"])
+        assert not familles["voirie"] & set(adresses_gardees(page))
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    page.goto(serveur.url + "/eclairage/lampadaire-eteint/arzal/", wait_until="commit")
+    page.locator("h1", has_text="à Arzal").wait_for()
+    contexte.close()
+
+
 def test_chaque_page_visitee_s_ouvre_hors_ligne(site_demo, navigateur, tmp_path):
     """Toutes les pages de la démonstration, chacune ouverte une fois en ligne, s'ouvrent sans
     réseau ; les pages « par commune », par la page de leur issue : chaque issue pour trois
