@@ -289,7 +289,9 @@ async function garderAuPassage(cache, chemin, reponse) {
   }
 }
 
-/** Sur une connexion ordinaire, entrer dans une famille la garde tout entière. */
+/** Sur une connexion ordinaire, entrer dans une famille la garde tout entière. La page le
+ * demande (« ENTRER », hors-ligne.js) après son évènement `load` : le téléchargement de la
+ * famille ne dispute jamais le réseau au premier affichage. */
 async function entrer(chemin, cache) {
   const nom = familleDe(chemin);
   if (!nom || famillesGardees.has(nom)) return;
@@ -303,7 +305,6 @@ async function repondre(evenement) {
   const cache = await caches.open(CACHE);
   const navigation = requete.mode === "navigate";
   const chemin = navigation ? adresseGardee(url) : url.pathname;
-  if (navigation) evenement.waitUntil(entrer(chemin, cache).catch(() => {}));
   const garde = await cache.match(chemin + (navigation ? "" : url.search));
   if (garde) return garde;
   try {

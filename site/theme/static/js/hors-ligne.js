@@ -77,7 +77,8 @@ function afficherHorsLigne(bloc, etat, reglage) {
 export async function suivre(reglage) {
   const enregistrement = await navigator.serviceWorker.ready;
   const worker = enregistrement.active;
-  // La page ouverte avant que le worker la contrôle : sa famille suit (connexion ordinaire).
+  // La famille de la page suit (connexion ordinaire), après le premier affichage : ce module
+  // n'est chargé qu'à l'évènement `load`.
   worker.postMessage({ type: "ENTRER", chemin: location.pathname });
   let etat = await demander(worker, { type: "ETAT_HORS_LIGNE" });
   // Tout le parcours a été demandé (par exemple avant une nouvelle version) : le reste suit.
