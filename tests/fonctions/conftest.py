@@ -134,3 +134,26 @@ def serveur_reel(tmp_path, boite_smtp, recepteur_http):
     yield serveur
     serveur.arreter()
     print(f"--- journal du serveur ---\n{serveur.journal()}")
+
+
+# -- PostgreSQL (tests/fonctions/postgres_jetable.py) ---------------------------------------
+
+@pytest.fixture(scope="session")
+def serveur_postgres():
+    """Une grappe PostgreSQL jetable pour toute la session (ou AIGUILLAGE_TEST_POSTGRES),
+    arrêtée à la fin même si des tests échouent."""
+    from postgres_jetable import ServeurDeTest
+
+    serveur = ServeurDeTest()
+    try:
+        yield serveur
+    finally:
+        serveur.arreter()
+
+
+@pytest.fixture
+def base_postgres(serveur_postgres):
+    """L'adresse d'une base PostgreSQL neuve, effacée après le test."""
+    url = serveur_postgres.nouvelle_base()
+    yield url
+    serveur_postgres.effacer_la_base(url)

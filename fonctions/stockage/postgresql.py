@@ -1,0 +1,459 @@
+"""Le stockage PostgreSQL : pour plusieurs processus, sur une ou plusieurs machines.
+
+Choisi par ``AIGUILLAGE_BASE_URL=postgresql://…`` (sans ce réglage, TinyDB reste le
+défaut, voir ``docs/production.md``). psycopg 3 et son pool de connexions, pas d'ORM : les
+documents de l'interface ``Stockage`` sont gardés tels quels dans des colonnes ``jsonb``.
+Le schéma vient de fichiers SQL versionnés (``migrations/NNNN_nom.sql``), appliqués au
+démarrage par ``appliquer_migrations`` sous un verrou consultatif : deux processus qui
+démarrent ensemble ne migrent pas deux fois.
+
+Ce que promet l'interface, et comment :
+
+- **durable avant de rendre la main** : chaque écriture est validée (``COMMIT``) avant le
+  retour, avec ``synchronous_commit`` à ``on`` (imposé à nos sessions si le serveur l'a
+  mis à ``off``) : un 201 veut dire « sur disque » ;
+- **un signalement = une transaction** : le signalement, ses photos (``bytea``, lues par
+  tous les processus), ses entrées de la boîte d'envoi et sa clé d'idempotence ;
+- **clé d'idempotence** : la clé primaire de ``cles_idempotence`` est la contrainte
+  d'unicité ; ``reserver_cle`` ouvre la transaction, prend un verrou consultatif de
+  transaction (``pg_try_advisory_xact_lock`` : pris ailleurs → ``CleEnCours``, 409), écrit
+  la clé si elle est neuve, et la création du signalement se fait *dans la même
+  transaction*, validée à la fin du bloc ``with`` ; un processus tué la défait toute ;
+- **boîte d'envoi** : ``reclamer_envoi`` prend un verrou consultatif *de session*
+  (``pg_try_advisory_lock``), l'équivalent de ``SELECT … FOR UPDATE SKIP LOCKED`` : qui ne
+  l'obtient pas passe son chemin (``None``), et le serveur le rend de lui-même si le
+  processus meurt (sa connexion se ferme). Un verrou de ligne ne conviendrait pas : la
+  tentative doit être notée sur disque *avant* l'envoi (``boite_envoi.py``), donc validée
+  pendant le bail, ce qu'une transaction tenue ouverte par ``FOR UPDATE`` empêcherait ;
+- **changements** (``modifier_signalement``, ``changer_signalement``) : une transaction qui
+  lit le signalement ``FOR UPDATE`` ; deux processus qui relancent la même attribution se
+  suivent, et le second voit la relance déjà faite (``relances.py`` n'écrit alors rien).
+
+Dans un même fil, les appels faits pendant un bloc ``reserver_cle`` ou ``reclamer_envoi``
+passent par la connexion de ce bloc (``_connexion``) : ils voient ce que le bloc a écrit,
+et un fil ne tient jamais deux connexions du pool pour une seule requête.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg import errors
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from fonctions.jetons import reference_valide
+from fonctions.stockage.base import (
+    CleEnCours,
+    CleReutilisee,
+    Document,
+    Ecritures,
+    ReferencePrise,
+    Reservation,
+    Stockage,
+    empreinte_cle,
+)
+from fonctions.stockage.tinydb import TEXTES_PAR_JOUR_MAX
+
+journal = logging.getLogger("aiguillage.stockage")
+TAILLE_DU_POOL = 10  # connexions au plus par processus
+ATTENTE_DU_POOL = 30.0  # secondes au plus pour obtenir une connexion
+MOTIF_MIGRATION = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+_EMPREINTE = re.compile(r"[0-9a-f]{64}")
+
+
+class ErreurBase(RuntimeError):
+    """La base PostgreSQL ne peut pas servir (injoignable, schéma plus récent que ce code)."""
+
+
+def verrou(espace: str, nom: str) -> int:
+    """La clé (64 bits signés) d'un verrou consultatif : un espace par sorte de verrou, pour
+    qu'une clé d'idempotence et un envoi ne tombent jamais sur le même verrou."""
+    condensat = hashlib.blake2b(f"{espace}\x1f{nom}".encode(), digest_size=8).digest()
+    return int.from_bytes(condensat, "big", signed=True)
+
+
+VERROU_DES_MIGRATIONS = verrou("migrations", "aiguillage")
+
+
+# Migrations
+def migrations() -> list[tuple[int, str, str]]:
+    """Les fichiers de ``migrations/`` : ``(version, nom, texte SQL)``, dans l'ordre."""
+    dossier = resources.files("fonctions.stockage") / "migrations"
+    trouvees = []
+    for fichier in dossier.iterdir():
+        correspondance = MOTIF_MIGRATION.fullmatch(fichier.name)
+        if correspondance is None:
+            if fichier.name.endswith(".sql"):
+                raise ErreurBase(f"Migration mal nommée : {fichier.name} (attendu : "
+                                 "NNNN_nom.sql, en minuscules).")
+            continue
+        trouvees.append((int(correspondance.group(1)), fichier.name,
+                         fichier.read_text(encoding="utf-8")))
+    trouvees.sort()
+    versions = [version for version, _, _ in trouvees]
+    if len(set(versions)) != len(versions):
+        raise ErreurBase("Deux migrations portent le même numéro dans fonctions/stockage/migrations/.")
+    return trouvees
+
+
+def appliquer_migrations(url: str) -> list[str]:
+    """Applique, chacune dans sa transaction, les migrations pas encore appliquées ; rend
+    leurs noms. Un seul processus à la fois (verrou consultatif) : un second attend, puis
+    n'a plus rien à faire."""
+    connues = migrations()
+    with _connecter(url) as connexion:
+        connexion.execute("SELECT pg_advisory_lock(%s)", (VERROU_DES_MIGRATIONS,))
+        try:
+            connexion.execute(
+                "CREATE TABLE IF NOT EXISTS aiguillage_versions ("
+                " version integer PRIMARY KEY, nom text NOT NULL,"
+                " appliquee_le timestamptz NOT NULL DEFAULT now())")
+            faites = {v for (v,) in connexion.execute("SELECT version FROM aiguillage_versions")}
+            plus_recentes = faites - {version for version, _, _ in connues}
+            if plus_recentes and max(plus_recentes) > max(v for v, _, _ in connues):
+                raise ErreurBase(
+                    f"La base est à la version {max(faites)}, plus récente que ce code "
+                    f"(version {max(v for v, _, _ in connues)}) : déployez la version "
+                    "d'Aiguillage qui l'a migrée, ou restaurez une sauvegarde.")
+            appliquees = []
+            for version, nom, texte in connues:
+                if version in faites:
+                    continue
+                with connexion.transaction():
+                    connexion.execute(texte.encode())
+                    connexion.execute(
+                        "INSERT INTO aiguillage_versions (version, nom) VALUES (%s, %s)",
+                        (version, nom))
+                appliquees.append(nom)
+                journal.info("Migration appliquée : %s", nom)
+            return appliquees
+        finally:
+            if not connexion.closed:
+                connexion.execute("SELECT pg_advisory_unlock(%s)", (VERROU_DES_MIGRATIONS,))
+
+
+def _connecter(url: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as erreur:
+        raise ErreurBase(f"La base PostgreSQL d'AIGUILLAGE_BASE_URL est injoignable : "
+                         f"{str(erreur).strip()}") from None
+
+
+def url_sans_mot_de_passe(url: str) -> str:
+    """L'adresse de la base telle qu'on peut l'écrire dans un journal."""
+    return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
+
+
+class ReservationPostgreSQL(Reservation):
+    def __init__(self, stockage: StockagePostgreSQL, empreinte_de_cle: str, reference: str) -> None:
+        self.stockage, self.empreinte_de_cle, self.reference = stockage, empreinte_de_cle, reference
+
+    def changer_reference(self, reference: str) -> None:
+        with self.stockage._connexion() as connexion:
+            connexion.execute("UPDATE cles_idempotence SET reference = %s WHERE empreinte_cle = %s",
+                              (reference, self.empreinte_de_cle))
+        self.reference = reference
+
+
+class StockagePostgreSQL(Stockage):
+    def __init__(self, url: str, *, taille_du_pool: int = TAILLE_DU_POOL,
+                 textes_par_jour_max: int = TEXTES_PAR_JOUR_MAX) -> None:
+        self.url = url
+        self.textes_par_jour_max = textes_par_jour_max
+        appliquer_migrations(url)
+        options = {"autocommit": True}
+        with _connecter(url) as connexion:
+            valeur = connexion.execute("SHOW synchronous_commit").fetchone()[0]
+        if valeur in ("off", "local"):
+            # Un 201 veut dire « sur disque » (et, s'il y a des secours synchrones, chez eux).
+            journal.warning("synchronous_commit vaut « %s » sur %s : les sessions d'Aiguillage "
+                            "le remettent à on.", valeur, url_sans_mot_de_passe(url))
+            options["options"] = "-c synchronous_commit=on"
+        self._local = threading.local()
+        self.pool = ConnectionPool(url, min_size=1, max_size=taille_du_pool, kwargs=options,
+                                   timeout=ATTENTE_DU_POOL, name="aiguillage", open=True)
+
+    # Connexions
+    @contextmanager
+    def _connexion(self, dediee: bool = False) -> Iterator[psycopg.Connection]:
+        """La connexion du fil : celle du bloc ``reserver_cle`` ou ``reclamer_envoi`` en cours,
+        sinon une du pool le temps de l'appel. ``dediee`` : une connexion à soi (les verrous
+        consultatifs sont ceux d'une session), que les appels du bloc emprunteront."""
+        courante = getattr(self._local, "connexion", None)
+        if courante is not None and not dediee:
+            yield courante
+            return
+        with self.pool.connection() as connexion:
+            self._local.connexion = connexion
+            try:
+                yield connexion
+            finally:
+                self._local.connexion = courante
+
+    # Noms venus d'une adresse web : vérifiés comme chez TinyDB, pour un même contrat.
+    @staticmethod
+    def _verifier_reference(reference: str) -> None:
+        if not reference_valide(reference):
+            raise ValueError(f"référence invalide : {reference!r}")
+
+    @staticmethod
+    def _verifier_envoi(identifiant: str) -> None:
+        reference, _, sorte = identifiant.rpartition("-")
+        if not reference_valide(reference) or not sorte.isalnum() or not sorte.isascii():
+            raise ValueError(f"identifiant d'envoi invalide : {identifiant!r}")
+
+    @staticmethod
+    def _verifier_ouverte(identifiant: str) -> None:
+        reference, _, numero = identifiant.rpartition("-")
+        if not reference_valide(reference) or not numero.isdigit() or not numero.isascii():
+            raise ValueError(f"identifiant d'attribution invalide : {identifiant!r}")
+
+    # Idempotence
+    @contextmanager
+    def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
+        fichier = empreinte_cle(cle)
+        with self._connexion(dediee=True) as connexion, connexion.transaction():
+            tenu = connexion.execute("SELECT pg_try_advisory_xact_lock(%s)",
+                                     (verrou("cle", fichier),)).fetchone()[0]
+            if not tenu:
+                raise CleEnCours(cle)
+            connu = connexion.execute(
+                "SELECT empreinte, reference FROM cles_idempotence WHERE empreinte_cle = %s",
+                (fichier,)).fetchone()
+            if connu is None:
+                try:
+                    connexion.execute("INSERT INTO cles_idempotence (empreinte_cle, empreinte, "
+                                      "reference) VALUES (%s, %s, %s)", (fichier, empreinte, reference))
+                except errors.UniqueViolation:  # écrite par une requête qui n'a pas pris le verrou
+                    raise CleEnCours(cle) from None
+                reservation = ReservationPostgreSQL(self, fichier, reference)
+                reservation.nouvelle = True
+            elif connu[0] != empreinte:
+                raise CleReutilisee(cle)
+            else:
+                reservation = ReservationPostgreSQL(self, fichier, connu[1])
+            yield reservation  # la transaction (clé et signalement) est validée à la sortie
+
+    # Signalements
+    def creer_signalement(
+        self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
+    ) -> None:
+        reference = signalement["reference"]
+        self._verifier_reference(reference)
+        for envoi in envois:
+            self._verifier_envoi(envoi["id"])
+        with self._connexion() as connexion:
+            try:
+                with connexion.transaction():
+                    connexion.execute(
+                        "INSERT INTO signalements (reference, document) VALUES (%s, %s)",
+                        (reference, Jsonb(signalement)))
+                    self._ecrire_photos(connexion, reference, photos)
+                    self._ecrire_envois(connexion, envois)
+            except errors.UniqueViolation as erreur:
+                if erreur.diag.constraint_name == "signalements_pkey":
+                    raise ReferencePrise(reference) from None
+                raise
+
+    @staticmethod
+    def _ecrire_photos(connexion: psycopg.Connection, reference: str,
+                       photos: Sequence[tuple[str, bytes]]) -> None:
+        if photos:
+            with connexion.cursor() as curseur:
+                curseur.executemany(
+                    "INSERT INTO photos (reference, nom, contenu) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (reference, nom) DO UPDATE SET contenu = EXCLUDED.contenu",
+                    [(reference, Path(nom).name, contenu) for nom, contenu in photos])
+
+    @staticmethod
+    def _ecrire_envois(connexion: psycopg.Connection, envois: Sequence[Document]) -> None:
+        if envois:
+            with connexion.cursor() as curseur:
+                curseur.executemany(
+                    "INSERT INTO boite_envoi (id, reference, document) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document",
+                    [(envoi["id"], envoi["reference"], Jsonb(envoi)) for envoi in envois])
+
+    def lire_signalement(self, reference: str) -> Document | None:
+        if not reference_valide(reference):
+            return None
+        with self._connexion() as connexion:
+            ligne = connexion.execute("SELECT document FROM signalements WHERE reference = %s",
+                                      (reference,)).fetchone()
+        return ligne[0] if ligne else None
+
+    def lire_photo(self, reference: str, nom: str) -> bytes:
+        self._verifier_reference(reference)
+        nom = Path(nom).name
+        with self._connexion() as connexion:
+            ligne = connexion.execute("SELECT contenu FROM photos WHERE reference = %s AND nom = %s",
+                                      (reference, nom)).fetchone()
+        if ligne is None:
+            raise FileNotFoundError(f"photo introuvable : {reference}/{nom}")
+        return bytes(ligne[0])
+
+    def modifier_signalement(
+        self,
+        reference: str,
+        champs: Document | None = None,
+        evenement: Document | None = None,
+        modification: Callable[[Document], None] | None = None,
+    ) -> Document:
+        def transformer(document: Document) -> Ecritures:
+            document.update(champs or {})
+            if evenement is not None:
+                document["historique"] = [*document.get("historique", []), evenement]
+            if modification is not None:
+                modification(document)
+            return Ecritures()
+
+        return self.changer_signalement(reference, transformer)
+
+    def compter_signalements(self) -> int:
+        with self._connexion() as connexion:
+            return connexion.execute("SELECT count(*) FROM signalements").fetchone()[0]
+
+    # Boîte d'envoi
+    def ajouter_envoi(self, envoi: Document) -> None:
+        self._verifier_envoi(envoi["id"])
+        with self._connexion() as connexion:
+            self._ecrire_envois(connexion, [envoi])
+
+    def lister_envois(self) -> list[Document]:
+        with self._connexion() as connexion:
+            return [document for (document,) in connexion.execute(
+                "SELECT document FROM boite_envoi ORDER BY id")]
+
+    @contextmanager
+    def reclamer_envoi(self, identifiant: str) -> Iterator[Document | None]:
+        self._verifier_envoi(identifiant)
+        cle = verrou("envoi", identifiant)
+        with self._connexion(dediee=True) as connexion:
+            if not connexion.execute("SELECT pg_try_advisory_lock(%s)", (cle,)).fetchone()[0]:
+                yield None  # réclamée par un autre envoyeur, d'ici ou d'ailleurs
+                return
+            try:
+                ligne = connexion.execute("SELECT document FROM boite_envoi WHERE id = %s",
+                                          (identifiant,)).fetchone()
+                yield ligne[0] if ligne else None
+            finally:
+                try:
+                    connexion.execute("SELECT pg_advisory_unlock(%s)", (cle,))
+                except psycopg.Error:
+                    connexion.close()  # le pool la jette ; le serveur rend le verrou
+
+    def enregistrer_envoi(self, envoi: Document) -> None:
+        self.ajouter_envoi(envoi)
+
+    def supprimer_envoi(self, identifiant: str) -> None:
+        with self._connexion() as connexion:
+            connexion.execute("DELETE FROM boite_envoi WHERE id = %s", (identifiant,))
+
+    # Suivi entre services
+    def changer_signalement(
+        self, reference: str, transformation: Callable[[Document], Ecritures]
+    ) -> Document:
+        self._verifier_reference(reference)
+        with self._connexion() as connexion, connexion.transaction():
+            ligne = connexion.execute(
+                "SELECT document FROM signalements WHERE reference = %s FOR UPDATE",
+                (reference,)).fetchone()
+            if ligne is None:
+                raise KeyError(reference)
+            document = ligne[0]
+            ecritures = transformation(document)
+            for entree in ecritures.ouvertes:
+                self._verifier_ouverte(entree["id"])
+            for envoi in ecritures.envois:
+                self._verifier_envoi(envoi["id"])
+            self._ecrire_photos(connexion, reference, ecritures.photos)
+            if ecritures.ouvertes:
+                with connexion.cursor() as curseur:
+                    curseur.executemany(
+                        "INSERT INTO ouvertes (id, reference, document) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document",
+                        [(e["id"], reference, Jsonb(e)) for e in ecritures.ouvertes])
+            self._ecrire_envois(connexion, ecritures.envois)
+            if not ecritures.inchange:
+                connexion.execute("UPDATE signalements SET document = %s, ecrit_le = now() "
+                                  "WHERE reference = %s", (Jsonb(document), reference))
+            if ecritures.fermees:
+                connexion.execute("DELETE FROM ouvertes WHERE id = ANY(%s)",
+                                  (list(ecritures.fermees),))
+            return document
+
+    def lister_ouvertes(self) -> list[Document]:
+        with self._connexion() as connexion:
+            return [document for (document,) in connexion.execute(
+                "SELECT document FROM ouvertes ORDER BY id")]
+
+    # Recherches sans résultat
+    def compter_recherche_vide(self, jour: date, texte: str) -> None:
+        with self._connexion() as connexion:
+            ajoute = connexion.execute(
+                "UPDATE recherches_vides SET nombre = nombre + 1 WHERE jour = %s AND texte = %s",
+                (jour, texte)).rowcount
+            if ajoute:
+                return
+            # Un texte nouveau du jour, sous le plafond (voir tinydb.TEXTES_PAR_JOUR_MAX) ;
+            # un ajout concurrent du même texte devient une addition, jamais une perte.
+            connexion.execute(
+                "INSERT INTO recherches_vides (jour, texte, nombre) SELECT %s, %s, 1 "
+                "WHERE (SELECT count(*) FROM recherches_vides WHERE jour = %s) < %s "
+                "ON CONFLICT (jour, texte) DO UPDATE SET nombre = recherches_vides.nombre + 1",
+                (jour, texte, jour, self.textes_par_jour_max))
+
+    def lister_recherches_vides(self, debut: date, fin: date, nombre: int
+                                ) -> list[tuple[str, int]]:
+        with self._connexion() as connexion:
+            # COLLATE "C" : l'ordre des points de code, celui de Python (et de TinyDB).
+            return [(texte, int(total)) for texte, total in connexion.execute(
+                "SELECT texte, sum(nombre) AS total FROM recherches_vides "
+                "WHERE jour BETWEEN %s AND %s GROUP BY texte "
+                'ORDER BY total DESC, texte COLLATE "C" LIMIT %s', (debut, fin, nombre))]
+
+    def purger_recherches_vides(self, avant: date) -> int:
+        with self._connexion() as connexion:
+            return connexion.execute("DELETE FROM recherches_vides WHERE jour < %s",
+                                     (avant,)).rowcount
+
+    # Données personnelles
+    def lister_references(self) -> list[str]:
+        with self._connexion() as connexion:
+            return [reference for (reference,) in connexion.execute(
+                'SELECT reference FROM signalements ORDER BY reference COLLATE "C"')]
+
+    def effacer_photos(self, reference: str) -> int:
+        self._verifier_reference(reference)
+        with self._connexion() as connexion:
+            return connexion.execute("DELETE FROM photos WHERE reference = %s",
+                                     (reference,)).rowcount
+
+    def oublier_cle(self, empreinte: str) -> bool:
+        if not _EMPREINTE.fullmatch(empreinte):
+            raise ValueError(f"empreinte de clé invalide : {empreinte!r}")
+        with self._connexion(dediee=True) as connexion, connexion.transaction():
+            if not connexion.execute("SELECT pg_try_advisory_xact_lock(%s)",
+                                     (verrou("cle", empreinte),)).fetchone()[0]:
+                raise CleEnCours(empreinte)
+            return bool(connexion.execute("DELETE FROM cles_idempotence WHERE empreinte_cle = %s",
+                                          (empreinte,)).rowcount)
+
+    def effacer_restes(self, age_minimal: float) -> int:
+        """Rien à effacer : un signalement, ses photos et ses envois sont écrits dans une
+        seule transaction, qu'un arrêt brutal défait toute."""
+        return 0
+
+    def fermer(self) -> None:
+        self.pool.close()
