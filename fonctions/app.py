@@ -49,7 +49,7 @@ from fonctions.push.notificateur import NotificateurCitoyen
 from fonctions.reglages import ErreurReglages, Reglages, verifier_pour_le_modele
 from fonctions.relances import Relances
 from fonctions.stockage import Stockage
-from fonctions.stockage.journalise import ouvrir_stockage
+from fonctions.stockage.ouverture import ouvrir_stockage
 from fonctions.suivi import Suivi
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.courriel import CanalAlerte
@@ -85,7 +85,9 @@ def construire_contexte(
         raise ErreurReglages(problemes)
     for probleme in problemes:
         journal.warning("%s (accepté en développement)", probleme)
-    stock = stockage or ouvrir_stockage(reglages.donnees)  # TinyDB et son journal
+    # PostgreSQL si AIGUILLAGE_BASE_URL le nomme, sinon TinyDB et son journal.
+    stock = stockage or ouvrir_stockage(
+        reglages.donnees, str(reglages.base_url) if reglages.base_url else None)
     expediteur = expediteur or creer_expediteur(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
     client = client_http or (ClientHTTPReel() if reglages.envoi_web == "reel"

@@ -52,6 +52,7 @@ class Reglage:
 REGLAGES = [
     Reglage("AIGUILLAGE_MODE", "developpement"),
     Reglage("AIGUILLAGE_DONNEES", "donnees"),
+    Reglage("AIGUILLAGE_BASE_URL", None),
     Reglage("AIGUILLAGE_MODELE", "site/sortie/modele.json"),
     Reglage("AIGUILLAGE_SITE", "site/sortie"),
     Reglage("AIGUILLAGE_URL_PUBLIQUE", "http://localhost:8000", obligatoire_en_production=True),
@@ -94,6 +95,8 @@ class ErreurReglages(Exception):
 class Reglages:
     mode: str = "developpement"
     donnees: Path = Path("donnees")
+    # PostgreSQL (postgresql://…) ; sans elle, TinyDB dans ``donnees`` (docs/production.md).
+    base_url: Secret | None = None
     modele: Path = Path("site/sortie/modele.json")
     site: Path | None = Path("site/sortie")
     url_publique: str = "http://localhost:8000"
@@ -161,6 +164,12 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     cle = valeurs["AIGUILLAGE_CLE_SECRETE"] or CLE_DE_DEVELOPPEMENT
     if production and valeurs["AIGUILLAGE_CLE_SECRETE"]:
         messages.extend(filter(None, [faiblesse_de_la_cle(cle)]))
+
+    base_url = valeurs["AIGUILLAGE_BASE_URL"]
+    if base_url and urlsplit(base_url).scheme not in ("postgresql", "postgres"):
+        messages.append("AIGUILLAGE_BASE_URL doit commencer par postgresql:// (par exemple "
+                        "postgresql://aiguillage:mot-de-passe@localhost/aiguillage) ; sans elle, "
+                        "les données vont dans le dossier AIGUILLAGE_DONNEES (TinyDB).")
 
     smtp = valeurs["AIGUILLAGE_SMTP_URL"]
     if smtp and urlsplit(smtp).scheme not in ("smtp", "smtps"):
@@ -233,6 +242,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     return Reglages(
         mode=mode,
         donnees=Path(valeur("AIGUILLAGE_DONNEES")),
+        base_url=Secret(base_url) if base_url else None,
         modele=Path(valeur("AIGUILLAGE_MODELE")),
         site=Path(site) if site != "-" else None,
         url_publique=url_publique,

@@ -167,6 +167,8 @@ class ReservationPostgreSQL(Reservation):
 
 
 class StockagePostgreSQL(Stockage):
+    partage = True  # plusieurs processus peuvent le servir ensemble (``--workers N``)
+
     def __init__(self, url: str, *, taille_du_pool: int = TAILLE_DU_POOL,
                  textes_par_jour_max: int = TEXTES_PAR_JOUR_MAX) -> None:
         self.url = url
