@@ -11,6 +11,9 @@
   serveur la fait chaque jour quand la boîte d'envoi y tourne, sinon une fois par jour par le
   même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
+- ``migrer --vers postgresql://… [--depuis DOSSIER]`` : copie un dossier TinyDB
+  (``AIGUILLAGE_DONNEES`` par défaut) dans une base PostgreSQL, reprenable et idempotente, et
+  vérifie que rien ne manque (``fonctions/stockage/demenagement.py``) ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
 Un réglage manquant en production arrête tout avec un message en français (code 2).
@@ -36,6 +39,29 @@ def afficher_nouvelle_cle_vapid() -> int:
     print("AIGUILLAGE_VAPID_CLE_PRIVEE=\"" + pem.decode().strip() + "\"")
     print(f"# Clé publique (donnée aux navigateurs par /api/push/cle) : {ClesVapid.depuis_pem(pem).publique}")
     return 0
+
+
+def migrer_vers_postgresql(options: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fonctions.stockage.demenagement import DossierOccupe, demenager
+    from fonctions.stockage.postgresql import ErreurBase, url_sans_mot_de_passe
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s : %(message)s")
+    if not options.vers.startswith(("postgresql://", "postgres://")):
+        print("--vers doit être une adresse postgresql://utilisateur:mot-de-passe@hote/base.",
+              file=sys.stderr)
+        return 2
+    dossier = Path(options.depuis or os.environ.get("AIGUILLAGE_DONNEES") or "donnees")
+    print(f"Copie de {dossier} vers {url_sans_mot_de_passe(options.vers)}…")
+    try:
+        bilan = demenager(dossier, options.vers, apres_chaque_lot=lambda sorte, nombre: print(
+            f"  {sorte} : {nombre}", flush=True))
+    except (FileNotFoundError, DossierOccupe, ErreurBase) as erreur:
+        print(f"La copie ne peut pas se faire : {erreur}", file=sys.stderr)
+        return 2
+    print(bilan.en_texte())
+    return 0 if bilan.complet else 1
 
 
 def refus_des_workers(workers: int, reglages) -> str | None:
@@ -79,9 +105,17 @@ def main(arguments: list[str] | None = None) -> int:
                           "conservation est passée, une fois (cron)")
     commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
     commandes.add_parser("vapid", help="créer une clé VAPID pour les notifications Web Push")
+    migrer = commandes.add_parser("migrer", help="copier un dossier TinyDB dans PostgreSQL "
+                                  "(reprenable, vérifié)")
+    migrer.add_argument("--vers", required=True, metavar="postgresql://…",
+                        help="la base PostgreSQL de destination")
+    migrer.add_argument("--depuis", metavar="DOSSIER",
+                        help="le dossier TinyDB (par défaut AIGUILLAGE_DONNEES, ou donnees)")
     options = analyseur.parse_args(arguments)
     if options.commande == "vapid":
         return afficher_nouvelle_cle_vapid()
+    if options.commande == "migrer":
+        return migrer_vers_postgresql(options)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
     from fonctions.journal_d_acces import proteger_les_journaux
 
