@@ -90,12 +90,13 @@ test: $(INSTALLE) chromium postgresql
 	$(PY) -m ruff check .
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: $(INSTALLE) chromium valgrind lighthouse
+bench: $(INSTALLE) chromium postgresql valgrind lighthouse
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) AIGUILLAGE_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) bench/lighthouse.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py
+	$(PY) bench/postgresql.py
 	$(PY) bench/photos.py
 	$(PY) bench/instructions.py
 

@@ -41,13 +41,14 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import psycopg
 from psycopg import errors
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
@@ -156,14 +157,47 @@ def url_sans_mot_de_passe(url: str) -> str:
 
 
 class ReservationPostgreSQL(Reservation):
-    def __init__(self, stockage: StockagePostgreSQL, empreinte_de_cle: str, reference: str) -> None:
-        self.stockage, self.empreinte_de_cle, self.reference = stockage, empreinte_de_cle, reference
+    """Une clé tenue. Neuve, elle n'est écrite qu'avec son signalement (dans la même
+    instruction SQL, ``creer_signalement``), ou à la fin du bloc si aucun ne l'a été."""
+
+    def __init__(self, stockage: StockagePostgreSQL, empreinte_de_cle: str, empreinte: str,
+                 reference: str, a_ecrire: bool) -> None:
+        self.stockage, self.empreinte_de_cle = stockage, empreinte_de_cle
+        self.empreinte, self.reference, self.a_ecrire = empreinte, reference, a_ecrire
 
     def changer_reference(self, reference: str) -> None:
-        with self.stockage._connexion() as connexion:
-            connexion.execute("UPDATE cles_idempotence SET reference = %s WHERE empreinte_cle = %s",
-                              (reference, self.empreinte_de_cle))
+        if not self.a_ecrire:
+            with self.stockage._connexion() as connexion:
+                connexion.execute(
+                    "UPDATE cles_idempotence SET reference = %s WHERE empreinte_cle = %s",
+                    (reference, self.empreinte_de_cle))
         self.reference = reference
+
+    def ecrire(self, connexion: psycopg.Connection) -> None:
+        if self.a_ecrire:
+            connexion.execute("INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference) "
+                              "VALUES (%s, %s, %s)",
+                              (self.empreinte_de_cle, self.empreinte, self.reference))
+            self.a_ecrire = False
+
+
+# Un signalement, ses envois et sa clé neuve en une instruction (un aller-retour) : rien
+# n'est écrit si la référence est prise.
+CREATION = """
+WITH s AS (
+    INSERT INTO signalements (reference, document) VALUES (%(reference)s, %(document)s)
+    ON CONFLICT (reference) DO NOTHING RETURNING reference),
+e AS (
+    INSERT INTO boite_envoi (id, reference, document)
+    SELECT envoi->>'id', envoi->>'reference', envoi
+    FROM jsonb_array_elements(%(envois)s) AS envoi, s
+    ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document),
+k AS (
+    INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference)
+    SELECT %(empreinte_cle)s, %(empreinte)s, s.reference FROM s
+    WHERE %(empreinte_cle)s::text IS NOT NULL)
+SELECT count(*) FROM s
+"""
 
 
 class StockagePostgreSQL(Stockage):
@@ -226,26 +260,33 @@ class StockagePostgreSQL(Stockage):
     def reserver_cle(self, cle: str, empreinte: str, reference: str) -> Iterator[Reservation]:
         fichier = empreinte_cle(cle)
         with self._connexion(dediee=True) as connexion, connexion.transaction():
-            tenu = connexion.execute("SELECT pg_try_advisory_xact_lock(%s)",
-                                     (verrou("cle", fichier),)).fetchone()[0]
+            # Le verrou et la clé en un aller-retour. Si la clé est validée ailleurs entre
+            # la lecture et le verrou, l'écriture bute sur la contrainte : CleEnCours (409),
+            # et le client qui réessaie reçoit le signalement.
+            tenu, connue, reference_connue = connexion.execute(
+                "SELECT pg_try_advisory_xact_lock(%s), c.empreinte, c.reference "
+                "FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %s",
+                (verrou("cle", fichier), fichier)).fetchone()
             if not tenu:
                 raise CleEnCours(cle)
-            connu = connexion.execute(
-                "SELECT empreinte, reference FROM cles_idempotence WHERE empreinte_cle = %s",
-                (fichier,)).fetchone()
-            if connu is None:
-                try:
-                    connexion.execute("INSERT INTO cles_idempotence (empreinte_cle, empreinte, "
-                                      "reference) VALUES (%s, %s, %s)", (fichier, empreinte, reference))
-                except errors.UniqueViolation:  # écrite par une requête qui n'a pas pris le verrou
-                    raise CleEnCours(cle) from None
-                reservation = ReservationPostgreSQL(self, fichier, reference)
+            if connue is None:
+                reservation = ReservationPostgreSQL(self, fichier, empreinte, reference, True)
                 reservation.nouvelle = True
-            elif connu[0] != empreinte:
+            elif connue != empreinte:
                 raise CleReutilisee(cle)
             else:
-                reservation = ReservationPostgreSQL(self, fichier, connu[1])
-            yield reservation  # la transaction (clé et signalement) est validée à la sortie
+                reservation = ReservationPostgreSQL(self, fichier, empreinte, reference_connue,
+                                                    False)
+            precedente, self._local.reservation = getattr(self._local, "reservation", None), \
+                reservation
+            try:
+                yield reservation  # la transaction (clé et signalement) est validée à la sortie
+                try:
+                    reservation.ecrire(connexion)  # aucun signalement ne l'a écrite
+                except errors.UniqueViolation:
+                    raise CleEnCours(cle) from None
+            finally:
+                self._local.reservation = precedente
 
     # Signalements
     def creer_signalement(
@@ -255,18 +296,29 @@ class StockagePostgreSQL(Stockage):
         self._verifier_reference(reference)
         for envoi in envois:
             self._verifier_envoi(envoi["id"])
+        reservation = getattr(self._local, "reservation", None)
+        if reservation is not None and not (reservation.a_ecrire
+                                            and reservation.reference == reference):
+            reservation = None
+        parametres = {"reference": reference, "document": Jsonb(signalement),
+                      "envois": Jsonb(list(envois)),
+                      "empreinte_cle": reservation.empreinte_de_cle if reservation else None,
+                      "empreinte": reservation.empreinte if reservation else None}
         with self._connexion() as connexion:
+            # Dans le bloc d'une clé, la transaction est la sienne ; sans photo, l'instruction
+            # unique est atomique d'elle-même.
+            dans_le_bloc = connexion.info.transaction_status == TransactionStatus.INTRANS
             try:
-                with connexion.transaction():
-                    connexion.execute(
-                        "INSERT INTO signalements (reference, document) VALUES (%s, %s)",
-                        (reference, Jsonb(signalement)))
+                with nullcontext() if dans_le_bloc or not photos else connexion.transaction():
+                    if not connexion.execute(CREATION, parametres).fetchone()[0]:
+                        raise ReferencePrise(reference)
                     self._ecrire_photos(connexion, reference, photos)
-                    self._ecrire_envois(connexion, envois)
             except errors.UniqueViolation as erreur:
-                if erreur.diag.constraint_name == "signalements_pkey":
-                    raise ReferencePrise(reference) from None
+                if erreur.diag.constraint_name == "cles_idempotence_pkey" and reservation:
+                    raise CleEnCours(reference) from None
                 raise
+        if reservation is not None:
+            reservation.a_ecrire = False
 
     @staticmethod
     def _ecrire_photos(connexion: psycopg.Connection, reference: str,
