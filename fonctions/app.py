@@ -109,11 +109,17 @@ def construire_contexte(
     boite.relances = Relances(stock, suivi, horloge, reglages)
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
-    limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
-    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons) if reglages.limite_jetons
-                       else None)
-    limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
-                           else None)
+    # Sur PostgreSQL, les limites sont comptées dans la base, pour tous les processus.
+    partage = getattr(stock, "limiteur", None)
+
+    def fabrique(espace: str, nombre: int, periode: float) -> Limiteur:
+        return partage(espace, nombre, periode) if partage else Limiteur(nombre, periode)
+
+    limiteur = fabrique("signalements", *reglages.limite_debit) if reglages.limite_debit else None
+    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons, fabrique=fabrique)
+                       if reglages.limite_jetons else None)
+    limiteur_recherches = (fabrique("recherches", *reglages.limite_recherches)
+                           if reglages.limite_recherches else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
                         boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
                         limiteur_recherches)

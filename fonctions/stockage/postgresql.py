@@ -40,6 +40,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -509,5 +510,74 @@ class StockagePostgreSQL(Stockage):
         seule transaction, qu'un arrêt brutal défait toute."""
         return 0
 
+    # Limites de débit partagées (fonctions/limiteur.py les compte en mémoire, par processus)
+    def limiteur(self, espace: str, nombre: int, periode: float) -> LimiteurPartage:
+        """Un limiteur aux méthodes de ``fonctions.limiteur.Limiteur`` (``attente``,
+        ``bloque``, ``noter``), compté dans la base : le même pour tous les processus."""
+        return LimiteurPartage(self, espace, nombre, periode)
+
     def fermer(self) -> None:
         self.pool.close()
+
+
+class LimiteurPartage:
+    """``nombre`` envois par ``periode`` et par client, comptés dans PostgreSQL par
+    fenêtres fixes (``fenetre = temps // periode``) : une instruction atomique par envoi,
+    exacte entre processus et machines. Plus simple que la fenêtre glissante du limiteur
+    en mémoire : au passage d'une fenêtre à la suivante, un client peut envoyer jusqu'à
+    deux fois ``nombre`` de suite. L'heure est celle du système (la même pour tous les
+    processus d'une machine ; entre machines, synchronisées par NTP)."""
+
+    NETTOYAGE = 60.0  # secondes au plus entre deux effacements des fenêtres passées
+
+    def __init__(self, stockage: StockagePostgreSQL, espace: str, nombre: int, periode: float,
+                 horloge: Callable[[], float] = time.time) -> None:
+        self.stockage, self.espace, self.nombre, self.periode = stockage, espace, nombre, periode
+        self.horloge = horloge
+        self._nettoye = 0.0
+
+    def _cle(self, client: str) -> str:
+        return hashlib.sha256(f"{self.espace}\x1f{client}".encode()).hexdigest()
+
+    def _fenetre(self) -> tuple[float, int]:
+        maintenant = self.horloge()
+        return maintenant, int(maintenant // self.periode)
+
+    def _reste(self, maintenant: float, fenetre: int) -> float:
+        return max((fenetre + 1) * self.periode - maintenant, 1.0)
+
+    def _nettoyer(self, connexion: psycopg.Connection, maintenant: float) -> None:
+        if maintenant - self._nettoye >= self.NETTOYAGE:
+            self._nettoye = maintenant
+            connexion.execute("DELETE FROM limites WHERE expire_le < %s", (maintenant,))
+
+    def attente(self, client: str) -> float:
+        """0 si l'envoi est permis (et compté) ; sinon les secondes à attendre."""
+        maintenant, fenetre = self._fenetre()
+        with self.stockage._connexion() as connexion:
+            self._nettoyer(connexion, maintenant)
+            compte = connexion.execute(
+                "INSERT INTO limites (cle, fenetre, nombre, expire_le) VALUES (%s, %s, 1, %s) "
+                "ON CONFLICT (cle, fenetre) DO UPDATE SET nombre = limites.nombre + 1 "
+                "WHERE limites.nombre < %s RETURNING nombre",
+                (self._cle(client), fenetre, (fenetre + 1) * self.periode, self.nombre)
+            ).fetchone()
+        return 0.0 if compte is not None else self._reste(maintenant, fenetre)
+
+    def bloque(self, client: str) -> float:
+        """Comme ``attente``, sans compter : 0 si ``client`` peut encore essayer."""
+        maintenant, fenetre = self._fenetre()
+        with self.stockage._connexion() as connexion:
+            ligne = connexion.execute("SELECT nombre FROM limites WHERE cle = %s AND fenetre = %s",
+                                      (self._cle(client), fenetre)).fetchone()
+        return self._reste(maintenant, fenetre) if ligne and ligne[0] >= self.nombre else 0.0
+
+    def noter(self, client: str) -> None:
+        """Compte un essai sans rien refuser."""
+        maintenant, fenetre = self._fenetre()
+        with self.stockage._connexion() as connexion:
+            self._nettoyer(connexion, maintenant)
+            connexion.execute(
+                "INSERT INTO limites (cle, fenetre, nombre, expire_le) VALUES (%s, %s, 1, %s) "
+                "ON CONFLICT (cle, fenetre) DO UPDATE SET nombre = limites.nombre + 1",
+                (self._cle(client), fenetre, (fenetre + 1) * self.periode))

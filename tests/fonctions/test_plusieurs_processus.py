@@ -20,12 +20,15 @@ from fonctions.stockage.postgresql import StockagePostgreSQL
 
 
 @pytest.fixture
-def deux_serveurs(tmp_path, base_postgres, boite_smtp, recepteur_http):
+def deux_serveurs(request, tmp_path, base_postgres, boite_smtp, recepteur_http):
+    """Deux processus serveur sur la même base ; ``@pytest.mark.parametrize("deux_serveurs",
+    [{"AIGUILLAGE_…": …}], indirect=True)`` leur donne d'autres réglages."""
     serveurs = []
     for nom in ("a", "b"):
         (tmp_path / nom).mkdir()
         serveur = ServeurReel(tmp_path / nom, boite_smtp.port, recepteur_http.url)
         serveur.variables["AIGUILLAGE_BASE_URL"] = base_postgres
+        serveur.variables.update(getattr(request, "param", {}))
         serveurs.append(serveur)
     try:
         for serveur in serveurs:
@@ -120,6 +123,14 @@ def test_un_processus_tue_sous_la_charge_ne_perd_aucun_signalement_confirme(
     manquants = [r for r in confirmes if base.lire_signalement(r) is None]
     assert manquants == []
     assert base.compter_signalements() >= len(confirmes)
+
+
+@pytest.mark.parametrize("deux_serveurs", [{"AIGUILLAGE_LIMITE_DEBIT": "3/600"}],
+                         indirect=True)
+def test_la_limite_de_debit_est_comptee_pour_tous_les_processus(deux_serveurs):
+    statuts = [httpx.post(f"{deux_serveurs[numero % 2].url}/api/signalements",
+                          json=champs_valides(), timeout=30).status_code for numero in range(5)]
+    assert statuts == [201, 201, 201, 429, 429]
 
 
 def test_workers_sert_avec_plusieurs_processus_sur_postgresql(tmp_path, base_postgres,

@@ -12,10 +12,12 @@ import psycopg
 import pytest
 from test_stockage_contrat import Ouvrir, envoi, signalement
 
+from fonctions.limiteur import LimiteurDeJetons
 from fonctions.stockage import ReferencePrise, Stockage
 from fonctions.stockage import postgresql as module
 from fonctions.stockage.postgresql import (
     ErreurBase,
+    LimiteurPartage,
     StockagePostgreSQL,
     appliquer_migrations,
     migrations,
@@ -145,3 +147,60 @@ def test_un_fil_ne_tient_qu_une_connexion_par_requete(ouvrir):
 def test_le_verrou_des_migrations_ne_croise_aucun_autre():
     assert module.verrou("cle", "a") != module.verrou("envoi", "a")
     assert module.VERROU_DES_MIGRATIONS == module.verrou("migrations", "aiguillage")
+
+
+# -- Limites de débit partagées --------------------------------------------------------------
+
+class Horloge:
+    def __init__(self, moment: float = 1_000_000.0) -> None:
+        self.moment = moment
+
+    def __call__(self) -> float:
+        return self.moment
+
+
+def test_une_limite_est_partagee_entre_processus(ouvrir):
+    premier, second = ouvrir(), ouvrir()
+    horloge = Horloge()
+    limites = [LimiteurPartage(s, "signalements", 3, 600, horloge) for s in (premier, second)]
+    assert [limites[i % 2].attente("192.0.2.1") for i in range(3)] == [0.0] * 3
+    assert limites[1].attente("192.0.2.1") == 600 - (horloge.moment % 600)
+    assert limites[0].attente("192.0.2.1") > 0
+    assert limites[0].attente("192.0.2.2") == 0.0  # un autre client
+    assert LimiteurPartage(premier, "recherches", 3, 600, horloge).attente("192.0.2.1") == 0.0
+    horloge.moment += 600  # la fenêtre suivante
+    assert limites[1].attente("192.0.2.1") == 0.0
+
+
+def test_des_envois_simultanes_sur_deux_processus_ne_depassent_pas_la_limite(ouvrir):
+    premier, second = ouvrir(), ouvrir()
+    limites = [premier.limiteur("signalements", 5, 3600), second.limiteur("signalements", 5, 3600)]
+    with ThreadPoolExecutor(10) as fils:
+        attentes = list(fils.map(lambda i: limites[i % 2].attente("192.0.2.1"), range(40)))
+    assert attentes.count(0.0) == 5
+
+
+def test_bloque_et_noter_comptent_les_jetons_faux_partout(ouvrir):
+    horloge = Horloge()
+    premier, second = ouvrir(), ouvrir()
+    noter = LimiteurPartage(premier, "jetons", 2, 60, horloge)
+    voir = LimiteurPartage(second, "jetons", 2, 60, horloge)
+    assert voir.bloque("192.0.2.1") == 0.0
+    noter.noter("192.0.2.1")
+    noter.noter("192.0.2.1")
+    assert voir.bloque("192.0.2.1") > 0
+    jetons = LimiteurDeJetons(1, 60, fabrique=second.limiteur)
+    assert jetons.bloque("192.0.2.9", "AIG-7K3M-Q2") == 0.0
+    LimiteurDeJetons(1, 60, fabrique=premier.limiteur).noter("192.0.2.9", "AIG-7K3M-Q2")
+    assert jetons.bloque("192.0.2.9", "AIG-7K3M-Q2") > 0
+    assert jetons.bloque("192.0.2.9", "AIG-2222-22") == 0.0
+
+
+def test_les_fenetres_passees_sont_effacees_et_l_adresse_n_est_jamais_ecrite(ouvrir, base_postgres):
+    horloge = Horloge()
+    limite = LimiteurPartage(ouvrir(), "signalements", 2, 60, horloge)
+    limite.attente("192.0.2.1")
+    assert "192.0.2.1" not in str(lignes(base_postgres, "SELECT * FROM limites"))
+    horloge.moment += 3600
+    limite.attente("192.0.2.2")
+    assert lignes(base_postgres, "SELECT count(*) FROM limites") == [(1,)]
