@@ -161,3 +161,25 @@ def test_workers_est_refuse_en_francais_sur_tinydb(tmp_path):
         "Les fonctions d'Aiguillage ne peuvent pas démarrer :\n  - --workers 2 demande "
         "PostgreSQL : avec TinyDB (le défaut), un seul processus peut recevoir")
     assert not (tmp_path / "d").exists()
+
+
+def test_envoyer_et_purger_par_cron_sur_postgresql(tmp_path, base_postgres, base, modele):
+    from aides_fonctions import DEBUT
+
+    from fonctions.enregistrement import enregistrer
+    from fonctions.validation import valider
+
+    reference = enregistrer(base, valider(champs_valides(), 0, modele), [], modele,
+                            DEBUT).signalement["reference"]
+    variables = {"AIGUILLAGE_BASE_URL": base_postgres, "AIGUILLAGE_DONNEES": str(tmp_path / "d"),
+                 "AIGUILLAGE_MODELE": str(CHEMIN_MODELE)}
+    resultat = lancer("envoyer", **variables)
+    assert resultat.returncode == 0, resultat.stderr
+    assert resultat.stdout == "1 envoi(s) traité(s).\n"
+    assert base.lire_signalement(reference)["etat"] == "transmis"
+    assert lancer("purger", **variables).returncode == 0
+    assert lancer("verifier", **variables).stdout.splitlines()[-1] == "Réglages et modèle lisibles."
+    injoignable = lancer("verifier", **{**variables, "AIGUILLAGE_BASE_URL": base_postgres.replace(
+        "/aiguillage_test_", "/absente_")})
+    assert injoignable.returncode == 2
+    assert "La base PostgreSQL d'AIGUILLAGE_BASE_URL est injoignable" in injoignable.stderr
