@@ -104,7 +104,7 @@ bench: $(INSTALLE) chromium postgresql valgrind lighthouse
 # la recherche (tests/arbre/recherche/vecteurs.json) et du formulaire
 # (tests/fonctions/vecteurs_validation.json) après un changement voulu ; relisez le diff.
 regenerer: $(INSTALLE)
-	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre tests/fonctions/test_validation.py -q
+	AIGUILLAGE_REGENERER=1 $(PY) -m pytest tests/arbre tests/fonctions/domaine/test_validation.py -q
 
 lint: $(INSTALLE)
 	$(PY) -m ruff check .

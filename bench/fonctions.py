@@ -71,9 +71,8 @@ def servir(port: int, materialiser: bool = True) -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from fonctions.app import creer_app
-    from fonctions.reglages import lire_reglages
-    from fonctions.serveur import regler_le_ramasse_miettes
+    from fonctions.app import creer_app, regler_le_ramasse_miettes
+    from fonctions.socle.reglages import lire_reglages
 
     async def nu(request: Request) -> JSONResponse:
         donnees = await request.json()
@@ -262,7 +261,7 @@ def mesurer_debit(dossier: Path, duree: float, paires: int,
 # --- la latence d'écriture selon le nombre de signalements stockés ----------------------
 
 def remplir(stockage, modele, demande, jusqua: int) -> None:
-    from fonctions.enregistrement import enregistrer
+    from fonctions.domaine.enregistrement import enregistrer
 
     def un(_):
         resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
@@ -280,7 +279,7 @@ def remplir(stockage, modele, demande, jusqua: int) -> None:
 
 
 def latence_stockage(stockage, modele, demande, nombre: int = 500) -> float:
-    from fonctions.enregistrement import enregistrer
+    from fonctions.domaine.enregistrement import enregistrer
 
     durees = []
     for _ in range(nombre):
@@ -319,10 +318,10 @@ def latence_http(donnees: Path, nombre: int = 300) -> float:
 
 
 def mesurer_latences(dossier: Path, tailles: tuple[int, int]) -> list[tuple[int, float, float]]:
-    from fonctions.modele import charger_modele
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
     from fonctions.stockage import StockageTinyDB
     from fonctions.stockage.journalise import ouvrir_stockage
-    from fonctions.validation import valider
 
     modele = charger_modele(MODELE)
     demande = valider(CHAMPS, 0, modele)

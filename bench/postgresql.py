@@ -62,13 +62,9 @@ def servir(port: int) -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from fonctions.app import creer_app
-    from fonctions.reglages import lire_reglages
+    from fonctions.app import creer_app, regler_le_ramasse_miettes
+    from fonctions.socle.reglages import lire_reglages
 
-    try:
-        from fonctions.serveur import regler_le_ramasse_miettes
-    except ImportError:  # après le déménagement des modules (issue 12)
-        from fonctions.app import regler_le_ramasse_miettes
 
     async def nu(request: Request) -> JSONResponse:
         donnees = await request.json()
@@ -187,9 +183,9 @@ def remplir(url: str, jusqua: int) -> None:
     import psycopg
     from psycopg.types.json import Jsonb
 
-    from fonctions.enregistrement import construire_signalement
-    from fonctions.modele import charger_modele
-    from fonctions.validation import valider
+    from fonctions.domaine.enregistrement import construire_signalement
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
 
     modele = charger_modele(MODELE)
     document, _ = construire_signalement("AIG-0000-00", valider(CHAMPS, 0, modele), [], modele,
@@ -212,10 +208,10 @@ def remplir(url: str, jusqua: int) -> None:
 
 
 def latence(url: str, nombre: int = 500) -> float:
-    from fonctions.enregistrement import enregistrer
-    from fonctions.modele import charger_modele
+    from fonctions.domaine.enregistrement import enregistrer
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
     from fonctions.stockage.postgresql import StockagePostgreSQL
-    from fonctions.validation import valider
 
     modele = charger_modele(MODELE)
     demande = valider(CHAMPS, 0, modele)

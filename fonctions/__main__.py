@@ -9,7 +9,7 @@
 - ``purger`` : efface ce que la page des données personnelles promet d'effacer (coordonnées
   après la clôture, textes et photos après la conservation, restes d'arrêts brutaux) ; le
   serveur la fait chaque jour quand la boîte d'envoi y tourne, sinon une fois par jour par le
-  même cron qu'``envoyer`` (voir ``fonctions/purge.py``) ;
+  même cron qu'``envoyer`` (voir ``fonctions/domaine/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
 - ``migrer --vers postgresql://… [--depuis DOSSIER]`` : copie un dossier TinyDB
   (``AIGUILLAGE_DONNEES`` par défaut) dans une base PostgreSQL, reprenable et idempotente, et
@@ -26,9 +26,9 @@ import logging
 import os
 import sys
 
-from fonctions.modele import ErreurModele, charger_modele
-from fonctions.pages import gabarits_introuvables
-from fonctions.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
+from fonctions.domaine.modele import ErreurModele, charger_modele
+from fonctions.socle.reglages import ErreurReglages, lire_reglages, verifier_pour_le_modele
+from fonctions.web.pages import gabarits_introuvables
 
 
 def afficher_nouvelle_cle_vapid() -> int:
@@ -81,7 +81,7 @@ def servir_avec_des_workers(options: argparse.Namespace) -> int:
     boîte d'envoi : PostgreSQL fait qu'un message n'est envoyé que par l'un d'eux)."""
     import uvicorn
 
-    from fonctions.serveur import application
+    from fonctions.app import application
 
     uvicorn.run(f"{application.__module__}:application", factory=True, host=options.hote,
                 port=options.port, workers=options.workers, proxy_headers=False,
@@ -117,7 +117,7 @@ def main(arguments: list[str] | None = None) -> int:
     if options.commande == "migrer":
         return migrer_vers_postgresql(options)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
-    from fonctions.journal_d_acces import proteger_les_journaux
+    from fonctions.web.journal_d_acces import proteger_les_journaux
 
     proteger_les_journaux()  # aucune coordonnée dans aucun journal, pour toutes les commandes
 
@@ -160,8 +160,8 @@ def main(arguments: list[str] | None = None) -> int:
         print("Réglages et modèle lisibles.")
         return 0
     if options.commande == "envoyer":
-        from fonctions import recherches_vides
         from fonctions.app import construire_contexte
+        from fonctions.points_d_entree import recherches_vides
 
         contexte, fermer = construire_contexte(reglages)
         try:
@@ -181,8 +181,8 @@ def main(arguments: list[str] | None = None) -> int:
         return 0
 
     if options.commande == "purger":
-        from fonctions import purge
         from fonctions.app import construire_contexte
+        from fonctions.domaine import purge
 
         contexte, fermer = construire_contexte(reglages)
         try:
@@ -197,9 +197,9 @@ def main(arguments: list[str] | None = None) -> int:
     if options.workers > 1:
         return servir_avec_des_workers(options)
 
-    from fonctions.journal_d_acces import proteger_le_journal_d_acces
-    from fonctions.photos import regler_l_allocateur
-    from fonctions.serveur import creer_serveur, regler_le_ramasse_miettes
+    from fonctions.app import creer_serveur, regler_le_ramasse_miettes
+    from fonctions.domaine.photos import regler_l_allocateur
+    from fonctions.web.journal_d_acces import proteger_le_journal_d_acces
 
     app = creer_serveur(reglages)
     regler_le_ramasse_miettes()

@@ -1,15 +1,25 @@
-"""La fabrique : ``creer_app`` compose l'application à partir de listes de routes.
+"""La racine de composition : ``creer_app`` compose l'application à partir de listes de
+routes, ``creer_serveur`` y ajoute le site construit (le produit entier sur une seule origine).
 
 Tous les effets de bord (stockage, expéditeur de courriels, client HTTP, horloge, modèle)
-entrent par ici, une fois, dans le lifespan ; un test passe les siens en paramètres.
+entrent par ici, une fois, dans le lifespan ; un test passe les siens en paramètres. Ce
+module importe tous les autres et aucun ne l'importe (seul ``__main__`` le lance) : les
+points d'entrée reçoivent ce qu'il construit par le contexte (``web/contexte.py``).
+
+Le site et les fonctions sur une même origine, c'est ce que font Netlify et son proxy en
+production ; ici, ``make demo`` le fait seul : le dossier du site est servi avec des adresses
+propres (``/voirie/`` → ``voirie/index.html``, ``/voirie`` → redirection vers ``/voirie/``).
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import logging
+import os
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from starlette.applications import Starlette
@@ -17,43 +27,47 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from fonctions import (
+from fonctions.domaine import purge
+from fonctions.domaine.modele import SourceModele
+from fonctions.domaine.notification import Notificateur
+from fonctions.domaine.photos import regler_l_allocateur
+from fonctions.domaine.relances import Relances
+from fonctions.domaine.suivi import Suivi
+from fonctions.domaine.validation import Erreur, ErreursValidation
+from fonctions.points_d_entree import (
     agent,
     coordination,
     mises_a_jour,
     openapi,
-    purge,
     recherche,
     recherches_vides,
     sante,
     signalements,
     suivi_citoyen,
 )
-from fonctions.boite_envoi import BoiteEnvoi
-from fonctions.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
-from fonctions.contexte import Contexte, Horloge, Reveil, horloge_systeme
-from fonctions.courriels import Expediteur, creer_expediteur
-from fonctions.entetes import EntetesDeSecurite, entetes_introuvables
-from fonctions.limiteur import Limiteur, LimiteurDeJetons
-from fonctions.modele import SourceModele
-from fonctions.notification import Notificateur
-from fonctions.pages import gabarits_introuvables, page, reponse_erreurs
-from fonctions.push import routes as push_routes
+from fonctions.points_d_entree import push as push_routes
 from fonctions.push.canal import CanalCitoyen
 from fonctions.push.cles import charger_cles
 from fonctions.push.envoi import EnvoyeurPush
 from fonctions.push.notificateur import NotificateurCitoyen
-from fonctions.reglages import ErreurReglages, Reglages, verifier_pour_le_modele
-from fonctions.relances import Relances
+from fonctions.socle.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
+from fonctions.socle.courriels import Expediteur, creer_expediteur
+from fonctions.socle.horloge import Horloge, Reveil, horloge_systeme
+from fonctions.socle.reglages import ErreurReglages, Reglages, lire_reglages, verifier_pour_le_modele
 from fonctions.stockage import Stockage
 from fonctions.stockage.ouverture import ouvrir_stockage
-from fonctions.suivi import Suivi
 from fonctions.transmission import creer_canaux
+from fonctions.transmission.boite_envoi import BoiteEnvoi
 from fonctions.transmission.courriel import CanalAlerte
-from fonctions.validation import Erreur, ErreursValidation
+from fonctions.web.contexte import Contexte
+from fonctions.web.entetes import EntetesDeSecurite, entetes_introuvables
+from fonctions.web.journal_d_acces import proteger_le_journal_d_acces, proteger_les_journaux
+from fonctions.web.limiteur import Limiteur, LimiteurDeJetons
+from fonctions.web.pages import gabarits_introuvables, page, reponse_erreurs
 
 journal = logging.getLogger("aiguillage")
 
@@ -222,3 +236,57 @@ def creer_app(
                             ErreursValidation: envoi_refuse},
         lifespan=lifespan,
     )
+
+
+async def site_absent(request: Request) -> Response:
+    return page(request, "message.html", 503, titre="Le site n'est pas encore construit",
+                message="Construisez-le avec « make construire », puis rechargez la page.")
+
+
+def routes_du_site(dossier: Path | None) -> list[BaseRoute]:
+    if dossier is None:
+        return []
+    if not Path(dossier).is_dir():
+        return [Route("/{chemin:path}", site_absent)]
+    return [Mount("/", app=StaticFiles(directory=dossier, html=True), name="site")]
+
+
+# Objets alloués (moins ceux libérés) entre deux passages du ramasse-miettes sur les objets
+# jeunes : 700 par défaut, soit un passage toutes les quelques requêtes.
+SEUIL_DU_RAMASSE_MIETTES = 20_000
+
+
+def regler_le_ramasse_miettes() -> None:
+    """Pour un processus qui sert des requêtes, une fois l'application construite.
+
+    Ce qui existe à ce moment (modules, modèle, application) vit aussi longtemps que le
+    processus : ``gc.freeze`` le sort des passages complets, qui ne parcourent plus que ce
+    que les requêtes ont créé depuis. Et chaque requête crée quelques centaines de petits
+    objets (un signalement est un document de dictionnaires) presque tous libérés dès la
+    réponse, par leur compteur de références : un passage sur les objets jeunes toutes les
+    700 allocations ne trouve presque rien et prend du temps à chaque requête. Mesuré avec
+    ``bench/fonctions.py`` : environ 10 % de débit en plus, pour les signalements comme
+    pour le point d'entrée nu (docs/performance.md). Les cycles restent collectés, plus
+    rarement."""
+    gc.collect()
+    gc.freeze()
+    _, seuil_1, seuil_2 = gc.get_threshold()
+    gc.set_threshold(SEUIL_DU_RAMASSE_MIETTES, seuil_1, seuil_2)
+
+
+def creer_serveur(reglages: Reglages | None = None) -> Starlette:
+    reglages = reglages or lire_reglages(os.environ)
+    return creer_app(reglages, routes_supplementaires=routes_du_site(reglages.site))
+
+
+def application() -> Starlette:
+    """Pour uvicorn : ``uvicorn --factory --no-proxy-headers fonctions.app:application``
+    (le serveur de ``python -m fonctions servir``, réglé pour un processus qui ne fait que
+    servir). ``--no-proxy-headers`` : l'application lit elle-même ``X-Forwarded-For``, des
+    seuls mandataires de ``AIGUILLAGE_PROXIES`` ; uvicorn le croirait de 127.0.0.1."""
+    app = creer_serveur()
+    regler_le_ramasse_miettes()
+    regler_l_allocateur()
+    proteger_les_journaux()
+    proteger_le_journal_d_acces()
+    return app

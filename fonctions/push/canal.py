@@ -12,10 +12,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from fonctions.contact import courriel_pour_informer
-from fonctions.courriels import ErreurExpedition, Expediteur
+from fonctions.domaine.contact import courriel_pour_informer
 from fonctions.push.envoi import EnvoyeurPush
 from fonctions.push.messages import probleme_et_lieu
+from fonctions.socle.courriels import ErreurExpedition, Expediteur
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
 SUJET_MAX = 90  # le problème et le lieu, au-delà coupés : un sujet se lit sur une ligne

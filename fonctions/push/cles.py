@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 
-from fonctions.stockage.fichiers import ecrire_atomiquement
+from fonctions.socle.fichiers import ecrire_atomiquement
 
 FICHIER = "vapid.pem"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fonctions.jetons import jeton
-from fonctions.statuts import libelle
-from fonctions.textes import TITRES
+from fonctions.domaine.statuts import libelle
+from fonctions.domaine.textes import TITRES
+from fonctions.socle.jetons import jeton
 
 
 def lien_de_suivi(signalement: dict[str, Any], url_publique: str, cle_secrete: str) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fonctions.contact import courriel_pour_informer
-from fonctions.contexte import Horloge
-from fonctions.enregistrement import nouvel_envoi
+from fonctions.domaine.contact import courriel_pour_informer
+from fonctions.domaine.enregistrement import nouvel_envoi
 from fonctions.push.messages import lien_de_suivi, message
+from fonctions.socle.horloge import Horloge
 from fonctions.stockage import Stockage
 
 

@@ -22,7 +22,7 @@ Règles communes à tout moteur :
   entrée de trop (réparée à la lecture), jamais en manquer une.
 
 Les **recherches sans résultat** sont de simples comptes ``(jour, texte) → nombre``, sans
-lien avec les signalements ni avec qui a cherché (``fonctions/recherches_vides.py`` décide
+lien avec les signalements ni avec qui a cherché (``fonctions/points_d_entree/recherches_vides.py`` décide
 du texte gardé) : un ajout n'est jamais perdu, même entre fils ou processus concurrents, et
 un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé.
 """
@@ -172,7 +172,7 @@ class Stockage(ABC):
         leur total sur la période : le plus fréquent d'abord ; à égalité, dans l'ordre
         alphabétique."""
 
-    # Données personnelles (fonctions/purge.py)
+    # Données personnelles (fonctions/domaine/purge.py)
     @abstractmethod
     def lister_references(self) -> list[str]:
         """Les références de tous les signalements écrits ; le coût suit leur nombre (pour

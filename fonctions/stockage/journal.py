@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from fonctions.stockage.fichiers import synchroniser_dossier
+from fonctions.socle.fichiers import synchroniser_dossier
 from fonctions.stockage.synchroniseur import Synchroniseur
 
 journal_log = logging.getLogger("aiguillage.journal")
@@ -399,7 +399,7 @@ class Journal:
 
         Sans cela, un serveur peu sollicité garderait des mois dans son segment courant ce
         que les citoyens ont envoyé (leurs coordonnées comprises), bien après que la purge
-        les a effacées des fichiers du moteur (voir ``fonctions/purge.py``)."""
+        les a effacées des fichiers du moteur (voir ``fonctions/domaine/purge.py``)."""
         with self._verrou_fichier:
             if (self._descripteur is None or not self._taille or self._max_courant > jusqua
                     or time.monotonic() - self._ouvert_le < age):

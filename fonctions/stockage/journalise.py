@@ -43,9 +43,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fonctions.socle.fichiers import ecrire_atomiquement, synchroniser_dossier
 from fonctions.stockage.base import Document, ReferencePrise, Stockage
 from fonctions.stockage.cles import ClesEnMemoire, ReservationJournalisee, Tenue
-from fonctions.stockage.fichiers import ecrire_atomiquement, synchroniser_dossier
 from fonctions.stockage.journal import Journal
 from fonctions.stockage.materialisation import (
     Chemins,
@@ -270,7 +270,7 @@ class StockageJournalise(Stockage):
             return None  # sans instancier TinyDB
         return self.moteur.lire_signalement(reference)
 
-    # Recevoir sans occuper un fil (voir fonctions/sans_bloquer.py)
+    # Recevoir sans occuper un fil (voir fonctions/points_d_entree/sans_bloquer.py)
     def peut_differer(self) -> bool:
         """Vrai si ce processus tient le journal et que la boucle d'événements courante peut
         y soumettre : ``creer_signalement`` peut alors y être appelé, sous

@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from fonctions.jetons import reference_valide
+from fonctions.socle.jetons import reference_valide
 from fonctions.stockage.base import Document
 from fonctions.stockage.tinydb import TABLE, StockageTinyDB, _lire
 

@@ -53,7 +53,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from fonctions.jetons import reference_valide
+from fonctions.socle.jetons import reference_valide
 from fonctions.stockage.base import (
     CleEnCours,
     CleReutilisee,
@@ -510,9 +510,9 @@ class StockagePostgreSQL(Stockage):
         seule transaction, qu'un arrêt brutal défait toute."""
         return 0
 
-    # Limites de débit partagées (fonctions/limiteur.py les compte en mémoire, par processus)
+    # Limites de débit partagées (fonctions/web/limiteur.py les compte en mémoire, par processus)
     def limiteur(self, espace: str, nombre: int, periode: float) -> LimiteurPartage:
-        """Un limiteur aux méthodes de ``fonctions.limiteur.Limiteur`` (``attente``,
+        """Un limiteur aux méthodes de ``fonctions.web.limiteur.Limiteur`` (``attente``,
         ``bloque``, ``noter``), compté dans la base : le même pour tous les processus."""
         return LimiteurPartage(self, espace, nombre, periode)
 

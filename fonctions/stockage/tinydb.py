@@ -33,7 +33,13 @@ from pathlib import Path
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from fonctions.jetons import reference_valide
+from fonctions.socle.fichiers import (
+    MOTIF_TEMPORAIRE,
+    Verrous,
+    ecrire_atomiquement,
+    verrou_non_bloquant,
+)
+from fonctions.socle.jetons import reference_valide
 from fonctions.stockage.base import (
     CleEnCours,
     CleReutilisee,
@@ -43,12 +49,6 @@ from fonctions.stockage.base import (
     Reservation,
     Stockage,
     empreinte_cle,
-)
-from fonctions.stockage.fichiers import (
-    MOTIF_TEMPORAIRE,
-    Verrous,
-    ecrire_atomiquement,
-    verrou_non_bloquant,
 )
 
 TABLE = "document"

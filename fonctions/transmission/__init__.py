@@ -6,10 +6,10 @@ les nouveaux essais sont faits une seule fois, dans ``base.tenter``.
 
 from __future__ import annotations
 
-from fonctions.client_http import ClientHTTP
-from fonctions.contexte import Horloge
-from fonctions.courriels import Expediteur
-from fonctions.reglages import Reglages
+from fonctions.socle.client_http import ClientHTTP
+from fonctions.socle.courriels import Expediteur
+from fonctions.socle.horloge import Horloge
+from fonctions.socle.reglages import Reglages
 from fonctions.transmission.aucune import CanalAucune
 from fonctions.transmission.base import Canal
 from fonctions.transmission.courriel import CanalCourriel

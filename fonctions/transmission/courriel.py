@@ -19,9 +19,8 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from arbre.francais import a_service
-from fonctions.chronologie import chronologie
-from fonctions.courriels import ErreurExpedition, Expediteur
-from fonctions.pages import rendre
+from fonctions.domaine.chronologie import chronologie
+from fonctions.socle.courriels import ErreurExpedition, Expediteur, rendre
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
 PARIS = ZoneInfo("Europe/Paris")

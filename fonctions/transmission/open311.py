@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from fonctions.client_http import ClientHTTP, ErreurReseau, ReponseHTTP
+from fonctions.socle.client_http import ClientHTTP, ErreurReseau, ReponseHTTP
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
 DESCRIPTION_MAX = 4000

@@ -14,10 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fonctions.chronologie import chronologie
-from fonctions.client_http import ClientHTTP, ErreurReseau
-from fonctions.contexte import Horloge
-from fonctions.reglages import PREFIXE_SECRET_WEBHOOK, suffixe_de
+from fonctions.domaine.chronologie import chronologie
+from fonctions.socle.client_http import ClientHTTP, ErreurReseau
+from fonctions.socle.horloge import Horloge
+from fonctions.socle.reglages import PREFIXE_SECRET_WEBHOOK, suffixe_de
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
 
 ENTETE_SIGNATURE = "Aiguillage-Signature"

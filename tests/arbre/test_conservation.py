@@ -14,7 +14,7 @@ from arbre.conservation import (
 )
 from arbre.erreurs import ErreursContenu
 from arbre.modele import construire_modele
-from fonctions.reglages import lire_reglages
+from fonctions.socle.reglages import lire_reglages
 from tests.conftest import PETIT
 
 CONTENU = Path(__file__).parents[2] / "contenu"

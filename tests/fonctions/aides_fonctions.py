@@ -15,8 +15,8 @@ import anyio
 from PIL import Image
 from starlette.exceptions import StarletteDeprecationWarning
 
-from fonctions.client_http import ErreurReseau, ReponseHTTP
-from fonctions.courriels import ErreurExpedition
+from fonctions.socle.client_http import ErreurReseau, ReponseHTTP
+from fonctions.socle.courriels import ErreurExpedition
 
 # Starlette 1.10 préfère httpx2 pour son TestClient et prévient quand il trouve httpx ; le
 # projet dépend de httpx (pyproject). L'avertissement est écarté ici seulement, à l'import.
@@ -141,10 +141,10 @@ def fichiers_du_dossier(dossier: Path) -> list[str]:
 def dossier_de_test(modele, commune: str = "56001", photos: tuple[bytes, ...] = (),
                     motif: str | None = None, evenement: str | None = None, **champs):
     """Un dossier prêt à transmettre, comme la boîte d'envoi le construit."""
-    from fonctions.enregistrement import construire_signalement
-    from fonctions.photos import preparer_photo
+    from fonctions.domaine.enregistrement import construire_signalement
+    from fonctions.domaine.photos import preparer_photo
+    from fonctions.domaine.validation import valider
     from fonctions.transmission.base import Dossier, PieceJointe
-    from fonctions.validation import valider
 
     demande = valider(champs_valides(commune=commune, **champs), len(photos), modele)
     document, fichiers = construire_signalement(

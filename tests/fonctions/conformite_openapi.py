@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from fonctions.openapi import DESCRIPTION
+from fonctions.points_d_entree.openapi import DESCRIPTION
 
 URI = "urn:aiguillage:openapi"
 # Les adresses sans route (``app.api_introuvable``) : 404 ou 405, en JSON.

@@ -12,9 +12,9 @@ from conformite_openapi import verifier_reponse
 from starlette.datastructures import Secret
 
 from fonctions.app import creer_app
-from fonctions.modele import SourceModele, charger_modele
-from fonctions.notification import NotificateurEnregistreur
-from fonctions.reglages import Reglages
+from fonctions.domaine.modele import SourceModele, charger_modele
+from fonctions.domaine.notification import NotificateurEnregistreur
+from fonctions.socle.reglages import Reglages
 from fonctions.stockage import StockageTinyDB
 
 

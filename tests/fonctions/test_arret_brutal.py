@@ -1,7 +1,7 @@
 """Le serveur tué (SIGKILL) pendant qu'il reçoit et qu'il envoie : rien n'est perdu.
 
 Chaque signalement qui a reçu une réponse 2xx est enregistré une fois et transmis une fois.
-« Une fois » au sens de la boîte d'envoi (au moins une fois, voir fonctions/boite_envoi.py) :
+« Une fois » au sens de la boîte d'envoi (au moins une fois, voir fonctions/transmission/boite_envoi.py) :
 un arrêt entre « le service a accepté » et « c'est noté » fait refaire l'envoi avec le même
 identifiant ; le test vérifie que chaque doublon brut est de ce cas-là et qu'une fois
 les doublons écartés par leur identifiant, chaque signalement est arrivé exactement une fois.
@@ -21,8 +21,8 @@ import httpx
 from aides_fonctions import champs_valides
 from serveurs_locaux import attendre, json_de
 
-from fonctions.idempotence import empreinte_de_cle
 from fonctions.stockage import StockageTinyDB
+from fonctions.stockage.base import empreinte_cle
 
 NOMBRE = 60
 ARRETS = (15, 35)  # après combien de réponses 2xx le serveur est tué
@@ -84,7 +84,7 @@ def test_un_serveur_tue_puis_relance_ne_perd_ni_ne_double_aucun_signalement(
         historiques = {}
         for cle, reference in references.items():
             document = stockage.lire_signalement(reference)
-            assert document["idempotence"] == empreinte_de_cle(cle)
+            assert document["idempotence"] == empreinte_cle(cle)
             historiques[reference] = [e["type"] for e in document["historique"]]
     finally:
         stockage.fermer()

@@ -1,6 +1,6 @@
 """Les cinq causes des erreurs 500 trouvées en attaquant les fonctions (issue 12), chacune
 par la route où elle a été vue : toutes sont maintenant refusées ou nettoyées par la porte
-d'entrée (``fonctions/lecture.py``), avec une réponse 4xx en français.
+d'entrée (``fonctions/web/lecture.py``), avec une réponse 4xx en français.
 
 Le ``TestClient`` relance toute exception du serveur : une erreur 500 ferait échouer ces tests.
 """
@@ -177,7 +177,7 @@ def test_une_route_qui_oublie_de_rendre_un_refus_de_lecture_repond_quand_meme_en
         fabrique_client):
     from starlette.routing import Route
 
-    from fonctions.lecture import lire_envoi
+    from fonctions.web.lecture import lire_envoi
 
     async def oublieuse(request):
         await lire_envoi(request, 10)

@@ -6,10 +6,10 @@ import sys
 
 from aides_fonctions import CHEMIN_MODELE, CLE_DE_PRODUCTION, DEBUT, RACINE, champs_valides
 
-from fonctions.enregistrement import enregistrer
-from fonctions.reglages import CLE_DE_DEVELOPPEMENT
+from fonctions.domaine.enregistrement import enregistrer
+from fonctions.domaine.validation import valider
+from fonctions.socle.reglages import CLE_DE_DEVELOPPEMENT
 from fonctions.stockage import StockageTinyDB
-from fonctions.validation import valider
 
 
 def lancer(*arguments, **variables):
@@ -107,7 +107,7 @@ def test_envoyer_fait_aussi_les_relances_dues(tmp_path, modele, reglages):
 def test_vapid_cree_une_cle_que_les_reglages_acceptent(capsys):
     from fonctions.__main__ import main
     from fonctions.push.cles import ClesVapid
-    from fonctions.reglages import lire_reglages
+    from fonctions.socle.reglages import lire_reglages
 
     assert main(["vapid"]) == 0
     sortie = capsys.readouterr().out

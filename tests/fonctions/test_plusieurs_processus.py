@@ -166,8 +166,8 @@ def test_workers_est_refuse_en_francais_sur_tinydb(tmp_path):
 def test_envoyer_et_purger_par_cron_sur_postgresql(tmp_path, base_postgres, base, modele):
     from aides_fonctions import DEBUT
 
-    from fonctions.enregistrement import enregistrer
-    from fonctions.validation import valider
+    from fonctions.domaine.enregistrement import enregistrer
+    from fonctions.domaine.validation import valider
 
     reference = enregistrer(base, valider(champs_valides(), 0, modele), [], modele,
                             DEBUT).signalement["reference"]

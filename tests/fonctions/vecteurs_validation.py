@@ -15,8 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from fonctions.regles import Regles
-from fonctions.validation import nettoyer_champs, verifier_formulaire
+from fonctions.domaine.regles import Regles
+from fonctions.domaine.validation import nettoyer_champs, verifier_formulaire
 
 FICHIER = Path(__file__).with_name("vecteurs_validation.json")
 

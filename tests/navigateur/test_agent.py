@@ -19,7 +19,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 
-from fonctions.intervention import jour_en_clair
+from fonctions.domaine.intervention import jour_en_clair
 from tests.navigateur.conftest import lancer_produit
 
 pytestmark = pytest.mark.navigateur
@@ -43,7 +43,7 @@ def signaler(url: str) -> dict:
     """Un nid-de-poule à Muzillac, avec une photo, une position et un téléphone que le
     citoyen permet au service d'utiliser."""
     # Une clé neuve à chaque appel, comme l'application : sans elle, deux envois identiques
-    # (ceux de deux tests) seraient un seul signalement (fonctions/doublons.py).
+    # (ceux de deux tests) seraient un seul signalement (fonctions/points_d_entree/doublons.py).
     reponse = httpx.post(url + "/api/signalements", timeout=10,
                          headers={"Idempotency-Key": str(uuid.uuid4())}, data={
         "noeud": "voirie/nid-de-poule", "commune": "56143",

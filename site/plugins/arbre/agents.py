@@ -31,7 +31,7 @@ from .texte import en_html
 FICHIER = "agents.md"
 
 # Les boutons de la page de l'agent, dans leur ordre sur la page : l'action (le statut
-# déclaré) → le nom du bouton. Les fonctions (fonctions/agent.py) les affichent d'ici.
+# déclaré) → le nom du bouton. Les fonctions (fonctions/points_d_entree/agent.py) les affichent d'ici.
 BOUTONS = {
     "pris_en_charge": "Prendre en charge",
     "en_cours": "C'est en cours",

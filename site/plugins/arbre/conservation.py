@@ -1,6 +1,6 @@
 """Les durées de conservation des données personnelles : une seule source.
 
-Les fonctions (``fonctions/reglages.py``, pour effacer) et la construction du site (la page
+Les fonctions (``fonctions/socle/reglages.py``, pour effacer) et la construction du site (la page
 « Vos données personnelles », pour les annoncer) lisent ces durées ici, avec les mêmes
 variables d'environnement et les mêmes valeurs par défaut : la page ne peut pas promettre
 une durée que le serveur n'applique pas. La page les écrit par des repères

@@ -2,7 +2,7 @@
 
 Pelican rend les pages du site ; les fonctions rendent avec **les mêmes gabarits** les pages
 qui dépendent d'une requête (résultats de recherche sans JavaScript, formulaire à corriger,
-suivi, pages des agents et de la coordination : `fonctions/pages.py`). Les deux emploient
+suivi, pages des agents et de la coordination : `fonctions/web/pages.py`). Les deux emploient
 les options de `OPTIONS_JINJA` (tout est échappé : un texte du contenu ou d'un habitant est
 une donnée ; blocs sans lignes vides) et les mêmes filtres (`FILTRES`), et une page d'issue
 reçoit le même contexte des deux côtés (`contexte_d_issue`).

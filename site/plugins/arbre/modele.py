@@ -94,7 +94,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         "synonymes": synonymes,
         "agents": agents,
         # Les durées que la page « Vos données personnelles » annonce : le serveur refuse
-        # en production d'en appliquer d'autres (fonctions/reglages.py).
+        # en production d'en appliquer d'autres (fonctions/socle/reglages.py).
         "conservation": durees.en_dict(),
     }
 

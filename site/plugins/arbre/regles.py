@@ -1,7 +1,7 @@
 """Les règles du formulaire de signalement, écrites une seule fois.
 
 La construction les écrit dans le modèle (`modele.json`, clé `regles`, voir docs/modele.md)
-et dans chaque page qui a un formulaire ; le serveur (`fonctions/validation.py`) et le
+et dans chaque page qui a un formulaire ; le serveur (`fonctions/domaine/validation.py`) et le
 téléphone (`theme/static/js/validation.js`) les lisent là et les appliquent de la même
 façon, avec les mêmes messages : un signalement gardé hors ligne n'est jamais refusé au
 retour du réseau pour une chose que le téléphone pouvait dire (des vecteurs de test

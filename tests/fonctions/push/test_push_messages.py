@@ -1,5 +1,5 @@
-from fonctions.jetons import verifier_jeton
 from fonctions.push.messages import lien_de_suivi, message, probleme_et_lieu
+from fonctions.socle.jetons import verifier_jeton
 
 SIGNALEMENT = {"reference": "AIG-7K3M-Q9", "suivi": {"sel": "sel-de-test"}}
 

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from fonctions.jetons import nouvelle_reference
 from fonctions.push.notificateur import NotificateurCitoyen, joignable
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import StockageTinyDB
 
 MAINTENANT = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from datetime import date
 import pytest
 from aides_fonctions import RACINE, tenue_par_un_autre_fil
 
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise
 from fonctions.stockage.base import Ecritures, empreinte_cle
 

@@ -8,7 +8,7 @@ import pytest
 from test_main import lancer
 from test_stockage_contrat import entree, envoi, signalement
 
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import StockageTinyDB
 from fonctions.stockage import demenagement as module
 from fonctions.stockage.base import Ecritures

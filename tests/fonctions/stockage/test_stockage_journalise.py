@@ -20,9 +20,9 @@ import test_stockage_tinydb as comportement_du_moteur
 from aides_fonctions import DEBUT, RACINE, champs_valides
 from serveurs_locaux import attendre
 
-from fonctions.enregistrement import enregistrer
-from fonctions.idempotence import empreinte_de_cle
-from fonctions.jetons import nouvelle_reference
+from fonctions.domaine.enregistrement import enregistrer
+from fonctions.domaine.validation import valider
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import (
     CleEnCours,
     CleReutilisee,
@@ -30,9 +30,9 @@ from fonctions.stockage import (
     Stockage,
     StockageTinyDB,
 )
+from fonctions.stockage.base import empreinte_cle
 from fonctions.stockage.journal import JournalEnPanne
 from fonctions.stockage.journalise import DossierOccupe, StockageJournalise, ouvrir_stockage
-from fonctions.validation import valider
 
 CLE = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 signalement, envoi = comportement_du_moteur.signalement, comportement_du_moteur.envoi
@@ -122,7 +122,7 @@ def test_une_cle_neuve_dont_la_reference_tiree_attend_en_memoire_en_recoit_une_a
         lent, modele, monkeypatch):
     creer(lent, "AIG-7K3M-Q2")  # journalisé, pas encore matérialisé
     tirages = iter(["AIG-7K3M-Q2", "AIG-2222-22"])
-    monkeypatch.setattr("fonctions.enregistrement.nouvelle_reference", lambda: next(tirages))
+    monkeypatch.setattr("fonctions.domaine.enregistrement.nouvelle_reference", lambda: next(tirages))
     resultat = enregistrer(lent, valider(champs_valides(), 0, modele), [], modele, DEBUT,
                            CLE, "empreinte")
     assert resultat.signalement["reference"] == "AIG-2222-22"
@@ -235,7 +235,7 @@ def test_des_rejeux_concurrents_d_une_meme_cle_ne_creent_qu_un_signalement(lent,
     assert len(references) == 1
     assert lent.compter_signalements() == 1
     (reference,) = references
-    assert lent.lire_signalement(reference)["idempotence"] == empreinte_de_cle(CLE)
+    assert lent.lire_signalement(reference)["idempotence"] == empreinte_cle(CLE)
 
 
 def test_fermer_materialise_tout_et_efface_le_journal(lent):
@@ -292,7 +292,7 @@ def test_une_creation_que_le_journal_refuse_ne_laisse_ni_memoire_ni_cle_ni_futur
 # serveur qui répond 201 ; les uns par la boucle d'événements, les autres par des fils.
 RECEVEUR = """
 import asyncio, sys, threading
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage.journalise import ouvrir_stockage
 stockage = ouvrir_stockage(sys.argv[1])
 verrou = threading.Lock()

@@ -7,7 +7,7 @@ import pickle
 import pytest
 from aides_fonctions import fichiers_du_dossier
 
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import StockageTinyDB
 from fonctions.stockage.base import empreinte_cle
 from fonctions.stockage.materialisation import (

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 from test_stockage_contrat import Ouvrir, envoi, signalement
 
-from fonctions.limiteur import LimiteurDeJetons
 from fonctions.stockage import ReferencePrise, Stockage
 from fonctions.stockage import postgresql as module
 from fonctions.stockage.postgresql import (
@@ -23,6 +22,7 @@ from fonctions.stockage.postgresql import (
     migrations,
     url_sans_mot_de_passe,
 )
+from fonctions.web.limiteur import LimiteurDeJetons
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from aides_fonctions import RACINE, fichiers_du_dossier
 from serveurs_locaux import attendre
 from test_stockage_contrat import entree, envoi, signalement
 
-from fonctions.jetons import nouvelle_reference
+from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import StockageTinyDB
 from fonctions.stockage.base import Ecritures
 
@@ -157,5 +157,5 @@ def test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible(tmp_path):
     stockage.fermer()
 
 
-# -- Données personnelles (fonctions/purge.py) ----------------------------------------------
+# -- Données personnelles (fonctions/domaine/purge.py) ----------------------------------------------
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from aides_fonctions import ClientHTTPMemoire, dossier_de_test
 
-from fonctions.client_http import ReponseHTTP
+from fonctions.socle.client_http import ReponseHTTP
 from fonctions.transmission.base import EchecTransmission
 from fonctions.transmission.open311 import CanalOpen311, description_open311, url_des_demandes
 

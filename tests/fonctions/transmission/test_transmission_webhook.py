@@ -6,7 +6,7 @@ import json
 import pytest
 from aides_fonctions import DEBUT, ClientHTTPMemoire, HorlogeReglable, dossier_de_test, photo
 
-from fonctions.client_http import ErreurReseau, ReponseHTTP
+from fonctions.socle.client_http import ErreurReseau, ReponseHTTP
 from fonctions.transmission.base import EchecTransmission
 from fonctions.transmission.webhook import CanalWebhook, signer, verifier_signature
 

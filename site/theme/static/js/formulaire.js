@@ -37,7 +37,7 @@ function activerPosition(form) {
 // -- La carte : carte.js, geocodeur.js et lieu.js ne sont chargés qu'au premier usage -------
 
 /** Un point (repère de la carte ou « Utiliser ma position ») rend le lieu écrit facultatif,
- * comme au serveur (fonctions/validation.py). Marche hors ligne. */
+ * comme au serveur (fonctions/domaine/validation.py). Marche hors ligne. */
 export function lieuFacultatif(form) {
   const lieu = form.elements.lieu;
   if (lieu && "obligatoire" in lieu.dataset) {

@@ -1,7 +1,7 @@
 // L'interface de la recherche, chargée à la première utilisation (aiguillage.js) :
 // - dans l'en-tête de chaque page, les résultats pendant la frappe ;
 // - la page /recherche/ : ses résultats sont calculés ici, sur le téléphone, hors ligne aussi
-//   (sans JavaScript, la même page est rendue par les fonctions : fonctions/recherche.py) ;
+//   (sans JavaScript, la même page est rendue par les fonctions : fonctions/points_d_entree/recherche.py) ;
 // - une recherche sans résultat que la personne a validée (touche Entrée, bouton, page
 //   ouverte, « Je ne trouve pas ») est signalée aux rédacteurs : seuls ses mots partent, une
 //   fois, sans rien qui identifie la personne (voir la page « Données personnelles »).

@@ -1,7 +1,7 @@
 // Ce que le téléphone vérifie avant de garder un signalement : les règles du serveur,
 // écrites dans la page à la construction (arbre/regles.py → `<script data-regles>`), avec
 // les mêmes messages. `verifierFormulaire` fait exactement ce que fait
-// `verifier_formulaire` de fonctions/validation.py (vecteurs partagés :
+// `verifier_formulaire` de fonctions/domaine/validation.py (vecteurs partagés :
 // tests/fonctions/vecteurs_validation.json) : un signalement gardé hors ligne n'est jamais
 // refusé au retour du réseau pour une chose que le téléphone pouvait dire.
 "use strict";

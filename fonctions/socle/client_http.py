@@ -1,0 +1,79 @@
+"""Les requêtes web sortantes (webhook, Open311) : réelles, ou écrites dans un fichier.
+
+En développement (``AIGUILLAGE_ENVOI_WEB=fichier``, par défaut hors production), rien ne
+quitte la machine : chaque requête est écrite dans ``donnees/sortants/`` et réputée reçue
+(statut 202, corps vide), comme les courriels deviennent des fichiers ``.eml``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from fonctions.socle.fichiers import ecrire_atomiquement
+
+journal = logging.getLogger("aiguillage.envoi")
+DELAI = 15.0
+AGENT = "Aiguillage/0.1"
+
+
+class ErreurReseau(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ReponseHTTP:
+    statut: int
+    texte: str
+
+
+class ClientHTTP(Protocol):
+    def post(self, url: str, *, contenu: bytes | None = None,
+             formulaire: Mapping[str, str] | None = None,
+             entetes: Mapping[str, str] | None = None) -> ReponseHTTP: ...
+
+    def fermer(self) -> None: ...
+
+
+class ClientHTTPReel:
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        # Pas de redirection suivie : l'adresse du service est celle du contenu, pas une autre.
+        self._client = httpx.Client(timeout=DELAI, follow_redirects=False,
+                                    headers={"User-Agent": AGENT}, transport=transport)
+
+    def post(self, url, *, contenu=None, formulaire=None, entetes=None) -> ReponseHTTP:
+        try:
+            reponse = self._client.post(url, content=contenu, data=formulaire,
+                                        headers=dict(entetes or {}))
+        except httpx.HTTPError as erreur:
+            raise ErreurReseau(f"{type(erreur).__name__} : {erreur}") from None
+        return ReponseHTTP(reponse.status_code, reponse.text)
+
+    def fermer(self) -> None:
+        self._client.close()
+
+
+class ClientHTTPFichier:
+    def __init__(self, dossier: Path) -> None:
+        self.dossier = Path(dossier)
+
+    def post(self, url, *, contenu=None, formulaire=None, entetes=None) -> ReponseHTTP:
+        moment = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        chemin = self.dossier / f"{moment}-{uuid.uuid4().hex[:8]}.json"
+        requete = {"methode": "POST", "url": url, "entetes": dict(entetes or {}),
+                   "corps": contenu.decode() if contenu else None,
+                   "formulaire": dict(formulaire) if formulaire else None}
+        ecrire_atomiquement(chemin, json.dumps(requete, ensure_ascii=False, indent=2).encode())
+        journal.info("Requête vers %s écrite dans %s (aucun envoi en développement).", url, chemin)
+        return ReponseHTTP(202, "")
+
+    def fermer(self) -> None:
+        pass
