@@ -142,13 +142,24 @@ def serveur_reel(tmp_path, boite_smtp, recepteur_http):
 def serveur_postgres():
     """Une grappe PostgreSQL jetable pour toute la session (ou AIGUILLAGE_TEST_POSTGRES),
     arrêtée à la fin même si des tests échouent."""
+    import signal
+
     from postgres_jetable import ServeurDeTest
 
-    serveur = ServeurDeTest()
+    # Un SIGTERM (CI arrêtée, timeout) devient un Ctrl-C : pytest défait alors ses fixtures
+    # et la grappe est arrêtée, au lieu de rester dans /tmp.
+    avant = signal.getsignal(signal.SIGTERM)
+    if avant == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        yield serveur
+        serveur = ServeurDeTest()  # s'arrête lui-même s'il est interrompu au démarrage
+        try:
+            yield serveur
+        finally:
+            serveur.arreter()
     finally:
-        serveur.arreter()
+        if avant == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @pytest.fixture
