@@ -36,6 +36,8 @@ from arbre.francais import de_service
 PREFIXE = "AIGUILLAGE_"
 PREFIXE_SECRET_WEBHOOK = "AIGUILLAGE_SECRET_WEBHOOK_"  # noqa: S105 (un nom, pas un secret)
 PREFIXE_CLE_OPEN311 = "AIGUILLAGE_CLE_OPEN311_"
+# L'api_key de chaque client du serveur Open311 (une appli, le système d'une ville).
+PREFIXE_CLIENT_OPEN311 = "AIGUILLAGE_CLIENT_OPEN311_"
 CLE_DE_DEVELOPPEMENT = "developpement-cle-non-secrete-a-ne-jamais-utiliser-en-production"
 BITS_DE_CLE_MIN = 256  # 32 octets tirés au hasard
 ANCIEN_NOM_PROXIES = "AIGUILLAGE_PROXYS"
@@ -75,7 +77,8 @@ REGLAGES = [
     Reglage(VARIABLE_COORDONNEES, str(COORDONNEES_JOURS)),
     Reglage(VARIABLE_CONSERVATION, str(CONSERVATION_MOIS)),
 ]
-REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>"]
+REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>",
+                    PREFIXE_CLIENT_OPEN311 + "<NOM>"]
 
 
 class ErreurReglages(Exception):
@@ -116,6 +119,7 @@ class Reglages:
     conservation_mois: int = CONSERVATION_MOIS
     secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
     cles_open311: Mapping[str, Secret] = field(default_factory=dict)
+    clients_open311: Mapping[str, Secret] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -255,6 +259,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         conservation_mois=durees.conservation_mois,
         secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),
         cles_open311=_par_suffixe(environ, PREFIXE_CLE_OPEN311),
+        clients_open311=_par_suffixe(environ, PREFIXE_CLIENT_OPEN311),
     )
 
 

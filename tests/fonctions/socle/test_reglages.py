@@ -234,5 +234,6 @@ def test_chaque_reglage_est_documente():
     lus = set(re.findall(r"AIGUILLAGE_[A-Z0-9_]+", (RACINE / "fonctions" / "socle" / "reglages.py")
                          .read_text(encoding="utf-8")))
     assert {n.rstrip("_") for n in lus} <= {n.rstrip("_") for n in noms} | {
-        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE",
+        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE_CLIENT_OPEN311",
+        "AIGUILLAGE",
         "AIGUILLAGE_PROXYS"}  # l'ancien nom de AIGUILLAGE_PROXIES, refusé avec un message
