@@ -257,10 +257,12 @@ def _date(request: Request, nom: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(texte.replace(" ", "+"))
-    except ValueError:
+        # En UTC : comparer des dates de fuseaux différents aux bornes du calendrier
+        # déborderait.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise Refus(400, f"{nom} : « {texte[:40]} » n'est pas une date W3C "
                          "(exemple : 2025-03-10T09:00:00Z).") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _periode(request: Request, maintenant: datetime) -> tuple[datetime, datetime]:
@@ -288,9 +290,9 @@ def _page(request: Request) -> tuple[int, int]:
 def _moment(iso: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(iso or "")
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _signalements(ctx: Contexte, references: list[str] | None) -> list[dict[str, Any]]:
