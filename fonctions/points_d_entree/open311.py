@@ -50,8 +50,9 @@ from fonctions.web.lecture import OCTETS_MAX_CORPS, Envoi, lire_envoi
 PREFIXE = "/api/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CIBLE = "open311-client"  # la limite des clés fausses (web/gardes.py)
-# Les champs de GeoReport v2 que lit POST requests : du texte seulement.
-TEXTES = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string",
+# Les champs de GeoReport v2 que lit POST requests : du texte seulement (lat et long
+# peuvent aussi être des nombres JSON, comme pour le formulaire).
+TEXTES = ("api_key", "jurisdiction_id", "service_code", "address_string",
           "address_id", "email", "device_id", "account_id", "first_name", "last_name",
           "phone", "description", "media_url", "idempotency_key")
 # Leur nom chez Aiguillage (les erreurs de validation le disent avec le nom d'Open311).

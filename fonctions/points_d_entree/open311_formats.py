@@ -88,6 +88,8 @@ def description_d_erreur(erreur: Erreur, noms: dict[str, str] | None = None) -> 
     champ = (noms or {}).get(erreur.champ, erreur.champ)
     if champ.startswith("question-"):
         champ = f"attribute[{champ.removeprefix('question-')}]"
+    if erreur.message.startswith(f"{champ} "):  # « lat doit être un texte… » : déjà dit
+        return erreur.message
     return f"{champ} : {erreur.message}"
 
 

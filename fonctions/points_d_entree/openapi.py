@@ -372,7 +372,8 @@ SCHEMAS.update({
     "DemandeOpen311": _objet({
         "api_key": _texte(description="La clé du client (AIGUILLAGE_CLIENT_OPEN311_<NOM>)."),
         "jurisdiction_id": _texte(description="Accepté, ignoré : un seul territoire."),
-        "service_code": _texte(), "lat": _texte(), "long": _texte(),
+        "service_code": _texte(), "lat": {"type": ["string", "number"]},
+        "long": {"type": ["string", "number"]},
         "address_string": _texte(description="Le lieu ; la commune peut s'y lire (nom ou "
                                              "code postal)."),
         "email": _texte(), "phone": _texte(), "first_name": _texte(), "last_name": _texte(),

@@ -303,3 +303,22 @@ def test_la_commune_d_une_adresse():
     assert commune_de_l_adresse(modele, "56130") is None  # deux communes
     assert commune_de_l_adresse(modele, "Saint-Exemple ou La Roche-Témoin") is None
     assert commune_de_l_adresse(modele, "nulle part") is None
+
+
+def test_une_demande_en_json_porte_ses_attributs_dans_un_objet(client, stockage):
+    corps = demande(**{"attribute[taille]": None})
+    corps["attribute"] = {"taille": "Plus grand", "commune": "56003"}
+    reponse = client.post(f"{V2}/requests.json", json=corps)
+    assert reponse.status_code == 201, reponse.text
+    signalement = stockage.lire_signalement(reponse.json()[0]["service_request_id"])
+    assert (signalement["reponses"][0]["valeur"], signalement["commune"]["insee"]) == (
+        "Plus grand", "56003")
+    corps["attribute"] = {"taille": ["Plus grand"]}
+    reponse = client.post(f"{V2}/requests.json", json=corps)
+    assert reponse.json()[0] == {"code": 400, "description": (
+        "attribute[taille] : Cette valeur doit être un texte ou un nombre.")}
+    assert client.post(f"{V2}/requests.json", json={**corps, "lat": 47.5, "long": -2.5,
+                                                     "attribute": {"taille": "Plus grand"}}
+                       ).status_code == 201  # des nombres JSON, comme le formulaire
+    assert client.post(f"{V2}/requests.json", json={**corps, "email": ["a@b.fr"]}).json()[0][
+        "description"] == "email doit être un texte, pas une liste."
