@@ -104,3 +104,11 @@ def reponse_erreurs_open311(erreurs: Sequence[Erreur], statut: int, format_: str
 
 def erreur_open311(statut: int, description: str, format_: str = "json") -> Response:
     return reponse_erreurs_open311([Erreur(None, description, statut)], statut, format_)
+
+
+class Refus(Exception):
+    """Une demande que le serveur Open311 refuse : ``statut`` et description en français."""
+
+    def __init__(self, statut: int, description: str) -> None:
+        super().__init__(description)
+        self.statut, self.description = statut, description

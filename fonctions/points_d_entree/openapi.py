@@ -22,7 +22,14 @@ from starlette.routing import Route
 
 from arbre.agents import BOUTONS
 from fonctions.domaine.actions import TEXTE_MAX
-from fonctions.points_d_entree import agent, coordination, mises_a_jour, open311, recherches_vides
+from fonctions.points_d_entree import (
+    agent,
+    coordination,
+    mises_a_jour,
+    open311,
+    open311_lecture,
+    recherches_vides,
+)
 from fonctions.points_d_entree import push as push_routes
 from fonctions.points_d_entree.suivi_citoyen import OCTETS_MAX_COMPLEMENT
 from fonctions.web.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, PROFONDEUR_MAX
@@ -454,9 +461,9 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
             "get": _operation(
                 "Open311 : les demandes, vue publique (sans donnée personnelle).",
                 _reponses_open311(f, {200: "DemandesOpen311"}, (400,)),
-                description=f"Sans dates, les {open311.JOURS_PAR_DEFAUT} derniers jours ; "
-                            f"page_size {open311.PAGE_PAR_DEFAUT} par défaut, "
-                            f"{open311.PAGE_MAX} au plus.",
+                description=f"Sans dates, les {open311_lecture.JOURS_PAR_DEFAUT} derniers jours ; "
+                            f"page_size {open311_lecture.PAGE_PAR_DEFAUT} par défaut, "
+                            f"{open311_lecture.PAGE_MAX} au plus.",
                 parameters=FILTRES),
             "post": _operation(
                 "Open311 : envoyer un signalement (le même chemin que le formulaire du site).",
