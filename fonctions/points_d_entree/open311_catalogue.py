@@ -112,8 +112,10 @@ def definition(modele: Modele, noeud: dict[str, Any]) -> dict[str, Any]:
 
 
 def est_sensible(modele: Modele, noeud_id: str | None) -> bool:
-    noeud = modele.noeud(noeud_id or "")
-    return noeud is None or bool(noeud.get("sensible") or noeud.get("hors_parcours"))
+    noeud = modele.noeud(noeud_id) if noeud_id else None
+    if noeud is None or noeud.get("type") != "transmission":  # retirée, ou devenue autre chose
+        return True
+    return bool(noeud.get("sensible") or noeud.get("hors_parcours"))
 
 
 def statut_open311(signalement: dict[str, Any]) -> str:
