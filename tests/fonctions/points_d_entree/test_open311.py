@@ -10,7 +10,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
-from aides_fonctions import CHEMIN_MODELE, champs_valides
+from aides_fonctions import CHEMIN_MODELE, champs_valides, photo
 from aides_open311 import CLE, V2, client_avec_cle, demande
 from aides_suivi import poster
 
@@ -214,3 +214,15 @@ def test_une_demande_en_json_porte_ses_attributs_dans_un_objet(client, stockage)
                        ).status_code == 201  # des nombres JSON, comme le formulaire
     assert client.post(f"{V2}/requests.json", json={**corps, "email": ["a@b.fr"]}).json()[0][
         "description"] == "email doit être un texte, pas une liste."
+
+
+def test_une_photo_s_envoie_en_multipart_comme_avec_le_formulaire(client, stockage):
+    champs = demande(service_code="voirie.depot-sauvage", **{"attribute[taille]": None})
+    sans_photo = client.post(f"{V2}/requests.json", data=champs)
+    assert sans_photo.status_code == 400
+    assert sans_photo.json()[0]["description"].startswith("photos : ")
+    reponse = client.post(f"{V2}/requests.json", data=champs,
+                          files=[("photos", ("depot.jpg", photo(), "image/jpeg"))])
+    assert reponse.status_code == 201, reponse.text
+    signalement = stockage.lire_signalement(reponse.json()[0]["service_request_id"])
+    assert [p["nom"] for p in signalement["photos"]] == ["photo-1.jpg"]
