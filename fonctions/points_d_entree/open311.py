@@ -211,7 +211,8 @@ async def creer(request: Request, format_: str) -> Response:
         champs = _champs_du_formulaire(modele, envoi.champs)
         formulaire = Envoi(champs=champs, photos=envoi.photos, type=envoi.type)
         resultat = await enregistrer_l_envoi(request, formulaire, modele,
-                                             f"open311:{client}\x1f{appareil(request)}")
+                                             f"open311:{client}\x1f{appareil(request)}",
+                                             {"canal": "open311", "client": client})
     except ErreursValidation as erreurs:
         return _erreurs(erreurs, format_)
     except CleEnCours:

@@ -102,19 +102,21 @@ def chemin_de_suivi(jeton_suivi: str) -> str:
 
 
 async def enregistrer_l_envoi(request: Request, envoi: Envoi, modele: Modele,
-                              appareil_: str | None = None) -> Resultat:
+                              appareil_: str | None = None,
+                              origine: dict[str, str] | None = None) -> Resultat:
     """Le chemin de tout signalement reçu, du formulaire du site comme d'Open311
     (``open311.py``) : clé d'idempotence, vérification (champs et photos), enregistrement
     (sans doublon pour un formulaire sans clé), réveil de la boîte d'envoi.
 
     Lève ``ErreursValidation``, ``CleEnCours`` ou ``CleReutilisee`` ; rien n'est écrit alors.
     ``appareil_`` remplace l'appareil (adresse et navigateur) dans la clé tirée du contenu
-    d'un formulaire sans clé."""
+    d'un formulaire sans clé ; ``origine`` est gardée dans le signalement (``Demande``)."""
     ctx = contexte(request)
     cle = lire_cle(request, envoi.champs)
     # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
     demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
                        else _verifier(envoi, modele))
+    demande.origine = origine
     if cle is None and envoi.type != JSON:
         # Un formulaire sans clé (sans JavaScript) : sa clé vient de son contenu.
         resultat = await enregistrer_sans_doublon(

@@ -99,6 +99,8 @@ def test_une_demande_suit_le_meme_chemin_que_le_formulaire(client, stockage):
         copie["attributions"][0].pop("sel")
         return copie
 
+    # Le même document, sauf le client Open311 qui l'a envoyé (sa clé se retire s'il abuse).
+    assert par_open311.pop("origine") == {"canal": "open311", "client": "APPLI_VILLE"}
     assert sans_ce_qui_change(par_open311) == sans_ce_qui_change(par_le_site)
     assert par_open311["contact"]["courriel"] == "lea@exemple.fr"
     assert "Léa" not in json.dumps(par_open311)  # le nom n'est pas gardé
