@@ -185,6 +185,14 @@ async def enregistrer_asynchrone(
                 continue
         raise RuntimeError("Aucune référence libre trouvée.")
 
+    # Le cas courant, une clé neuve : tout en une instruction (voir
+    # ``creer_avec_cle_neuve_asynchrone``) ; sinon (envoi rejoué, référence prise), pas à pas.
+    reference = nouvelle_reference()
+    document, _ = construire_signalement(reference, demande, [], modele, maintenant, cle)
+    envoi = nouvel_envoi(reference, "transmission", maintenant)
+    if await stockage.creer_avec_cle_neuve_asynchrone(cle, empreinte, document, [envoi]):
+        return Resultat(document, rejoue=False)
+
     async with stockage.reserver_cle_asynchrone(cle, empreinte,
                                                 nouvelle_reference()) as reservation:
         relire = not reservation.nouvelle

@@ -245,6 +245,33 @@ SELECT count(*) FROM s
 """
 
 
+# Une clé neuve en une seule instruction, validée d'elle-même (``autocommit`` : sa
+# transaction implicite est celle de ``reserver_cle``) : le verrou de la clé, la clé connue,
+# et, si le verrou est tenu et la clé inconnue, le signalement, ses envois et la clé. Un
+# aller-retour au lieu de quatre (BEGIN, verrou, création, COMMIT). Le verrou
+# (``MATERIALIZED`` : évalué une fois, avant les écritures qui lisent ``v``) est rendu à la
+# validation. Une clé validée ailleurs entre l'instantané et le verrou bute sur la
+# contrainte d'unicité : CleEnCours, comme ailleurs.
+CREATION_AVEC_CLE_NEUVE = """
+WITH v AS MATERIALIZED (
+    SELECT pg_try_advisory_xact_lock(%(verrou)s) AS tenu, c.empreinte AS connue
+    FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %(empreinte_cle)s),
+s AS (
+    INSERT INTO signalements (reference, document)
+    SELECT %(reference)s, %(document)s FROM v WHERE v.tenu AND v.connue IS NULL
+    ON CONFLICT (reference) DO NOTHING RETURNING reference),
+e AS (
+    INSERT INTO boite_envoi (id, reference, document)
+    SELECT envoi->>'id', envoi->>'reference', envoi
+    FROM jsonb_array_elements(%(envois)s) AS envoi, s
+    ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document),
+k AS (
+    INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference)
+    SELECT %(empreinte_cle)s, %(empreinte)s, s.reference FROM s)
+SELECT v.tenu, v.connue, (SELECT count(*) FROM s) FROM v
+"""
+
+
 class StockagePostgreSQL(Stockage):
     partage = True  # plusieurs processus peuvent le servir ensemble (``--workers N``)
 
@@ -310,6 +337,37 @@ class StockagePostgreSQL(Stockage):
             premiere_ligne = (str(erreur).strip().splitlines() or [type(erreur).__name__])[0]
             return f"la base PostgreSQL est injoignable ({premiere_ligne})"
         return None
+
+    async def creer_avec_cle_neuve_asynchrone(self, cle: str, empreinte: str,
+                                              signalement: Document,
+                                              envois: Sequence[Document]) -> bool:
+        """Le cas courant d'un POST avec clé, en un aller-retour : si la clé est inconnue,
+        crée le signalement, ses envois et la clé (une transaction) et rend ``True`` ;
+        ``False`` si la clé est connue avec cette empreinte (un envoi rejoué : à relire par
+        ``reserver_cle_asynchrone``) ou si la référence est prise (rien n'est écrit : une
+        autre référence, un nouvel essai). ``CleEnCours`` si la clé est tenue ailleurs,
+        ``CleReutilisee`` si elle a servi pour une autre empreinte."""
+        reference = signalement["reference"]
+        self._verifier_reference(reference)
+        for envoi in envois:
+            self._verifier_envoi(envoi["id"])
+        fichier = empreinte_cle(cle)
+        parametres = {"verrou": verrou("cle", fichier), "empreinte_cle": fichier,
+                      "empreinte": empreinte, "reference": reference,
+                      "document": Jsonb(signalement), "envois": Jsonb(list(envois))}
+        async with self._pool_asynchrone.connection() as connexion:
+            try:
+                curseur = await connexion.execute(CREATION_AVEC_CLE_NEUVE, parametres)
+                tenu, connue, cree = await curseur.fetchone()
+            except errors.UniqueViolation as erreur:
+                if erreur.diag.constraint_name == "cles_idempotence_pkey":
+                    raise CleEnCours(cle) from None
+                raise
+        if not tenu:
+            raise CleEnCours(cle)
+        if connue is not None and connue != empreinte:
+            raise CleReutilisee(cle)
+        return bool(cree)
 
     @asynccontextmanager
     async def reserver_cle_asynchrone(self, cle: str, empreinte: str, reference: str

@@ -259,3 +259,38 @@ def test_le_chemin_sans_fil_tient_les_memes_promesses(ouvrir, base_postgres):
         await stockage.fermer_asynchrone()
 
     asyncio.run(autre_boucle())
+
+
+def test_sans_fil_une_reference_prise_n_ecrit_rien_et_en_prend_une_autre(ouvrir, base_postgres,
+                                                                          monkeypatch):
+    import asyncio
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from fonctions.domaine import enregistrement
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
+
+    modele = charger_modele(Path(__file__).parents[1] / "modele_test.json")
+    demande = valider({"noeud": "voirie/nid-de-poule", "commune": "56001",
+                       "description": "Un trou.", "adresse": "12 rue des Écoles",
+                       "question-taille": "Comme une assiette", "question-dangereux": "oui"},
+                      0, modele)
+    stockage = ouvrir()
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+    references = iter(["AIG-7K3M-Q2", "AIG-2222-22", "AIG-3333-3R"])
+    monkeypatch.setattr(enregistrement, "nouvelle_reference", lambda: next(references))
+
+    async def scenario():
+        await stockage.pool_asynchrone()
+        try:
+            return await enregistrement.enregistrer_asynchrone(
+                stockage, demande, modele, datetime.now(UTC), "cle", "e")
+        finally:
+            await stockage.fermer_asynchrone()
+
+    resultat = asyncio.run(scenario())
+    assert (resultat.signalement["reference"], resultat.rejoue) == ("AIG-2222-22", False)
+    assert lignes(base_postgres, "SELECT reference FROM cles_idempotence") == [("AIG-2222-22",)]
+    assert lignes(base_postgres, "SELECT id FROM boite_envoi") == [("AIG-2222-22-transmission",)]
+    assert stockage.compter_signalements() == 2
