@@ -1,8 +1,8 @@
 """Les services qui ont leur propre outil donnent des nouvelles sans page ni lien :
 
 - ``POST /api/webhook/<service>`` : JSON signé comme nos webhooks (``Aiguillage-Signature``,
-  HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_WEBHOOK_<ID>``, horodaté, 5 minutes de
-  tolérance), voir docs/webhook.md ;
+  HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, horodaté, 5 minutes de
+  tolérance ; plusieurs ``v1=`` et plusieurs secrets acceptés), voir docs/webhook.md ;
 - ``POST /api/open311/v2/servicerequestupdates.json`` : la convention « service request
   updates » de GeoReport v2 (FixMyStreet), ``api_key`` = ``AIGUILLAGE_CLE_OPEN311_<ID>``,
   ``jurisdiction_id`` = l'identifiant du service, voir docs/open311.md.
@@ -54,7 +54,9 @@ STATUTS_OPEN311 = {
 
 
 def _secret(ctx: Contexte, gestionnaire: str) -> str | None:
-    secret = ctx.reglages.secret_webhook(gestionnaire)
+    """Le secret (un ou plusieurs, séparés par des espaces) qui vérifie les mises à jour du
+    service : ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, distinct de celui de nos envois."""
+    secret = ctx.reglages.secret_mises_a_jour(gestionnaire)
     if secret is None and ctx.reglages.envoi_web == "fichier" and not ctx.reglages.production:
         return SECRET_DE_DEVELOPPEMENT  # la démonstration, comme pour l'envoi (transmission/)
     return secret
