@@ -209,6 +209,11 @@ def creer_app(
                 yield {"aiguillage": contexte}
                 groupe.cancel_scope.cancel()
         finally:
+            # Les connexions asynchrones sont celles de cette boucle (PostgreSQL) : fermées
+            # avec elle, que le stockage soit le nôtre ou passé par un test.
+            fermer_asynchrone = getattr(contexte.stockage, "fermer_asynchrone", None)
+            if fermer_asynchrone is not None:
+                await fermer_asynchrone()
             fermer()
 
     routes = [

@@ -190,7 +190,8 @@ SCHEMAS: dict[str, Any] = {
         ("abonnement",)),
     "Message": _objet({"message": _texte()}, ("message",)),
     "Cle": _objet({"cle": _texte(description="La clé VAPID publique, en base64url.")}, ("cle",)),
-    "Sante": _objet({"etat": {"const": "ok"}, "modele": _texte()}, ("etat", "modele")),
+    "Sante": _objet({"etat": {"const": "ok"}, "modele": _texte(), "base": {"const": "ok"}},
+                    ("etat", "modele")),
     "Description": _objet({"openapi": _texte()}, ("openapi",), additionalProperties=True),
 }
 
@@ -341,8 +342,10 @@ CHEMINS: dict[str, dict[str, Any]] = {
         "Les résultats de la recherche, sans JavaScript.", _reponses(html=(200, 503)),
         parameters=[{"name": nom, "in": "query", "required": False,
                      "schema": {"type": "string"}} for nom in ("q", "commune")])},
-    "/api/sante": {"get": _operation("Le serveur répond et son modèle est chargé.",
-                                     _reponses(json=(200,), schemas={200: "Sante"}))},
+    "/api/sante": {"get": _operation(
+        "Le serveur répond et son modèle est chargé (sur PostgreSQL, la base aussi).",
+        _reponses(json=(200, 503), schemas={200: "Sante"}),
+        description="503 : sur PostgreSQL, la base n'a pas répondu à SELECT 1 en 2 s.")},
     "/api/openapi.json": {"get": _operation("Cette description.", _reponses(
         json=(200,), schemas={200: "Description"}))},
 }
