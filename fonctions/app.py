@@ -43,6 +43,7 @@ from fonctions.points_d_entree import (
     coordination,
     mises_a_jour,
     openapi,
+    photos_signees,
     recherche,
     recherches_vides,
     sante,
@@ -102,7 +103,7 @@ def construire_contexte(
     stock = stockage or ouvrir_stockage(reglages.donnees)  # TinyDB et son journal
     expediteur = expediteur or creer_expediteur(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
-    client = client_http or (ClientHTTPReel() if reglages.envoi_web == "reel"
+    client = client_http or (ClientHTTPReel(delai=reglages.delai_http) if reglages.envoi_web == "reel"
                              else ClientHTTPFichier(reglages.donnees / "sortants"))
     horloge = horloge or horloge_systeme
     alerte = CanalAlerte(expediteur, reglages.expediteur,
@@ -209,6 +210,7 @@ def creer_app(
         *coordination.routes,
         *recherches_vides.routes,
         *mises_a_jour.routes,
+        *photos_signees.routes,
         *push_routes.routes,
         *recherche.routes,
         *sante.routes,

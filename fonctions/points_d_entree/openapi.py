@@ -315,6 +315,19 @@ CHEMINS: dict[str, dict[str, Any]] = {
             "description": "t=<horodatage>,v1=<HMAC-SHA256 hexadécimal>",
             "schema": {"type": "string"}}],
         requestBody=_corps(_ref("MiseAJour"), JSON))},
+    "/api/photos/{reference}/{nom}": {"get": _operation(
+        "Une photo d'un signalement pour le logiciel d'un service (media_url Open311 signée).",
+        _reponses(json=(403, 404, 410, 429), autres={200: {"description": "La photo.", "content": {
+            "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}}),
+        description="Adresse signée et datée, donnée au service avec le signalement (voir "
+                    "docs/open311.md).",
+        parameters=[_chemin("reference", "La référence du signalement (AIG-7K3M-Q9)."),
+                    _chemin("nom", "Le nom de la photo (photo-1.jpg)."),
+                    {"name": "expire", "in": "query", "required": True,
+                     "description": "La date d'expiration (secondes UTC, en hexadécimal).",
+                     "schema": {"type": "string"}},
+                    {"name": "signature", "in": "query", "required": True,
+                     "description": "La signature de l'adresse.", "schema": {"type": "string"}}])},
     "/api/open311/v2/servicerequestupdates.json": {"post": _operation(
         "Une mise à jour GeoReport v2 (« service request updates », voir docs/open311.md).",
         {str(s): {"description": LIBELLES[s], "content": {JSON: {"schema": _ref(

@@ -63,6 +63,8 @@ class Dossier:
     lien_coordination: str = ""
     lien_valable_jours: int = 30
     message: dict[str, Any] | None = None  # pour une notification au citoyen
+    essai: int = 1  # le numéro de cette tentative (Open311 : chercher avant de reposter)
+    premier_essai: str | None = None  # quand l'envoi a été mis en boîte (horodatage)
 
     @property
     def adresse(self) -> str:

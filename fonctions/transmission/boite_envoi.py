@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import anyio
@@ -45,6 +46,7 @@ journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
 POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
 INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
+FILES_EN_PARALLELE = 8  # destinataires servis en même temps (un fil chacun)
 INTERVALLE_DES_PURGES = 3600.0  # secondes : des comptes par jour, effacés au jour près
 # secondes : les durées des données personnelles se comptent en jours (fonctions/domaine/purge.py) ;
 # une passe lit tous les signalements, une fois par jour suffit.
@@ -66,15 +68,39 @@ class BoiteEnvoi:
         self.purge_des_donnees: Callable[[], object] | None = None
 
     def traiter_une_fois(self, limite: int = 200) -> int:
-        """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron)."""
+        """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron).
+
+        Une file par destinataire (un service, la coordination, les citoyens), chacune dans
+        son fil : un service lent (jusqu'à ``AIGUILLAGE_DELAI_HTTP`` par envoi) ne retarde
+        que ses propres envois. Dans une file, l'ordre des échéances est gardé."""
         maintenant = self.horloge()
         dues = sorted(
             (e for e in self.stockage.lister_envois()
              if datetime.fromisoformat(e["prochaine_tentative"]) <= maintenant),
             key=lambda e: e["prochaine_tentative"],
-        )
+        )[:limite]
+        files: dict[str, list[dict]] = {}
+        for entree in dues:
+            files.setdefault(self._file_de(entree), []).append(entree)
+        if len(files) <= 1:
+            return sum(self._traiter_la_file(file, maintenant) for file in files.values())
+        with ThreadPoolExecutor(max_workers=min(FILES_EN_PARALLELE, len(files)),
+                                thread_name_prefix="boite-envoi") as fils:
+            return sum(fils.map(lambda file: self._traiter_la_file(file, maintenant),
+                                files.values()))
+
+    def _file_de(self, entree: dict) -> str:
+        if entree["sorte"] in POUR_LA_COORDINATION:
+            return "coordination"
+        if entree["sorte"] == "notification":
+            return "citoyens"
+        signalement = self.stockage.lire_signalement(entree["reference"]) or {}
+        attribution = attribution_numero(signalement, entree.get("attribution") or 1) or {}
+        return f"service:{attribution.get('gestionnaire', '')}"
+
+    def _traiter_la_file(self, file: list[dict], maintenant: datetime) -> int:
         traitees = 0
-        for entree in dues[:limite]:
+        for entree in file:
             with self.stockage.reclamer_envoi(entree["id"]) as envoi:
                 if envoi is None:  # réclamée ailleurs, ou déjà terminée
                     continue
@@ -168,6 +194,8 @@ class BoiteEnvoi:
             evenement=envoi["sorte"],
             lien_coordination=f"{self.reglages.url_publique}/api/coordination",
             lien_valable_jours=self.reglages.lien_agent_jours,
+            essai=envoi["tentatives"],
+            premier_essai=envoi.get("cree_le"),
         )
         if envoi["sorte"] in POUR_LA_COORDINATION:
             return self.alerte, dossier

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from aides_fonctions import ClientHTTPMemoire, dossier_de_test
+from aides_fonctions import ClientHTTPMemoire, HorlogeReglable, dossier_de_test
 
 from fonctions.socle.client_http import ReponseHTTP
 from fonctions.transmission.base import EchecTransmission
@@ -26,11 +26,16 @@ def test_open311_poste_une_demande_georeport_et_garde_son_identifiant(modele):
     assert requete["formulaire"] == {
         "service_code": "voirie-nid-de-poule",
         "description": ("Un trou profond devant l'école, rue des Écoles.\n\n"
+                        "Quelle est la taille du trou ? : Comme une assiette\n"
+                        "Le trou est-il dangereux pour les vélos ? : non\n\n"
                         "[Aiguillage AIG-7K3M-Q2]"),
         "lat": "47.5",
         "long": "-2.4",
         "address_string": "12 rue des Écoles, Bourg-les-Essais",
         "phone": "0612345678",
+        "attribute[aiguillage_reference]": "AIG-7K3M-Q2",
+        "attribute[aiguillage_issue]": "voirie/nid-de-poule",
+        "attribute[aiguillage_commune]": "56003",
         "attribute[taille]": "Comme une assiette",
         "attribute[dangereux]": "non",
         "api_key": "cle-open311-de-test",
@@ -81,14 +86,14 @@ def test_une_reouverture_suit_la_convention_service_request_updates(modele):
     dossier = dossier_de_test(modele, commune="56003", motif="Le trou est revenu.",
                               evenement="rouvert")
     dossier.signalement["attributions"][0]["transmission"] = {"service_request_id": "638344"}
-    recu = CanalOpen311(client, CLES.get).transmettre(dossier)
-    assert recu.message == ("Mise à jour envoyée par Open311 à "
+    recu = CanalOpen311(client, CLES.get, HorlogeReglable()).transmettre(dossier)
+    assert recu.message == ("Mise à jour REOPEN envoyée par Open311 à "
                             "http://127.0.0.1:9/open311/v2/servicerequestupdates.json.")
     (requete,) = client.requetes
     assert requete["formulaire"] == {
         "service_request_id": "638344", "update_id": "AIG-7K3M-Q2-transmission",
-        "status": "open", "description": "Le trou est revenu.",
-        "api_key": "cle-open311-de-test"}
+        "status": "REOPEN", "updated_datetime": "2025-03-10T09:00:00Z",
+        "description": "Le trou est revenu.", "api_key": "cle-open311-de-test"}
 
 
 def test_open311_ne_connait_pas_la_relance(modele):
