@@ -64,6 +64,7 @@ from fonctions.stockage.journalise import ouvrir_stockage
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.boite_envoi import BoiteEnvoi
 from fonctions.transmission.courriel import CanalAlerte
+from fonctions.transmission.nouvelles_open311 import NouvellesOpen311
 from fonctions.web.contexte import Contexte
 from fonctions.web.entetes import EntetesDeSecurite, entetes_introuvables
 from fonctions.web.journal_d_acces import proteger_le_journal_d_acces, proteger_les_journaux
@@ -120,6 +121,8 @@ def construire_contexte(
     boite = BoiteEnvoi(stock, source, canaux, alerte,
                        reglages=reglages, suivi=suivi, horloge=horloge)
     boite.relances = Relances(stock, suivi, horloge, reglages)
+    boite.nouvelles_open311 = NouvellesOpen311(stock, suivi, source, reglages, client, horloge,
+                                               canaux["open311"])
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
     limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None

@@ -46,6 +46,7 @@ journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
 POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
 INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
+INTERVALLE_DES_RELEVES = 60.0  # secondes ; chaque service a son rythme (releve_open311)
 FILES_EN_PARALLELE = 8  # destinataires servis en même temps (un fil chacun)
 INTERVALLE_DES_PURGES = 3600.0  # secondes : des comptes par jour, effacés au jour près
 # secondes : les durées des données personnelles se comptent en jours (fonctions/domaine/purge.py) ;
@@ -66,6 +67,9 @@ class BoiteEnvoi:
         # jour : la page « Vos données personnelles » est tenue sans cron quand la boîte
         # d'envoi tourne dans le serveur.
         self.purge_des_donnees: Callable[[], object] | None = None
+        # Les nouvelles des services Open311 (transmission/nouvelles_open311.py) : les
+        # identifiants rendus y sont retenus, et ``boucle`` relève leurs mises à jour.
+        self.nouvelles_open311 = None
 
     def traiter_une_fois(self, limite: int = 200) -> int:
         """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron).
@@ -205,6 +209,11 @@ class BoiteEnvoi:
     def _reussite(self, envoi: dict, canal: str, recu, maintenant: datetime) -> None:
         if envoi["sorte"] == "transmission":
             numero = envoi.get("attribution") or 1
+            if canal == "open311" and self.nouvelles_open311 is not None and recu.donnees:
+                signalement = self.stockage.lire_signalement(envoi["reference"]) or {}
+                attribution = attribution_numero(signalement, numero) or {}
+                self.nouvelles_open311.retenir(attribution.get("gestionnaire", ""),
+                                               recu.donnees, envoi["reference"])
             self.suivi.changer(envoi["reference"],
                                actions.transmission_reussie(numero, envoi, canal, recu),
                                AIGUILLAGE)
@@ -254,13 +263,15 @@ class BoiteEnvoi:
 
     async def boucle(self, reveil: Reveil, intervalle: float) -> None:
         """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt : les relances
-        (au plus une fois par minute), la boîte d'envoi, puis l'effacement des vieilles
+        (au plus une fois par minute), la boîte d'envoi, le relevé des mises à jour des
+        services Open311 (au démarrage, puis au rythme de chacun), puis l'effacement des vieilles
         recherches sans résultat (au démarrage, puis au plus une fois par heure) et la purge
         des données personnelles (au démarrage, puis au plus une fois par jour). Une tâche
         en erreur est écrite au journal ; les autres continuent."""
         periodiques = [
             (INTERVALLE_DES_RELANCES, lambda: self.relances and self.relances.traiter_une_fois),
             (0.0, lambda: self.traiter_une_fois),
+            (INTERVALLE_DES_RELEVES, lambda: self.nouvelles_open311 and self.nouvelles_open311.relever),
             (INTERVALLE_DES_PURGES, lambda: self.purge_des_recherches),
             (INTERVALLE_DE_LA_PURGE_DES_DONNEES, lambda: self.purge_des_donnees),
         ]
