@@ -21,6 +21,9 @@ import httpx
 from fonctions.socle.fichiers import ecrire_atomiquement
 
 journal = logging.getLogger("aiguillage.envoi")
+# httpx écrit chaque adresse appelée au niveau INFO, paramètres compris : la clé d'API d'un
+# GET Open311 (``?api_key=…``, comme le veut GeoReport v2) finirait dans le journal.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 DELAI = 15.0
 AGENT = "Aiguillage/0.1"
 

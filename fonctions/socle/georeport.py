@@ -73,6 +73,16 @@ def ecrire(objets: Iterable[Mapping[str, Any]], format_: str,
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(arbre, encoding="unicode").encode()
 
 
+def ecrire_objet(objet: Mapping[str, Any], format_: str,
+                 racine: str = "service_definition") -> bytes:
+    """Un seul objet (une définition de service) : l'objet JSON, ou ``<racine>`` en XML."""
+    if format_ == "json":
+        return json.dumps(objet, ensure_ascii=False).encode()
+    arbre = Element(racine)
+    _remplir(arbre, objet)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(arbre, encoding="unicode").encode()
+
+
 def _remplir(parent: Element, objet: Mapping[str, Any]) -> None:
     for cle, valeur in objet.items():
         if valeur is None:

@@ -157,6 +157,8 @@ class NouvellesOpen311:
 
     def _relever(self, g: dict) -> int:
         conf = Configuration(g)
+        # D'abord les jetons : une mise à jour peut citer l'identifiant qu'ils cachaient.
+        self._resoudre_les_jetons(g, conf)
         etat = self.dossier / "releves" / f"{g['id']}.json"
         try:
             depuis = json.loads(etat.read_bytes())["dernier"]
@@ -189,7 +191,6 @@ class NouvellesOpen311:
             plus_recente = max(plus_recente, quand)
         ecrire_atomiquement(etat, json.dumps(
             {"dernier": georeport.ecrire_date(plus_recente)}).encode())
-        self._resoudre_les_jetons(g, conf)
         return len(mises)
 
     def _resoudre_les_jetons(self, g: dict, conf: Configuration) -> None:

@@ -50,6 +50,15 @@ class Service:
     nom: str = ""
     type: str = "realtime"  # ou « batch » : la réponse est un jeton
     attributs_obligatoires: tuple[str, ...] = ()
+    # La définition du service (GET services/<code>) : ses attributs ; tout autre attribut
+    # est refusé (400), comme le schéma d'open311-adapter. ``None`` : pas de définition.
+    attributs: tuple[str, ...] | None = None
+
+    def definition(self) -> dict:
+        return {"service_code": self.code, "attributes": [
+            {"code": code, "variable": True, "datatype": "string", "order": rang,
+             "required": code in self.attributs_obligatoires, "description": code}
+            for rang, code in enumerate(self.attributs or (), 1)]}
 
 
 @dataclass
@@ -167,8 +176,9 @@ class FauxBackOffice:
         if statut == "lent":
             self.liberation.wait(60)
             statut = 201
-        _envoyer(requete, statut, georeport.ecrire(objets, format_, racine),
-                 georeport.TYPES[format_])
+        corps = (georeport.ecrire_objet(objets, format_, racine) if isinstance(objets, dict)
+                 else georeport.ecrire(objets, format_, racine))
+        _envoyer(requete, statut, corps, georeport.TYPES[format_])
 
     def _traiter(self, methode: str, base: str, champs: dict) -> tuple:
         if methode == "POST" and base == "requests":
@@ -181,6 +191,12 @@ class FauxBackOffice:
             self._verifier_juridiction(champs)
             demande = self._demande(base.removeprefix("requests/"))
             return 200, [demande.en_objet()], "service_requests"
+        if methode == "GET" and base.startswith("services/"):
+            self._verifier_juridiction(champs)
+            service = self.services.get(base.removeprefix("services/"))
+            if service is None or service.attributs is None:
+                raise _Refus(404, "Resource not found")
+            return 200, service.definition(), "service_definition"
         if methode == "GET" and base.startswith("tokens/"):
             return self._lire_jeton(base.removeprefix("tokens/"), champs)
         if methode == "GET" and base == "servicerequestupdates":
@@ -221,6 +237,9 @@ class FauxBackOffice:
                 lu = _ATTRIBUT.match(cle)
                 if lu is None:
                     raise _Refus(400, f"Error in input: unexpected field {cle}")
+                if service.attributs is not None and lu.group(1) not in service.attributs:
+                    raise _Refus(400, f"Error in input for POST_Service_Request: unexpected "
+                                      f"field {cle}")
                 attributs[lu.group(1)] = valeur
         manquants = [a for a in service.attributs_obligatoires if not attributs.get(a)]
         if manquants:
