@@ -293,7 +293,7 @@ class CanalOpen311:
             raise EchecTransmission(
                 f"{url} a refusé la demande ({reponse.statut}) : {erreur}. "
                 f"{CONSEILS[reponse.statut]}", definitif=True)
-        raise EchecTransmission(f"{url} a répondu {reponse.statut} : {erreur}")
+        raise EchecTransmission(f"{url} a répondu {reponse.statut} : {erreur.rstrip('.')}.")
 
 
 CONSEILS = {
