@@ -140,7 +140,7 @@ def _open311(propre: dict, entete, fichier: str, rapport: Rapport) -> dict:
         if isinstance(code, dict | list) or not str(code).strip() or len(str(code)) > 120:
             rapport.ajouter(fichier, ligne, f"« codes_service » : le code de l'issue « {issue} » "
                             "doit être un texte court (le service_code Open311).",
-                            f"Écrivez par exemple « {issue}: chaussee-degradee ».")
+                            f"Écrivez une seule valeur sur la ligne : « {issue}: code-du-service ».")
             continue
         codes[str(issue).strip("/")] = str(code).strip()
         lignes[str(issue).strip("/")] = ligne
