@@ -343,8 +343,9 @@ CHEMINS: dict[str, dict[str, Any]] = {
         parameters=[{"name": "format", "in": "path", "required": True,
                      "description": "json ou xml.",
                      "schema": {"type": "string", "enum": ["json", "xml"]}}],
-        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON,
-                           "text/xml"))},
+        description="Aussi en XML (Content-Type text/xml, <service_requests_updates>), et en "
+                    "liste JSON, la clé et la juridiction dans l'adresse (voir docs/open311.md).",
+        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON))},
     "/api/push/cle": {"get": _operation("La clé publique VAPID, pour pushManager.subscribe.",
                                         _reponses(json=(200,), schemas={200: "Cle"}))},
     "/api/abonnements": {

@@ -131,6 +131,13 @@ def format_du_corps(texte: str, type_: str = "") -> str:
 
 
 def lire(texte: str | bytes, format_: str | None = None) -> list[dict[str, Any]]:
+    try:
+        return _lire(texte, format_)
+    except RecursionError:
+        raise ErreurGeoReport("le corps est imbriqué sur trop de niveaux.") from None
+
+
+def _lire(texte: str | bytes, format_: str | None = None) -> list[dict[str, Any]]:
     """Les objets d'une réponse GeoReport (liste JSON, objet qui l'enveloppe, ou XML).
 
     Chaque objet est un ``dict`` de textes ; en XML, un champ répété ou une liste
@@ -162,10 +169,13 @@ def lire_objet(texte: str | bytes, format_: str | None = None) -> dict[str, Any]
     if isinstance(texte, bytes):
         texte = texte.decode("utf-8", errors="replace")
     if (format_ or format_du_corps(texte)) == "xml" or texte.lstrip().startswith("<"):
-        return _objet_xml(_racine_xml(texte))
+        try:
+            return _objet_xml(_racine_xml(texte))
+        except RecursionError:
+            raise ErreurGeoReport("le corps est imbriqué sur trop de niveaux.") from None
     try:
         donnees = json.loads(texte)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ErreurGeoReport("le corps n'est ni du JSON ni de l'XML.") from None
     if isinstance(donnees, list) and len(donnees) == 1:
         donnees = donnees[0]

@@ -95,3 +95,9 @@ def test_les_dates_w3c_se_lisent_avec_leur_fuseau_et_s_ecrivent_en_utc():
         georeport.lire_date("2025-03-11T09:30:00")
     with pytest.raises(georeport.ErreurGeoReport, match="n'est pas une date W3C"):
         georeport.lire_date("hier")
+
+
+def test_un_corps_trop_imbrique_est_refuse_sans_planter():
+    for corps in ("[" * 100_000, "<a>" * 30_000 + "</a>" * 30_000):
+        with pytest.raises(georeport.ErreurGeoReport):
+            georeport.lire(corps)
