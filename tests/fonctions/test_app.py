@@ -27,7 +27,8 @@ def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
         "/api/coordination", "/api/coordination", "/api/coordination/{jeton}",
         "/api/coordination/{jeton}",
         "/api/recherche/sans-resultat",
-        "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.json",
+        "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.{format}",
+        "/api/photos/{reference}/{nom}",
         "/api/push/cle", "/api/abonnements", "/api/abonnements",
         "/api/recherche", "/api/sante", "/api/openapi.json", "/api/{reste:path}"]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from aides_fonctions import ClientHTTPMemoire, HorlogeReglable, dossier_de_test
 
@@ -102,3 +104,68 @@ def test_open311_ne_connait_pas_la_relance(modele):
     assert CanalOpen311(client, CLES.get).transmettre(dossier).message.startswith(
         "Pas de relance par Open311")
     assert client.requetes == []
+
+
+def avec(dossier, **transmission):
+    dossier.gestionnaire["transmission"] = {**dossier.gestionnaire["transmission"],
+                                            **transmission}
+    return dossier
+
+
+def test_un_service_en_xml_recoit_requests_xml_et_son_identifiant_est_lu(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(
+        201, '<?xml version="1.0" encoding="utf-8"?><service_requests><request>'
+             '<service_request_id>638344</service_request_id></request></service_requests>',
+        "text/xml"))
+    dossier = avec(dossier_de_test(modele, commune="56003"), format="xml",
+                   adresse="https://x.example.org/open311/v2/requests.xml",
+                   juridiction="val-d-essai",
+                   codes_service={"voirie/nid-de-poule": "chaussee-degradee"})
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier)
+    assert recu.donnees == {"service_request_id": "638344"}
+    (requete,) = client.requetes
+    assert requete["url"] == "https://x.example.org/open311/v2/requests.xml"
+    assert (requete["formulaire"]["service_code"], requete["formulaire"]["jurisdiction_id"]) == (
+        "chaussee-degradee", "val-d-essai")
+    assert [lu["url"] for lu in client.lectures_faites] == [
+        "https://x.example.org/open311/v2/services/chaussee-degradee.xml"]
+
+
+@pytest.mark.parametrize("statut", [401, 403, 404])
+def test_401_403_404_sont_des_refus_definitifs_avec_l_erreur_lue(modele, statut):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(
+        statut, f"<errors><error><code>{statut}</code><description>Non</description></error>"
+                "</errors>"))
+    with pytest.raises(EchecTransmission) as echec:
+        CanalOpen311(client, CLES.get).transmettre(dossier_de_test(modele, commune="56003"))
+    assert echec.value.definitif
+    assert f"a refusé la demande ({statut}) : {statut} Non." in echec.value.message
+
+
+def test_un_jeton_est_change_en_identifiant_des_l_envoi(modele):
+    client = ClientHTTPMemoire()
+    client.reponses.append(ReponseHTTP(200, '[{"token": "T-1"}]'))
+    client.lectures += [ReponseHTTP(404, ""),  # pas de définition du service
+                        ReponseHTTP(200, '[{"token": "T-1", "service_request_id": "77"}]')]
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier_de_test(modele, commune="56003"))
+    assert recu.donnees == {"token": "T-1", "service_request_id": "77"}
+    assert client.lectures_faites[-1]["url"] == "http://127.0.0.1:9/open311/v2/tokens/T-1.json"
+
+
+def test_un_nouvel_essai_reprend_la_demande_deja_arrivee(modele):
+    from dataclasses import replace
+
+    client = ClientHTTPMemoire()
+    client.lectures += [ReponseHTTP(200, json.dumps([
+        {"service_request_id": "12", "description": "Autre chose [Aiguillage AIG-2222-22]"},
+        {"service_request_id": "13", "description": "Un trou…\n\n[Aiguillage AIG-7K3M-Q2]"}]))]
+    dossier = replace(dossier_de_test(modele, commune="56003"), essai=2,
+                      premier_essai="2025-03-10T09:00:00+00:00")
+    recu = CanalOpen311(client, CLES.get).transmettre(dossier)
+    assert recu.donnees == {"service_request_id": "13"}
+    assert client.requetes == []  # rien de reposté
+    assert client.lectures_faites[0]["parametres"] == {
+        "service_code": "voirie-nid-de-poule", "start_date": "2025-03-10T08:00:00Z",
+        "api_key": "cle-open311-de-test"}
