@@ -38,7 +38,8 @@ from fonctions.socle.horloge import Horloge
 from fonctions.socle.jetons import reference_valide
 from fonctions.socle.reglages import Reglages
 from fonctions.stockage import Stockage
-from fonctions.transmission.open311 import CanalOpen311, Configuration
+from fonctions.transmission.open311 import CanalOpen311
+from fonctions.transmission.open311_champs import Configuration
 
 journal = logging.getLogger("aiguillage.open311")
 TEXTE_MAX = 4000

@@ -27,7 +27,6 @@ l'envoi, puis par le relevé des mises à jour (``transmission/releve_open311.py
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -35,64 +34,22 @@ from fonctions.socle import georeport
 from fonctions.socle.client_http import ClientHTTP, ErreurReseau, ReponseHTTP
 from fonctions.socle.horloge import Horloge
 from fonctions.transmission.base import Dossier, EchecTransmission, Recu
+from fonctions.transmission.open311_champs import (
+    CONSEILS,
+    DESCRIPTION_MAX,
+    Configuration,
+    code_attribut,
+    description_open311,
+    identifiant_de,
+    marque,
+)
 
-DESCRIPTION_MAX = 4000
 REFUS_DEFINITIFS = (401, 403, 404)
 # La recherche d'une demande déjà arrivée remonte un peu avant le premier essai : les deux
 # horloges peuvent différer.
 MARGE_DE_RECHERCHE = timedelta(hours=1)
 # Les statuts envoyés au service (FixMyStreet, statuts étendus), en majuscules.
 STATUTS_ENVOYES = {"rouvert": "REOPEN", "complement": "OPEN"}
-
-
-def marque(reference: str) -> str:
-    return f"[Aiguillage {reference}]"
-
-
-def description_open311(signalement: dict) -> str:
-    """La description du citoyen, les réponses du formulaire et la marque Aiguillage, en
-    4 000 signes au plus (la marque n'est jamais coupée : elle sert à retrouver la demande)."""
-    reponses = "".join(f"\n{r.get('libelle') or r['id']} : {r['valeur']}"
-                       for r in signalement.get("reponses", []))
-    suite = (f"\n{reponses}" if reponses else "") + f"\n\n{marque(signalement['reference'])}"
-    description = signalement["description"]
-    place = DESCRIPTION_MAX - len(suite)
-    if len(description) > place:
-        description = description[: place - 1] + "…"
-    return (description + suite)[:DESCRIPTION_MAX]
-
-
-def code_attribut(identifiant: str) -> str:
-    """``attribute[code]`` : open311-adapter n'accepte que ``\\w+``."""
-    return re.sub(r"\W", "_", identifiant)
-
-
-def racine(adresse: str) -> str:
-    """La racine de l'API, même si le contenu donne ``…/requests.json`` ou ``.xml``."""
-    return re.sub(r"/?requests\.(json|xml)$", "", adresse.rstrip("/")) + "/"
-
-
-def url_des_demandes(adresse: str, format_: str = "json") -> str:
-    return f"{racine(adresse)}requests.{format_}"
-
-
-class Configuration:
-    """Ce que le contenu dit du service Open311."""
-
-    def __init__(self, gestionnaire: dict) -> None:
-        transmission = gestionnaire.get("transmission") or {}
-        self.nom = gestionnaire["nom"]
-        self.adresse = transmission.get("adresse") or ""
-        self.format = transmission.get("format") or "json"
-        self.juridiction = transmission.get("juridiction")
-        self.codes = transmission.get("codes_service") or {}
-        self.defaut = transmission.get("code_service")
-
-    def url(self, chemin: str) -> str:
-        return f"{racine(self.adresse)}{chemin}.{self.format}"
-
-    def code_pour(self, issue: str | None) -> str | None:
-        return self.codes.get(issue or "") or self.defaut
 
 
 class CanalOpen311:
@@ -296,16 +253,6 @@ class CanalOpen311:
         raise EchecTransmission(f"{url} a répondu {reponse.statut} : {erreur.rstrip('.')}.")
 
 
-CONSEILS = {
-    401: "Le service demande une authentification : vérifiez AIGUILLAGE_CLE_OPEN311_<ID> et "
-         "l'adresse avec son équipe informatique.",
-    403: "La clé d'API est refusée : vérifiez AIGUILLAGE_CLE_OPEN311_<ID> avec l'équipe "
-         "informatique du service.",
-    404: "Le service_code ou l'adresse n'existe pas chez le service : vérifiez « codes_service »,"
-         " « code_service » et « adresse_transmission » dans son fichier de contenu.",
-}
-
-
 def _transmission_de(signalement: dict, dossier: Dossier) -> dict:
     for attribution in reversed(signalement.get("attributions", [])):
         if attribution["gestionnaire"] == dossier.gestionnaire["id"]:
@@ -313,17 +260,3 @@ def _transmission_de(signalement: dict, dossier: Dossier) -> dict:
             if transmission:
                 return transmission
     return signalement.get("transmission") or {}
-
-
-def identifiant_de(reponse: ReponseHTTP) -> dict[str, str]:
-    """``service_request_id`` et/ou ``token`` de la réponse à un POST (JSON ou XML)."""
-    try:
-        objets = georeport.lire(reponse.texte, georeport.format_du_corps(reponse.texte,
-                                                                          reponse.type))
-    except georeport.ErreurGeoReport:
-        return {}
-    if not objets:
-        return {}
-    premier = objets[0]
-    return {cle: str(premier[cle]) for cle in ("service_request_id", "token")
-            if premier.get(cle) not in (None, "")}

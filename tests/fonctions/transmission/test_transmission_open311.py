@@ -7,7 +7,7 @@ from aides_fonctions import ClientHTTPMemoire, HorlogeReglable, dossier_de_test
 
 from fonctions.socle.client_http import ReponseHTTP
 from fonctions.transmission.base import EchecTransmission
-from fonctions.transmission.open311 import CanalOpen311, description_open311, url_des_demandes
+from fonctions.transmission.open311 import CanalOpen311
 
 CLES = {"cc-val-d-essai": "cle-open311-de-test"}
 
@@ -73,14 +73,6 @@ def test_sans_code_de_service_l_envoi_echoue_definitivement(modele):
     with pytest.raises(EchecTransmission) as echec:
         CanalOpen311(ClientHTTPMemoire(), CLES.get).transmettre(dossier)
     assert echec.value.definitif
-
-
-def test_la_description_et_l_adresse_suivent_georeport():
-    assert url_des_demandes("https://x/v2/") == "https://x/v2/requests.json"
-    assert url_des_demandes("https://x/v2/requests.json") == "https://x/v2/requests.json"
-    longue = description_open311({"reference": "AIG-7K3M-Q2", "description": "é" * 4000})
-    assert len(longue) == 4000
-    assert longue.endswith("…\n\n[Aiguillage AIG-7K3M-Q2]")
 
 
 def test_une_reouverture_suit_la_convention_service_request_updates(modele):
