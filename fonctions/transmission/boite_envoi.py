@@ -40,7 +40,14 @@ from fonctions.domaine.suivi import AIGUILLAGE, Suivi, lien_agent
 from fonctions.socle.horloge import Horloge, Reveil
 from fonctions.socle.reglages import Reglages
 from fonctions.stockage import Stockage
-from fonctions.transmission.base import Canal, Dossier, EchecTransmission, PieceJointe, tenter
+from fonctions.transmission.base import (
+    Canal,
+    Dossier,
+    EchecTransmission,
+    Issue,
+    PieceJointe,
+    tenter,
+)
 
 journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
@@ -105,16 +112,21 @@ class BoiteEnvoi:
     def _traiter_la_file(self, file: list[dict], maintenant: datetime) -> int:
         traitees = 0
         for entree in file:
+            issue = None
             with self.stockage.reclamer_envoi(entree["id"]) as envoi:
                 if envoi is None:  # réclamée ailleurs, ou déjà terminée
                     continue
                 if datetime.fromisoformat(envoi["prochaine_tentative"]) > maintenant:
                     continue
-                self._traiter(envoi, self.horloge())
+                issue = self._traiter(envoi, self.horloge())
                 traitees += 1
+            if issue is not None and issue.injoignable:
+                # Ce destinataire ne répond pas : ses autres envois attendent la passe
+                # suivante (chacun coûterait encore AIGUILLAGE_DELAI_HTTP à cette passe-ci).
+                break
         return traitees
 
-    def _traiter(self, envoi: dict, maintenant: datetime) -> None:
+    def _traiter(self, envoi: dict, maintenant: datetime) -> Issue | None:
         reference = envoi["reference"]
         signalement = self.stockage.lire_signalement(reference)
         if signalement is None:
@@ -161,6 +173,7 @@ class BoiteEnvoi:
                 "prochaine_tentative": horodatage(issue.prochaine_tentative)})
         else:
             self._abandon(envoi, canal.nom, issue.erreur or "", maintenant)
+        return issue
 
     def _preparer(self, signalement: dict, envoi: dict) -> tuple[Canal, Dossier]:
         modele = self.modele.actuel()

@@ -161,7 +161,8 @@ class CanalOpen311:
                 parametres, conf, dossier.gestionnaire["id"]))
         except ErreurReseau as erreur:
             raise EchecTransmission(f"{conf.nom} injoignable pour vérifier qu'une tentative "
-                                    f"précédente n'est pas arrivée : {erreur}") from None
+                                    f"précédente n'est pas arrivée : {erreur}",
+                                    injoignable=True) from None
         if reponse.statut != 200:
             return None  # le service ne liste pas ses demandes : on reposte (docs/open311.md)
         try:
@@ -242,7 +243,7 @@ class CanalOpen311:
             reponse = self.client.post(url, formulaire=champs)
         except ErreurReseau as erreur:
             quoi = "n'a pas répondu à temps" if erreur.delai_depasse else "est injoignable"
-            raise EchecTransmission(f"{url} {quoi} ({erreur}).") from None
+            raise EchecTransmission(f"{url} {quoi} ({erreur}).", injoignable=True) from None
         if 200 <= reponse.statut < 300:
             return reponse
         erreur = georeport.dire_erreurs(reponse.texte)

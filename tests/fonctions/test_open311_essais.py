@@ -164,3 +164,13 @@ def test_un_complement_part_en_open_avec_sa_date(client, boite, horloge, faux):
     assert (mise["status"], mise["updated_datetime"], mise["service_request_id"]) == (
         "OPEN", "2025-03-10T10:00:00Z", faux.demandes[0].identifiant)
     assert mise["description"].startswith("Le trou s'agrandit.")
+
+
+def test_un_service_qui_ne_repond_pas_ne_coute_qu_un_delai_par_passe(client, boite, faux):
+    faux.pannes += ["lent", "lent"]
+    poster(client, commune="56003")
+    poster(client, commune="56003")
+    boite.traiter_une_fois()
+    assert len(faux.requetes_vers("requests")) == 1  # le second attend la passe suivante
+    boite.traiter_une_fois()
+    assert len(faux.requetes_vers("requests")) == 2
