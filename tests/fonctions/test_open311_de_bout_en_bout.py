@@ -228,3 +228,23 @@ def test_une_adresse_de_photo_expiree_ou_inconnue_est_refusee(
         assert sans.json() == {"erreurs": [{"champ": None, "message": (
             "Adresse de photo fausse ou incomplète : utilisez celle reçue avec le "
             "signalement.")}]}
+
+
+def test_un_envoi_coupe_pendant_que_le_service_cree_la_demande_n_en_cree_pas_une_seconde(
+        tmp_path, boite_smtp, recepteur_http, faux, arreter):
+    faux.pannes.append("lent")  # la demande est créée, la réponse ne part pas
+    serveur = demarrer(tmp_path, boite_smtp, recepteur_http, faux)
+    arreter(serveur)
+    with client_verifie(serveur.url, timeout=30) as client:
+        corps = signaler(client)
+    attendre(lambda: faux.demandes, message="la demande n'est pas arrivée chez le service")
+    serveur.tuer()  # la réponse n'a jamais été lue
+    faux.liberer()
+    serveur.demarrer()
+    with client_verifie(serveur.url, timeout=30) as client:
+        attendre(lambda: chronologie(client, corps)["etat"]["code"] == "transmis",
+                 message="la transmission n'est pas notée après le redémarrage")
+    assert len(faux.demandes) == 1
+    assert len(faux.requetes_vers("requests")) == 1  # un seul POST
+    (recherche,) = faux.requetes_vers("requests.json", "GET")
+    assert recherche["champs"]["service_code"] == ["chaussee-degradee"]
