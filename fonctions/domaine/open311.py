@@ -79,35 +79,35 @@ def mise_a_jour(gestionnaire: str, identifiant: str, status: str, description: s
         derniere = a.get("open311_derniere_mise_a_jour")
         if quand is not None and derniere and quand <= datetime.fromisoformat(derniere):
             return _noter(c, a, status, texte, quand, "plus ancienne que la dernière appliquée")
-        if quand is not None:
-            a["open311_derniere_mise_a_jour"] = horodatage(quand)
         raison = _sans_effet(a["statut"], statut, bool(date_intervention))
         if raison:
             return _noter(c, a, status, texte, quand, raison)
-        if statut == "rouvre":
+        if statut == "prise" and a["statut"] not in (*EN_ATTENTE, "a_transmettre",
+                                                    "non_transmis"):
+            statut_final = "message"
+        else:
+            statut_final = "pris_en_charge" if statut == "prise" else statut
+        if statut_final == "message":
+            return _noter(c, a, status, texte, quand, None)
+        if statut_final == "rouvre":
             c.changer_statut(a, "pris_en_charge")
             a.pop("resolu_le", None)
             c.noter("pris_en_charge", attribution=a, statut="pris_en_charge",
                     pour_le_citoyen=texte or f"{a['nom']} a rouvert sa demande et s'en occupe.")
-            return "enregistre"
-        if statut == "prise":
-            statut_final = "pris_en_charge" if a["statut"] in (*EN_ATTENTE, "a_transmettre",
-                                                                "non_transmis") else "message"
         else:
-            statut_final = statut
-        if statut_final == "message":
-            return _noter(c, a, status, texte, quand, None)
-        garde_motif = statut_final in ("clos", "pas_de_notre_ressort")
-        try:
-            actions.declarer(a["numero"], statut_final,
-                             None if garde_motif else texte,
-                             (texte or motif) if garde_motif else None, vers,
-                             date_intervention if statut_final == "programme" else None,
-                             exiger_la_date=False)(c)
-        except ActionImpossible as refus:
-            if refus.statut != 409:
-                raise
-            return _noter(c, a, status, texte, quand, refus.message)
+            garde_motif = statut_final in ("clos", "pas_de_notre_ressort")
+            try:
+                actions.declarer(a["numero"], statut_final,
+                                 None if garde_motif else texte,
+                                 (texte or motif) if garde_motif else None, vers,
+                                 date_intervention if statut_final == "programme" else None,
+                                 exiger_la_date=False)(c)
+            except ActionImpossible as refus:
+                if refus.statut != 409:
+                    raise
+                return _noter(c, a, status, texte, quand, refus.message)
+        if quand is not None:  # la dernière appliquée (une mise à jour notée ne compte pas)
+            a["open311_derniere_mise_a_jour"] = horodatage(quand)
         return "enregistre"
     return action
 

@@ -123,3 +123,10 @@ def test_une_date_sans_fuseau_ou_un_statut_inconnu_sont_refuses(client, corps):
     assert inconnu.status_code == 400
     assert inconnu.headers["content-type"].startswith("text/xml")
     assert "<errors><error><code>400</code>" in inconnu.text
+
+
+def test_une_mise_a_jour_sans_effet_ne_compte_pas_comme_la_derniere_appliquee(client, corps):
+    pousser(client, "U1", "IN_PROGRESS", 10)
+    pousser(client, "U3", "INVESTIGATING", 12)  # en arrière : notée, sans effet
+    pousser(client, "U2", "FIXED", 11)  # plus récente que la dernière appliquée (10 h)
+    assert etat(client, corps) == "resolu"
