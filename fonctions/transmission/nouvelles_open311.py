@@ -139,7 +139,11 @@ class NouvellesOpen311:
 
     def relever(self, forcer: bool = False) -> int:
         """Relève les services dont le tour est venu ; rend le nombre de mises à jour lues.
-        Un service injoignable est écrit au journal et relevé au tour suivant."""
+        Un service injoignable est écrit au journal et relevé au tour suivant. Avec
+        ``AIGUILLAGE_ENVOI_WEB=fichier`` (développement), rien ne quitte la machine : pas de
+        relevé."""
+        if self.reglages.envoi_web != "reel":
+            return 0
         lues = 0
         for g in self.modele.actuel().gestionnaires.values():
             transmission = g.get("transmission") or {}
