@@ -1,6 +1,6 @@
 # Aiguillage — toutes les commandes du projet. La CI appelle « make test » telle quelle.
 #   make demo       construit le contenu de démonstration et sert tout le produit sur http://localhost:8000
-#   make test       installe ce qu'il faut (Chromium compris) et lance tous les tests
+#   make test       installe ce qu'il faut (Chromium et PostgreSQL compris) et lance tous les tests
 #   make verifier   vérifie le contenu seulement
 #   make apercu     reconstruit le site à chaque enregistrement (pour l'équipe éditoriale)
 #   make bench      mesures de performance, Lighthouse compris (voir docs/performance.md ; demande Node)
@@ -17,7 +17,7 @@ PY := $(VENV)/bin/python
 INSTALLE := $(VENV)/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium valgrind lighthouse nettoyer communes vendor
+.PHONY: demo test verifier construire apercu bench lint regenerer installer chromium postgresql valgrind lighthouse nettoyer communes vendor
 
 $(INSTALLE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Aiguillage demande Python 3.11 ou plus récent (trouvé : " + sys.version.split()[0] + ").")'
@@ -36,6 +36,18 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@$(CHROMIUM) --version
+
+# Les tests du stockage PostgreSQL démarrent leur propre grappe jetable (initdb et pg_ctl de
+# Debian, dans /usr/lib/postgresql/<version>/bin) : jamais sautés, donc installés s'ils
+# manquent. Le paquet peut démarrer une grappe du système : les tests ne s'en servent pas.
+# AIGUILLAGE_TEST_POSTGRES=postgresql://… fait passer les tests par un serveur existant.
+postgresql:
+	@if [ -z "$$AIGUILLAGE_TEST_POSTGRES" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installation de PostgreSQL (paquet Debian « postgresql »)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@if [ -z "$$AIGUILLAGE_TEST_POSTGRES" ]; then ls /usr/lib/postgresql/*/bin/initdb; fi
 
 # Pour « make bench » seulement : compter les instructions par requête (bench/instructions.py).
 valgrind:
@@ -74,16 +86,17 @@ demo: construire
 apercu: $(INSTALLE)
 	$(PY) -m arbre apercu --port $(PORT)
 
-test: $(INSTALLE) chromium
+test: $(INSTALLE) chromium postgresql
 	$(PY) -m ruff check .
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: $(INSTALLE) chromium valgrind lighthouse
+bench: $(INSTALLE) chromium postgresql valgrind lighthouse
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/site.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) AIGUILLAGE_LIGHTHOUSE=$(LIGHTHOUSE) $(PY) bench/lighthouse.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/hors_ligne.py
 	AIGUILLAGE_CHROMIUM=$(CHROMIUM) $(PY) bench/recherche.py
 	$(PY) bench/fonctions.py
+	$(PY) bench/postgresql.py
 	$(PY) bench/photos.py
 	$(PY) bench/instructions.py
 

@@ -1,6 +1,8 @@
 """``python -m fonctions servir|envoyer|purger|verifier``.
 
-- ``servir [--hote 127.0.0.1] [--port 8000]`` : le site et les fonctions sur une origine ;
+- ``servir [--hote 127.0.0.1] [--port 8000] [--workers N]`` : le site et les fonctions sur
+  une origine ; ``--workers N`` (N processus uvicorn) demande PostgreSQL
+  (``AIGUILLAGE_BASE_URL``), et est refusé sur TinyDB ;
 - ``envoyer`` : fait une fois les relances dues, vide la boîte d'envoi, relève les mises à
   jour des services Open311 (``releve_open311``), puis efface les
   recherches sans résultat de plus de 90 jours (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
@@ -10,6 +12,9 @@
   serveur la fait chaque jour quand la boîte d'envoi y tourne, sinon une fois par jour par le
   même cron qu'``envoyer`` (voir ``fonctions/domaine/purge.py``) ;
 - ``verifier`` : vérifie réglages et modèle, sans rien démarrer ;
+- ``migrer --vers postgresql://… [--depuis DOSSIER]`` : copie un dossier TinyDB
+  (``AIGUILLAGE_DONNEES`` par défaut) dans une base PostgreSQL, reprenable et idempotente, et
+  vérifie que rien ne manque (``fonctions/stockage/demenagement.py``) ;
 - ``vapid`` : crée une clé VAPID (Web Push) et l'affiche, pour ``AIGUILLAGE_VAPID_CLE_PRIVEE``.
 
 Un réglage manquant en production arrête tout avec un message en français (code 2).
@@ -37,6 +42,54 @@ def afficher_nouvelle_cle_vapid() -> int:
     return 0
 
 
+def migrer_vers_postgresql(options: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fonctions.stockage.demenagement import DossierOccupe, demenager
+    from fonctions.stockage.postgresql import ErreurBase, url_sans_mot_de_passe
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s : %(message)s")
+    if not options.vers.startswith(("postgresql://", "postgres://")):
+        print("--vers doit être une adresse postgresql://utilisateur:mot-de-passe@hote/base.",
+              file=sys.stderr)
+        return 2
+    dossier = Path(options.depuis or os.environ.get("AIGUILLAGE_DONNEES") or "donnees")
+    print(f"Copie de {dossier} vers {url_sans_mot_de_passe(options.vers)}…")
+    try:
+        bilan = demenager(dossier, options.vers, apres_chaque_lot=lambda sorte, nombre: print(
+            f"  {sorte} : {nombre}", flush=True))
+    except (FileNotFoundError, DossierOccupe, ErreurBase) as erreur:
+        print(f"La copie ne peut pas se faire : {erreur}", file=sys.stderr)
+        return 2
+    print(bilan.en_texte())
+    return 0 if bilan.complet else 1
+
+
+def refus_des_workers(workers: int, reglages) -> str | None:
+    """Pourquoi ``--workers`` ne peut pas servir ces réglages ; ``None`` s'il le peut."""
+    if workers < 1:
+        return f"--workers vaut {workers} : écrivez un nombre de processus, 1 ou plus."
+    if reglages.base_url is None:
+        return (f"--workers {workers} demande PostgreSQL : avec TinyDB (le défaut), un seul "
+                "processus peut recevoir les signalements d'un dossier de données. Donnez "
+                "AIGUILLAGE_BASE_URL=postgresql://… (voir docs/production.md), ou lancez sans "
+                "--workers.")
+    return None
+
+
+def servir_avec_des_workers(options: argparse.Namespace) -> int:
+    """N processus uvicorn sur un même port, chacun avec sa fabrique ``application`` (et sa
+    boîte d'envoi : PostgreSQL fait qu'un message n'est envoyé que par l'un d'eux)."""
+    import uvicorn
+
+    from fonctions.app import application
+
+    uvicorn.run(f"{application.__module__}:application", factory=True, host=options.hote,
+                port=options.port, workers=options.workers, proxy_headers=False,
+                log_level="info")
+    return 0
+
+
 def main(arguments: list[str] | None = None) -> int:
     analyseur = argparse.ArgumentParser(prog="python -m fonctions",
                                         description="Les fonctions d'Aiguillage.")
@@ -44,15 +97,26 @@ def main(arguments: list[str] | None = None) -> int:
     servir = commandes.add_parser("servir", help="servir le site et les fonctions")
     servir.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
     servir.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
+    servir.add_argument("--workers", type=int, default=1,
+                        help="processus qui servent ensemble (1) ; plus d'un demande "
+                             "PostgreSQL (AIGUILLAGE_BASE_URL)")
     commandes.add_parser("envoyer", help="relances dues, boîte d'envoi, vieilles recherches "
                           "sans résultat, une fois (cron)")
     commandes.add_parser("purger", help="effacer les données personnelles dont la durée de "
                           "conservation est passée, une fois (cron)")
     commandes.add_parser("verifier", help="vérifier les réglages et le modèle")
     commandes.add_parser("vapid", help="créer une clé VAPID pour les notifications Web Push")
+    migrer = commandes.add_parser("migrer", help="copier un dossier TinyDB dans PostgreSQL "
+                                  "(reprenable, vérifié)")
+    migrer.add_argument("--vers", required=True, metavar="postgresql://…",
+                        help="la base PostgreSQL de destination")
+    migrer.add_argument("--depuis", metavar="DOSSIER",
+                        help="le dossier TinyDB (par défaut AIGUILLAGE_DONNEES, ou donnees)")
     options = analyseur.parse_args(arguments)
     if options.commande == "vapid":
         return afficher_nouvelle_cle_vapid()
+    if options.commande == "migrer":
+        return migrer_vers_postgresql(options)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s : %(message)s")
     from fonctions.web.journal_d_acces import proteger_les_journaux
 
@@ -73,6 +137,23 @@ def main(arguments: list[str] | None = None) -> int:
         print(f"Les fonctions d'Aiguillage ne peuvent pas démarrer :\n  - {erreur}",
               file=sys.stderr)
         return 2
+    if options.commande == "servir" and options.workers != 1:
+        refus = refus_des_workers(options.workers, reglages)
+        if refus:
+            print(f"Les fonctions d'Aiguillage ne peuvent pas démarrer :\n  - {refus}",
+                  file=sys.stderr)
+            return 2
+    if reglages.base_url is not None:
+        # La base est joignable et son schéma à jour avant tout le reste (et avant que N
+        # processus ne la trouvent injoignable chacun de son côté).
+        from fonctions.stockage.postgresql import ErreurBase, appliquer_migrations
+
+        try:
+            appliquer_migrations(str(reglages.base_url))
+        except ErreurBase as erreur:
+            print(f"Les fonctions d'Aiguillage ne peuvent pas démarrer :\n  - {erreur}",
+                  file=sys.stderr)
+            return 2
 
     if options.commande == "verifier":
         for probleme in problemes:
@@ -116,6 +197,9 @@ def main(arguments: list[str] | None = None) -> int:
         return 0
 
     import uvicorn
+
+    if options.workers > 1:
+        return servir_avec_des_workers(options)
 
     from fonctions.app import creer_serveur, regler_le_ramasse_miettes
     from fonctions.domaine.photos import regler_l_allocateur

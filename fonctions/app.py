@@ -42,6 +42,7 @@ from fonctions.points_d_entree import (
     agent,
     coordination,
     mises_a_jour,
+    open311,
     openapi,
     photos_signees,
     recherche,
@@ -60,7 +61,7 @@ from fonctions.socle.courriels import Expediteur, creer_expediteur
 from fonctions.socle.horloge import Horloge, Reveil, horloge_systeme
 from fonctions.socle.reglages import ErreurReglages, Reglages, lire_reglages, verifier_pour_le_modele
 from fonctions.stockage import Stockage
-from fonctions.stockage.journalise import ouvrir_stockage
+from fonctions.stockage.ouverture import ouvrir_stockage
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.boite_envoi import BoiteEnvoi
 from fonctions.transmission.courriel import CanalAlerte
@@ -101,7 +102,9 @@ def construire_contexte(
         raise ErreurReglages(problemes)
     for probleme in problemes:
         journal.warning("%s (accepté en développement)", probleme)
-    stock = stockage or ouvrir_stockage(reglages.donnees)  # TinyDB et son journal
+    # PostgreSQL si AIGUILLAGE_BASE_URL le nomme, sinon TinyDB et son journal.
+    stock = stockage or ouvrir_stockage(
+        reglages.donnees, str(reglages.base_url) if reglages.base_url else None)
     expediteur = expediteur or creer_expediteur(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
     client = client_http or (ClientHTTPReel(delai=reglages.delai_http) if reglages.envoi_web == "reel"
@@ -125,11 +128,17 @@ def construire_contexte(
                                                canaux["open311"])
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
-    limiteur = Limiteur(*reglages.limite_debit) if reglages.limite_debit else None
-    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons) if reglages.limite_jetons
-                       else None)
-    limiteur_recherches = (Limiteur(*reglages.limite_recherches) if reglages.limite_recherches
-                           else None)
+    # Sur PostgreSQL, les limites sont comptées dans la base, pour tous les processus.
+    partage = getattr(stock, "limiteur", None)
+
+    def fabrique(espace: str, nombre: int, periode: float) -> Limiteur:
+        return partage(espace, nombre, periode) if partage else Limiteur(nombre, periode)
+
+    limiteur = fabrique("signalements", *reglages.limite_debit) if reglages.limite_debit else None
+    limiteur_jetons = (LimiteurDeJetons(*reglages.limite_jetons, fabrique=fabrique)
+                       if reglages.limite_jetons else None)
+    limiteur_recherches = (fabrique("recherches", *reglages.limite_recherches)
+                           if reglages.limite_recherches else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
                         boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
                         limiteur_recherches)
@@ -214,6 +223,7 @@ def creer_app(
         *recherches_vides.routes,
         *mises_a_jour.routes,
         *photos_signees.routes,
+        *open311.routes,
         *push_routes.routes,
         *recherche.routes,
         *sante.routes,

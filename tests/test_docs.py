@@ -41,7 +41,7 @@ def test_chaque_bouton_de_la_page_de_l_agent_est_dans_le_guide(bouton):
 def test_les_cibles_du_makefile_sont_dans_le_readme():
     makefile = (RACINE / "Makefile").read_text()
     cibles = re.search(r"^\.PHONY: (.*)$", makefile, re.M).group(1).split()
-    internes = {"installer", "chromium", "valgrind", "nettoyer"}  # appelées par d'autres
+    internes = {"installer", "chromium", "postgresql", "valgrind", "nettoyer"}  # appelées par d'autres
     for cible in set(cibles) - internes:
         assert f"make {cible}" in README, f"« make {cible} » n'est pas dans le README"
 

@@ -112,6 +112,8 @@ def construire_signalement(
     }
     if noeud.get("hors_parcours"):  # le service lira que l'habitant ne l'a pas trouvé
         document["noeud"]["hors_parcours"] = True
+    if demande.origine:  # le client Open311 qui l'a envoyé (sa clé se retire s'il abuse)
+        document["origine"] = dict(demande.origine)
     return document, fichiers
 
 

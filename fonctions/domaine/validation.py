@@ -63,6 +63,9 @@ class Demande:
     telephone: str | None = None  # seulement avec ``consentement`` : il ne sert qu'au service
     consentement: bool = False  # « Le service peut me contacter »
     reponses: list[dict[str, str]] = field(default_factory=list)
+    # Par où la demande est arrivée, quand ce n'est pas le site : {"canal": "open311",
+    # "client": "APPLI_VILLE"} (le client dont l'api_key a servi, voir docs/open311.md).
+    origine: dict[str, str] | None = None
 
 
 def _texte(valeur: Any) -> str | None:

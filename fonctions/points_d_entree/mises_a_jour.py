@@ -1,8 +1,8 @@
 """Les services qui ont leur propre outil donnent des nouvelles sans page ni lien :
 
 - ``POST /api/webhook/<service>`` : JSON signé comme nos webhooks (``Aiguillage-Signature``,
-  HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_WEBHOOK_<ID>``, horodaté, 5 minutes de
-  tolérance), voir docs/webhook.md ;
+  HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, horodaté, 5 minutes de
+  tolérance ; plusieurs ``v1=`` et plusieurs secrets acceptés), voir docs/webhook.md ;
 - ``POST /api/open311/v2/servicerequestupdates.{json,xml}`` : la convention « service
   request updates » de GeoReport v2 (FixMyStreet), en formulaire, JSON ou XML,
   ``api_key`` = ``AIGUILLAGE_CLE_OPEN311_<ID>``, ``jurisdiction_id`` = l'identifiant du
@@ -37,7 +37,9 @@ TEXTES_WEBHOOK = {"statut": "", "reference": "", "message": "", "motif": "", "ve
 TEXTES_OPEN311 = ("jurisdiction_id", "api_key", "status", "update_id", "service_request_id",
                   "description", "expected_datetime", "updated_datetime", "aiguillage_service")
 def _secret(ctx: Contexte, gestionnaire: str) -> str | None:
-    secret = ctx.reglages.secret_webhook(gestionnaire)
+    """Le secret (un ou plusieurs, séparés par des espaces) qui vérifie les mises à jour du
+    service : ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, distinct de celui de nos envois."""
+    secret = ctx.reglages.secret_mises_a_jour(gestionnaire)
     if secret is None and ctx.reglages.envoi_web == "fichier" and not ctx.reglages.production:
         return SECRET_DE_DEVELOPPEMENT  # la démonstration, comme pour l'envoi (transmission/)
     return secret
@@ -130,9 +132,7 @@ async def _lire_mises(request: Request) -> tuple[dict, list[dict]]:
 async def open311(request: Request) -> Response:
     """Une ou plusieurs mises à jour GeoReport (docs/open311.md) ; réponse dans le format de
     l'adresse (``.json`` ou ``.xml``) : ``[{"update_id": "…"}]`` ou l'erreur Open311."""
-    format_ = request.path_params.get("format", "json")
-    if format_ not in georeport.FORMATS:
-        return _erreur_open311(404, "Format inconnu : .json ou .xml.")
+    format_ = request.url.path.rpartition(".")[2]  # json ou xml : l'adresse de la route
     refus = trop_d_essais(request, html=False)  # l'adresse, avant de lire le corps
     if refus is not None:
         return refus
@@ -166,5 +166,6 @@ async def open311(request: Request) -> Response:
 
 routes = [
     Route("/api/webhook/{gestionnaire}", webhook, methods=["POST"]),
-    Route("/api/open311/v2/servicerequestupdates.{format}", open311, methods=["POST"]),
+    *(Route(f"/api/open311/v2/servicerequestupdates.{format_}", open311, methods=["POST"])
+      for format_ in georeport.FORMATS),
 ]

@@ -22,7 +22,14 @@ from starlette.routing import Route
 
 from arbre.agents import BOUTONS
 from fonctions.domaine.actions import TEXTE_MAX
-from fonctions.points_d_entree import agent, coordination, mises_a_jour, recherches_vides
+from fonctions.points_d_entree import (
+    agent,
+    coordination,
+    mises_a_jour,
+    open311,
+    open311_lecture,
+    recherches_vides,
+)
 from fonctions.points_d_entree import push as push_routes
 from fonctions.points_d_entree.suivi_citoyen import OCTETS_MAX_COMPLEMENT
 from fonctions.web.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, PROFONDEUR_MAX
@@ -333,19 +340,17 @@ CHEMINS: dict[str, dict[str, Any]] = {
                      "schema": {"type": "string"}},
                     {"name": "signature", "in": "query", "required": True,
                      "description": "La signature de l'adresse.", "schema": {"type": "string"}}])},
-    "/api/open311/v2/servicerequestupdates.{format}": {"post": _operation(
+    **{f"/api/open311/v2/servicerequestupdates.{f}": {"post": _operation(
         "Une ou plusieurs mises à jour GeoReport v2 (« service request updates », voir "
         "docs/open311.md), en formulaire, JSON ou XML ; réponse dans le format de l'adresse.",
         {str(s): {"description": LIBELLES_OPEN311.get(s, LIBELLES[s]), "content": {
             JSON: {"schema": _ref("ReponseOpen311")},
             "text/xml": {"schema": {"type": "string"}}}}
          for s in (200, 400, 403, 404, 409, 413, 415, 422, 429)},
-        parameters=[{"name": "format", "in": "path", "required": True,
-                     "description": "json ou xml.",
-                     "schema": {"type": "string", "enum": ["json", "xml"]}}],
         description="Aussi en XML (Content-Type text/xml, <service_requests_updates>), et en "
                     "liste JSON, la clé et la juridiction dans l'adresse (voir docs/open311.md).",
-        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON))},
+        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON))}
+       for f in ("json", "xml")},
     "/api/push/cle": {"get": _operation("La clé publique VAPID, pour pushManager.subscribe.",
                                         _reponses(json=(200,), schemas={200: "Cle"}))},
     "/api/abonnements": {
@@ -366,6 +371,152 @@ CHEMINS: dict[str, dict[str, Any]] = {
         json=(200,), schemas={200: "Description"}))},
 }
 
+# -- Aiguillage comme serveur Open311 GeoReport v2 (open311.py, docs/open311.md) -------------
+XML = "text/xml"
+TEXTE_OU_NUL = {"type": ["string", "null"]}
+SCHEMAS.update({
+    "ErreursOpen311": {"type": "array", "minItems": 1, "items": _objet({
+        "code": {"type": "integer"}, "description": _texte(description="En français.")},
+        ("code", "description"))},
+    "DecouverteOpen311": _objet({
+        "changeset": _texte(), "contact": _texte(), "key_service": _texte(),
+        "endpoints": {"type": "array", "items": _objet({
+            "specification": _texte(), "url": _texte(), "changeset": _texte(),
+            "type": _texte(), "formats": {"type": "array", "items": _texte()}},
+            ("specification", "url", "formats"))}},
+        ("changeset", "contact", "key_service", "endpoints")),
+    "ServicesOpen311": {"type": "array", "items": _objet({
+        "service_code": _texte(description="L'issue, « / » devenu « . »."),
+        "service_name": _texte(), "description": _texte(), "metadata": {"type": "boolean"},
+        "type": {"const": "realtime"}, "keywords": _texte(), "group": _texte()},
+        ("service_code", "service_name", "metadata", "type", "keywords", "group"))},
+    "DefinitionOpen311": _objet({
+        "service_code": _texte(), "attributes": {"type": "array", "items": _objet({
+            "variable": {"type": "boolean"}, "code": _texte(),
+            "datatype": {"enum": ["string", "singlevaluelist"]},
+            "required": {"type": "boolean"}, "datatype_description": _texte(),
+            "order": {"type": "integer"}, "description": _texte(),
+            "values": {"type": "array", "items": _objet({"key": _texte(), "name": _texte()},
+                                                          ("key", "name"))}},
+            ("variable", "code", "datatype", "required", "order", "description", "values"))}},
+        ("service_code", "attributes")),
+    "DemandeOpen311": _objet({
+        "api_key": _texte(description="La clé du client (AIGUILLAGE_CLIENT_OPEN311_<NOM>)."),
+        "jurisdiction_id": _texte(description="Accepté, ignoré : un seul territoire."),
+        "service_code": _texte(), "lat": {"type": ["string", "number"]},
+        "long": {"type": ["string", "number"]},
+        "address_string": _texte(description="Le lieu ; la commune peut s'y lire (nom ou "
+                                             "code postal)."),
+        "email": _texte(), "phone": _texte(), "first_name": _texte(), "last_name": _texte(),
+        "description": _texte(), "device_id": _texte(), "account_id": _texte(),
+        "address_id": _texte(), "idempotency_key": _texte(),
+        "media_url": _texte(description="Refusé : la photo s'envoie en multipart, champ "
+                                        "« photos »."),
+        "attribute[commune]": _texte(description="Le code INSEE de la commune."),
+        "attribute[consentement]": {"enum": ["oui", "non"]}},
+        ("api_key", "service_code"), additionalProperties=True,
+        description="Les réponses aux questions s'ajoutent en « attribute[<code>] »."),
+    "DemandeCreeeOpen311": {"type": "array", "items": _objet({
+        "service_request_id": _texte(), "service_notice": _texte(),
+        "account_id": TEXTE_OU_NUL}, ("service_request_id",))},
+    "DemandesOpen311": {"type": "array", "items": _objet({
+        "service_request_id": _texte(), "status": {"enum": ["open", "closed"]},
+        "status_notes": _texte(), "service_name": _texte(), "service_code": _texte(),
+        "agency_responsible": _texte(), "service_notice": _texte(),
+        "requested_datetime": _texte(), "updated_datetime": _texte(),
+        "expected_datetime": TEXTE_OU_NUL, "address": _texte(), "address_id": _texte(),
+        "zipcode": _texte(), "lat": {"type": ["number", "null"]},
+        "long": {"type": ["number", "null"]}, "media_url": _texte()},
+        ("service_request_id", "status", "service_code", "requested_datetime"),
+        additionalProperties=False)},
+    "JetonsOpen311": {"type": "array", "items": _objet({
+        "service_request_id": _texte(), "token": _texte()}, ("service_request_id", "token"))},
+    "MisesAJourOpen311": {"type": "array", "items": _objet({
+        "update_id": _texte(), "service_request_id": _texte(), "status": _texte(),
+        "updated_datetime": _texte(), "description": _texte(), "media_url": _texte()},
+        ("update_id", "service_request_id", "status", "updated_datetime"),
+        additionalProperties=False)},
+})
+
+
+LIBELLES_OPEN311 = {400: "Demande invalide (champ, filtre ou date) : la description dit quoi.",
+                    403: "api_key absente ou inconnue."}
+
+
+def _reponses_open311(format_: str, succes: dict[int, str], erreurs: tuple[int, ...]) -> dict:
+    """Les réponses d'une adresse Open311 : en JSON (schémas) ou en XML (texte)."""
+    def contenu(schema: str) -> dict:
+        return ({JSON: {"schema": _ref(schema)}} if format_ == "json"
+                else {XML: {"schema": {"type": "string"}}})
+    reponses = {str(s): {"description": LIBELLES[s], "content": contenu(nom)}
+                for s, nom in succes.items()}
+    for statut in erreurs:
+        libelle = LIBELLES_OPEN311.get(statut) or LIBELLES[statut]
+        reponses[str(statut)] = {"description": libelle, "content": contenu("ErreursOpen311")}
+    return dict(sorted(reponses.items()))
+
+
+def _parametres(*noms: str) -> list[dict[str, Any]]:
+    return [{"name": nom, "in": "query", "required": False, "schema": {"type": "string"}}
+            for nom in noms]
+
+
+FILTRES = _parametres("jurisdiction_id", "service_request_id", "service_code", "status",
+                      "start_date", "end_date", "page", "page_size")
+
+
+def _chemins_open311() -> dict[str, dict[str, Any]]:
+    chemins: dict[str, dict[str, Any]] = {}
+    base = open311.PREFIXE
+    for f in ("json", "xml"):
+        chemins[f"{base}/discovery.{f}"] = {"get": _operation(
+            "Open311 : la découverte (adresse, formats, où demander une api_key).",
+            _reponses_open311(f, {200: "DecouverteOpen311"}, ()))}
+        chemins[f"{base}/services.{f}"] = {"get": _operation(
+            "Open311 : les services (une issue qui accepte un signalement chacun).",
+            _reponses_open311(f, {200: "ServicesOpen311"}, ()),
+            parameters=_parametres("jurisdiction_id"))}
+        chemins[f"{base}/services/{{code}}.{f}"] = {"get": _operation(
+            "Open311 : la définition d'un service (ses attributs).",
+            _reponses_open311(f, {200: "DefinitionOpen311"}, (404,)),
+            parameters=[_chemin("code", "Le service_code."),
+                        *_parametres("jurisdiction_id")])}
+        chemins[f"{base}/requests.{f}"] = {
+            "get": _operation(
+                "Open311 : les demandes, vue publique (sans donnée personnelle).",
+                _reponses_open311(f, {200: "DemandesOpen311"}, (400,)),
+                description=f"Sans dates, les {open311_lecture.JOURS_PAR_DEFAUT} derniers jours ; "
+                            f"page_size {open311_lecture.PAGE_PAR_DEFAUT} par défaut, "
+                            f"{open311_lecture.PAGE_MAX} au plus.",
+                parameters=FILTRES),
+            "post": _operation(
+                "Open311 : envoyer un signalement (le même chemin que le formulaire du site).",
+                _reponses_open311(f, {200: "DemandeCreeeOpen311", 201: "DemandeCreeeOpen311"},
+                                  (400, 403, 409, 413, 415, 429)),
+                description="201 : enregistré ; 200 : la même demande, rejouée (même "
+                            "Idempotency-Key, ou même contenu du même client dans les 24 "
+                            "heures).",
+                parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
+                             "schema": {"type": "string"}}],
+                requestBody=_corps(_ref("DemandeOpen311"), FORMULAIRE, MULTIPART, JSON))}
+        chemins[f"{base}/requests/{{reference}}.{f}"] = {"get": _operation(
+            "Open311 : une demande, vue publique.",
+            _reponses_open311(f, {200: "DemandesOpen311"}, (404,)),
+            parameters=[_chemin("reference", "Le service_request_id (AIG-XXXX-XX)."),
+                        *_parametres("jurisdiction_id")])}
+        chemins[f"{base}/tokens/{{jeton}}.{f}"] = {"get": _operation(
+            "Open311 : l'identifiant d'un jeton (chez Aiguillage, le jeton est l'identifiant).",
+            _reponses_open311(f, {200: "JetonsOpen311"}, (404,)),
+            parameters=[_chemin("jeton", "Le jeton."), *_parametres("jurisdiction_id")])}
+        operation = _operation(
+            "Open311 (FixMyStreet) : les étapes publiques des demandes.",
+            _reponses_open311(f, {200: "MisesAJourOpen311"}, (400,)),
+            parameters=_parametres("jurisdiction_id", "service_request_id", "start_date",
+                                   "end_date", "page", "page_size"))
+        chemins.setdefault(f"{base}/servicerequestupdates.{f}", {})["get"] = operation
+    return chemins
+
+
 DESCRIPTION: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -378,7 +529,8 @@ DESCRIPTION: dict[str, Any] = {
             "une méthode non permise) dans la même forme JSON. Voir docs/api.md."),
         "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     },
-    "paths": CHEMINS,
+    "paths": {**CHEMINS, **{chemin: {**CHEMINS.get(chemin, {}), **operations}
+                            for chemin, operations in _chemins_open311().items()}},
     "components": {"schemas": SCHEMAS},
 }
 

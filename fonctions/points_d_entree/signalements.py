@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fonctions.domaine.enregistrement import Resultat
 from fonctions.domaine.modele import Modele
 from fonctions.domaine.photos import PhotoRefusee, preparer_photo
 from fonctions.domaine.statuts import CODE_COORDINATION
@@ -100,6 +101,38 @@ def chemin_de_suivi(jeton_suivi: str) -> str:
     return f"/api/suivi/{jeton_suivi}"
 
 
+async def enregistrer_l_envoi(request: Request, envoi: Envoi, modele: Modele,
+                              appareil_: str | None = None,
+                              origine: dict[str, str] | None = None) -> Resultat:
+    """Le chemin de tout signalement reçu, du formulaire du site comme d'Open311
+    (``open311.py``) : clé d'idempotence, vérification (champs et photos), enregistrement
+    (sans doublon pour un formulaire sans clé), réveil de la boîte d'envoi.
+
+    Lève ``ErreursValidation``, ``CleEnCours`` ou ``CleReutilisee`` ; rien n'est écrit alors.
+    ``appareil_`` remplace l'appareil (adresse et navigateur) dans la clé tirée du contenu
+    d'un formulaire sans clé ; ``origine`` est gardée dans le signalement (``Demande``)."""
+    ctx = contexte(request)
+    cle = lire_cle(request, envoi.champs)
+    # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
+    demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
+                       else _verifier(envoi, modele))
+    demande.origine = origine
+    if cle is None and envoi.type != JSON:
+        # Un formulaire sans clé (sans JavaScript) : sa clé vient de son contenu.
+        resultat = await enregistrer_sans_doublon(
+            ctx.stockage, demande, photos, modele, ctx.horloge(),
+            str(ctx.reglages.cle_secrete), empreinte_de_demande(demande, []),
+            appareil_ or appareil(request))
+    else:
+        empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
+        resultat = await enregistrer_sans_bloquer(
+            ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
+        )
+    if not resultat.rejoue:
+        ctx.reveil.sonner()
+    return resultat
+
+
 async def recevoir(request: Request) -> Response:
     ctx = contexte(request)
     html = veut_du_html(request)
@@ -117,21 +150,7 @@ async def recevoir(request: Request) -> Response:
     try:
         envoi = await lire_envoi(request)
         champs, nombre_de_photos = envoi.champs, len(envoi.photos)
-        cle = lire_cle(request, champs)
-        # Sans photo, vérifier n'est que du calcul : pas de saut vers un fil (voir sans_bloquer.py).
-        demande, photos = (await run_in_threadpool(_verifier, envoi, modele) if envoi.photos
-                           else _verifier(envoi, modele))
-        if cle is None and envoi.type != JSON:
-            # Un formulaire sans clé (sans JavaScript) : sa clé vient de son contenu.
-            resultat = await enregistrer_sans_doublon(
-                ctx.stockage, demande, photos, modele, ctx.horloge(),
-                str(ctx.reglages.cle_secrete), empreinte_de_demande(demande, []),
-                appareil(request))
-        else:
-            empreinte = empreinte_de_demande(demande, envoi.photos) if cle else ""
-            resultat = await enregistrer_sans_bloquer(
-                ctx.stockage, demande, photos, modele, ctx.horloge(), cle, empreinte
-            )
+        resultat = await enregistrer_l_envoi(request, envoi, modele)
     except ErreursValidation as refus:
         return _refus(request, refus.erreurs, refus.statut, html, champs, nombre_de_photos)
     except CleEnCours:
@@ -143,8 +162,6 @@ async def recevoir(request: Request) -> Response:
         erreur = Erreur("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour un autre "
                         "signalement : utilisez-en une nouvelle.")
         return _refus(request, [erreur], 422, html, champs, nombre_de_photos)
-    if not resultat.rejoue:
-        ctx.reveil.sonner()
     corps = corps_de_reponse(resultat.signalement, ctx.reglages)
     if html:
         # La page de suivi sans JavaScript ; « déjà » si ce formulaire avait déjà été envoyé.

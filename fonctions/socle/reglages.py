@@ -36,6 +36,11 @@ from arbre.francais import de_service
 PREFIXE = "AIGUILLAGE_"
 PREFIXE_SECRET_WEBHOOK = "AIGUILLAGE_SECRET_WEBHOOK_"  # noqa: S105 (un nom, pas un secret)
 PREFIXE_CLE_OPEN311 = "AIGUILLAGE_CLE_OPEN311_"
+# Un secret par sens : celui-ci vérifie les mises à jour qu'un service nous envoie par
+# webhook ; AIGUILLAGE_SECRET_WEBHOOK_<ID> signe nos envois.
+PREFIXE_SECRET_MISES_A_JOUR = "AIGUILLAGE_SECRET_MISES_A_JOUR_"  # noqa: S105 (un nom)
+# L'api_key de chaque client du serveur Open311 (une appli, le système d'une ville).
+PREFIXE_CLIENT_OPEN311 = "AIGUILLAGE_CLIENT_OPEN311_"
 CLE_DE_DEVELOPPEMENT = "developpement-cle-non-secrete-a-ne-jamais-utiliser-en-production"
 BITS_DE_CLE_MIN = 256  # 32 octets tirés au hasard
 ANCIEN_NOM_PROXIES = "AIGUILLAGE_PROXYS"
@@ -52,6 +57,7 @@ class Reglage:
 REGLAGES = [
     Reglage("AIGUILLAGE_MODE", "developpement"),
     Reglage("AIGUILLAGE_DONNEES", "donnees"),
+    Reglage("AIGUILLAGE_BASE_URL", None),
     Reglage("AIGUILLAGE_MODELE", "site/sortie/modele.json"),
     Reglage("AIGUILLAGE_SITE", "site/sortie"),
     Reglage("AIGUILLAGE_URL_PUBLIQUE", "http://localhost:8000", obligatoire_en_production=True),
@@ -76,7 +82,9 @@ REGLAGES = [
     Reglage(VARIABLE_COORDONNEES, str(COORDONNEES_JOURS)),
     Reglage(VARIABLE_CONSERVATION, str(CONSERVATION_MOIS)),
 ]
-REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_CLE_OPEN311 + "<ID>"]
+REGLAGES_A_MOTIF = [PREFIXE_SECRET_WEBHOOK + "<ID>", PREFIXE_SECRET_MISES_A_JOUR + "<ID>",
+                    PREFIXE_CLE_OPEN311 + "<ID>",
+                    PREFIXE_CLIENT_OPEN311 + "<NOM>"]
 
 
 class ErreurReglages(Exception):
@@ -95,6 +103,8 @@ class ErreurReglages(Exception):
 class Reglages:
     mode: str = "developpement"
     donnees: Path = Path("donnees")
+    # PostgreSQL (postgresql://…) ; sans elle, TinyDB dans ``donnees`` (docs/production.md).
+    base_url: Secret | None = None
     modele: Path = Path("site/sortie/modele.json")
     site: Path | None = Path("site/sortie")
     url_publique: str = "http://localhost:8000"
@@ -117,7 +127,9 @@ class Reglages:
     coordonnees_jours: int = COORDONNEES_JOURS
     conservation_mois: int = CONSERVATION_MOIS
     secrets_webhook: Mapping[str, Secret] = field(default_factory=dict)
+    secrets_mises_a_jour: Mapping[str, Secret] = field(default_factory=dict)
     cles_open311: Mapping[str, Secret] = field(default_factory=dict)
+    clients_open311: Mapping[str, Secret] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -126,6 +138,14 @@ class Reglages:
     def secret_webhook(self, gestionnaire: str) -> str | None:
         secret = self.secrets_webhook.get(suffixe_de(gestionnaire))
         return str(secret) if secret is not None else None
+
+    def secret_mises_a_jour(self, gestionnaire: str) -> str | None:
+        """Le secret (ou les secrets, séparés par des espaces) qui vérifie les mises à jour
+        du service. En développement seulement, faute de lui, celui qui signe nos envois."""
+        secret = self.secrets_mises_a_jour.get(suffixe_de(gestionnaire))
+        if secret is not None:
+            return str(secret)
+        return None if self.production else self.secret_webhook(gestionnaire)
 
     def cle_open311(self, gestionnaire: str) -> str | None:
         cle = self.cles_open311.get(suffixe_de(gestionnaire))
@@ -163,6 +183,12 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     cle = valeurs["AIGUILLAGE_CLE_SECRETE"] or CLE_DE_DEVELOPPEMENT
     if production and valeurs["AIGUILLAGE_CLE_SECRETE"]:
         messages.extend(filter(None, [faiblesse_de_la_cle(cle)]))
+
+    base_url = valeurs["AIGUILLAGE_BASE_URL"]
+    if base_url and urlsplit(base_url).scheme not in ("postgresql", "postgres"):
+        messages.append("AIGUILLAGE_BASE_URL doit commencer par postgresql:// (par exemple "
+                        "postgresql://aiguillage:mot-de-passe@localhost/aiguillage) ; sans elle, "
+                        "les données vont dans le dossier AIGUILLAGE_DONNEES (TinyDB).")
 
     smtp = valeurs["AIGUILLAGE_SMTP_URL"]
     if smtp and urlsplit(smtp).scheme not in ("smtp", "smtps"):
@@ -239,6 +265,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     return Reglages(
         mode=mode,
         donnees=Path(valeur("AIGUILLAGE_DONNEES")),
+        base_url=Secret(base_url) if base_url else None,
         modele=Path(valeur("AIGUILLAGE_MODELE")),
         site=Path(site) if site != "-" else None,
         url_publique=url_publique,
@@ -261,7 +288,9 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         coordonnees_jours=durees.coordonnees_jours,
         conservation_mois=durees.conservation_mois,
         secrets_webhook=_par_suffixe(environ, PREFIXE_SECRET_WEBHOOK),
+        secrets_mises_a_jour=_par_suffixe(environ, PREFIXE_SECRET_MISES_A_JOUR),
         cles_open311=_par_suffixe(environ, PREFIXE_CLE_OPEN311),
+        clients_open311=_par_suffixe(environ, PREFIXE_CLIENT_OPEN311),
     )
 
 
@@ -277,6 +306,13 @@ def verifier_pour_le_modele(reglages: Reglages, modele) -> list[str]:
         suffixe = suffixe_de(gestionnaire["id"])
         if canal == "webhook" and reglages.secret_webhook(gestionnaire["id"]) is None:
             messages.append(f"{PREFIXE_SECRET_WEBHOOK}{suffixe} manque ({gestionnaire['nom']}).")
+        if canal == "webhook" and suffixe not in reglages.secrets_mises_a_jour:
+            messages.append(f"{PREFIXE_SECRET_MISES_A_JOUR}{suffixe} manque ({gestionnaire['nom']}) "
+                            f": un secret par sens, distinct de {PREFIXE_SECRET_WEBHOOK}{suffixe}.")
+        elif canal == "webhook" and set((reglages.secret_webhook(gestionnaire["id"]) or "").split()
+                                        ) & set(str(reglages.secrets_mises_a_jour[suffixe]).split()):
+            messages.append(f"{PREFIXE_SECRET_MISES_A_JOUR}{suffixe} et {PREFIXE_SECRET_WEBHOOK}"
+                            f"{suffixe} partagent un secret ({gestionnaire['nom']}) : un par sens.")
         if canal == "open311" and reglages.cle_open311(gestionnaire["id"]) is None:
             messages.append(f"{PREFIXE_CLE_OPEN311}{suffixe} manque ({gestionnaire['nom']}).")
         if canal in ("webhook", "open311") and not adresse.startswith("https://"):

@@ -1,6 +1,8 @@
 """Limite du nombre d'envois par adresse de client, dans une fenêtre glissante.
 
-En mémoire, par processus : avec plusieurs processus, chacun compte pour lui. Derrière un
+En mémoire, par processus : avec plusieurs processus, chacun compte pour lui — sauf sur
+PostgreSQL, où l'application prend des limiteurs partagés aux mêmes méthodes
+(``StockagePostgreSQL.limiteur``, comptés dans la base). Derrière un
 mandataire, l'adresse du client vient de ``X-Forwarded-For`` seulement si le mandataire est
 nommé par ``AIGUILLAGE_PROXIES`` (``fonctions/app.py``).
 
@@ -68,9 +70,15 @@ class LimiteurDeJetons:
     tomberait que sur les faux, et dirait lesquels le sont)."""
 
     def __init__(self, nombre: int, periode: float,
-                 horloge: Callable[[], float] = time.monotonic) -> None:
-        self.par_cible = Limiteur(nombre, periode, horloge)
-        self.par_adresse = Limiteur(nombre * PLAFOND_PAR_ADRESSE, periode, horloge)
+                 horloge: Callable[[], float] = time.monotonic,
+                 fabrique: Callable[[str, int, float], Limiteur] | None = None) -> None:
+        """``fabrique(espace, nombre, periode)`` : d'autres limiteurs que ceux en mémoire
+        (partagés entre processus par PostgreSQL, voir ``StockagePostgreSQL.limiteur``)."""
+        if fabrique is None:
+            def fabrique(espace: str, nombre: int, periode: float) -> Limiteur:
+                return Limiteur(nombre, periode, horloge)
+        self.par_cible = fabrique("jetons-par-cible", nombre, periode)
+        self.par_adresse = fabrique("jetons-par-adresse", nombre * PLAFOND_PAR_ADRESSE, periode)
 
     def bloque(self, adresse: str, cible: str) -> float:
         """0 si ce client peut encore essayer un lien vers ``cible`` ; sinon les secondes."""

@@ -134,3 +134,37 @@ def serveur_reel(tmp_path, boite_smtp, recepteur_http):
     yield serveur
     serveur.arreter()
     print(f"--- journal du serveur ---\n{serveur.journal()}")
+
+
+# -- PostgreSQL (tests/fonctions/postgres_jetable.py) ---------------------------------------
+
+@pytest.fixture(scope="session")
+def serveur_postgres():
+    """Une grappe PostgreSQL jetable pour toute la session (ou AIGUILLAGE_TEST_POSTGRES),
+    arrêtée à la fin même si des tests échouent."""
+    import signal
+
+    from postgres_jetable import ServeurDeTest
+
+    # Un SIGTERM (CI arrêtée, timeout) devient un Ctrl-C : pytest défait alors ses fixtures
+    # et la grappe est arrêtée, au lieu de rester dans /tmp.
+    avant = signal.getsignal(signal.SIGTERM)
+    if avant == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        serveur = ServeurDeTest()  # s'arrête lui-même s'il est interrompu au démarrage
+        try:
+            yield serveur
+        finally:
+            serveur.arreter()
+    finally:
+        if avant == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.fixture
+def base_postgres(serveur_postgres):
+    """L'adresse d'une base PostgreSQL neuve, effacée après le test."""
+    url = serveur_postgres.nouvelle_base()
+    yield url
+    serveur_postgres.effacer_la_base(url)

@@ -56,6 +56,7 @@ class ServeurReel:
         self.donnees = dossier / "donnees"
         self.journal_chemin = dossier / "serveur.log"
         self.processus: subprocess.Popen | None = None
+        self.arguments: list[str] = []  # ajoutés à « servir » (--workers 2…)
         self.variables = {
             "AIGUILLAGE_DONNEES": str(self.donnees),
             "AIGUILLAGE_MODELE": str(preparer_modele(dossier, url_recepteur, modifier)),
@@ -75,7 +76,8 @@ class ServeurReel:
         environnement.update(self.variables)
         journal = self.journal_chemin.open("ab")
         self.processus = subprocess.Popen(
-            [sys.executable, "-m", "fonctions", "servir", "--port", str(self.port)],
+            [sys.executable, "-m", "fonctions", "servir", "--port", str(self.port),
+             *self.arguments],
             cwd=RACINE, env=environnement, stdout=journal, stderr=subprocess.STDOUT)
         journal.close()
         limite = time.monotonic() + 30

@@ -56,6 +56,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
         if noeud["type"] == "transmission":
             noeud["formulaire"] = _formulaire(noeud, fichier, rapport)
             noeud["consignes_agent_html"] = _consignes_agent(noeud, fichier, rapport)
+            noeud["sensible"] = noeud["entete"].get("sensible") is True
             _verifier_canal(noeud, fichier, territoire, gestionnaires, affiche, rapport)
         if noeud["type"] == "urgence":
             _verifier_numeros(noeud, fichier, numeros, rapport)

@@ -57,7 +57,9 @@ _DESTINATION = (
 CHAMPS_NOEUD = {
     "question": _champs(*_COMMUNS, Champ("question", obligatoire=True, longueur_max=160)),
     "transmission": _champs(*_COMMUNS, *_DESTINATION, Champ("formulaire", "objet"),
-                            Champ("consignes_agent", "textes", longueur_max=LONGUEUR_CONSIGNE)),
+                            Champ("consignes_agent", "textes", longueur_max=LONGUEUR_CONSIGNE),
+                            # Le lieu exact de ces signalements n'est jamais publié (Open311).
+                            Champ("sensible", "oui-non")),
     "orientation": _champs(*_COMMUNS, *_DESTINATION),
     "urgence": _champs(*_COMMUNS, Champ("numeros", "liste", obligatoire=True)),
     "renvoi": _champs(*(c for c in _COMMUNS if c.nom != "titre"),

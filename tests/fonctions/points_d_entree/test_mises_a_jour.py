@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from aides_suivi import jeton_de_suivi, poster, suivre
+from starlette.datastructures import Secret
 
 from fonctions.socle.client_http import ReponseHTTP
 from fonctions.transmission.webhook import signer
@@ -194,3 +195,24 @@ def test_open311_lit_la_date_prevue_dans_expected_datetime(client, boite, client
     assert (fausse.status_code, fausse.json()) == (422, [{
         "code": 422, "description": "« bientôt » n'est pas une date : écrivez-la sous la forme "
                                     "14/03/2025."}])
+
+
+def test_un_secret_par_sens_et_plusieurs_secrets_de_retour_pendant_un_changement(
+        fabrique_client, horloge):
+    client = fabrique_client(secrets_mises_a_jour={
+        "MAIRIE_SAINT_EXEMPLE": Secret("retour-neuf retour-ancien")})
+    boite = client.app_state["aiguillage"].boite_envoi
+    corps = par_webhook(client, boite)
+    mise_a_jour = {"id": "evt-1", "reference": corps["reference"], "statut": "pris_en_charge"}
+    # Le secret de nos envois ne vaut plus pour les mises à jour.
+    assert envoyer_webhook(client, horloge, mise_a_jour).status_code == 401
+    assert envoyer_webhook(client, horloge, mise_a_jour, secret="retour-ancien").status_code == 200
+    mise_a_jour["id"], mise_a_jour["statut"] = "evt-2", "en_cours"
+    assert envoyer_webhook(client, horloge, mise_a_jour, secret="retour-neuf").status_code == 200
+    # Le service signe avec deux secrets (le sien change) : une signature qui va suffit.
+    mise_a_jour["id"], mise_a_jour["statut"] = "evt-3", "resolu"
+    donnees = json.dumps(mise_a_jour).encode()
+    signature = signer("inconnu retour-neuf", int(horloge().timestamp()), donnees)
+    reponse = client.post("/api/webhook/mairie-saint-exemple", content=donnees, headers={
+        "Content-Type": "application/json", "Aiguillage-Signature": signature})
+    assert reponse.json()["statut"] == "resolu"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -194,9 +195,31 @@ def test_les_secrets_de_chaque_service_viennent_de_l_environnement():
     assert "s3cret" not in repr(reglages)
 
 
+def test_un_secret_par_sens_pour_les_webhooks_et_plusieurs_pour_changer_de_cle(modele):
+    environnement = {"AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE": "envoi-neuf envoi-ancien",
+                     "AIGUILLAGE_SECRET_MISES_A_JOUR_MAIRIE_SAINT_EXEMPLE": "retour"}
+    reglages = lire_reglages(environnement)
+    assert reglages.secret_webhook("mairie-saint-exemple") == "envoi-neuf envoi-ancien"
+    assert reglages.secret_mises_a_jour("mairie-saint-exemple") == "retour"
+    assert not any("SAINT_EXEMPLE" in m for m in verifier_pour_le_modele(reglages, modele))
+    environnement["AIGUILLAGE_SECRET_MISES_A_JOUR_MAIRIE_SAINT_EXEMPLE"] = "retour envoi-ancien"
+    assert (
+        "AIGUILLAGE_SECRET_MISES_A_JOUR_MAIRIE_SAINT_EXEMPLE et "
+        "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE partagent un secret (Mairie de "
+        "Saint-Exemple) : un par sens.") in verifier_pour_le_modele(
+            lire_reglages(environnement), modele)
+    # Sans secret de retour : celui des envois en développement, aucun en production.
+    seul = {"AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE": "envoi"}
+    assert lire_reglages(seul).secret_mises_a_jour("mairie-saint-exemple") == "envoi"
+    production = replace(lire_reglages(seul), mode="production")
+    assert production.secret_mises_a_jour("mairie-saint-exemple") is None
+
+
 def test_le_modele_dit_quels_secrets_et_adresses_manquent(modele):
     assert verifier_pour_le_modele(lire_reglages({}), modele) == [
         "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE manque (Mairie de Saint-Exemple).",
+        "AIGUILLAGE_SECRET_MISES_A_JOUR_MAIRIE_SAINT_EXEMPLE manque (Mairie de Saint-Exemple) : "
+        "un secret par sens, distinct de AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE.",
         "L'adresse de transmission de Mairie de Saint-Exemple doit commencer par https://.",
         "AIGUILLAGE_CLE_OPEN311_CC_VAL_D_ESSAI manque (Communauté de communes du Val d'Essai).",
         "L'adresse de transmission de Communauté de communes du Val d'Essai doit commencer "
@@ -234,5 +257,7 @@ def test_chaque_reglage_est_documente():
     lus = set(re.findall(r"AIGUILLAGE_[A-Z0-9_]+", (RACINE / "fonctions" / "socle" / "reglages.py")
                          .read_text(encoding="utf-8")))
     assert {n.rstrip("_") for n in lus} <= {n.rstrip("_") for n in noms} | {
-        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE",
+        "AIGUILLAGE_SECRET_WEBHOOK", "AIGUILLAGE_CLE_OPEN311", "AIGUILLAGE_CLIENT_OPEN311",
+        "AIGUILLAGE_SECRET_MISES_A_JOUR",
+        "AIGUILLAGE",
         "AIGUILLAGE_PROXYS"}  # l'ancien nom de AIGUILLAGE_PROXIES, refusé avec un message

@@ -15,6 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import test_stockage_contrat as contrat
 import test_stockage_tinydb as comportement_du_moteur
 from aides_fonctions import DEBUT, RACINE, champs_valides
 from serveurs_locaux import attendre
@@ -53,6 +54,11 @@ PROPRES_AU_MOTEUR = {
 }
 for _nom, _test in vars(comportement_du_moteur).items():
     if _nom.startswith("test_") and _nom not in PROPRES_AU_MOTEUR:
+        globals()[_nom] = _test
+# Et le contrat commun aux moteurs, pour ses tests qui n'ouvrent pas d'autre instance.
+for _nom, _test in vars(contrat).items():
+    if (_nom.startswith("test_") and _nom not in PROPRES_AU_MOTEUR
+            and list(inspect.signature(_test).parameters) == ["stockage"]):
         globals()[_nom] = _test
 
 

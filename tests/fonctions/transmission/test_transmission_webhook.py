@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import pytest
 from aides_fonctions import DEBUT, ClientHTTPMemoire, HorlogeReglable, dossier_de_test, photo
@@ -81,3 +82,52 @@ def test_une_relance_par_webhook_dit_sa_sorte_et_son_message(modele):
     charge = json.loads(requete["contenu"])
     assert (charge["type"], charge["message"]) == ("signalement.relance",
                                                    "En attente depuis lundi.")
+
+
+def test_plusieurs_signatures_v1_sont_acceptees_pour_changer_de_cle():
+    entete = signer("neuf ancien", 1000, b"{}")  # nouveau secret, puis l'ancien
+    assert entete.count("v1=") == 2
+    assert verifier_signature("ancien", entete, b"{}", 1000)  # le service pas encore changé
+    assert verifier_signature("neuf", entete, b"{}", 1000)
+    assert verifier_signature("autre neuf", signer("neuf", 1000, b"{}"), b"{}", 1000)
+    assert not verifier_signature("autre", entete, b"{}", 1000)
+    assert verifier_signature("s", f"v1=faux,{signer('s', 1000, b'{}')}", b"{}", 1000)
+    assert not verifier_signature("s", "t=1000,v1=,v1=faux", b"{}", 1000)
+
+
+def test_les_entetes_standard_webhooks_se_verifient_avec_la_bibliotheque_de_la_specification(
+        modele, recepteur_http):
+    """Un vrai envoi HTTP, vérifié par ``standardwebhooks`` (PyPI) telle quelle, avec le
+    secret écrit comme la spécification l'attend : « whsec_ » + base64 de ses octets. La
+    bibliothèque compare l'horodatage à l'heure réelle (5 minutes) : l'envoi est daté
+    maintenant."""
+    from datetime import UTC, datetime
+
+    from standardwebhooks import Webhook, WebhookVerificationError
+
+    from fonctions.socle.client_http import ClientHTTPReel
+
+    client = ClientHTTPReel()
+    dossier = dossier_de_test(modele, commune="56002")
+    transmission = {**dossier.gestionnaire["transmission"],
+                    "adresse": f"{recepteur_http.url}/webhook/saint-exemple"}
+    dossier = replace(dossier, gestionnaire={**dossier.gestionnaire,
+                                             "transmission": transmission})
+    try:
+        CanalWebhook(client, {"mairie-saint-exemple": "neuf ancien"}.get,
+                     lambda: datetime.now(UTC)).transmettre(dossier)
+    finally:
+        client.fermer()
+    (requete,) = recepteur_http.requetes
+    entetes, corps = requete["entetes"], requete["corps"]
+    assert entetes["webhook-id"] == "AIG-7K3M-Q2-transmission"
+    assert entetes["webhook-timestamp"] == entetes["Aiguillage-Signature"].split(",")[0][2:]
+    for secret in ("neuf", "ancien"):
+        cle = "whsec_" + base64.b64encode(secret.encode()).decode()
+        charge = Webhook(cle).verify(corps, entetes)
+        assert charge["signalement"]["reference"] == "AIG-7K3M-Q2"
+        assert Webhook(secret.encode()).verify(corps, entetes, json_parse=False) is None
+    with pytest.raises(WebhookVerificationError):
+        Webhook(base64.b64encode(b"autre").decode()).verify(corps, entetes)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(base64.b64encode(b"neuf").decode()).verify(corps + b" ", entetes)

@@ -1,0 +1,299 @@
+"""Mesures du stockage PostgreSQL (make bench) — pas un test : les chiffres dépendent de la machine.
+
+Sur une grappe PostgreSQL jetable (``initdb`` dans un dossier temporaire, comme les tests,
+``fsync`` et ``synchronous_commit`` à on : chaque 201 est sur disque), ou sur le serveur
+d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
+
+1. le débit de ``POST /api/signalements`` (JSON valide, une clé d'idempotence neuve par
+   requête) avec 1 puis 2 processus serveur sur la même base, contre un point d'entrée
+   Starlette nu servi par les mêmes processus (objectif : rapport ≥ 0,5 pour chacun). Deux
+   processus : deux serveurs sur deux ports, les connexions réparties entre eux (comme
+   derrière un répartiteur de charge). Mesures alternées par paires, médiane des rapports
+   (voir ``bench/fonctions.py``, même méthode) ;
+2. la latence médiane d'une écriture (``enregistrer`` : clé, signalement, boîte d'envoi,
+   une transaction) avec 1 000 puis 100 000 signalements dans la base (objectif : rapport
+   ≤ 1,5). Le remplissage écrit des signalements de la même forme directement en SQL.
+
+    .venv/bin/python bench/postgresql.py            # 8 paires de 1,5 s, 1 000 puis 100 000
+    .venv/bin/python bench/postgresql.py --rapide   # 3 paires de 1 s, 1 000 puis 10 000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(RACINE))
+sys.path.insert(0, str(RACINE / "tests" / "fonctions"))
+MODELE = RACINE / "tests" / "fonctions" / "modele_test.json"
+CHAMPS = {
+    "noeud": "voirie/nid-de-poule", "commune": "56001",
+    "description": "Un trou profond devant l'école, au niveau du passage piéton. " * 3,
+    "adresse": "12 rue des Écoles, Bourg-les-Essais", "latitude": 47.55, "longitude": -2.48,
+    "question-taille": "Comme une assiette", "question-dangereux": "oui",
+}
+
+
+def port_libre() -> int:
+    import socket
+
+    with socket.socket() as prise:
+        prise.bind(("127.0.0.1", 0))
+        return prise.getsockname()[1]
+
+
+def servir(port: int) -> None:
+    """Un processus serveur mesuré : l'application de ``python -m fonctions servir`` sur
+    PostgreSQL (``AIGUILLAGE_BASE_URL``), avec le point nu en tête de ses routes."""
+    import logging
+
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from fonctions.app import creer_app, regler_le_ramasse_miettes
+    from fonctions.socle.reglages import lire_reglages
+
+
+    async def nu(request: Request) -> JSONResponse:
+        donnees = await request.json()
+        return JSONResponse({"recu": len(donnees)}, status_code=201)
+
+    logging.getLogger("aiguillage").setLevel(logging.ERROR)
+    app = creer_app(lire_reglages(os.environ))
+    app.router.routes.insert(0, Route("/bench/nu", nu, methods=["POST"]))
+    regler_le_ramasse_miettes()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def demarrer_serveur(url: str, donnees: Path, port: int) -> subprocess.Popen:
+    environnement = {**os.environ, "AIGUILLAGE_BASE_URL": url,
+                     "AIGUILLAGE_DONNEES": str(donnees), "AIGUILLAGE_MODELE": str(MODELE),
+                     "AIGUILLAGE_SITE": "-", "AIGUILLAGE_LIMITE_DEBIT": "0",
+                     "AIGUILLAGE_ENVOI_INTEGRE": "non"}
+    processus = subprocess.Popen([sys.executable, __file__, "--serveur", str(port)], cwd=RACINE,
+                                 env=environnement)
+    limite = time.monotonic() + 60
+    while time.monotonic() < limite:
+        try:
+            asyncio.run(requete_unique(port))
+            return processus
+        except OSError:
+            if processus.poll() is not None:
+                raise SystemExit("Le serveur mesuré s'est arrêté au démarrage.") from None
+            time.sleep(0.1)
+    processus.kill()
+    raise SystemExit("Le serveur mesuré ne démarre pas.")
+
+
+def requete_http(chemin: str, corps: bytes, cle: bool) -> bytes:
+    methode = "POST" if corps else "GET"
+    entetes = [f"{methode} {chemin} HTTP/1.1", "Host: 127.0.0.1",
+               "Content-Type: application/json", f"Content-Length: {len(corps)}"]
+    if cle:
+        entetes.append(f"Idempotency-Key: {uuid.uuid4()}")
+    return ("\r\n".join(entetes) + "\r\n\r\n").encode() + corps
+
+
+async def lire_reponse(lecteur: asyncio.StreamReader) -> int:
+    tete = await lecteur.readuntil(b"\r\n\r\n")
+    statut = int(tete.split(b" ", 2)[1])
+    longueur = 0
+    for ligne in tete.split(b"\r\n"):
+        if ligne.lower().startswith(b"content-length:"):
+            longueur = int(ligne.split(b":")[1])
+    await lecteur.readexactly(longueur)
+    return statut
+
+
+async def requete_unique(port: int) -> int:
+    lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
+    ecrivain.write(requete_http("/api/sante", b"", cle=False))
+    await ecrivain.drain()
+    statut = await lire_reponse(lecteur)
+    ecrivain.close()
+    await ecrivain.wait_closed()
+    return statut
+
+
+async def charge(ports: list[int], chemin: str, duree: float, connexions: int
+                 ) -> tuple[float, int]:
+    """Le débit (requêtes/s) et le nombre de 201, les connexions réparties entre ``ports``."""
+    corps = json.dumps(CHAMPS).encode()
+    fin = time.perf_counter() + duree
+    faites = [0]
+
+    async def connexion(port: int) -> None:
+        lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < fin:
+            ecrivain.write(requete_http(chemin, corps, cle=True))
+            await ecrivain.drain()
+            statut = await lire_reponse(lecteur)
+            if statut != 201:
+                raise SystemExit(f"{chemin} a répondu {statut}")
+            faites[0] += 1
+        ecrivain.close()
+        await ecrivain.wait_closed()
+
+    debut = time.perf_counter()
+    await asyncio.gather(*(connexion(ports[i % len(ports)]) for i in range(connexions)))
+    return faites[0] / (time.perf_counter() - debut), faites[0]
+
+
+def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float, paires: int,
+                  connexions: int) -> tuple[list[tuple[float, float]], int]:
+    ports = [port_libre() for _ in range(processus_serveurs)]
+    serveurs = [demarrer_serveur(url, dossier / f"serveur-{port}", port) for port in ports]
+    crees, mesures = 0, []
+    try:
+        asyncio.run(charge(ports, "/bench/nu", 1.0, connexions))  # mise en route
+        crees += asyncio.run(charge(ports, "/api/signalements", 1.0, connexions))[1]
+        for numero in range(paires):
+            ordre = ["/bench/nu", "/api/signalements"]
+            if numero % 2:
+                ordre.reverse()
+            debits = {}
+            for chemin in ordre:
+                debits[chemin], nombre = asyncio.run(charge(ports, chemin, duree, connexions))
+                if chemin == "/api/signalements":
+                    crees += nombre
+            mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
+    finally:
+        for serveur in serveurs:
+            serveur.terminate()
+        for serveur in serveurs:
+            serveur.wait()
+    return mesures, crees
+
+
+def remplir(url: str, jusqua: int) -> None:
+    """Ajoute des signalements (et leurs clés) de la forme d'un vrai jusqu'à ``jusqua``,
+    directement en SQL, par lots de 10 000."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    from fonctions.domaine.enregistrement import construire_signalement
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
+
+    modele = charger_modele(MODELE)
+    document, _ = construire_signalement("AIG-0000-00", valider(CHAMPS, 0, modele), [], modele,
+                                         datetime.now(UTC), str(uuid.uuid4()))
+    with psycopg.connect(url, autocommit=True) as connexion:
+        deja = connexion.execute("SELECT count(*) FROM signalements").fetchone()[0]
+        for debut in range(deja, jusqua, 10_000):
+            fin = min(jusqua, debut + 10_000)
+            with connexion.transaction():
+                connexion.execute(
+                    "INSERT INTO signalements (reference, document) "
+                    "SELECT 'REMPLI-' || i, jsonb_set(%s, '{reference}', to_jsonb('REMPLI-' || i)) "
+                    "FROM generate_series(%s::int, %s::int) AS i", (Jsonb(document), debut, fin - 1))
+                connexion.execute(
+                    "INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference) "
+                    "SELECT md5(i::text) || md5('cle' || i), md5('e' || i), 'REMPLI-' || i "
+                    "FROM generate_series(%s::int, %s::int) AS i", (debut, fin - 1))
+        connexion.execute("VACUUM ANALYZE signalements")
+        connexion.execute("VACUUM ANALYZE cles_idempotence")
+
+
+def latence(url: str, nombre: int = 500) -> float:
+    from fonctions.domaine.enregistrement import enregistrer
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
+    from fonctions.stockage.postgresql import StockagePostgreSQL
+
+    modele = charger_modele(MODELE)
+    demande = valider(CHAMPS, 0, modele)
+    stockage = StockagePostgreSQL(url)
+    durees = []
+    try:
+        for _ in range(nombre):
+            debut = time.perf_counter()
+            resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
+                                   str(uuid.uuid4()), uuid.uuid4().hex)
+            durees.append(time.perf_counter() - debut)
+            stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
+    finally:
+        stockage.fermer()
+    return statistics.median(durees) * 1000
+
+
+def nombre_fr(valeur: float, decimales: int = 0) -> str:
+    return f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def main() -> int:
+    analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    analyseur.add_argument("--serveur", type=int, help=argparse.SUPPRESS)
+    analyseur.add_argument("--duree", type=float, default=1.5, help="secondes par débit mesuré")
+    analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
+    analyseur.add_argument("--connexions", type=int, default=16)
+    analyseur.add_argument("--rapide", action="store_true",
+                           help="3 paires de 1 s, 1 000 puis 10 000")
+    options = analyseur.parse_args()
+    if options.serveur:
+        servir(options.serveur)
+        return 0
+    duree, paires = (1.0, 3) if options.rapide else (options.duree, options.paires)
+    tailles = (1_000, 10_000) if options.rapide else (1_000, 100_000)
+
+    from postgres_jetable import ServeurDeTest
+
+    serveur_pg = ServeurDeTest()
+    try:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="aiguillage-bench-pg-") as temporaire:
+            dossier = Path(temporaire)
+            print(f"Fonctions sur PostgreSQL — 127.0.0.1, {options.connexions} connexions, "
+                  f"{paires} paires de {nombre_fr(duree, 1)} s", flush=True)
+            for nombre in (1, 2):
+                url = serveur_pg.nouvelle_base()
+                mesures, crees = mesurer_debit(url, dossier, nombre, duree, paires,
+                                               options.connexions)
+                rapports = [s / n for s, n in mesures]
+                import psycopg
+
+                with psycopg.connect(url) as connexion:
+                    stockes = connexion.execute("SELECT count(*) FROM signalements").fetchone()[0]
+                if stockes != crees:
+                    raise SystemExit(f"{crees} signalements confirmés, {stockes} dans la base.")
+                print(f"  {nombre} processus : POST /api/signalements "
+                      f"{nombre_fr(statistics.median(m[0] for m in mesures))} requêtes/s, "
+                      f"Starlette nu {nombre_fr(statistics.median(m[1] for m in mesures))} "
+                      f"requêtes/s ; rapport {nombre_fr(statistics.median(rapports), 2)} "
+                      f"(de {nombre_fr(min(rapports), 2)} à {nombre_fr(max(rapports), 2)}) "
+                      f"(objectif ≥ 0,5) ; {nombre_fr(crees)} signalements confirmés, tous "
+                      "dans la base", flush=True)
+                serveur_pg.effacer_la_base(url)
+            url = serveur_pg.nouvelle_base()
+            from fonctions.stockage.postgresql import appliquer_migrations
+
+            appliquer_migrations(url)
+            latences = []
+            for taille in tailles:
+                print(f"  remplissage jusqu'à {nombre_fr(taille)} signalements…", flush=True)
+                remplir(url, taille)
+                latences.append(latence(url))
+                print(f"  écriture médiane avec {nombre_fr(taille)} signalements : "
+                      f"{nombre_fr(latences[-1], 2)} ms", flush=True)
+            print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])} : "
+                  f"{nombre_fr(latences[1] / latences[0], 2)} (objectif ≤ 1,5)")
+    finally:
+        serveur_pg.arreter()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
