@@ -1,72 +1,52 @@
 """Écrire une réponse GeoReport v2 en JSON ou en XML, erreurs comprises.
 
-De petites fonctions sans état, pour que le client Open311 (``transmission/open311.py``)
-et le serveur (``open311.py``) puissent un jour partager les mêmes :
+De petites fonctions sans état ; l'XML lui-même est écrit par ``socle/georeport.py``, le
+même module que le client Open311 (``transmission/open311.py``) :
 
 - ``reponse(donnees, format_)`` : une liste ou un objet, en JSON tel quel ou en XML sous la
   racine et les éléments que GeoReport v2 nomme (``RACINES``) ;
 - ``reponse_erreurs_open311(erreurs, statut, format_)`` :
   ``[{"code": 400, "description": "…"}]`` ou ``<errors><error><code>…`` ;
-- ``en_xml(racine, valeur)`` : un document XML d'un dictionnaire, d'une liste ou d'un texte.
+- ``en_xml(racine, valeur)`` : un document XML d'un dictionnaire ou d'une liste.
 
-En XML, une liste prend le nom de ses éléments dans ``ELEMENTS_DE_LISTE``
-(``attributes`` → ``attribute``), ``None`` est un élément vide, un booléen ``true``/``false``.
+En XML, une liste prend le nom de ses éléments dans ``georeport.ELEMENTS``
+(``attributes`` → ``attribute``, sinon le nom sans « s »), ``None`` est un élément vide,
+un booléen ``true``/``false``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
 
 from starlette.responses import Response
 
 from fonctions.domaine.validation import Erreur
+from fonctions.socle import georeport
 from fonctions.web.pages import ReponseJSON
 
 FORMATS = ("json", "xml")
 TYPE_XML = "text/xml; charset=utf-8"
-# Le nom du document XML et celui de ses éléments, pour chaque sorte de réponse de liste.
+# Le nom du document XML pour chaque sorte de réponse de liste (le nom de ses éléments est
+# celui de ``georeport.ELEMENTS``).
 RACINES = {
-    "services": ("services", "service"),
-    "demandes": ("service_requests", "request"),
-    "mises_a_jour": ("service_requests_updates", "request_update"),
-    "erreurs": ("errors", "error"),
+    "services": "services",
+    "demandes": "service_requests",
+    "mises_a_jour": "service_requests_updates",
+    "erreurs": "errors",
 }
-ELEMENTS_DE_LISTE = {"attributes": "attribute", "values": "value", "endpoints": "endpoint",
-                     "formats": "format"}
 
 
-def _remplir(parent: Element, valeur: Any) -> None:
-    if isinstance(valeur, dict):
-        for nom, sous_valeur in valeur.items():
-            if isinstance(sous_valeur, list):
-                liste = SubElement(parent, nom)
-                element = ELEMENTS_DE_LISTE.get(nom, "item")
-                for item in sous_valeur:
-                    _remplir(SubElement(liste, element), item)
-            else:
-                _remplir(SubElement(parent, nom), sous_valeur)
-    elif isinstance(valeur, bool):
-        parent.text = "true" if valeur else "false"
-    elif valeur is not None:
-        parent.text = str(valeur)
+def en_xml(racine: str, valeur: Any) -> bytes:
+    """``valeur`` sous l'élément ``racine``, écrit par ``socle/georeport.py`` (le même XML que
+    le client Open311) ; un champ ``None`` y est un élément vide ::
 
-
-def en_xml(racine: str, valeur: Any, element: str | None = None) -> bytes:
-    """``valeur`` sous l'élément ``racine`` ; une liste de premier niveau donne un élément
-    ``element`` par item ::
-
-        >>> en_xml("errors", [{"code": 404, "description": "x"}], "error")
-        b"<?xml version='1.0' encoding='utf-8'?>\\n<errors><error><code>404</code>..."
+        >>> en_xml("errors", [{"code": 404, "description": "x"}])
+        b'<?xml version="1.0" encoding="utf-8"?>\\n<errors><error><code>404</code>...'
     """
-    document = Element(racine)
     if isinstance(valeur, list):
-        for item in valeur:
-            _remplir(SubElement(document, element or "item"), item)
-    else:
-        _remplir(document, valeur)
-    return tostring(document, encoding="utf-8", xml_declaration=True)
+        return georeport.ecrire(valeur, "xml", racine, vides=True)
+    return georeport.ecrire_objet(valeur, "xml", racine, vides=True)
 
 
 def reponse(donnees: Any, format_: str, sorte: str | None = None, *, statut: int = 200,
@@ -75,8 +55,8 @@ def reponse(donnees: Any, format_: str, sorte: str | None = None, *, statut: int
     ``racine``."""
     if format_ == "json":
         return ReponseJSON(donnees, status_code=statut, headers=entetes)
-    nom, element = RACINES[sorte] if sorte else (racine or "response", None)
-    return Response(en_xml(nom, donnees, element), status_code=statut, media_type=TYPE_XML,
+    nom = RACINES[sorte] if sorte else (racine or "response")
+    return Response(en_xml(nom, donnees), status_code=statut, media_type=TYPE_XML,
                     headers=entetes)
 
 

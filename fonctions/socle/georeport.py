@@ -2,7 +2,7 @@
 
 Ce module ne connaît ni signalement ni requête : il traduit. Il sert au client qui
 transmet aux services (``transmission/open311.py``), à la réception de leurs mises à jour
-(``points_d_entree/mises_a_jour.py``) et peut servir au serveur Open311.
+(``points_d_entree/mises_a_jour.py``) et au serveur Open311 (``points_d_entree/open311_formats.py``).
 
 Les formes suivent la spécification et ce qu'écrivent FixMyStreet et open311-adapter
 (mySociety) :
@@ -55,8 +55,10 @@ class ErreurGeoReport(ValueError):
 # -- écrire ----------------------------------------------------------------------------------
 
 def ecrire(objets: Iterable[Mapping[str, Any]], format_: str,
-           racine: str = "service_requests") -> bytes:
-    """Une liste d'objets GeoReport en JSON ou en XML.
+           racine: str = "service_requests", *, vides: bool = False) -> bytes:
+    """Une liste d'objets GeoReport en JSON ou en XML. ``vides`` : un champ ``None`` devient
+    un élément vide (``<address />``), comme le serveur de FixMyStreet les écrit ; sinon il
+    est omis.
 
     >>> ecrire([{"service_request_id": "638344"}], "xml")[-60:]
     b'<request><service_request_id>638344</service_request_id></request></service_requests>'
@@ -69,34 +71,36 @@ def ecrire(objets: Iterable[Mapping[str, Any]], format_: str,
     element = ELEMENTS.get(racine, racine.removesuffix("s"))
     arbre = Element(racine)
     for objet in objets:
-        _remplir(SubElement(arbre, element), objet)
+        _remplir(SubElement(arbre, element), objet, vides)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(arbre, encoding="unicode").encode()
 
 
 def ecrire_objet(objet: Mapping[str, Any], format_: str,
-                 racine: str = "service_definition") -> bytes:
+                 racine: str = "service_definition", *, vides: bool = False) -> bytes:
     """Un seul objet (une définition de service) : l'objet JSON, ou ``<racine>`` en XML."""
     if format_ == "json":
         return json.dumps(objet, ensure_ascii=False).encode()
     arbre = Element(racine)
-    _remplir(arbre, objet)
+    _remplir(arbre, objet, vides)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(arbre, encoding="unicode").encode()
 
 
-def _remplir(parent: Element, objet: Mapping[str, Any]) -> None:
+def _remplir(parent: Element, objet: Mapping[str, Any], vides: bool = False) -> None:
     for cle, valeur in objet.items():
         if valeur is None:
+            if vides:
+                SubElement(parent, cle)
             continue
         if isinstance(valeur, list | tuple):
             liste = SubElement(parent, cle)
             element = ELEMENTS.get(cle, cle.removesuffix("s"))
             for item in valeur:
                 if isinstance(item, Mapping):
-                    _remplir(SubElement(liste, element), item)
+                    _remplir(SubElement(liste, element), item, vides)
                 else:
                     SubElement(liste, element).text = _texte(item)
         elif isinstance(valeur, Mapping):
-            _remplir(SubElement(parent, cle), valeur)
+            _remplir(SubElement(parent, cle), valeur, vides)
         else:
             SubElement(parent, cle).text = _texte(valeur)
 

@@ -18,15 +18,14 @@ def test_une_liste_devient_un_document_xml_aux_noms_de_geoReport():
         {"code": "taille", "required": True, "values": [{"key": "x", "name": "X"}]}],
         "vide": None})
     assert document == (
-        b"<?xml version='1.0' encoding='utf-8'?>\n<service_definition><service_code>a.b"
+        b'<?xml version="1.0" encoding="utf-8"?>\n<service_definition><service_code>a.b'
         b"</service_code><attributes><attribute><code>taille</code><required>true</required>"
         b"<values><value><key>x</key><name>X</name></value></values></attribute></attributes>"
         b"<vide /></service_definition>")
 
 
 def test_le_texte_est_echappe_en_xml():
-    racine = ET.fromstring(en_xml("errors", [{"code": 400, "description": "<a> & « b »"}],
-                                  "error"))
+    racine = ET.fromstring(en_xml("errors", [{"code": 400, "description": "<a> & « b »"}]))
     assert racine.findtext("error/description") == "<a> & « b »"
 
 
