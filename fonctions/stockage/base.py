@@ -25,6 +25,13 @@ Les **recherches sans résultat** sont de simples comptes ``(jour, texte) → no
 lien avec les signalements ni avec qui a cherché (``fonctions/points_d_entree/recherches_vides.py`` décide
 du texte gardé) : un ajout n'est jamais perdu, même entre fils ou processus concurrents, et
 un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé.
+
+Les **identifiants externes** sont ceux que rendent les services Open311
+(``service_request_id``, ``token``) : ``(service, identifiant) → référence``, écrit une fois,
+pour retrouver un signalement même après que son attribution a quitté l'index des
+ouvertes. Le **relevé** d'un service est le moment de la dernière mise à jour lue chez lui
+(``transmission/nouvelles_open311.py``) ; il ne recule jamais. Les deux sont dans le
+stockage, donc partagés par tous les processus et toutes les machines d'une même base.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 Document = dict[str, Any]
@@ -198,3 +205,25 @@ class Stockage(ABC):
     def purger_recherches_vides(self, avant: date) -> int:
         """Efface les comptes des jours strictement antérieurs à ``avant`` ; rend le nombre
         de comptes ``(jour, texte)`` effacés."""
+
+    # Services Open311 (fonctions/transmission/nouvelles_open311.py)
+    @abstractmethod
+    def retenir_identifiant_externe(self, service: str, identifiant: str, reference: str
+                                    ) -> None:
+        """Retient que ``identifiant``, rendu par ``service``, désigne ``reference``. Écrit
+        une fois : retenir un identifiant déjà connu ne change rien (même pour une autre
+        référence), entre fils comme entre processus."""
+
+    @abstractmethod
+    def retrouver_par_identifiant_externe(self, service: str, identifiant: str) -> str | None:
+        """La référence retenue pour ``identifiant`` chez ``service`` ; ``None`` si inconnu."""
+
+    @abstractmethod
+    def lire_releve(self, service: str) -> datetime | None:
+        """Le moment (UTC) de la dernière mise à jour relevée chez ``service`` ; ``None``
+        avant le premier relevé."""
+
+    @abstractmethod
+    def noter_releve(self, service: str, moment: datetime) -> None:
+        """Note ``moment`` (avec fuseau) comme dernier relevé de ``service`` ; un moment plus
+        ancien que celui déjà noté ne change rien : le relevé ne recule jamais."""

@@ -55,7 +55,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -708,6 +708,37 @@ class StockagePostgreSQL(Stockage):
         with self._connexion() as connexion:
             return connexion.execute("DELETE FROM recherches_vides WHERE jour < %s",
                                      (avant,)).rowcount
+
+    # Services Open311
+    def retenir_identifiant_externe(self, service: str, identifiant: str, reference: str
+                                    ) -> None:
+        with self._connexion() as connexion:
+            connexion.execute(
+                "INSERT INTO identifiants_externes (service, identifiant, reference) "
+                "VALUES (%s, %s, %s) ON CONFLICT (service, identifiant) DO NOTHING",
+                (service, identifiant, reference))
+
+    def retrouver_par_identifiant_externe(self, service: str, identifiant: str) -> str | None:
+        with self._connexion() as connexion:
+            ligne = connexion.execute(
+                "SELECT reference FROM identifiants_externes "
+                "WHERE service = %s AND identifiant = %s", (service, identifiant)).fetchone()
+        return ligne[0] if ligne else None
+
+    def lire_releve(self, service: str) -> datetime | None:
+        with self._connexion() as connexion:
+            ligne = connexion.execute("SELECT moment FROM releves WHERE service = %s",
+                                      (service,)).fetchone()
+        return ligne[0] if ligne else None
+
+    def noter_releve(self, service: str, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError(f"relevé sans fuseau horaire : {moment!r}")
+        with self._connexion() as connexion:
+            connexion.execute(
+                "INSERT INTO releves (service, moment) VALUES (%s, %s) ON CONFLICT (service) "
+                "DO UPDATE SET moment = greatest(releves.moment, excluded.moment)",
+                (service, moment))
 
     # Données personnelles
     def lister_references(self) -> list[str]:

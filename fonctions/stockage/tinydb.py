@@ -11,6 +11,9 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       ouvertes/AIG-7K3M-Q9-2.json                 l'index des attributions ouvertes
       idempotence/3f/3f9a….json (+ .verrou)    une clé d'idempotence → une référence
       recherches_vides/2025-03-10.json   les recherches sans résultat d'un jour, comptées
+      identifiants_externes/3f/3f9a….json   un identifiant rendu par un service Open311
+                                            → une référence (écrit une fois)
+      releves/9c2e….json                 le dernier relevé des mises à jour d'un service
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
       courriels/20250310T090000-1a2b3c4d.eml   en développement, les courriels « envoyés »
 
@@ -20,6 +23,7 @@ os.replace) et les modifications se font sous verrou (fil + ``flock``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,7 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from tinydb import TinyDB
@@ -322,6 +326,73 @@ class StockageTinyDB(Stockage):
                     effaces += len((_lire(chemin) or {}).get("textes", {}))
                 chemin.unlink(missing_ok=True)
         return effaces
+
+    # Services Open311 : un petit fichier par identifiant, un par service relevé. Le nom
+    # est une empreinte : service et identifiant viennent d'ailleurs, jamais d'un chemin.
+    def _identifiant_externe(self, service: str, identifiant: str) -> Path:
+        nom = hashlib.sha256(f"{service}\0{identifiant}".encode()).hexdigest()
+        return self.dossier / "identifiants_externes" / nom[:2] / f"{nom}.json"
+
+    def _releve(self, service: str) -> Path:
+        return self.dossier / "releves" / f"{hashlib.sha256(service.encode()).hexdigest()}.json"
+
+    def retenir_identifiant_externe(self, service: str, identifiant: str, reference: str
+                                    ) -> None:
+        chemin = self._identifiant_externe(service, identifiant)
+        # Sous le verrou (fil + flock) : le premier écrit, les suivants ne changent rien.
+        with self.verrous.tenir(f"identifiants_externes/{chemin.stem}"):
+            if not chemin.exists():
+                _ecrire(chemin, {"service": service, "identifiant": identifiant,
+                                 "reference": reference})
+
+    def retrouver_par_identifiant_externe(self, service: str, identifiant: str) -> str | None:
+        chemin = self._identifiant_externe(service, identifiant)
+        if not chemin.exists():
+            return None
+        document = _lire(chemin)
+        return document["reference"] if document else None
+
+    def lister_identifiants_externes(self) -> list[tuple[str, str, str]]:
+        """Tous les ``(service, identifiant, référence)`` retenus (pour le déménagement)."""
+        racine = self.dossier / "identifiants_externes"
+        if not racine.exists():
+            return []
+        trouves = []
+        for chemin in racine.rglob("*.json"):
+            if not chemin.name.startswith("."):  # pas un reste d'écriture interrompue
+                document = _lire(chemin)
+                if document is not None:
+                    trouves.append((document["service"], document["identifiant"],
+                                    document["reference"]))
+        return sorted(trouves)
+
+    def lire_releve(self, service: str) -> datetime | None:
+        chemin = self._releve(service)
+        document = _lire(chemin) if chemin.exists() else None
+        return datetime.fromisoformat(document["moment"]) if document else None
+
+    def noter_releve(self, service: str, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError(f"relevé sans fuseau horaire : {moment!r}")
+        chemin = self._releve(service)
+        with self.verrous.tenir(f"releves/{chemin.stem}"):
+            ancien = self.lire_releve(service)
+            if ancien is None or moment > ancien:
+                _ecrire(chemin, {"service": service, "moment": moment.isoformat()})
+
+    def lister_releves(self) -> list[tuple[str, datetime]]:
+        """Tous les ``(service, moment)`` notés (pour le déménagement)."""
+        racine = self.dossier / "releves"
+        if not racine.exists():
+            return []
+        trouves = []
+        for chemin in racine.glob("*.json"):
+            if not chemin.name.startswith("."):
+                document = _lire(chemin)
+                if document is not None:
+                    trouves.append((document["service"],
+                                    datetime.fromisoformat(document["moment"])))
+        return sorted(trouves)
 
     # Données personnelles
     def lister_references(self) -> list[str]:

@@ -4,28 +4,26 @@
   une par formulaire ou plusieurs à la fois (forme ``servicerequestupdates``, JSON ou XML) ;
 - **relevées** : pour chaque service dont le contenu donne ``releve_open311: <minutes>``,
   ``GET servicerequestupdates.<format>?start_date=…`` depuis le dernier ``updated_datetime``
-  vu (gardé dans ``donnees/open311/releves/``), dans la boucle de la boîte d'envoi et par
+  vu (``Stockage.lire_releve`` / ``noter_releve``), dans la boucle de la boîte d'envoi et par
   ``python -m fonctions envoyer``.
 
 Les deux passent par ``recevoir`` : la clé, la demande retrouvée (notre référence,
 l'identifiant ou le jeton rendu à l'envoi), puis ``domaine/open311.py``.
 
-Les identifiants rendus par les services sont retenus dans ``donnees/open311/identifiants/``
-(un petit fichier par identifiant, écrit une fois) : une mise à jour qui arrive après
-« résolu », quand l'attribution a quitté l'index des ouvertes, retrouve encore son
-signalement.
+Les identifiants rendus par les services sont retenus dans le stockage
+(``Stockage.retenir_identifiant_externe``, écrit une fois) : une mise à jour qui arrive
+après « résolu », quand l'attribution a quitté l'index des ouvertes, retrouve encore son
+signalement. Identifiants et relevés sont ainsi partagés par tous les processus, sur une
+machine (TinyDB) comme sur plusieurs (PostgreSQL).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from fonctions.domaine import open311
 from fonctions.domaine.intervention import jour_d_un_horodatage
@@ -33,7 +31,6 @@ from fonctions.domaine.modele import SourceModele
 from fonctions.domaine.suivi import ActionImpossible, Auteur, Suivi
 from fonctions.socle import georeport
 from fonctions.socle.client_http import ClientHTTP, ErreurReseau
-from fonctions.socle.fichiers import ecrire_atomiquement
 from fonctions.socle.horloge import Horloge
 from fonctions.socle.jetons import reference_valide
 from fonctions.socle.reglages import Reglages
@@ -57,22 +54,16 @@ class NouvellesOpen311:
                  canal: CanalOpen311 | None = None) -> None:
         self.stockage, self.suivi, self.modele = stockage, suivi, modele
         self.reglages, self.client, self.horloge, self.canal = reglages, client, horloge, canal
-        self.dossier = Path(reglages.donnees) / "open311"
         self._derniers_releves: dict[str, float] = {}
 
     # -- les identifiants rendus par les services ---------------------------------------------
-
-    def _chemin(self, gestionnaire: str, identifiant: str) -> Path:
-        nom = hashlib.sha256(f"{gestionnaire}\0{identifiant}".encode()).hexdigest()[:40]
-        return self.dossier / "identifiants" / nom[:2] / f"{nom}.json"
 
     def retenir(self, gestionnaire: str, donnees: dict, reference: str) -> None:
         """Après une transmission réussie : ``service_request_id`` et ``token`` → référence."""
         for cle in ("service_request_id", "token"):
             if donnees.get(cle):
-                chemin = self._chemin(gestionnaire, f"{cle}:{donnees[cle]}")
-                if not chemin.exists():
-                    ecrire_atomiquement(chemin, json.dumps({"reference": reference}).encode())
+                self.stockage.retenir_identifiant_externe(
+                    gestionnaire, f"{cle}:{donnees[cle]}", reference)
 
     def retrouver(self, gestionnaire: str, identifiant: str) -> str | None:
         """Notre référence pour ``identifiant`` : la référence elle-même, l'identifiant ou le
@@ -84,11 +75,10 @@ class NouvellesOpen311:
                     and entree.get("service_request_id") == identifiant):
                 return entree["reference"]
         for cle in ("service_request_id", "token"):
-            chemin = self._chemin(gestionnaire, f"{cle}:{identifiant}")
-            try:
-                return json.loads(chemin.read_bytes())["reference"]
-            except (OSError, ValueError, KeyError):
-                continue
+            reference = self.stockage.retrouver_par_identifiant_externe(
+                gestionnaire, f"{cle}:{identifiant}")
+            if reference is not None:
+                return reference
         return None
 
     # -- recevoir -----------------------------------------------------------------------------
@@ -164,13 +154,9 @@ class NouvellesOpen311:
         conf = Configuration(g)
         # D'abord les jetons : une mise à jour peut citer l'identifiant qu'ils cachaient.
         self._resoudre_les_jetons(g, conf)
-        etat = self.dossier / "releves" / f"{g['id']}.json"
-        try:
-            depuis = json.loads(etat.read_bytes())["dernier"]
-        except (OSError, ValueError, KeyError):
-            # Premier relevé : les mises à jour des 30 derniers jours.
-            depuis = georeport.ecrire_date(self.horloge() - timedelta(days=30))
-        parametres = {"start_date": depuis, "end_date": georeport.ecrire_date(self.horloge())}
+        # Premier relevé : les mises à jour des 30 derniers jours.
+        depuis = self.stockage.lire_releve(g["id"]) or self.horloge() - timedelta(days=30)
+        parametres = {"start_date": georeport.ecrire_date(depuis), "end_date": georeport.ecrire_date(self.horloge())}
         cle = self.reglages.cle_open311(g["id"])
         if cle:
             parametres["api_key"] = cle
@@ -182,7 +168,7 @@ class NouvellesOpen311:
                             georeport.dire_erreurs(reponse.texte))
             return 0
         mises = georeport.lire(reponse.texte, conf.format)
-        plus_recente = georeport.lire_date(depuis)
+        plus_recente = georeport.lire_date(georeport.ecrire_date(depuis))  # à la seconde
         for champs in sorted(mises, key=lambda m: str(m.get("updated_datetime") or "")):
             champs = {k: v for k, v in champs.items() if isinstance(v, str | int | float)}
             issue = self.recevoir(g["id"], champs, canal="open311-releve")
@@ -194,8 +180,7 @@ class NouvellesOpen311:
             except georeport.ErreurGeoReport:
                 continue
             plus_recente = max(plus_recente, quand)
-        ecrire_atomiquement(etat, json.dumps(
-            {"dernier": georeport.ecrire_date(plus_recente)}).encode())
+        self.stockage.noter_releve(g["id"], plus_recente)
         return len(mises)
 
     def _resoudre_les_jetons(self, g: dict, conf: Configuration) -> None:

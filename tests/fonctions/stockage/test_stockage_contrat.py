@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from aides_fonctions import RACINE, tenue_par_un_autre_fil
@@ -383,3 +383,49 @@ def test_la_purge_liste_les_references_et_efface_photos_et_cles(stockage):
         assert reservation.nouvelle
 
 
+
+
+# -- Services Open311 : identifiants rendus et relevés --------------------------------------
+
+def test_un_identifiant_externe_est_retenu_une_fois(ouvrir):
+    stockage, autre = ouvrir(), ouvrir()  # deux instances, comme deux processus
+    premiere, seconde = nouvelle_reference(), nouvelle_reference()
+    assert stockage.retrouver_par_identifiant_externe("voirie", "token:abc") is None
+    stockage.retenir_identifiant_externe("voirie", "token:abc", premiere)
+    stockage.retenir_identifiant_externe("voirie", "token:abc", premiere)  # rien ne change
+    autre.retenir_identifiant_externe("voirie", "token:abc", seconde)  # le premier reste
+    assert autre.retrouver_par_identifiant_externe("voirie", "token:abc") == premiere
+    # Un même identifiant chez un autre service est un autre identifiant.
+    assert stockage.retrouver_par_identifiant_externe("eclairage", "token:abc") is None
+    stockage.retenir_identifiant_externe("eclairage", "token:abc", seconde)
+    assert stockage.retrouver_par_identifiant_externe("eclairage", "token:abc") == seconde
+    # Service et identifiant viennent d'ailleurs : ni chemin ni SQL.
+    bizarre = "../../signalements/'; DROP TABLE signalements; --é"
+    stockage.retenir_identifiant_externe("../voirie", bizarre, premiere)
+    assert stockage.retrouver_par_identifiant_externe("../voirie", bizarre) == premiere
+
+
+def test_des_fils_concurrents_ne_retiennent_qu_une_reference(stockage):
+    references = [nouvelle_reference() for _ in range(16)]
+    with ThreadPoolExecutor(8) as fils:
+        list(fils.map(lambda r: stockage.retenir_identifiant_externe("voirie", "id:42", r),
+                      references))
+    assert stockage.retrouver_par_identifiant_externe("voirie", "id:42") in references
+
+
+def test_le_releve_d_un_service_ne_recule_jamais(ouvrir):
+    stockage, autre = ouvrir(), ouvrir()
+    neuf_heures = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    assert stockage.lire_releve("voirie") is None
+    stockage.noter_releve("voirie", neuf_heures)
+    assert autre.lire_releve("voirie") == neuf_heures
+    autre.noter_releve("voirie", neuf_heures - timedelta(hours=1))  # plus ancien : ignoré
+    assert stockage.lire_releve("voirie") == neuf_heures
+    # Un autre fuseau, le même instant plus une minute.
+    plus_tard = datetime(2025, 3, 10, 10, 1, tzinfo=timezone(timedelta(hours=1)))
+    stockage.noter_releve("voirie", plus_tard)
+    assert autre.lire_releve("voirie") == neuf_heures + timedelta(minutes=1)
+    assert autre.lire_releve("eclairage") is None
+    with pytest.raises(ValueError):
+        stockage.noter_releve("voirie", datetime(2030, 1, 1))  # sans fuseau : refusé
+    assert stockage.lire_releve("voirie") == neuf_heures + timedelta(minutes=1)
