@@ -156,7 +156,8 @@ class NouvellesOpen311:
         self._resoudre_les_jetons(g, conf)
         # Premier relevé : les mises à jour des 30 derniers jours.
         depuis = self.stockage.lire_releve(g["id"]) or self.horloge() - timedelta(days=30)
-        parametres = {"start_date": georeport.ecrire_date(depuis), "end_date": georeport.ecrire_date(self.horloge())}
+        parametres = {"start_date": georeport.ecrire_date(depuis),
+                      "end_date": georeport.ecrire_date(self.horloge())}
         cle = self.reglages.cle_open311(g["id"])
         if cle:
             parametres["api_key"] = cle
