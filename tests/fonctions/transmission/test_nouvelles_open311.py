@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from aides_suivi import jeton_de_suivi, poster, suivre
@@ -25,7 +26,7 @@ def releve(reglages, tmp_path):
 
 
 def test_un_identifiant_rendu_retrouve_son_signalement_meme_ferme(client, boite, client_http,
-                                                                  stockage):
+                                                                  stockage, reglages):
     client_http.reponses.append(ReponseHTTP(201, '[{"service_request_id": "SR-9"}]'))
     corps = poster(client, commune="56003")
     boite.traiter_une_fois()
@@ -34,10 +35,14 @@ def test_un_identifiant_rendu_retrouve_son_signalement_meme_ferme(client, boite,
     assert nouvelles.retrouver("cc-val-d-essai", corps["reference"]) == corps["reference"]
     assert nouvelles.retrouver("mairie-saint-exemple", "SR-9") is None  # un autre service
     assert nouvelles.retrouver("cc-val-d-essai", "SR-10") is None
+    # Retenu dans le stockage (partagé par tous les processus), plus dans des fichiers à part.
+    assert stockage.retrouver_par_identifiant_externe(
+        "cc-val-d-essai", "service_request_id:SR-9") == corps["reference"]
+    assert not (reglages.donnees / "open311").exists()
 
 
 def test_le_releve_lit_le_flux_du_service_depuis_la_derniere_date_vue(
-        fabrique_client, client_http, horloge, releve):
+        fabrique_client, client_http, horloge, releve, stockage, reglages):
     client = fabrique_client(modele=releve)
     boite = client.app_state["aiguillage"].boite_envoi
     client_http.reponses.append(ReponseHTTP(201, '[{"service_request_id": "SR-9"}]'))
@@ -60,6 +65,9 @@ def test_le_releve_lit_le_flux_du_service_depuis_la_derniere_date_vue(
     suivi = suivre(client, jeton_de_suivi(corps)).json()
     assert suivi["etat"]["code"] == "en_cours"
     assert [e["texte"] for e in suivi["chronologie"]][-2:] == ["Vu.", "Sur place."]
+    # Noté dans le stockage : un autre processus reprendrait de là.
+    assert stockage.lire_releve("cc-val-d-essai") == datetime(2025, 3, 10, 10, tzinfo=UTC)
+    assert not (reglages.donnees / "open311").exists()
     assert boite.nouvelles_open311.relever() == 0  # pas avant 15 minutes
     client_http.lectures.append(ErreurReseau("injoignable"))
     assert boite.nouvelles_open311.relever(forcer=True) == 0  # écrit au journal, sans lever
