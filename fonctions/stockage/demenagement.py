@@ -11,11 +11,13 @@ ou ``--depuis``). La copie :
   même commande, qui saute ce qui est déjà là ; la relancer après une copie complète ne
   change rien ;
 - **vérifiée** : à la fin, chaque signalement, photo, envoi, attribution ouverte, clé
-  d'idempotence et compte de recherche du dossier est cherché dans la base ; la commande
-  dit ce qui manque et rend 1 s'il manque quelque chose.
+  d'idempotence, compte de recherche, identifiant rendu par un service Open311 et relevé
+  Open311 du dossier est cherché dans la base ; la commande dit ce qui manque et rend 1
+  s'il manque quelque chose.
 
 Ce qui existe déjà dans la base n'est jamais remplacé (un signalement reçu depuis par le
-serveur PostgreSQL garde sa version).
+serveur PostgreSQL garde sa version), sauf un relevé Open311 plus ancien que celui du
+dossier : un relevé ne recule jamais, il avance jusqu'au plus récent des deux.
 """
 
 from __future__ import annotations
@@ -194,4 +196,15 @@ def _copier(moteur: StockageTinyDB, dossier: Path, connexion: psycopg.Connection
            "ON CONFLICT (jour, texte) DO NOTHING", recherches(),
            "SELECT count(*) FROM recherches_vides v JOIN unnest(%s::date[], %s::text[]) "
            "AS l(j, t) ON v.jour = l.j AND v.texte = l.t", colonnes=2)
+    copier("identifiants Open311 (service, identifiant)",
+           "INSERT INTO identifiants_externes (service, identifiant, reference) "
+           "VALUES (%s, %s, %s) ON CONFLICT (service, identifiant) DO NOTHING",
+           moteur.lister_identifiants_externes(),
+           "SELECT count(*) FROM identifiants_externes e JOIN unnest(%s::text[], %s::text[]) "
+           "AS l(s, i) ON e.service = l.s AND e.identifiant = l.i", colonnes=2)
+    copier("relevés Open311",
+           "INSERT INTO releves (service, moment) VALUES (%s, %s) ON CONFLICT (service) "
+           "DO UPDATE SET moment = excluded.moment WHERE releves.moment < excluded.moment",
+           moteur.lister_releves(),
+           "SELECT count(*) FROM releves WHERE service = ANY(%s::text[])")
     return bilan

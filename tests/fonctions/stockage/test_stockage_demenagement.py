@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from test_main import lancer
@@ -18,12 +18,14 @@ from fonctions.stockage.postgresql import StockagePostgreSQL
 
 CLE = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 MARS_10 = date(2025, 3, 10)
+RELEVE = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def dossier(tmp_path):
     """Un territoire TinyDB : signalements (un avec photos, un avec une clé), envois, une
-    attribution ouverte, des recherches sans résultat."""
+    attribution ouverte, des recherches sans résultat, deux identifiants rendus par un
+    service Open311 et son dernier relevé."""
     dossier = tmp_path / "donnees"
     stockage = StockageTinyDB(dossier)
     references = sorted({nouvelle_reference() for _ in range(7)})
@@ -37,6 +39,9 @@ def dossier(tmp_path):
         ouvertes=[entree(references[0])]))
     for texte in ("egout", "egout", "passeport"):
         stockage.compter_recherche_vide(MARS_10, texte)
+    stockage.retenir_identifiant_externe("voirie", "service_request_id:SR-1", references[0])
+    stockage.retenir_identifiant_externe("voirie", "token:jeton-2", references[1])
+    stockage.noter_releve("voirie", RELEVE)
     stockage.fermer()
     return dossier
 
@@ -57,7 +62,8 @@ def test_le_demenagement_copie_tout_et_le_verifie(dossier, base_postgres):
     assert bilan.sortes == {
         "signalements": [7, 7, 7], "photos": [2, 2, 2], "envois": [5, 5, 5],
         "attributions ouvertes": [1, 1, 1], "clés d'idempotence": [1, 1, 1],
-        "recherches sans résultat (jour, texte)": [2, 2, 2]}
+        "recherches sans résultat (jour, texte)": [2, 2, 2],
+        "identifiants Open311 (service, identifiant)": [2, 2, 2], "relevés Open311": [1, 1, 1]}
     source, base = StockageTinyDB(dossier), StockagePostgreSQL(base_postgres)
     try:
         assert base.lister_references() == source.lister_references()
@@ -70,6 +76,10 @@ def test_le_demenagement_copie_tout_et_le_verifie(dossier, base_postgres):
                                                                       ("passeport", 1)]
         with base.reserver_cle(CLE, "empreinte", nouvelle_reference()) as reservation:
             assert (reservation.reference, reservation.nouvelle) == (references[6], False)
+        assert base.retrouver_par_identifiant_externe("voirie", "token:jeton-2") == references[1]
+        assert base.retrouver_par_identifiant_externe(
+            "voirie", "service_request_id:SR-1") == references[0]
+        assert base.lire_releve("voirie") == RELEVE
     finally:
         source.fermer()
         base.fermer()
@@ -81,6 +91,16 @@ def test_le_relancer_ne_change_rien(dossier, base_postgres):
     assert bilan.complet
     assert {sorte: copies for sorte, (_, copies, _) in bilan.sortes.items()} == dict.fromkeys(
         bilan.sortes, 0)
+
+
+def test_un_releve_plus_recent_dans_la_base_ne_recule_pas(dossier, base_postgres):
+    base = StockagePostgreSQL(base_postgres)
+    try:
+        base.noter_releve("voirie", datetime(2025, 3, 11, tzinfo=UTC))  # le serveur a relevé
+        assert demenager(dossier, base_postgres).complet
+        assert base.lire_releve("voirie") == datetime(2025, 3, 11, tzinfo=UTC)
+    finally:
+        base.fermer()
 
 
 def test_une_copie_interrompue_se_reprend(dossier, base_postgres, monkeypatch):
