@@ -118,8 +118,27 @@ def test_aucun_cycle_d_imports():
     assert cycles == []
 
 
+# Les écritures de fichiers (``socle/fichiers.py``) hors du stockage et du socle, chacune
+# justifiée. Un état que partagent les processus (identifiants, relevés, comptes…) va dans
+# le stockage : un fichier à côté de la base serait propre à chaque machine sur PostgreSQL.
+ECRIVENT_HORS_DU_STOCKAGE = {
+    # La clé VAPID n'est créée sur disque qu'en développement, sans AIGUILLAGE_VAPID_CLE_PRIVEE.
+    "fonctions.push.cles",
+}
+
+
+def test_les_etats_durables_passent_par_le_stockage():
+    ecrivains = {nom for nom, deps in GRAPHE.items()
+                 if "fonctions.socle.fichiers" in deps
+                 and _paquet(nom) not in ("stockage", "socle")}
+    assert ecrivains == ECRIVENT_HORS_DU_STOCKAGE, (
+        f"Écrivent des fichiers hors du stockage : {sorted(ecrivains)} ; gardez cet état "
+        "dans le stockage (fonctions/stockage/base.py), qui vaut pour les deux moteurs.")
+
+
 def test_le_test_voit_les_imports():
     # Le test lui-même : il trouve les imports connus (sinon il ne vérifierait rien).
     assert "fonctions.domaine.suivi" in GRAPHE["fonctions.app"]
     assert "fonctions.socle.horloge" in GRAPHE["fonctions.domaine.suivi"]
     assert "fonctions.domaine.actions" in GRAPHE["fonctions.points_d_entree.agent"]
+    assert "fonctions.socle.fichiers" in GRAPHE["fonctions.push.cles"]
