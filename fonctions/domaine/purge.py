@@ -11,8 +11,12 @@ un signalement rouvert n'est plus clos) :
    lisent le contact dans le signalement au moment d'envoyer, le journal efface ses
    segments une fois matérialisés (``Journal.tourner``), les journaux n'en écrivent pas ;
 2. ``Reglages.conservation_mois`` après : il ne reste que la **statistique anonyme**
-   (``statistique_anonyme`` : problème, commune, dates, statuts, services), puis ses photos
-   et ses entrées de la boîte d'envoi sont effacées.
+   (``statistique_anonyme`` : problème, commune, dates, statuts, services), puis ses photos,
+   ses entrées de la boîte d'envoi et les identifiants que les services Open311 ont rendus
+   pour lui (``Stockage.oublier_identifiants_externes``) sont effacés. Ces identifiants ne
+   disent rien du citoyen, mais ils relient la statistique à la demande gardée chez le
+   service (description, adresse, contact) : la statistique ne garde déjà de la
+   transmission que son canal et sa date, elle ne garde pas non plus ce lien.
 
 ``purger`` fait les deux pour tous les signalements, efface les restes d'arrêts brutaux
 (fichiers temporaires, photos sans signalement : ``Stockage.effacer_restes``) et, en
@@ -58,12 +62,14 @@ class Bilan:
     photos: int = 0  # photos effacées (anonymisation et restes)
     restes: int = 0  # fichiers temporaires et photos orphelines effacés
     courriels: int = 0  # courriels et appels simulés (développement) effacés
+    identifiants: int = 0  # identifiants Open311 de signalements anonymisés oubliés
 
     def en_texte(self) -> str:
         return (
             f"{self.coordonnees} signalement(s) sans coordonnées désormais, "
             f"{self.anonymises} anonymisé(s), {self.photos} photo(s) et "
-            f"{self.restes} reste(s) d'écriture effacés, {self.courriels} envoi(s) "
+            f"{self.restes} reste(s) d'écriture effacés, {self.identifiants} "
+            f"identifiant(s) Open311 oublié(s), {self.courriels} envoi(s) "
             "simulé(s) de développement effacé(s)."
         )
 
@@ -259,11 +265,13 @@ def purger(
                 par_reference[envoi["reference"]].append(envoi["id"])
         return par_reference.get(reference, [])
 
+    anonymises: set[str] = set()
     for reference in stockage.lister_references():
         document = stockage.lire_signalement(reference)
         if document is None:
             continue
         if document.get("anonymise_le"):  # après un arrêt : ce qui resterait à effacer
+            anonymises.add(reference)
             effacer_les_envois(stockage, envois_de(reference))
             bilan.photos += stockage.effacer_photos(reference)
             continue
@@ -278,6 +286,10 @@ def purger(
         if maintenant >= conservation:
             bilan.anonymises += anonymiser(stockage, reference, maintenant, envois_de(reference))
             bilan.photos += stockage.effacer_photos(reference)
+            anonymises.add(reference)
+    # Une fois par passe (le coût suit le nombre d'identifiants retenus), après les
+    # anonymisations : une passe interrompue avant laisse les identifiants à la suivante.
+    bilan.identifiants += stockage.oublier_identifiants_externes(anonymises)
     bilan.restes += stockage.effacer_restes(age_des_restes)
     for dossier, suffixe in ENVOIS_SIMULES:
         bilan.courriels += _effacer_les_vieux(

@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -217,6 +217,12 @@ class Stockage(ABC):
     @abstractmethod
     def retrouver_par_identifiant_externe(self, service: str, identifiant: str) -> str | None:
         """La référence retenue pour ``identifiant`` chez ``service`` ; ``None`` si inconnu."""
+
+    @abstractmethod
+    def oublier_identifiants_externes(self, references: Collection[str]) -> int:
+        """Efface les identifiants externes qui désignent l'une de ces ``references`` (la
+        purge, pour les signalements anonymisés) ; rend leur nombre (0 la seconde fois). Le
+        coût suit le nombre d'identifiants retenus : un appel par passe de purge."""
 
     @abstractmethod
     def lire_releve(self, service: str) -> datetime | None:

@@ -53,7 +53,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from datetime import date, datetime
 from importlib import resources
@@ -724,6 +724,14 @@ class StockagePostgreSQL(Stockage):
                 "SELECT reference FROM identifiants_externes "
                 "WHERE service = %s AND identifiant = %s", (service, identifiant)).fetchone()
         return ligne[0] if ligne else None
+
+    def oublier_identifiants_externes(self, references: Collection[str]) -> int:
+        if not references:
+            return 0
+        with self._connexion() as connexion:
+            return connexion.execute(
+                "DELETE FROM identifiants_externes WHERE reference = ANY(%s::text[])",
+                (list(references),)).rowcount
 
     def lire_releve(self, service: str) -> datetime | None:
         with self._connexion() as connexion:

@@ -29,7 +29,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -365,6 +365,22 @@ class StockageTinyDB(Stockage):
                     trouves.append((document["service"], document["identifiant"],
                                     document["reference"]))
         return sorted(trouves)
+
+    def oublier_identifiants_externes(self, references: Collection[str]) -> int:
+        references = set(references)
+        racine = self.dossier / "identifiants_externes"
+        if not references or not racine.exists():
+            return 0
+        effaces = 0
+        for chemin in racine.rglob("*.json"):
+            if chemin.name.startswith("."):
+                continue
+            with self.verrous.tenir(f"identifiants_externes/{chemin.stem}"):
+                document = _lire(chemin) if chemin.exists() else None
+                if document is not None and document["reference"] in references:
+                    chemin.unlink()
+                    effaces += 1
+        return effaces
 
     def lire_releve(self, service: str) -> datetime | None:
         chemin = self._releve(service)

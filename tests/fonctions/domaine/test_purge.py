@@ -110,9 +110,20 @@ def test_coordonnees_puis_textes_et_photos_effaces_aux_dates_promises_la_statist
     horloge.moment = ajouter_mois(clos_le, 11)
     assert purger(client, horloge) == purge.Bilan()
 
+    # Un service Open311 avait rendu ses identifiants ; un autre signalement garde le sien.
+    autre = nouvelle_reference()
+    stockage.retenir_identifiant_externe("mairie", "service_request_id:SR-7", reference)
+    stockage.retenir_identifiant_externe("mairie", "token:j-7", reference)
+    stockage.retenir_identifiant_externe("mairie", "service_request_id:SR-8", autre)
+
     # 12 mois après la clôture : il ne reste que la statistique anonyme.
     horloge.moment = ajouter_mois(clos_le, 12)
-    assert purger(client, horloge) == purge.Bilan(anonymises=1, photos=1)
+    assert purger(client, horloge) == purge.Bilan(anonymises=1, photos=1, identifiants=2)
+    # Plus de lien entre la statistique et la demande gardée chez le service.
+    assert stockage.retrouver_par_identifiant_externe("mairie", "token:j-7") is None
+    assert stockage.retrouver_par_identifiant_externe("mairie", "service_request_id:SR-7") is None
+    assert stockage.retrouver_par_identifiant_externe(
+        "mairie", "service_request_id:SR-8") == autre
     anonyme = stockage.lire_signalement(reference)
     assert not (reglages.donnees / "photos" / reference).exists()
     assert anonyme["description"] == "" and anonyme["reponses"] == []
@@ -349,8 +360,8 @@ def test_la_purge_tuee_a_tout_moment_puis_relancee_laisse_tout_coherent(
     assert encore.returncode == 0, encore.stderr
     assert encore.stdout.strip() == (
         f"0 signalement(s) sans coordonnées désormais, 0 anonymisé(s), 0 photo(s) et "
-        f"{len(restes)} reste(s) d'écriture effacés, 0 envoi(s) simulé(s) de développement "
-        "effacé(s)."
+        f"{len(restes)} reste(s) d'écriture effacés, 0 identifiant(s) Open311 oublié(s), "
+        "0 envoi(s) simulé(s) de développement effacé(s)."
     )
     assert list(reglages.donnees.rglob(".*.tmp")) == []
     assert [stockage.lire_signalement(r) for r in references] == [anonyme, sans_coordonnees]

@@ -403,6 +403,12 @@ def test_un_identifiant_externe_est_retenu_une_fois(ouvrir):
     bizarre = "../../signalements/'; DROP TABLE signalements; --é"
     stockage.retenir_identifiant_externe("../voirie", bizarre, premiere)
     assert stockage.retrouver_par_identifiant_externe("../voirie", bizarre) == premiere
+    # La purge oublie ceux d'un signalement anonymisé, et eux seuls.
+    assert autre.oublier_identifiants_externes([premiere, nouvelle_reference()]) == 2
+    assert autre.oublier_identifiants_externes([premiere]) == 0
+    assert autre.oublier_identifiants_externes([]) == 0
+    assert stockage.retrouver_par_identifiant_externe("voirie", "token:abc") is None
+    assert stockage.retrouver_par_identifiant_externe("eclairage", "token:abc") == seconde
 
 
 def test_des_fils_concurrents_ne_retiennent_qu_une_reference(stockage):
