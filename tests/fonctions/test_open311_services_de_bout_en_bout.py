@@ -193,17 +193,24 @@ def test_un_jeton_devient_un_identifiant_et_les_nouvelles_sont_relevees(
             quand = georeport.ecrire_date(datetime.now(UTC) - timedelta(minutes=minutes))
             faux.ajouter_mise_a_jour(update_id=update_id, service_request_id=demande.identifiant,
                                      status=status, updated_datetime=quand, description=texte)
-        envoyer = subprocess.run(
-            [sys.executable, "-m", "fonctions", "envoyer"], cwd=RACINE, capture_output=True,
-            text=True, timeout=120, env={**{k: v for k, v in os.environ.items()
-                                            if not k.startswith("AIGUILLAGE_")},
-                                         **serveur.variables})
+        plus_recente = quand  # R3
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")},
+               **serveur.variables}
+        envoyer = subprocess.run([sys.executable, "-m", "fonctions", "envoyer"], cwd=RACINE,
+                                 capture_output=True, text=True, timeout=120, env=env)
         assert envoyer.returncode == 0, envoyer.stderr
         assert "3 mise(s) à jour relevée(s)" in envoyer.stdout
         # Le serveur a relevé à son démarrage ; « envoyer » relève encore.
         releve = faux.requetes_vers("servicerequestupdates", "GET")[-1]
         assert releve["champs"]["api_key"] == [CLE_OPEN311]
         assert releve["champs"]["jurisdiction_id"] == ["val-d-essai"]
+        # Le relevé est noté dans le stockage : un autre processus reprend de là.
+        encore = subprocess.run([sys.executable, "-m", "fonctions", "envoyer"], cwd=RACINE,
+                                capture_output=True, text=True, timeout=120, env=env)
+        assert encore.returncode == 0, encore.stderr
+        releve = faux.requetes_vers("servicerequestupdates", "GET")[-1]
+        assert releve["champs"]["start_date"] == [plus_recente]
+        assert not (serveur.donnees / "open311").exists()  # rien hors du stockage
         suivi = chronologie(client, corps)
     assert suivi["etat"]["code"] == "programme"
     textes = [e["texte"] for e in suivi["chronologie"]]
