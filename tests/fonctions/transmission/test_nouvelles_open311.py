@@ -12,6 +12,21 @@ from fonctions.socle import georeport
 from fonctions.socle.client_http import ErreurReseau, ReponseHTTP
 
 
+@pytest.fixture(params=["tinydb", "postgresql"])
+def stockage(request, reglages):
+    """Les deux moteurs : identifiants et relevés sont dans le stockage, pas à côté."""
+    if request.param == "postgresql":
+        from fonctions.stockage.postgresql import StockagePostgreSQL
+
+        stockage = StockagePostgreSQL(request.getfixturevalue("base_postgres"))
+    else:
+        from fonctions.stockage import StockageTinyDB
+
+        stockage = StockageTinyDB(reglages.donnees)
+    yield stockage
+    stockage.fermer()
+
+
 @pytest.fixture
 def releve(reglages, tmp_path):
     """Le service Open311 du modèle de test relevé toutes les 15 minutes, en XML."""
