@@ -86,12 +86,37 @@ function arrondi(score) {
   return Math.floor(score * 1e6 + 0.5) / 1e6;
 }
 
+// Les chiffres des postes d'un index en version 3 (voir index.py) : 0-31 pour le dernier
+// chiffre d'un entier, 32-63 pour les autres.
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+const CHIFFRES = new Map([...ALPHABET].map((c, i) => [c, i]));
+
+/** Les postes d'un terme en version 3, en page × 4 + champ (moteur.decoder_postes). */
+export function decoderPostes(texte) {
+  const postes = [];
+  let nombre = 0;
+  let page = -1;
+  for (const caractere of texte) {
+    const chiffre = CHIFFRES.get(caractere);
+    if (chiffre >= 32) {
+      nombre = nombre * 32 + chiffre - 32;
+      continue;
+    }
+    nombre = nombre * 32 + chiffre;
+    page += Math.floor(nombre / 4) + 1;
+    postes.push(page * 4 + (nombre % 4));
+    nombre = 0;
+  }
+  return postes;
+}
+
 /** Un recherche.json chargé, prêt à chercher (voir site/plugins/arbre/recherche/index.py). */
 export class Index {
   constructor(donnees) {
     this.pages = donnees.pages;
     this.termes = donnees.termes;
-    this.postes = donnees.postes;
+    // Un index de version 2 (des listes de page × 4 + champ) se lit tel quel.
+    this.postes = donnees.postes.map((p) => (typeof p === "string" ? decoderPostes(p) : p));
     this.services = donnees.services;
     this.competences = donnees.competences;
     this.vides = new Set(donnees.mots_vides);
