@@ -105,7 +105,7 @@ VERSIONS = """async ([v2, requetes]) => {
   const { Index } = await import("/theme/js/recherche.js");
   const v3 = new Index(await (await fetch("/recherche.json")).json());
   const ancien = new Index(v2);
-  return { postes: v3.postes, v3: requetes.map((q) => v3.chercher(q)),
+  return { postes: v3.termes.map((_, t) => v3.postesDe(t)), v3: requetes.map((q) => v3.chercher(q)),
            v2: requetes.map((q) => ancien.chercher(q)) };
 }"""
 
