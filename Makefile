@@ -100,6 +100,7 @@ bench: $(INSTALLE) chromium postgresql valgrind lighthouse
 	$(PY) bench/postgresql.py
 	$(PY) bench/photos.py
 	$(PY) bench/instructions.py
+	$(PY) bench/instructions.py --postgresql
 
 # Réécrit les sorties dorées des tests (tests/**/attendu*) et les sorties des vecteurs partagés de
 # la recherche (tests/arbre/recherche/vecteurs.json) et du formulaire

@@ -19,6 +19,14 @@ versions du code, sans bruit.
 
     .venv/bin/python bench/instructions.py            # 300 requêtes par point d'entrée
     .venv/bin/python bench/instructions.py -n 1000
+    .venv/bin/python bench/instructions.py --postgresql
+
+``--postgresql`` : le même serveur sur une base d'une grappe PostgreSQL jetable (comme
+``bench/postgresql.py``). callgrind ne compte que le processus Python ; le travail de
+PostgreSQL (ses processus serveur, ses processus auxiliaires : WAL, checkpoints) est compté
+à part, en temps processeur par requête (``/proc/<pid>/schedstat``, tous les processus de
+la grappe, avant et après la rafale) : moins stable que des instructions,
+mais bien moins sensible aux voisins qu'un débit.
 
 Sans valgrind (paquet Debian ``valgrind``), la mesure est sautée.
 """
@@ -92,17 +100,51 @@ def releve(dossier: Path, pid: int, deja: set[Path]) -> tuple[Path, int]:
     raise SystemExit("callgrind n'a pas écrit son relevé.")
 
 
-def mesurer(nombre: int) -> dict[str, float]:
+def processus_de_la_grappe(donnees: Path) -> list[int]:
+    """Le postmaster (première ligne de ``postmaster.pid``) et tous ses enfants."""
+    postmaster = int((donnees / "postmaster.pid").read_text().split()[0])
+    enfants = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            champs = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(champs[1]) == postmaster:
+            enfants.append(int(stat.parent.name))
+    return [postmaster, *enfants]
+
+
+def temps_processeur(donnees: Path) -> float:
+    """Secondes de processeur de la grappe, processus vivants : le premier champ de
+    ``/proc/<pid>/schedstat`` (nanosecondes ; ``utime + stime`` de ``stat`` n'a que des
+    centièmes de seconde)."""
+    total = 0
+    for pid in processus_de_la_grappe(donnees):
+        try:
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except OSError:
+            continue
+    return total / 1e9
+
+
+def mesurer(nombre: int, postgresql=None) -> dict[str, float]:
+    """Instructions par requête de chaque point d'entrée ; avec ``postgresql`` (la grappe
+    jetable de ``tests/fonctions/postgres_jetable.py``), le serveur écrit dans une base neuve
+    de cette grappe, et ``"<chemin> pg"`` est le temps processeur de la grappe par requête."""
     with tempfile.TemporaryDirectory(prefix="aiguillage-instructions-") as temporaire:
         dossier = Path(temporaire)
         port = bench.port_libre()
         environnement = {**os.environ, "AIGUILLAGE_DONNEES": str(dossier / "donnees"),
                          "AIGUILLAGE_MODELE": str(bench.MODELE), "AIGUILLAGE_SITE": "-",
                          "AIGUILLAGE_LIMITE_DEBIT": "0", "AIGUILLAGE_ENVOI_INTEGRE": "non"}
+        options = ["--sans-materialisation"]
+        if postgresql is not None:
+            environnement["AIGUILLAGE_BASE_URL"] = postgresql.nouvelle_base()
+            options = []
         serveur = subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={dossier}/cg.out",
              sys.executable, str(RACINE / "bench" / "fonctions.py"), "--serveur", str(port),
-             "--sans-materialisation"],
+             *options],
             cwd=RACINE, env=environnement, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             limite = time.monotonic() + 300
@@ -119,7 +161,11 @@ def mesurer(nombre: int) -> dict[str, float]:
                 asyncio.run(rafale(port, chemin, 64))
                 subprocess.run(["callgrind_control", "-z", str(serveur.pid)], check=True,
                                capture_output=True)
+                avant = temps_processeur(postgresql.grappe.donnees) if postgresql else 0.0
                 asyncio.run(rafale(port, chemin, nombre))
+                if postgresql is not None:
+                    resultats[f"{chemin} pg"] = (
+                        temps_processeur(postgresql.grappe.donnees) - avant) / nombre
                 fichier, total = releve(dossier, serveur.pid, deja)
                 deja.add(fichier)
                 resultats[chemin] = total / nombre
@@ -133,19 +179,41 @@ def main() -> int:
     analyseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     analyseur.add_argument("-n", "--nombre", type=int, default=300,
                            help="requêtes mesurées par point d'entrée")
+    analyseur.add_argument("--postgresql", action="store_true",
+                           help="sur une grappe PostgreSQL jetable (AIGUILLAGE_BASE_URL)")
     options = analyseur.parse_args()
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         print("Instructions par requête : valgrind absent, mesure sautée "
               "(apt install valgrind).")
         return 0
-    print(f"Instructions par requête — sous callgrind, un processus uvicorn, 16 connexions, "
-          f"{options.nombre} requêtes par point d'entrée", flush=True)
-    resultats = mesurer(options.nombre)
+    stockage = "PostgreSQL" if options.postgresql else "TinyDB"
+    print(f"Instructions par requête ({stockage}) — sous callgrind, un processus uvicorn, "
+          f"16 connexions, {options.nombre} requêtes par point d'entrée", flush=True)
+    postgresql = None
+    if options.postgresql:
+        sys.path.insert(0, str(RACINE / "tests" / "fonctions"))
+        from postgres_jetable import ServeurDeTest
+
+        postgresql = ServeurDeTest()
+        if postgresql.grappe is None:
+            postgresql.arreter()
+            print("  --postgresql demande la grappe jetable (sans AIGUILLAGE_TEST_POSTGRES) : "
+                  "le temps processeur de PostgreSQL se lit dans /proc.")
+            return 1
+    try:
+        resultats = mesurer(options.nombre, postgresql)
+    finally:
+        if postgresql is not None:
+            postgresql.arreter()
     nu, signalements = resultats["/bench/nu"], resultats["/api/signalements"]
     print(f"  POST /api/signalements : {bench.nombre_fr(signalements / 1000)} k instructions")
     print(f"  POST Starlette nu      : {bench.nombre_fr(nu / 1000)} k instructions")
     print(f"  rapport nu / signalements : {bench.nombre_fr(nu / signalements, 3)} "
           "(le rapport des débits, mesuré, est un peu plus bas)")
+    if postgresql is not None:
+        print(f"  PostgreSQL, processeur par signalement : "
+              f"{bench.nombre_fr(resultats['/api/signalements pg'] * 1e6)} µs "
+              f"(point nu : {bench.nombre_fr(resultats['/bench/nu pg'] * 1e6)} µs)")
     return 0
 
 

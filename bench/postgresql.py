@@ -14,6 +14,11 @@ d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
    une transaction) avec 1 000 puis 100 000 signalements dans la base (objectif : rapport
    ≤ 1,5). Le remplissage écrit des signalements de la même forme directement en SQL.
 
+Avec chaque débit, le temps processeur par requête des processus serveur, de PostgreSQL
+(grappe jetable : ``/proc/<pid>/task/*/schedstat``) et du client de charge : sur une
+machine partagée, le débit suit les voisins, ce compte beaucoup moins ; c'est lui qui dit
+où part le temps.
+
     .venv/bin/python bench/postgresql.py            # 8 paires de 1,5 s, 1 000 puis 100 000
     .venv/bin/python bench/postgresql.py --rapide   # 3 paires de 1 s, 1 000 puis 10 000
 """
@@ -151,21 +156,66 @@ async def charge(ports: list[int], chemin: str, duree: float, connexions: int
     return faites[0] / (time.perf_counter() - debut), faites[0]
 
 
+def secondes_de_processeur(pids: list[int]) -> float:
+    """Le temps processeur (s) de ces processus et de tous leurs fils d'exécution :
+    ``/proc/<pid>/task/*/schedstat`` (nanosecondes). 0 là où /proc ne le dit pas."""
+    total = 0
+    for pid in pids:
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            try:
+                total += int(stat.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
+
+
+def processus_de_postgresql(serveur_pg) -> list[int]:
+    """Le postmaster de la grappe jetable et ses enfants (rien avec AIGUILLAGE_TEST_POSTGRES,
+    dont les processus peuvent être sur une autre machine)."""
+    if serveur_pg is None or getattr(serveur_pg, "grappe", None) is None:
+        return []
+    donnees = serveur_pg.grappe.donnees
+    postmaster = int((donnees / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == postmaster:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
 def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float, paires: int,
-                  connexions: int) -> tuple[list[tuple[float, float]], int]:
+                  connexions: int, serveur_pg=None
+                  ) -> tuple[list[tuple[float, float]], int, dict[str, tuple[float, float, float]]]:
+    """Les paires (débit des signalements, débit du point nu), le nombre de signalements
+    confirmés, et pour chaque chemin le temps processeur par requête (µs) des processus
+    serveur, de PostgreSQL et du client de charge, sur toutes les mesures de ce chemin : une
+    mesure bien moins sensible aux voisins que le débit (elle ne compte pas l'attente)."""
     ports = [port_libre() for _ in range(processus_serveurs)]
     serveurs = [demarrer_serveur(url, dossier / f"serveur-{port}", port) for port in ports]
     crees, mesures = 0, []
+    pids = [serveur.pid for serveur in serveurs]
+    couts = {chemin: [0.0, 0.0, 0.0, 0] for chemin in ("/bench/nu", "/api/signalements")}
     try:
         asyncio.run(charge(ports, "/bench/nu", 1.0, connexions))  # mise en route
         crees += asyncio.run(charge(ports, "/api/signalements", 1.0, connexions))[1]
+        pids_pg = processus_de_postgresql(serveur_pg)  # le pool a ouvert ses connexions
         for numero in range(paires):
             ordre = ["/bench/nu", "/api/signalements"]
             if numero % 2:
                 ordre.reverse()
             debits = {}
             for chemin in ordre:
+                avant = (secondes_de_processeur(pids), secondes_de_processeur(pids_pg),
+                         time.process_time())
                 debits[chemin], nombre = asyncio.run(charge(ports, chemin, duree, connexions))
+                apres = (secondes_de_processeur(pids), secondes_de_processeur(pids_pg),
+                         time.process_time())
+                for rang in range(3):
+                    couts[chemin][rang] += apres[rang] - avant[rang]
+                couts[chemin][3] += nombre
                 if chemin == "/api/signalements":
                     crees += nombre
             mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
@@ -174,7 +224,9 @@ def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float
             serveur.terminate()
         for serveur in serveurs:
             serveur.wait()
-    return mesures, crees
+    par_requete = {chemin: tuple(valeur * 1e6 / max(1, cout[3]) for valeur in cout[:3])
+                   for chemin, cout in couts.items()}
+    return mesures, crees, par_requete
 
 
 def remplir(url: str, jusqua: int) -> None:
@@ -260,8 +312,8 @@ def main() -> int:
                   f"{paires} paires de {nombre_fr(duree, 1)} s", flush=True)
             for nombre in (1, 2):
                 url = serveur_pg.nouvelle_base()
-                mesures, crees = mesurer_debit(url, dossier, nombre, duree, paires,
-                                               options.connexions)
+                mesures, crees, couts = mesurer_debit(url, dossier, nombre, duree, paires,
+                                                      options.connexions, serveur_pg)
                 rapports = [s / n for s, n in mesures]
                 import psycopg
 
@@ -276,6 +328,13 @@ def main() -> int:
                       f"(de {nombre_fr(min(rapports), 2)} à {nombre_fr(max(rapports), 2)}) "
                       f"(objectif ≥ 0,5) ; {nombre_fr(crees)} signalements confirmés, tous "
                       "dans la base", flush=True)
+                for chemin, nom in (("/api/signalements", "signalement"),
+                                    ("/bench/nu", "point nu")):
+                    serveur, base, client = couts[chemin]
+                    print(f"    processeur par {nom} : serveur{'s' if nombre > 1 else ''} "
+                          f"{nombre_fr(serveur)} µs, PostgreSQL {nombre_fr(base)} µs, client "
+                          f"de charge {nombre_fr(client)} µs ; total "
+                          f"{nombre_fr(serveur + base + client)} µs", flush=True)
                 serveur_pg.effacer_la_base(url)
             url = serveur_pg.nouvelle_base()
             from fonctions.stockage.postgresql import appliquer_migrations

@@ -3,7 +3,8 @@
 - ``servir [--hote 127.0.0.1] [--port 8000] [--workers N]`` : le site et les fonctions sur
   une origine ; ``--workers N`` (N processus uvicorn) demande PostgreSQL
   (``AIGUILLAGE_BASE_URL``), et est refusé sur TinyDB ;
-- ``envoyer`` : fait une fois les relances dues, vide la boîte d'envoi, puis efface les
+- ``envoyer`` : fait une fois les relances dues, vide la boîte d'envoi, relève les mises à
+  jour des services Open311 (``releve_open311``), puis efface les
   recherches sans résultat de plus de 90 jours (pour cron, si ``AIGUILLAGE_ENVOI_INTEGRE=non``
   ou en secours) ;
 - ``purger`` : efface ce que la page des données personnelles promet d'effacer (coordonnées
@@ -169,12 +170,15 @@ def main(arguments: list[str] | None = None) -> int:
             total = 0
             while traitees := contexte.boite_envoi.traiter_une_fois():
                 total += traitees
+            releves = contexte.boite_envoi.nouvelles_open311.relever(forcer=True)
             effacees = recherches_vides.purger(contexte.stockage, contexte.horloge)
         finally:
             fermer()
         if relances:
             print(f"{relances} relance(s) ou escalade(s).")
         print(f"{total} envoi(s) traité(s).")
+        if releves:
+            print(f"{releves} mise(s) à jour relevée(s) chez les services Open311.")
         if effacees:
             print(f"{effacees} recherche(s) sans résultat de plus de "
                   f"{recherches_vides.CONSERVATION_JOURS} jours effacée(s).")

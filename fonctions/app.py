@@ -44,6 +44,7 @@ from fonctions.points_d_entree import (
     mises_a_jour,
     open311,
     openapi,
+    photos_signees,
     recherche,
     recherches_vides,
     sante,
@@ -64,6 +65,7 @@ from fonctions.stockage.ouverture import ouvrir_stockage
 from fonctions.transmission import creer_canaux
 from fonctions.transmission.boite_envoi import BoiteEnvoi
 from fonctions.transmission.courriel import CanalAlerte
+from fonctions.transmission.nouvelles_open311 import NouvellesOpen311
 from fonctions.web.contexte import Contexte
 from fonctions.web.entetes import EntetesDeSecurite, entetes_introuvables
 from fonctions.web.journal_d_acces import proteger_le_journal_d_acces, proteger_les_journaux
@@ -105,7 +107,7 @@ def construire_contexte(
         reglages.donnees, str(reglages.base_url) if reglages.base_url else None)
     expediteur = expediteur or creer_expediteur(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
-    client = client_http or (ClientHTTPReel() if reglages.envoi_web == "reel"
+    client = client_http or (ClientHTTPReel(delai=reglages.delai_http) if reglages.envoi_web == "reel"
                              else ClientHTTPFichier(reglages.donnees / "sortants"))
     horloge = horloge or horloge_systeme
     alerte = CanalAlerte(expediteur, reglages.expediteur,
@@ -122,6 +124,8 @@ def construire_contexte(
     boite = BoiteEnvoi(stock, source, canaux, alerte,
                        reglages=reglages, suivi=suivi, horloge=horloge)
     boite.relances = Relances(stock, suivi, horloge, reglages)
+    boite.nouvelles_open311 = NouvellesOpen311(stock, suivi, source, reglages, client, horloge,
+                                               canaux["open311"])
     boite.purge_des_recherches = functools.partial(recherches_vides.purger, stock, horloge)
     boite.purge_des_donnees = lambda: purge.purger(stock, suivi, reglages, horloge())
     # Sur PostgreSQL, les limites sont comptées dans la base, pour tous les processus.
@@ -209,6 +213,11 @@ def creer_app(
                 yield {"aiguillage": contexte}
                 groupe.cancel_scope.cancel()
         finally:
+            # Les connexions asynchrones sont celles de cette boucle (PostgreSQL) : fermées
+            # avec elle, que le stockage soit le nôtre ou passé par un test.
+            fermer_asynchrone = getattr(contexte.stockage, "fermer_asynchrone", None)
+            if fermer_asynchrone is not None:
+                await fermer_asynchrone()
             fermer()
 
     routes = [
@@ -218,6 +227,7 @@ def creer_app(
         *coordination.routes,
         *recherches_vides.routes,
         *mises_a_jour.routes,
+        *photos_signees.routes,
         *open311.routes,
         *push_routes.routes,
         *recherche.routes,

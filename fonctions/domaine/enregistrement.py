@@ -159,3 +159,56 @@ def enregistrer(
             except ReferencePrise:
                 continue  # prise entre-temps : la boucle relit et choisit
         raise RuntimeError("Aucune référence libre trouvée.")
+
+
+async def enregistrer_asynchrone(
+    stockage: Any,
+    demande: Demande,
+    modele: Modele,
+    maintenant: datetime,
+    cle: str | None = None,
+    empreinte: str = "",
+) -> Resultat:
+    """``enregistrer`` sans photo, pas à pas le même, pour un stockage qui sait attendre sa
+    base sans fil (``StockagePostgreSQL`` : ``reserver_cle_asynchrone``,
+    ``lire_signalement_asynchrone``, ``creer_signalement_asynchrone``)."""
+
+    async def creer(reference: str) -> dict[str, Any]:
+        document, _ = construire_signalement(reference, demande, [], modele, maintenant, cle)
+        envoi = nouvel_envoi(reference, "transmission", maintenant)
+        await stockage.creer_signalement_asynchrone(document, [envoi])
+        return document
+
+    if cle is None:
+        for _ in range(ESSAIS_DE_REFERENCE):
+            try:
+                return Resultat(await creer(nouvelle_reference()), rejoue=False)
+            except ReferencePrise:
+                continue
+        raise RuntimeError("Aucune référence libre trouvée.")
+
+    # Le cas courant, une clé neuve : tout en une instruction (voir
+    # ``creer_avec_cle_neuve_asynchrone``) ; sinon (envoi rejoué, référence prise), pas à pas.
+    reference = nouvelle_reference()
+    document, _ = construire_signalement(reference, demande, [], modele, maintenant, cle)
+    envoi = nouvel_envoi(reference, "transmission", maintenant)
+    if await stockage.creer_avec_cle_neuve_asynchrone(cle, empreinte, document, [envoi]):
+        return Resultat(document, rejoue=False)
+
+    async with stockage.reserver_cle_asynchrone(cle, empreinte,
+                                                nouvelle_reference()) as reservation:
+        relire = not reservation.nouvelle
+        for _ in range(ESSAIS_DE_REFERENCE):
+            existant = (await stockage.lire_signalement_asynchrone(reservation.reference)
+                        if relire else None)
+            relire = True
+            if existant is not None:
+                if existant.get("idempotence") == empreinte_cle(cle):
+                    return Resultat(existant, rejoue=True)
+                await reservation.changer_reference_asynchrone(nouvelle_reference())
+                continue
+            try:
+                return Resultat(await creer(reservation.reference), rejoue=False)
+            except ReferencePrise:
+                continue
+        raise RuntimeError("Aucune référence libre trouvée.")

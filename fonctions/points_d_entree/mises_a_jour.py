@@ -3,16 +3,15 @@
 - ``POST /api/webhook/<service>`` : JSON signé comme nos webhooks (``Aiguillage-Signature``,
   HMAC-SHA256 du secret ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, horodaté, 5 minutes de
   tolérance ; plusieurs ``v1=`` et plusieurs secrets acceptés), voir docs/webhook.md ;
-- ``POST /api/open311/v2/servicerequestupdates.json`` : la convention « service request
-  updates » de GeoReport v2 (FixMyStreet), ``api_key`` = ``AIGUILLAGE_CLE_OPEN311_<ID>``,
-  ``jurisdiction_id`` = l'identifiant du service, voir docs/open311.md.
+- ``POST /api/open311/v2/servicerequestupdates.{json,xml}`` : la convention « service
+  request updates » de GeoReport v2 (FixMyStreet), en formulaire, JSON ou XML,
+  ``api_key`` = ``AIGUILLAGE_CLE_OPEN311_<ID>``, ``jurisdiction_id`` = l'identifiant du
+  service, voir docs/open311.md ; la traduction des statuts est dans ``domaine/open311.py``.
 
 Un même identifiant de mise à jour (``id``, ``update_id``) reçu deux fois ne change rien.
 """
 
 from __future__ import annotations
-
-import hmac
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,10 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fonctions.domaine import actions
-from fonctions.domaine.intervention import jour_d_un_horodatage
-from fonctions.domaine.statuts import EN_ATTENTE, attribution_numero
 from fonctions.domaine.suivi import ActionImpossible, Auteur
 from fonctions.domaine.validation import Erreur, ErreursValidation
+from fonctions.socle import georeport
 from fonctions.socle.jetons import reference_valide
 from fonctions.transmission import SECRET_DE_DEVELOPPEMENT
 from fonctions.transmission.webhook import ENTETE_SIGNATURE, verifier_signature
@@ -37,22 +35,7 @@ OCTETS_MAX = 64 * 1024
 TEXTES_WEBHOOK = {"statut": "", "reference": "", "message": "", "motif": "", "vers": "",
                   "date_intervention": "AAAA-MM-JJ"}
 TEXTES_OPEN311 = ("jurisdiction_id", "api_key", "status", "update_id", "service_request_id",
-                  "description", "expected_datetime", "aiguillage_service")
-# Statuts GeoReport (convention mySociety) → statut Aiguillage, et motif par défaut.
-STATUTS_OPEN311 = {
-    "investigating": ("pris_en_charge", None),
-    "in_progress": ("en_cours", None),
-    "action_scheduled": ("programme", None),
-    "planned": ("programme", None),
-    "fixed": ("resolu", None),
-    "closed": ("clos", "Clos par le service."),
-    "no_further_action": ("clos", "Pas d'intervention prévue."),
-    "duplicate": ("clos", "Déjà signalé et traité."),
-    "not_councils_responsibility": ("pas_de_notre_ressort", "Ce n'est pas de notre compétence."),
-    "internal_referral": ("pas_de_notre_ressort", "Transmis à un autre service."),
-}
-
-
+                  "description", "expected_datetime", "updated_datetime", "aiguillage_service")
 def _secret(ctx: Contexte, gestionnaire: str) -> str | None:
     """Le secret (un ou plusieurs, séparés par des espaces) qui vérifie les mises à jour du
     service : ``AIGUILLAGE_SECRET_MISES_A_JOUR_<ID>``, distinct de celui de nos envois."""
@@ -112,74 +95,77 @@ async def webhook(request: Request) -> Response:
     return JSONResponse({"etat": resultat, "reference": reference, "statut": document["etat"]})
 
 
-def _erreur_open311(statut: int, description: str) -> Response:
-    return JSONResponse([{"code": statut, "description": description}], status_code=statut)
+def _erreur_open311(statut: int, description: str, format_: str = "json") -> Response:
+    return Response(georeport.erreurs(statut, description, format_), status_code=statut,
+                    media_type=georeport.TYPES[format_])
 
 
-def _reference_open311(ctx: Contexte, gestionnaire: str, identifiant: str) -> str | None:
-    """Notre référence, ou l'identifiant que l'outil du service nous a rendu à l'envoi."""
-    if reference_valide(identifiant):
-        return identifiant
-    for entree in ctx.stockage.lister_ouvertes():
-        if (entree["gestionnaire"] == gestionnaire
-                and entree.get("service_request_id") == identifiant):
-            return entree["reference"]
-    return None
+async def _lire_mises(request: Request) -> tuple[dict, list[dict]]:
+    """(champs communs, mises à jour) : un formulaire ou un objet JSON (une mise à jour),
+    ou la forme ``servicerequestupdates`` (liste JSON, ``<service_requests_updates>``) dont la
+    clé et la juridiction viennent de l'adresse (``?api_key=…&jurisdiction_id=…``) ou de
+    chaque mise à jour."""
+    type_ = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if "xml" in type_ or type_ == "application/json":
+        corps = await lire_corps(request, OCTETS_MAX)
+        try:
+            mises = georeport.lire(corps, "xml" if "xml" in type_ else "json")
+        except georeport.ErreurGeoReport as erreur:
+            raise ErreursValidation([Erreur(None, f"Corps illisible : {erreur}", 400)]) from None
+        for mise in mises:
+            for nom, valeur in list(mise.items()):
+                if isinstance(valeur, bool) or not isinstance(valeur, str | int | float):
+                    if valeur is None:
+                        del mise[nom]
+                        continue
+                    raise ErreursValidation([Erreur(nom, f"{nom} doit être un texte.", 422)])
+                mise[nom] = str(valeur)
+        communs = {k: v for k, v in request.query_params.items()
+                   if k in ("api_key", "jurisdiction_id")}
+        if not mises:
+            raise ErreursValidation([Erreur(None, "Aucune mise à jour dans le corps.", 400)])
+        return communs, mises
+    champs = (await lire_envoi(request, OCTETS_MAX, TEXTES_OPEN311)).champs
+    return {}, [{k: str(v) for k, v in champs.items() if v is not None}]
 
 
 async def open311(request: Request) -> Response:
+    """Une ou plusieurs mises à jour GeoReport (docs/open311.md) ; réponse dans le format de
+    l'adresse (``.json`` ou ``.xml``) : ``[{"update_id": "…"}]`` ou l'erreur Open311."""
+    format_ = request.url.path.rpartition(".")[2]  # json ou xml : l'adresse de la route
     refus = trop_d_essais(request, html=False)  # l'adresse, avant de lire le corps
     if refus is not None:
         return refus
     ctx = contexte(request)
+    nouvelles = ctx.boite_envoi.nouvelles_open311
     try:
-        champs = (await lire_envoi(request, OCTETS_MAX, TEXTES_OPEN311)).champs
+        communs, mises = await _lire_mises(request)
     except ErreursValidation as erreurs:
-        return _erreur_open311(erreurs.statut, erreurs.erreurs[0].message)
-    gestionnaire = str(champs.get("jurisdiction_id", ""))
-    cible = f"open311:{gestionnaire}"[:LONGUEUR_DE_CIBLE]
-    refus = trop_d_essais(request, html=False, cible=cible)
-    if refus is not None:
-        return refus
-    cle = ctx.reglages.cle_open311(gestionnaire) if ctx.modele.actuel().gestionnaire(
-        gestionnaire) else None
-    if cle is None or not hmac.compare_digest(cle.encode(), str(champs.get("api_key", "")).encode()):
-        noter_echec(request, cible)
-        return _erreur_open311(401, "api_key ou jurisdiction_id invalide.")
-    status = str(champs.get("status", "")).lower()
-    update_id = str(champs.get("update_id", ""))
-    if status not in (*STATUTS_OPEN311, "open") or not 0 < len(update_id) <= 200:
-        return _erreur_open311(400, "status ou update_id invalide (voir docs/open311.md).")
-    reference = await run_in_threadpool(_reference_open311, ctx, gestionnaire,
-                                        str(champs.get("service_request_id", "")))
-    if reference is None:
-        return _erreur_open311(404, "service_request_id inconnu.")
-    description = str(champs.get("description") or "") or None
-    if status == "open":
-        signalement = ctx.stockage.lire_signalement(reference) or {}
-        siennes = [a for a in signalement.get("attributions", [])
-                   if a["gestionnaire"] == gestionnaire]
-        attente = siennes and attribution_numero(signalement, siennes[-1]["numero"])[
-            "statut"] in (*EN_ATTENTE, "a_transmettre")
-        statut, motif = ("pris_en_charge" if attente else "message"), None
-    else:
-        statut, motif = STATUTS_OPEN311[status]
-        motif = description if motif and description else motif
-    attendu = str(champs.get("expected_datetime") or "").strip()
-    changement = actions.mise_a_jour(
-        gestionnaire, update_id, statut, description if statut != "clos" else None, motif,
-        str(champs.get("aiguillage_service") or "") or None,
-        jour_d_un_horodatage(attendu) if attendu and statut == "programme" else None)
-    try:
-        await _appliquer(ctx, reference, changement, Auteur("service", "open311", gestionnaire))
-    except KeyError:
-        return _erreur_open311(404, "service_request_id inconnu.")
-    except ActionImpossible as refus:
-        return _erreur_open311(refus.statut, refus.message)
-    return JSONResponse([{"update_id": update_id}])
+        return _erreur_open311(erreurs.statut, erreurs.erreurs[0].message, format_)
+    acceptees = []
+    for mise in mises:
+        champs = {**communs, **mise}
+        gestionnaire = str(champs.get("jurisdiction_id", ""))
+        cible = f"open311:{gestionnaire}"[:LONGUEUR_DE_CIBLE]
+        refus = trop_d_essais(request, html=False, cible=cible)
+        if refus is not None:
+            return refus
+        if not nouvelles.verifier_cle(gestionnaire, str(champs.get("api_key", ""))):
+            noter_echec(request, cible)
+            # 403 comme le dit GeoReport v2 pour une clé fausse (401 serait une demande
+            # d'authentification HTTP).
+            return _erreur_open311(403, "api_key ou jurisdiction_id invalide.", format_)
+        issue = await run_in_threadpool(nouvelles.recevoir, gestionnaire, champs)
+        if issue.statut != 200:
+            return _erreur_open311(issue.statut, issue.description, format_)
+        ctx.reveil.sonner()
+        acceptees.append({"update_id": str(champs.get("update_id"))})
+    return Response(georeport.ecrire(acceptees, format_, "service_request_updates"),
+                    media_type=georeport.TYPES[format_])
 
 
 routes = [
     Route("/api/webhook/{gestionnaire}", webhook, methods=["POST"]),
-    Route("/api/open311/v2/servicerequestupdates.json", open311, methods=["POST"]),
+    *(Route(f"/api/open311/v2/servicerequestupdates.{format_}", open311, methods=["POST"])
+      for format_ in georeport.FORMATS),
 ]

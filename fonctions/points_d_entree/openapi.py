@@ -36,6 +36,8 @@ from fonctions.web.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, PROFONDEUR_
 
 JSON, HTML = "application/json", "text/html"
 FORMULAIRE, MULTIPART = "application/x-www-form-urlencoded", "multipart/form-data"
+# Les réponses Open311 qui diffèrent de celles des autres routes.
+LIBELLES_OPEN311 = {403: "api_key ou jurisdiction_id faux (GeoReport v2 : 403)."}
 LIBELLES = {200: "Fait.", 201: "Créé.", 204: "Fait, sans contenu.",
             303: "Fait : le navigateur est renvoyé vers la page indiquée par Location.",
             400: "Corps illisible (JSON invalide, trop imbriqué, formulaire illisible).",
@@ -179,7 +181,10 @@ SCHEMAS: dict[str, Any] = {
     "MiseAJourOpen311": _objet({
         "jurisdiction_id": _texte(description="L'identifiant du service."), "api_key": _texte(),
         "service_request_id": _texte(), "update_id": _texte(), "status": _texte(),
-        "description": _texte(), "expected_datetime": _texte(), "aiguillage_service": _texte()},
+        "description": _texte(), "expected_datetime": _texte(), "updated_datetime": _texte(
+            description="W3C (2025-03-10T09:00:00Z) : l'état ne change que pour une mise à "
+                        "jour plus récente que la dernière appliquée."),
+        "aiguillage_service": _texte()},
         ("jurisdiction_id", "api_key", "service_request_id", "update_id", "status")),
     "ReponseOpen311": {"type": "array", "items": {"oneOf": [
         _objet({"update_id": _texte()}, ("update_id",)),
@@ -190,7 +195,8 @@ SCHEMAS: dict[str, Any] = {
         ("abonnement",)),
     "Message": _objet({"message": _texte()}, ("message",)),
     "Cle": _objet({"cle": _texte(description="La clé VAPID publique, en base64url.")}, ("cle",)),
-    "Sante": _objet({"etat": {"const": "ok"}, "modele": _texte()}, ("etat", "modele")),
+    "Sante": _objet({"etat": {"const": "ok"}, "modele": _texte(), "base": {"const": "ok"}},
+                    ("etat", "modele")),
     "Description": _objet({"openapi": _texte()}, ("openapi",), additionalProperties=True),
 }
 
@@ -322,11 +328,30 @@ CHEMINS: dict[str, dict[str, Any]] = {
             "description": "t=<horodatage>,v1=<HMAC-SHA256 hexadécimal>",
             "schema": {"type": "string"}}],
         requestBody=_corps(_ref("MiseAJour"), JSON))},
-    "/api/open311/v2/servicerequestupdates.json": {"post": _operation(
-        "Une mise à jour GeoReport v2 (« service request updates », voir docs/open311.md).",
-        {str(s): {"description": LIBELLES[s], "content": {JSON: {"schema": _ref(
-            "ReponseOpen311")}}} for s in (200, 400, 401, 404, 409, 413, 415, 422, 429)},
-        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON))},
+    "/api/photos/{reference}/{nom}": {"get": _operation(
+        "Une photo d'un signalement pour le logiciel d'un service (media_url Open311 signée).",
+        _reponses(json=(403, 404, 410, 429), autres={200: {"description": "La photo.", "content": {
+            "image/jpeg": {"schema": {"type": "string", "contentMediaType": "image/jpeg"}}}}}),
+        description="Adresse signée et datée, donnée au service avec le signalement (voir "
+                    "docs/open311.md).",
+        parameters=[_chemin("reference", "La référence du signalement (AIG-7K3M-Q9)."),
+                    _chemin("nom", "Le nom de la photo (photo-1.jpg)."),
+                    {"name": "expire", "in": "query", "required": True,
+                     "description": "La date d'expiration (secondes UTC, en hexadécimal).",
+                     "schema": {"type": "string"}},
+                    {"name": "signature", "in": "query", "required": True,
+                     "description": "La signature de l'adresse.", "schema": {"type": "string"}}])},
+    **{f"/api/open311/v2/servicerequestupdates.{f}": {"post": _operation(
+        "Une ou plusieurs mises à jour GeoReport v2 (« service request updates », voir "
+        "docs/open311.md), en formulaire, JSON ou XML ; réponse dans le format de l'adresse.",
+        {str(s): {"description": LIBELLES_OPEN311.get(s, LIBELLES[s]), "content": {
+            JSON: {"schema": _ref("ReponseOpen311")},
+            "text/xml": {"schema": {"type": "string"}}}}
+         for s in (200, 400, 403, 404, 409, 413, 415, 422, 429)},
+        description="Aussi en XML (Content-Type text/xml, <service_requests_updates>), et en "
+                    "liste JSON, la clé et la juridiction dans l'adresse (voir docs/open311.md).",
+        requestBody=_corps(_ref("MiseAJourOpen311"), FORMULAIRE, MULTIPART, JSON))}
+       for f in ("json", "xml")},
     "/api/push/cle": {"get": _operation("La clé publique VAPID, pour pushManager.subscribe.",
                                         _reponses(json=(200,), schemas={200: "Cle"}))},
     "/api/abonnements": {
@@ -341,8 +366,10 @@ CHEMINS: dict[str, dict[str, Any]] = {
         "Les résultats de la recherche, sans JavaScript.", _reponses(html=(200, 503)),
         parameters=[{"name": nom, "in": "query", "required": False,
                      "schema": {"type": "string"}} for nom in ("q", "commune")])},
-    "/api/sante": {"get": _operation("Le serveur répond et son modèle est chargé.",
-                                     _reponses(json=(200,), schemas={200: "Sante"}))},
+    "/api/sante": {"get": _operation(
+        "Le serveur répond et son modèle est chargé (sur PostgreSQL, la base aussi).",
+        _reponses(json=(200, 503), schemas={200: "Sante"}),
+        description="503 : sur PostgreSQL, la base n'a pas répondu à SELECT 1 en 2 s.")},
     "/api/openapi.json": {"get": _operation("Cette description.", _reponses(
         json=(200,), schemas={200: "Description"}))},
 }

@@ -184,3 +184,14 @@ def lire_jeton_coordination(cle: str, texte: str) -> tuple[str, int] | None:
         return None
     attendu = jeton_coordination(cle, adresse, emis)
     return (adresse, emis) if hmac.compare_digest(attendu.encode(), texte.encode()) else None
+
+
+def signature_photo(cle: str, reference: str, nom: str, expire: int) -> str:
+    """La signature d'une adresse de photo donnée à un logiciel de service (``media_url``
+    d'Open311) : liée au signalement, au nom de la photo et à sa date d'expiration."""
+    return signer_texte(cle, "photo", f"{reference}/{nom}/{expire:x}")
+
+
+def verifier_photo(cle: str, reference: str, nom: str, expire: int, signature: str) -> bool:
+    return hmac.compare_digest(signature_photo(cle, reference, nom, expire).encode(),
+                               signature.encode())

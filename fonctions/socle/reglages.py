@@ -67,6 +67,7 @@ REGLAGES = [
     Reglage("AIGUILLAGE_ENVOI_WEB", None),
     Reglage("AIGUILLAGE_ENVOI_INTEGRE", "oui"),
     Reglage("AIGUILLAGE_ENVOI_INTERVALLE", "10"),
+    Reglage("AIGUILLAGE_DELAI_HTTP", "15"),
     Reglage("AIGUILLAGE_LIMITE_DEBIT", "20/600"),
     Reglage("AIGUILLAGE_PROXIES", None),
     Reglage("AIGUILLAGE_LIEN_AGENT_JOURS", "30"),
@@ -113,6 +114,7 @@ class Reglages:
     envoi_web: str = "fichier"
     envoi_integre: bool = True
     envoi_intervalle: float = 10.0
+    delai_http: float = 15.0
     limite_debit: tuple[int, float] | None = (20, 600.0)
     proxies: tuple[str, ...] = ()
     lien_agent_jours: int = 30
@@ -210,6 +212,10 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if intervalle is None or intervalle <= 0:
         messages.append("AIGUILLAGE_ENVOI_INTERVALLE doit être un nombre de secondes positif.")
 
+    delai_http = _nombre(valeur("AIGUILLAGE_DELAI_HTTP"))
+    if delai_http is None or not 0 < delai_http <= 120:
+        messages.append("AIGUILLAGE_DELAI_HTTP doit être un nombre de secondes entre 0 et 120.")
+
     limite = _limite(valeur("AIGUILLAGE_LIMITE_DEBIT"))
     if limite is False:
         messages.append("AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0.")
@@ -269,6 +275,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         envoi_web=envoi_web,
         envoi_integre=integre == "oui",
         envoi_intervalle=float(intervalle or 10),
+        delai_http=float(delai_http or 15),
         limite_debit=limite or None,
         proxies=proxies,
         lien_agent_jours=jours["AIGUILLAGE_LIEN_AGENT_JOURS"],

@@ -32,17 +32,29 @@ Ce que promet l'interface, et comment :
 Dans un même fil, les appels faits pendant un bloc ``reserver_cle`` ou ``reclamer_envoi``
 passent par la connexion de ce bloc (``_connexion``) : ils voient ce que le bloc a écrit,
 et un fil ne tient jamais deux connexions du pool pour une seule requête.
+
+**Sans fil** : ``POST /api/signalements`` sans photo passe par les variantes asynchrones
+(``reserver_cle_asynchrone``, ``lire_signalement_asynchrone``,
+``creer_signalement_asynchrone``, appelées par ``enregistrer_asynchrone`` du domaine) :
+mêmes instructions SQL, même transaction, mais sur un ``AsyncConnectionPool`` de la boucle
+d'événements, sans saut vers un fil de Starlette (voir ``docs/performance.md``). Ce pool
+est ouvert au premier appel dans la boucle et fermé par ``fermer_asynchrone`` à la fin du
+lifespan ; appelées depuis une autre boucle, les variantes rendent la main au chemin par
+un fil (``pool_asynchrone`` rend ``None``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import logging
+import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -51,7 +63,7 @@ import psycopg
 from psycopg import errors
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from fonctions.socle.jetons import reference_valide
 from fonctions.stockage.base import (
@@ -182,6 +194,38 @@ class ReservationPostgreSQL(Reservation):
             self.a_ecrire = False
 
 
+class ReservationAsynchrone(ReservationPostgreSQL):
+    """La même, tenue par une connexion asynchrone."""
+
+    async def changer_reference_asynchrone(self, reference: str) -> None:
+        if not self.a_ecrire:
+            connexion = _connexion_asynchrone.get()
+            await connexion.execute(
+                "UPDATE cles_idempotence SET reference = %s WHERE empreinte_cle = %s",
+                (reference, self.empreinte_de_cle))
+        self.reference = reference
+
+    def changer_reference(self, reference: str) -> None:
+        raise RuntimeError("changer_reference_asynchrone : la clé est tenue sans fil")
+
+    async def ecrire_asynchrone(self, connexion: psycopg.AsyncConnection) -> None:
+        if self.a_ecrire:
+            await connexion.execute(
+                "INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference) "
+                "VALUES (%s, %s, %s)", (self.empreinte_de_cle, self.empreinte, self.reference))
+            self.a_ecrire = False
+
+
+# La connexion et la clé du bloc ``reserver_cle_asynchrone`` en cours (par tâche).
+_connexion_asynchrone: contextvars.ContextVar[psycopg.AsyncConnection | None] = \
+    contextvars.ContextVar("connexion_asynchrone", default=None)
+_reservation_asynchrone: contextvars.ContextVar[ReservationAsynchrone | None] = \
+    contextvars.ContextVar("reservation_asynchrone", default=None)
+
+# Le verrou de la clé et la clé connue, en un aller-retour.
+VERROU_ET_CLE = ("SELECT pg_try_advisory_xact_lock(%s), c.empreinte, c.reference "
+                 "FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %s")
+
 # Un signalement, ses envois et sa clé neuve en une instruction (un aller-retour) : rien
 # n'est écrit si la référence est prise.
 CREATION = """
@@ -198,6 +242,33 @@ k AS (
     SELECT %(empreinte_cle)s, %(empreinte)s, s.reference FROM s
     WHERE %(empreinte_cle)s::text IS NOT NULL)
 SELECT count(*) FROM s
+"""
+
+
+# Une clé neuve en une seule instruction, validée d'elle-même (``autocommit`` : sa
+# transaction implicite est celle de ``reserver_cle``) : le verrou de la clé, la clé connue,
+# et, si le verrou est tenu et la clé inconnue, le signalement, ses envois et la clé. Un
+# aller-retour au lieu de quatre (BEGIN, verrou, création, COMMIT). Le verrou
+# (``MATERIALIZED`` : évalué une fois, avant les écritures qui lisent ``v``) est rendu à la
+# validation. Une clé validée ailleurs entre l'instantané et le verrou bute sur la
+# contrainte d'unicité : CleEnCours, comme ailleurs.
+CREATION_AVEC_CLE_NEUVE = """
+WITH v AS MATERIALIZED (
+    SELECT pg_try_advisory_xact_lock(%(verrou)s) AS tenu, c.empreinte AS connue
+    FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %(empreinte_cle)s),
+s AS (
+    INSERT INTO signalements (reference, document)
+    SELECT %(reference)s, %(document)s FROM v WHERE v.tenu AND v.connue IS NULL
+    ON CONFLICT (reference) DO NOTHING RETURNING reference),
+e AS (
+    INSERT INTO boite_envoi (id, reference, document)
+    SELECT envoi->>'id', envoi->>'reference', envoi
+    FROM jsonb_array_elements(%(envois)s) AS envoi, s
+    ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document),
+k AS (
+    INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference)
+    SELECT %(empreinte_cle)s, %(empreinte)s, s.reference FROM s)
+SELECT v.tenu, v.connue, (SELECT count(*) FROM s) FROM v
 """
 
 
@@ -218,8 +289,168 @@ class StockagePostgreSQL(Stockage):
                             "le remettent à on.", valeur, url_sans_mot_de_passe(url))
             options["options"] = "-c synchronous_commit=on"
         self._local = threading.local()
+        self._options, self._taille_du_pool = options, taille_du_pool
         self.pool = ConnectionPool(url, min_size=1, max_size=taille_du_pool, kwargs=options,
                                    timeout=ATTENTE_DU_POOL, name="aiguillage", open=True)
+        self._pool_asynchrone: AsyncConnectionPool | None = None
+        self._boucle: asyncio.AbstractEventLoop | None = None
+
+    # Sans fil : le pool asynchrone de la boucle d'événements
+    async def pool_asynchrone(self) -> AsyncConnectionPool | None:
+        """Le pool asynchrone de la boucle en cours, ouvert au premier appel ; ``None`` si
+        un autre a été ouvert dans une autre boucle encore ouverte (l'appelant passe alors
+        par un fil)."""
+        boucle = asyncio.get_running_loop()
+        if self._pool_asynchrone is not None and self._boucle is not boucle:
+            if not self._boucle.is_closed():
+                return None
+            self._pool_asynchrone = None  # sa boucle est finie : ses connexions avec elle
+        if self._pool_asynchrone is None:
+            pool = AsyncConnectionPool(self.url, min_size=1, max_size=self._taille_du_pool,
+                                       kwargs=self._options, timeout=ATTENTE_DU_POOL,
+                                       name="aiguillage-asynchrone", open=False)
+            self._pool_asynchrone, self._boucle = pool, boucle
+            await pool.open()
+        return self._pool_asynchrone
+
+    async def fermer_asynchrone(self) -> None:
+        """Ferme le pool asynchrone de cette boucle (fin du lifespan)."""
+        pool, self._pool_asynchrone = self._pool_asynchrone, None
+        if pool is not None and self._boucle is asyncio.get_running_loop():
+            await pool.close()
+
+    async def verifier_la_base(self, delai: float) -> str | None:
+        """``SELECT 1`` sur une connexion à part (pas celles du pool : une sonde ne doit
+        ni attendre derrière les requêtes ni en priver une), borné à ``delai`` secondes en
+        tout ; ``None`` si la base a répondu, sinon ce qui ne va pas, en français."""
+        async def sonder() -> None:
+            async with await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=max(2, math.ceil(delai))
+            ) as connexion:
+                await connexion.execute("SELECT 1")
+
+        try:
+            await asyncio.wait_for(sonder(), delai)
+        except TimeoutError:
+            return f"la base PostgreSQL n'a pas répondu en {delai:g} s"
+        except psycopg.Error as erreur:
+            premiere_ligne = (str(erreur).strip().splitlines() or [type(erreur).__name__])[0]
+            return f"la base PostgreSQL est injoignable ({premiere_ligne})"
+        return None
+
+    async def creer_avec_cle_neuve_asynchrone(self, cle: str, empreinte: str,
+                                              signalement: Document,
+                                              envois: Sequence[Document]) -> bool:
+        """Le cas courant d'un POST avec clé, en un aller-retour : si la clé est inconnue,
+        crée le signalement, ses envois et la clé (une transaction) et rend ``True`` ;
+        ``False`` si la clé est connue avec cette empreinte (un envoi rejoué : à relire par
+        ``reserver_cle_asynchrone``) ou si la référence est prise (rien n'est écrit : une
+        autre référence, un nouvel essai). ``CleEnCours`` si la clé est tenue ailleurs,
+        ``CleReutilisee`` si elle a servi pour une autre empreinte."""
+        reference = signalement["reference"]
+        self._verifier_reference(reference)
+        for envoi in envois:
+            self._verifier_envoi(envoi["id"])
+        fichier = empreinte_cle(cle)
+        parametres = {"verrou": verrou("cle", fichier), "empreinte_cle": fichier,
+                      "empreinte": empreinte, "reference": reference,
+                      "document": Jsonb(signalement), "envois": Jsonb(list(envois))}
+        async with self._pool_asynchrone.connection() as connexion:
+            try:
+                curseur = await connexion.execute(CREATION_AVEC_CLE_NEUVE, parametres)
+                tenu, connue, cree = await curseur.fetchone()
+            except errors.UniqueViolation as erreur:
+                if erreur.diag.constraint_name == "cles_idempotence_pkey":
+                    raise CleEnCours(cle) from None
+                raise
+        if not tenu:
+            raise CleEnCours(cle)
+        if connue is not None and connue != empreinte:
+            raise CleReutilisee(cle)
+        return bool(cree)
+
+    @asynccontextmanager
+    async def reserver_cle_asynchrone(self, cle: str, empreinte: str, reference: str
+                                      ) -> AsyncIterator[ReservationAsynchrone]:
+        """``reserver_cle``, sans fil : même verrou, même transaction, validée à la sortie
+        avec le signalement créé dans le bloc (``creer_signalement_asynchrone``)."""
+        pool = self._pool_asynchrone
+        fichier = empreinte_cle(cle)
+        async with pool.connection() as connexion, connexion.transaction():
+            curseur = await connexion.execute(VERROU_ET_CLE, (verrou("cle", fichier), fichier))
+            tenu, connue, reference_connue = await curseur.fetchone()
+            if not tenu:
+                raise CleEnCours(cle)
+            if connue is None:
+                reservation = ReservationAsynchrone(self, fichier, empreinte, reference, True)
+                reservation.nouvelle = True
+            elif connue != empreinte:
+                raise CleReutilisee(cle)
+            else:
+                reservation = ReservationAsynchrone(self, fichier, empreinte, reference_connue,
+                                                    False)
+            jeton_connexion = _connexion_asynchrone.set(connexion)
+            jeton_reservation = _reservation_asynchrone.set(reservation)
+            try:
+                yield reservation
+                try:
+                    await reservation.ecrire_asynchrone(connexion)
+                except errors.UniqueViolation:
+                    raise CleEnCours(cle) from None
+            finally:
+                _reservation_asynchrone.reset(jeton_reservation)
+                _connexion_asynchrone.reset(jeton_connexion)
+
+    @asynccontextmanager
+    async def _connexion_de_la_tache(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        courante = _connexion_asynchrone.get()
+        if courante is not None:
+            yield courante
+            return
+        async with self._pool_asynchrone.connection() as connexion:
+            yield connexion
+
+    async def lire_signalement_asynchrone(self, reference: str) -> Document | None:
+        if not reference_valide(reference):
+            return None
+        async with self._connexion_de_la_tache() as connexion:
+            curseur = await connexion.execute(
+                "SELECT document FROM signalements WHERE reference = %s", (reference,))
+            ligne = await curseur.fetchone()
+        return ligne[0] if ligne else None
+
+    async def creer_signalement_asynchrone(self, signalement: Document,
+                                           envois: Sequence[Document]) -> None:
+        """``creer_signalement`` sans photo (une instruction : atomique d'elle-même hors
+        d'un bloc de clé)."""
+        reference = signalement["reference"]
+        self._verifier_reference(reference)
+        for envoi in envois:
+            self._verifier_envoi(envoi["id"])
+        reservation = _reservation_asynchrone.get()
+        if reservation is not None and not (reservation.a_ecrire
+                                            and reservation.reference == reference):
+            reservation = None
+        async with self._connexion_de_la_tache() as connexion:
+            try:
+                curseur = await connexion.execute(CREATION, self._parametres_de_creation(
+                    signalement, envois, reservation))
+                if not (await curseur.fetchone())[0]:
+                    raise ReferencePrise(reference)
+            except errors.UniqueViolation as erreur:
+                if erreur.diag.constraint_name == "cles_idempotence_pkey" and reservation:
+                    raise CleEnCours(reference) from None
+                raise
+        if reservation is not None:
+            reservation.a_ecrire = False
+
+    @staticmethod
+    def _parametres_de_creation(signalement: Document, envois: Sequence[Document],
+                                reservation: ReservationPostgreSQL | None) -> dict:
+        return {"reference": signalement["reference"], "document": Jsonb(signalement),
+                "envois": Jsonb(list(envois)),
+                "empreinte_cle": reservation.empreinte_de_cle if reservation else None,
+                "empreinte": reservation.empreinte if reservation else None}
 
     # Connexions
     @contextmanager
@@ -265,9 +496,7 @@ class StockagePostgreSQL(Stockage):
             # la lecture et le verrou, l'écriture bute sur la contrainte : CleEnCours (409),
             # et le client qui réessaie reçoit le signalement.
             tenu, connue, reference_connue = connexion.execute(
-                "SELECT pg_try_advisory_xact_lock(%s), c.empreinte, c.reference "
-                "FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %s",
-                (verrou("cle", fichier), fichier)).fetchone()
+                VERROU_ET_CLE, (verrou("cle", fichier), fichier)).fetchone()
             if not tenu:
                 raise CleEnCours(cle)
             if connue is None:
@@ -301,10 +530,7 @@ class StockagePostgreSQL(Stockage):
         if reservation is not None and not (reservation.a_ecrire
                                             and reservation.reference == reference):
             reservation = None
-        parametres = {"reference": reference, "document": Jsonb(signalement),
-                      "envois": Jsonb(list(envois)),
-                      "empreinte_cle": reservation.empreinte_de_cle if reservation else None,
-                      "empreinte": reservation.empreinte if reservation else None}
+        parametres = self._parametres_de_creation(signalement, envois, reservation)
         with self._connexion() as connexion:
             # Dans le bloc d'une clé, la transaction est la sienne ; sans photo, l'instruction
             # unique est atomique d'elle-même.

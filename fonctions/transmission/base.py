@@ -21,9 +21,13 @@ DELAIS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 86400, 86400
 class EchecTransmission(Exception):
     """L'envoi n'a pas abouti. ``definitif`` : inutile de réessayer (réglage manquant…)."""
 
-    def __init__(self, message: str, *, definitif: bool = False) -> None:
+    def __init__(self, message: str, *, definitif: bool = False,
+                 injoignable: bool = False) -> None:
         self.message = message
         self.definitif = definitif
+        # Le destinataire n'a pas répondu (réseau, délai dépassé) : ses autres envois de la
+        # même passe attendront la suivante (boite_envoi.py), sans attendre chacun le délai.
+        self.injoignable = injoignable
         super().__init__(message)
 
 
@@ -63,6 +67,8 @@ class Dossier:
     lien_coordination: str = ""
     lien_valable_jours: int = 30
     message: dict[str, Any] | None = None  # pour une notification au citoyen
+    essai: int = 1  # le numéro de cette tentative (Open311 : chercher avant de reposter)
+    premier_essai: str | None = None  # quand l'envoi a été mis en boîte (horodatage)
 
     @property
     def adresse(self) -> str:
@@ -81,6 +87,7 @@ class Issue:
     recu: Recu | None = None
     erreur: str | None = None
     prochaine_tentative: datetime | None = None  # après un échec ; None : on abandonne
+    injoignable: bool = False
 
 
 def tenter(canal: Canal, dossier: Dossier, tentatives_passees: int, maintenant: datetime) -> Issue:
@@ -88,13 +95,15 @@ def tenter(canal: Canal, dossier: Dossier, tentatives_passees: int, maintenant: 
     try:
         recu = canal.transmettre(dossier)
     except EchecTransmission as echec:
-        erreur, definitif = echec.message, echec.definitif
+        erreur, definitif, injoignable = echec.message, echec.definitif, echec.injoignable
     except Exception as inattendue:  # un canal défaillant ne doit pas arrêter les autres
         journal.exception("Erreur inattendue du canal %s", canal.nom)
         erreur, definitif = f"erreur inattendue ({type(inattendue).__name__})", False
+        injoignable = False
     else:
         return Issue(reussi=True, recu=recu)
     if definitif or tentatives_passees >= len(DELAIS):
-        return Issue(reussi=False, erreur=erreur)
+        return Issue(reussi=False, erreur=erreur, injoignable=injoignable)
     delai = timedelta(seconds=DELAIS[tentatives_passees])
-    return Issue(reussi=False, erreur=erreur, prochaine_tentative=maintenant + delai)
+    return Issue(reussi=False, erreur=erreur, prochaine_tentative=maintenant + delai,
+                 injoignable=injoignable)

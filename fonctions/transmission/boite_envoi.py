@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import anyio
@@ -39,12 +40,21 @@ from fonctions.domaine.suivi import AIGUILLAGE, Suivi, lien_agent
 from fonctions.socle.horloge import Horloge, Reveil
 from fonctions.socle.reglages import Reglages
 from fonctions.stockage import Stockage
-from fonctions.transmission.base import Canal, Dossier, EchecTransmission, PieceJointe, tenter
+from fonctions.transmission.base import (
+    Canal,
+    Dossier,
+    EchecTransmission,
+    Issue,
+    PieceJointe,
+    tenter,
+)
 
 journal = logging.getLogger("aiguillage.boite_envoi")
 ABANDON_DES_RESTES = timedelta(hours=1)
 POUR_LA_COORDINATION = ("alerte", "escalade", "a_orienter")
 INTERVALLE_DES_RELANCES = 60.0  # secondes : les relances lisent tout l'index des ouvertes
+INTERVALLE_DES_RELEVES = 60.0  # secondes ; chaque service a son rythme (releve_open311)
+FILES_EN_PARALLELE = 8  # destinataires servis en même temps (un fil chacun)
 INTERVALLE_DES_PURGES = 3600.0  # secondes : des comptes par jour, effacés au jour près
 # secondes : les durées des données personnelles se comptent en jours (fonctions/domaine/purge.py) ;
 # une passe lit tous les signalements, une fois par jour suffit.
@@ -64,27 +74,59 @@ class BoiteEnvoi:
         # jour : la page « Vos données personnelles » est tenue sans cron quand la boîte
         # d'envoi tourne dans le serveur.
         self.purge_des_donnees: Callable[[], object] | None = None
+        # Les nouvelles des services Open311 (transmission/nouvelles_open311.py) : les
+        # identifiants rendus y sont retenus, et ``boucle`` relève leurs mises à jour.
+        self.nouvelles_open311 = None
 
     def traiter_une_fois(self, limite: int = 200) -> int:
-        """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron)."""
+        """Traite les entrées dues ; rend leur nombre. Appel bloquant (fil ou cron).
+
+        Une file par destinataire (un service, la coordination, les citoyens), chacune dans
+        son fil : un service lent (jusqu'à ``AIGUILLAGE_DELAI_HTTP`` par envoi) ne retarde
+        que ses propres envois. Dans une file, l'ordre des échéances est gardé."""
         maintenant = self.horloge()
         dues = sorted(
             (e for e in self.stockage.lister_envois()
              if datetime.fromisoformat(e["prochaine_tentative"]) <= maintenant),
             key=lambda e: e["prochaine_tentative"],
-        )
+        )[:limite]
+        files: dict[str, list[dict]] = {}
+        for entree in dues:
+            files.setdefault(self._file_de(entree), []).append(entree)
+        if len(files) <= 1:
+            return sum(self._traiter_la_file(file, maintenant) for file in files.values())
+        with ThreadPoolExecutor(max_workers=min(FILES_EN_PARALLELE, len(files)),
+                                thread_name_prefix="boite-envoi") as fils:
+            return sum(fils.map(lambda file: self._traiter_la_file(file, maintenant),
+                                files.values()))
+
+    def _file_de(self, entree: dict) -> str:
+        if entree["sorte"] in POUR_LA_COORDINATION:
+            return "coordination"
+        if entree["sorte"] == "notification":
+            return "citoyens"
+        signalement = self.stockage.lire_signalement(entree["reference"]) or {}
+        attribution = attribution_numero(signalement, entree.get("attribution") or 1) or {}
+        return f"service:{attribution.get('gestionnaire', '')}"
+
+    def _traiter_la_file(self, file: list[dict], maintenant: datetime) -> int:
         traitees = 0
-        for entree in dues[:limite]:
+        for entree in file:
+            issue = None
             with self.stockage.reclamer_envoi(entree["id"]) as envoi:
                 if envoi is None:  # réclamée ailleurs, ou déjà terminée
                     continue
                 if datetime.fromisoformat(envoi["prochaine_tentative"]) > maintenant:
                     continue
-                self._traiter(envoi, self.horloge())
+                issue = self._traiter(envoi, self.horloge())
                 traitees += 1
+            if issue is not None and issue.injoignable:
+                # Ce destinataire ne répond pas : ses autres envois attendent la passe
+                # suivante (chacun coûterait encore AIGUILLAGE_DELAI_HTTP à cette passe-ci).
+                break
         return traitees
 
-    def _traiter(self, envoi: dict, maintenant: datetime) -> None:
+    def _traiter(self, envoi: dict, maintenant: datetime) -> Issue | None:
         reference = envoi["reference"]
         signalement = self.stockage.lire_signalement(reference)
         if signalement is None:
@@ -131,6 +173,7 @@ class BoiteEnvoi:
                 "prochaine_tentative": horodatage(issue.prochaine_tentative)})
         else:
             self._abandon(envoi, canal.nom, issue.erreur or "", maintenant)
+        return issue
 
     def _preparer(self, signalement: dict, envoi: dict) -> tuple[Canal, Dossier]:
         modele = self.modele.actuel()
@@ -168,6 +211,8 @@ class BoiteEnvoi:
             evenement=envoi["sorte"],
             lien_coordination=f"{self.reglages.url_publique}/api/coordination",
             lien_valable_jours=self.reglages.lien_agent_jours,
+            essai=envoi["tentatives"],
+            premier_essai=envoi.get("cree_le"),
         )
         if envoi["sorte"] in POUR_LA_COORDINATION:
             return self.alerte, dossier
@@ -177,6 +222,11 @@ class BoiteEnvoi:
     def _reussite(self, envoi: dict, canal: str, recu, maintenant: datetime) -> None:
         if envoi["sorte"] == "transmission":
             numero = envoi.get("attribution") or 1
+            if canal == "open311" and self.nouvelles_open311 is not None and recu.donnees:
+                signalement = self.stockage.lire_signalement(envoi["reference"]) or {}
+                attribution = attribution_numero(signalement, numero) or {}
+                self.nouvelles_open311.retenir(attribution.get("gestionnaire", ""),
+                                               recu.donnees, envoi["reference"])
             self.suivi.changer(envoi["reference"],
                                actions.transmission_reussie(numero, envoi, canal, recu),
                                AIGUILLAGE)
@@ -226,13 +276,15 @@ class BoiteEnvoi:
 
     async def boucle(self, reveil: Reveil, intervalle: float) -> None:
         """Tourne dans le serveur (lancée par le lifespan) jusqu'à son arrêt : les relances
-        (au plus une fois par minute), la boîte d'envoi, puis l'effacement des vieilles
+        (au plus une fois par minute), la boîte d'envoi, le relevé des mises à jour des
+        services Open311 (au démarrage, puis au rythme de chacun), puis l'effacement des vieilles
         recherches sans résultat (au démarrage, puis au plus une fois par heure) et la purge
         des données personnelles (au démarrage, puis au plus une fois par jour). Une tâche
         en erreur est écrite au journal ; les autres continuent."""
         periodiques = [
             (INTERVALLE_DES_RELANCES, lambda: self.relances and self.relances.traiter_une_fois),
             (0.0, lambda: self.traiter_une_fois),
+            (INTERVALLE_DES_RELEVES, lambda: self.nouvelles_open311 and self.nouvelles_open311.relever),
             (INTERVALLE_DES_PURGES, lambda: self.purge_des_recherches),
             (INTERVALLE_DE_LA_PURGE_DES_DONNEES, lambda: self.purge_des_donnees),
         ]

@@ -148,7 +148,8 @@ class CanalWebhook:
         try:
             reponse = self.client.post(dossier.adresse, contenu=corps, entetes=entetes)
         except ErreurReseau as erreur:
-            raise EchecTransmission(f"{dossier.adresse} injoignable : {erreur}") from None
+            raise EchecTransmission(f"{dossier.adresse} injoignable : {erreur}",
+                                    injoignable=True) from None
         if not 200 <= reponse.statut < 300:
             raise EchecTransmission(f"{dossier.adresse} a répondu {reponse.statut} : "
                                     f"{reponse.texte[:200]}")

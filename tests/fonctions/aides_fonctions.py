@@ -66,11 +66,21 @@ class ClientHTTPMemoire:
     def __init__(self) -> None:
         self.requetes: list[dict] = []
         self.reponses: list = []
+        self.lectures: list = []  # les réponses aux GET, dans l'ordre, puis 404
+        self.lectures_faites: list[dict] = []  # les GET reçus (à part des POST)
 
     def post(self, url, *, contenu=None, formulaire=None, entetes=None):
         self.requetes.append({"url": url, "contenu": contenu, "formulaire": formulaire,
                               "entetes": dict(entetes or {})})
         reponse = self.reponses.pop(0) if self.reponses else ReponseHTTP(200, "")
+        if isinstance(reponse, ErreurReseau):
+            raise reponse
+        return reponse
+
+    def get(self, url, *, parametres=None, entetes=None):
+        self.lectures_faites.append({"url": url, "parametres": dict(parametres or {}),
+                                     "entetes": dict(entetes or {})})
+        reponse = self.lectures.pop(0) if self.lectures else ReponseHTTP(404, "")
         if isinstance(reponse, ErreurReseau):
             raise reponse
         return reponse

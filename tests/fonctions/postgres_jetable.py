@@ -76,8 +76,18 @@ class GrappeJetable:
                      "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
         self.demarree = True
         atexit.register(self.arreter)  # si pytest s'arrête sans finaliser ses fixtures
-        self._lancer(str(binaires / "pg_ctl"), "-D", str(self.donnees), "-l", str(self.journal),
-                     "-w", "-o", f"-k {self.socket} -p {self.port} -c listen_addresses='' "
+        self.reprendre()
+
+    def suspendre(self) -> None:
+        """Arrête le serveur (comme une panne : ``-m immediate``) sans effacer ses données."""
+        self._lancer(str(binaires_postgresql() / "pg_ctl"), "-D", str(self.donnees),
+                     "-m", "immediate", "-w", "stop")
+
+    def reprendre(self) -> None:
+        """(Re)démarre le serveur sur ses données."""
+        self._lancer(str(binaires_postgresql() / "pg_ctl"), "-D", str(self.donnees), "-l",
+                     str(self.journal), "-w", "-o",
+                     f"-k {self.socket} -p {self.port} -c listen_addresses='' "
                      "-c max_connections=200", "start")
 
     def url(self, base: str = "postgres") -> str:

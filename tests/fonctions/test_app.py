@@ -28,6 +28,7 @@ def test_l_application_est_composee_des_routes_de_chaque_module(reglages):
         "/api/coordination/{jeton}",
         "/api/recherche/sans-resultat",
         "/api/webhook/{gestionnaire}", "/api/open311/v2/servicerequestupdates.json",
+        "/api/open311/v2/servicerequestupdates.xml", "/api/photos/{reference}/{nom}",
         *(f"/api/open311/v2/{chemin}.{format_}" for format_ in ("json", "xml") for chemin in (
             "discovery", "services", "services/{code}", "requests", "requests",
             "requests/{reference}", "tokens/{jeton}", "servicerequestupdates")),

@@ -54,3 +54,38 @@ def test_un_signalement_poste_est_relu_et_transmis_une_fois(serveur_postgresql, 
     assert not (serveur_postgresql.donnees / "journal").exists()
     serveur_postgresql.arreter()
     assert len(boite_smtp.courriels) == 1  # transmis une fois, pas deux
+
+
+def test_la_sonde_de_sante_dit_503_en_francais_quand_la_base_ne_repond_plus(
+        tmp_path, boite_smtp, recepteur_http):
+    """Une grappe jetable à elle (celle de la session sert aux autres tests) : arrêtée
+    comme par une panne, la sonde dit 503 en français ; redémarrée, 200 de nouveau."""
+    from postgres_jetable import GrappeJetable
+
+    grappe = GrappeJetable()
+    serveur = None
+    try:
+        grappe.demarrer()
+        serveur = ServeurReel(tmp_path, boite_smtp.port, recepteur_http.url)
+        serveur.variables["AIGUILLAGE_BASE_URL"] = grappe.url()
+        serveur.demarrer()
+        with httpx.Client(base_url=serveur.url, timeout=30) as client:
+            sante = client.get("/api/sante")
+            assert sante.status_code == 200, sante.text
+            assert sante.json()["etat"] == "ok" and sante.json()["base"] == "ok"
+
+            grappe.suspendre()
+            panne = client.get("/api/sante")
+            assert panne.status_code == 503, panne.text
+            assert panne.headers["Retry-After"] == "30"
+            message = panne.json()["erreurs"][0]["message"]
+            assert message.startswith("Service indisponible : la base PostgreSQL ")
+            assert "réessayez dans quelques minutes" in message
+
+            grappe.reprendre()
+            attendre(lambda: client.get("/api/sante").status_code == 200,
+                     message="la sonde ne revient pas à 200 avec la base")
+    finally:
+        if serveur is not None:
+            serveur.arreter()
+        grappe.arreter()

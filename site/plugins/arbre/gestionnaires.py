@@ -12,6 +12,8 @@ from .territoire import verifier_elision
 from .texte import en_html
 
 CANAUX_AVEC_DELAI = ("courriel", "webhook", "open311")
+CHAMPS_OPEN311 = ("codes_service", "format_open311", "juridiction_open311", "statuts_open311",
+                  "releve_open311")
 
 
 def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport,
@@ -69,6 +71,7 @@ def lire_gestionnaires(dossier: Path, affiche: str, rapport: Rapport,
                 "canal": propre.get("transmission", "aucune"),
                 "adresse": propre.get("adresse_transmission"),
                 "code_service": propre.get("code_service"),
+                **_open311(propre, lu.entete, fichier, rapport),
             },
             "delai_prise_en_charge": propre.get("delai_prise_en_charge"),
             "consignes_html": en_html(lu.texte),
@@ -108,8 +111,50 @@ def _verifier_canal(propre: dict, entete, fichier: str, rapport: Rapport) -> Non
                             "valide.", "Écrivez l'adresse complète, en commençant par « https:// ».")
         if canal == "open311" and not propre.get("code_service"):
             rapport.ajouter(fichier, ligne, "la transmission « open311 » demande un "
-                            "« code_service ».", "Indiquez le service_code Open311 du service.")
+                            "« code_service ».", "Indiquez le service_code Open311 du service : "
+                            "celui des issues qui n'en ont pas dans « codes_service ».")
+    if canal != "open311":
+        for champ in CHAMPS_OPEN311:
+            if champ in entete:
+                rapport.ajouter(fichier, entete.ligne_de(champ), f"« {champ} » ne sert qu'avec "
+                                "la transmission « open311 ».", "Retirez cette ligne.")
     elif canal == "aucune" and adresse:
         rapport.ajouter(fichier, entete.ligne_de("adresse_transmission"),
                         "« adresse_transmission » ne sert à rien avec la transmission « aucune ».",
                         "Retirez-la, ou choisissez le canal qui l'utilise.")
+
+
+def _open311(propre: dict, entete, fichier: str, rapport: Rapport) -> dict:
+    """Les réglages Open311 d'un service (docs/open311.md), seulement pour ce canal.
+
+    ``codes_service`` : issue (chemin de la page, « voirie/nid-de-poule ») → service_code ;
+    chaque valeur est vérifiée ici, chaque issue plus tard (modele.py), quand l'arbre est lu."""
+    if propre.get("transmission") != "open311":
+        return {}
+    codes: dict[str, str] = {}
+    lignes: dict[str, int] = {}
+    brut = propre.get("codes_service") or {}
+    for issue, code in brut.items():
+        ligne = brut.ligne_de(issue) if hasattr(brut, "ligne_de") else entete.ligne_de(
+            "codes_service")
+        if isinstance(code, dict | list) or not str(code).strip() or len(str(code)) > 120:
+            rapport.ajouter(fichier, ligne, f"« codes_service » : le code de l'issue « {issue} » "
+                            "doit être un texte court (le service_code Open311).",
+                            f"Écrivez une seule valeur sur la ligne : « {issue}: code-du-service ».")
+            continue
+        codes[str(issue).strip("/")] = str(code).strip()
+        lignes[str(issue).strip("/")] = ligne
+    releve = propre.get("releve_open311")
+    if releve is not None and not 1 <= releve <= 1440:
+        rapport.ajouter(fichier, entete.ligne_de("releve_open311"),
+                        "« releve_open311 » est un nombre de minutes entre 1 et 1440.",
+                        "Écrivez par exemple « releve_open311: 15 », ou retirez la ligne.")
+        releve = None
+    return {
+        "codes_service": codes,
+        "lignes_codes_service": lignes,
+        "format": propre.get("format_open311", "json"),
+        "juridiction": propre.get("juridiction_open311"),
+        "statuts": propre.get("statuts_open311", "ouvert-ferme"),
+        "releve_minutes": releve,
+    }

@@ -65,6 +65,7 @@ def construire_modele(dossier: Path | str, affiche: str | None = None,
     for noeud in noeuds.values():  # les urgences passent avant toute autre réponse
         if "choix" in noeud:
             noeud["choix"].sort(key=lambda c: noeuds[c["cible"]]["type"] != "urgence")
+    _verifier_codes_service(gestionnaires, noeuds, affiche, rapport)
     durees, problemes = conservation.lire_durees(os.environ)
     for probleme in problemes:
         rapport.ajouter(probleme.split(" ", 1)[0], None, probleme,
@@ -202,6 +203,31 @@ def _verifier_canal(noeud: dict, fichier: str, territoire: Territoire, gestionna
                     "Écrivez « type: orientation » pour dire à l'habitant qui contacter, ou donnez "
                     f"{'à ce service' if len(services) == 1 else 'à ces services'} un canal "
                     f"(« transmission: courriel », « webhook » ou « open311 ») dans {ou}.")
+
+
+def _verifier_codes_service(gestionnaires: dict, noeuds: dict, affiche: str,
+                            rapport: Rapport) -> None:
+    """Chaque issue de « codes_service » (docs/open311.md) est une page « transmission » qui
+    peut mener à ce service : une faute de frappe enverrait le code par défaut en silence."""
+    for g in gestionnaires.values():
+        transmission = g["transmission"]
+        lignes = transmission.pop("lignes_codes_service", {})
+        for issue in list(transmission.get("codes_service", {})):
+            noeud = noeuds.get(issue)
+            fichier = f"{affiche}/{g['source']}"
+            if noeud is None or noeud["type"] != "transmission":
+                conseil = suggestion(issue, {k: v for k, v in noeuds.items()
+                                             if v["type"] == "transmission"})
+                rapport.ajouter(fichier, lignes.get(issue), f"« codes_service » : l'issue "
+                                f"« {issue} » n'existe pas (ou n'est pas une page « type: "
+                                "transmission »).", (conseil + " " if conseil else "")
+                                + "Écrivez le chemin de la page dans contenu/arbre/, sans "
+                                "« .md » : « voirie/nid-de-poule ».")
+            elif g["id"] not in (noeud.get("gestionnaires_par_commune") or {}).values():
+                rapport.ajouter(fichier, lignes.get(issue), f"« codes_service » : l'issue "
+                                f"« {issue} » ne mène jamais à ce service.",
+                                "Retirez la ligne, ou placez-la dans le fichier du service "
+                                "auquel cette issue mène.")
 
 
 def _formulaire(noeud: dict, fichier: str, rapport: Rapport) -> dict:

@@ -91,6 +91,13 @@ CHAMPS_GESTIONNAIRE = _champs(
     Champ("transmission", "valeur", obligatoire=True, valeurs=CANAUX),
     Champ("adresse_transmission", affiche=False),
     Champ("code_service", affiche=False),
+    # Open311 (docs/open311.md) : le service_code de chaque issue, le format, la juridiction,
+    # le sens de « closed » et le relevé des mises à jour.
+    Champ("codes_service", "objet"),
+    Champ("format_open311", "valeur", valeurs=("json", "xml")),
+    Champ("juridiction_open311", affiche=False, longueur_max=120),
+    Champ("statuts_open311", "valeur", valeurs=("ouvert-ferme", "etendus")),
+    Champ("releve_open311", "entier"),
     Champ("delai_prise_en_charge", "entier"),
 )
 

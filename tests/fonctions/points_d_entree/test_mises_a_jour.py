@@ -107,7 +107,7 @@ def test_open311_met_a_jour_par_la_convention_service_request_updates(
     assert suivi["chronologie"][-1]["texte"] == "Équipe sur place."
     fixe = client.post("/api/open311/v2/servicerequestupdates.json", data={
         **champs, "service_request_id": corps["reference"], "update_id": "U2",
-        "status": "fixed", "description": ""})
+        "status": "fixed", "description": "", "updated_datetime": "2025-03-10T11:00:00Z"})
     assert fixe.status_code == 200
     assert suivre(client, jeton_de_suivi(corps)).json()["etat"]["code"] == "resolu"
 
@@ -118,7 +118,7 @@ def test_open311_refuse_une_mauvaise_cle_et_une_demande_inconnue(client, boite, 
               "service_request_id": "SR-42", "update_id": "U1", "status": "fixed"}
     refus = client.post("/api/open311/v2/servicerequestupdates.json", data=champs)
     assert (refus.status_code, refus.json()) == (
-        401, [{"code": 401, "description": "api_key ou jurisdiction_id invalide."}])
+        403, [{"code": 403, "description": "api_key ou jurisdiction_id invalide."}])
     inconnue = client.post("/api/open311/v2/servicerequestupdates.json", data={
         **champs, "api_key": "cle-open311-de-test", "service_request_id": "SR-999"})
     assert inconnue.status_code == 404

@@ -204,3 +204,93 @@ def test_les_fenetres_passees_sont_effacees_et_l_adresse_n_est_jamais_ecrite(ouv
     horloge.moment += 3600
     limite.attente("192.0.2.2")
     assert lignes(base_postgres, "SELECT count(*) FROM limites") == [(1,)]
+
+
+def test_le_chemin_sans_fil_tient_les_memes_promesses(ouvrir, base_postgres):
+    """``enregistrer_asynchrone`` (POST sans photo) : créé une fois, rejoué à l'identique,
+    clé réutilisée refusée, clé tenue ailleurs en 409, une connexion par requête."""
+    import asyncio
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from fonctions.domaine.enregistrement import enregistrer_asynchrone
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
+    from fonctions.stockage import CleEnCours, CleReutilisee
+
+    modele = charger_modele(Path(__file__).parents[1] / "modele_test.json")
+    demande = valider({"noeud": "voirie/nid-de-poule", "commune": "56001",
+                       "description": "Un trou profond devant l'école.",
+                       "adresse": "12 rue des Écoles", "question-taille": "Comme une assiette",
+                       "question-dangereux": "oui"}, 0, modele)
+    stockage = ouvrir(taille_du_pool=1)
+
+    async def scenario():
+        assert await stockage.pool_asynchrone() is not None
+        maintenant = datetime.now(UTC)
+        premier = await enregistrer_asynchrone(stockage, demande, modele, maintenant, "cle", "e")
+        rejoue = await enregistrer_asynchrone(stockage, demande, modele, maintenant, "cle", "e")
+        assert (premier.rejoue, rejoue.rejoue) == (False, True)
+        assert rejoue.signalement == premier.signalement
+        with pytest.raises(CleReutilisee):
+            await enregistrer_asynchrone(stockage, demande, modele, maintenant, "cle", "autre")
+        sans_cle = await enregistrer_asynchrone(stockage, demande, modele, maintenant)
+        # Tenue par un autre (le chemin par un fil, comme un autre processus) : 409.
+        with stockage.reserver_cle("tenue", "e", "AIG-7K3M-Q2"):
+            with pytest.raises(CleEnCours):
+                await enregistrer_asynchrone(stockage, demande, modele, maintenant, "tenue", "e")
+        await stockage.fermer_asynchrone()
+        return premier, sans_cle
+
+    premier, sans_cle = asyncio.run(scenario())
+    reference = premier.signalement["reference"]
+    assert stockage.lire_signalement(reference) == premier.signalement
+    assert lignes(base_postgres, "SELECT id FROM boite_envoi ORDER BY id") == sorted(
+        [(f"{reference}-transmission",), (f"{sans_cle.signalement['reference']}-transmission",)])
+    # Celle du chemin par un fil est écrite à la fin de son bloc, sans signalement.
+    assert sorted(lignes(base_postgres, "SELECT reference FROM cles_idempotence")) == sorted(
+        [(reference,), ("AIG-7K3M-Q2",)])
+
+
+    # Une autre boucle (un autre lifespan) : un pool neuf.
+    async def autre_boucle():
+        assert await stockage.pool_asynchrone() is not None
+        assert await stockage.lire_signalement_asynchrone(reference) == premier.signalement
+        await stockage.fermer_asynchrone()
+
+    asyncio.run(autre_boucle())
+
+
+def test_sans_fil_une_reference_prise_n_ecrit_rien_et_en_prend_une_autre(ouvrir, base_postgres,
+                                                                          monkeypatch):
+    import asyncio
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from fonctions.domaine import enregistrement
+    from fonctions.domaine.modele import charger_modele
+    from fonctions.domaine.validation import valider
+
+    modele = charger_modele(Path(__file__).parents[1] / "modele_test.json")
+    demande = valider({"noeud": "voirie/nid-de-poule", "commune": "56001",
+                       "description": "Un trou.", "adresse": "12 rue des Écoles",
+                       "question-taille": "Comme une assiette", "question-dangereux": "oui"},
+                      0, modele)
+    stockage = ouvrir()
+    stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+    references = iter(["AIG-7K3M-Q2", "AIG-2222-22", "AIG-3333-3R"])
+    monkeypatch.setattr(enregistrement, "nouvelle_reference", lambda: next(references))
+
+    async def scenario():
+        await stockage.pool_asynchrone()
+        try:
+            return await enregistrement.enregistrer_asynchrone(
+                stockage, demande, modele, datetime.now(UTC), "cle", "e")
+        finally:
+            await stockage.fermer_asynchrone()
+
+    resultat = asyncio.run(scenario())
+    assert (resultat.signalement["reference"], resultat.rejoue) == ("AIG-2222-22", False)
+    assert lignes(base_postgres, "SELECT reference FROM cles_idempotence") == [("AIG-2222-22",)]
+    assert lignes(base_postgres, "SELECT id FROM boite_envoi") == [("AIG-2222-22-transmission",)]
+    assert stockage.compter_signalements() == 2
