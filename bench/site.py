@@ -3,6 +3,9 @@
 Imprime, mesurés dans le même lancement pour pouvoir les comparer :
 - la construction d'un parcours généré de 1 000 nœuds, contre une construction Pelican
   ordinaire de 1 000 pages Markdown (objectif : ≤ 1,5×) ;
+- la construction du parcours généré de 3 000 nœuds environ sur 300 communes (celui de
+  bench/grand_territoire.py), contre une construction Pelican ordinaire d'autant de pages
+  (issue 14 : objectif ≤ 1×) ;
 - la construction du contenu de démonstration ;
 - le plus lourd premier chargement d'une page (HTML + CSS + JS, compressés gzip ;
   objectif : ≤ 14 Ko).
@@ -120,6 +123,28 @@ def poids_premier_chargement(sortie: Path, sauf: str | None = None,
     return pire
 
 
+def construire_le_grand_territoire(tmp: Path) -> tuple[int, list[float], list[float], int]:
+    """(nœuds, temps de construction du parcours généré de 3 000 nœuds sur 300 communes,
+    temps d'une construction Pelican ordinaire d'autant de pages, pages), en alternance."""
+    from parcours_genere import generer_parcours, vocabulaire_de_la_demo, vocabulaire_etendu
+
+    py = sys.executable
+    noeuds = generer_parcours(tmp / "grand", vocabulaire_etendu(vocabulaire_de_la_demo()),
+                              communes=300)
+    construire = [py, "-m", "arbre", "construire", "--contenu", str(tmp / "grand"),
+                  "--sortie", str(tmp / "sortie-g")]
+    arbre_t = [chronometrer(construire)]
+    pages = sum(1 for _ in (tmp / "sortie-g").rglob("index.html"))
+    reglages = generer_pelican_ordinaire(tmp / "ordinaire-g", pages)
+    ordinaire_t = [chronometrer([py, "-m", "pelican", "-s", str(reglages), "-o",
+                                 str(tmp / "sortie-og"), "-q"])]
+    for _ in range(ESSAIS - 1):
+        arbre_t.append(chronometrer(construire))
+        ordinaire_t.append(chronometrer([py, "-m", "pelican", "-s", str(reglages), "-o",
+                                         str(tmp / "sortie-og"), "-q"]))
+    return noeuds, arbre_t, ordinaire_t, pages
+
+
 def main() -> int:
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +160,8 @@ def main() -> int:
             demo_t.append(chronometrer([py, "-m", "arbre", "construire", "--contenu",
                                         str(RACINE / "contenu"), "--sortie", str(tmp / "sortie-d")]))
         a, o, d = (statistics.median(x) for x in (arbre_t, ordinaire_t, demo_t))
+        grand, grand_t, grand_o_t, pages_g = construire_le_grand_territoire(tmp)
+        g, go = statistics.median(grand_t), statistics.median(grand_o_t)
         pages_a = sum(1 for _ in (tmp / "sortie-a").rglob("index.html"))
         pages_d = sum(1 for _ in (tmp / "sortie-d").rglob("index.html"))
         poids, page = poids_premier_chargement(tmp / "sortie-d")
@@ -143,6 +170,10 @@ def main() -> int:
         print(f"  Pelican ordinaire, 1 000 pages Markdown           : {o:.2f} s")
         print(f"  rapport                                            : {a / o:.2f}× "
               f"(objectif ≤ 1,5×)")
+        print(f"  parcours généré de {grand} nœuds, 300 communes ({pages_g} pages) : {g:.2f} s")
+        print(f"  Pelican ordinaire, {pages_g} pages Markdown : {go:.2f} s")
+        print(f"  rapport                                            : {g / go:.2f}× "
+              f"(objectif ≤ 1×)")
         print(f"  contenu de démonstration ({pages_d} pages)         : {d:.2f} s")
         print(f"Premier chargement le plus lourd (gzip, HTML + CSS + JS) : {poids / 1024:.1f} Ko, "
               f"{page} (objectif ≤ 14 Ko)")

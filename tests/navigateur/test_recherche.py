@@ -101,6 +101,30 @@ def test_le_navigateur_et_le_serveur_donnent_les_memes_resultats_dans_le_meme_or
     assert bilan.taux >= OBJECTIF, bilan.texte()
 
 
+VERSIONS = """async ([v2, requetes]) => {
+  const { Index } = await import("/theme/js/recherche.js");
+  const v3 = new Index(await (await fetch("/recherche.json")).json());
+  const ancien = new Index(v2);
+  return { postes: v3.termes.map((_, t) => v3.postesDe(t)), v3: requetes.map((q) => v3.chercher(q)),
+           v2: requetes.map((q) => ancien.chercher(q)) };
+}"""
+
+
+def test_le_navigateur_relit_les_postes_comme_python_et_encore_un_index_de_version_2(demo, page):
+    """Les postes de la version 3 (des écarts en texte) redeviennent les mêmes entiers ; un
+    index de version 2 gardé par un téléphone trouve toujours la même chose."""
+    serveur, _, index = demo
+    donnees = index.donnees
+    assert donnees["version"] == 3
+    v2 = {**donnees, "version": 2, "postes": index.postes}
+    requetes = requetes_au_hasard(index, 100)
+    page.goto(serveur.url + "/")
+    obtenu = page.evaluate(VERSIONS, [v2, requetes])
+    assert obtenu["postes"] == index.postes
+    assert obtenu["v2"] == obtenu["v3"]
+    assert obtenu["v3"] == [[[p, s] for p, s in index.chercher(q)] for q in requetes]
+
+
 def resultats(page, zone: str = "main") -> list[tuple[str, str]]:
     """[(adresse, texte)] des résultats affichés dans `zone`."""
     return [(li.locator("a").get_attribute("href"), " | ".join(li.inner_text().split("\n")))

@@ -3,8 +3,8 @@
 import json
 
 from arbre.modele import construire_modele
-from arbre.recherche.index import VERSION, index_recherche
-from arbre.recherche.moteur import Index
+from arbre.recherche.index import VERSION, coder_postes, index_recherche
+from arbre.recherche.moteur import Index, decoder_postes
 from arbre.recherche.texte import MOTS_VIDES
 from tests.arbre.recherche.aides import index, modele, page, trouves
 from tests.conftest import PETIT
@@ -37,7 +37,24 @@ def test_l_index_du_petit_contenu():
 
 def test_chaque_terme_garde_le_champ_le_plus_fort_de_chaque_page():
     donnees = index_recherche(modele(page("a", "Un trou", mots_cles=["trou"], texte="trou")))
-    assert donnees["postes"][donnees["termes"].index("trou")] == [0 * 4 + 0]
+    assert Index(donnees).postes[donnees["termes"].index("trou")] == [0 * 4 + 0]
+
+
+def test_les_postes_s_ecrivent_en_ecarts_et_se_relisent():
+    postes = [(0, 3), (1, 0), (2, 2), (9, 1), (40, 3), (1_000, 0), (70_000, 2)]
+    texte = coder_postes(postes)
+    assert texte.isascii() and texte.replace("-", "").replace("_", "").isalnum()
+    assert texte[:3] == "302"  # pages qui se suivent : le champ seul, un chiffre
+    assert decoder_postes(texte) == [page * 4 + champ for page, champ in postes]
+    assert decoder_postes("") == []
+
+
+def test_un_index_de_version_2_se_lit_encore_et_trouve_la_meme_chose():
+    """Un téléphone peut garder l'index d'avant (version 2 : des listes d'entiers)."""
+    v3 = index_recherche(construire_modele(PETIT, "contenu"))
+    v2 = {**v3, "version": 2, "postes": [decoder_postes(p) for p in v3["postes"]]}
+    for requete in ("arbre tombé sur la rue", "odeur de gaz", "poubele", "nid"):
+        assert Index(v2).afficher(requete, "56143") == Index(v3).afficher(requete, "56143")
 
 
 def test_le_libelle_d_un_renvoi_fait_trouver_la_page_visee():

@@ -39,6 +39,10 @@ QUALITE_DEBUT = 0.6
 QUALITE_RACINE_COURTE = 0.5  # « mari » trouve « marée » par `mar`, deux fois moins bien que « mari »
 QUALITE_FAUTES = (1.0, 0.8, 0.6)  # 0, 1 ou 2 fautes
 LIMITE = 8
+# Les chiffres des postes d'un index en version 3 (voir `index.py`) : 0-31 pour le dernier
+# chiffre d'un entier, 32-63 pour les autres.
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_CHIFFRES = {c: i for i, c in enumerate(ALPHABET)}
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ class Index:
         self.donnees = donnees
         self.pages = donnees["pages"]
         self.termes: list[str] = donnees["termes"]
-        self.postes: list[list[int]] = donnees["postes"]
+        # Un index de version 2 (des listes de `page × 4 + champ`) se lit tel quel.
+        self.postes: list[list[int]] = [
+            decoder_postes(p) if isinstance(p, str) else p for p in donnees["postes"]]
         self.numeros = {terme: i for i, terme in enumerate(self.termes)}
         # Les numéros des termes de chaque longueur : un mot n'est comparé, pour les fautes,
         # qu'aux termes de sa longueur à deux lettres près.
@@ -168,6 +174,23 @@ class Index:
         return [Resultat(self.adresse(p, insee), self.pages[p][1], self.pages[p][2],
                          self.pages[p][3], self.service(p, insee), score)
                 for p, score in self.chercher(requete, limite)]
+
+
+def decoder_postes(texte: str) -> list[int]:
+    """Les postes d'un terme en version 3 (voir `index.py`), en `page × 4 + champ`."""
+    postes: list[int] = []
+    nombre = 0
+    page = -1
+    for caractere in texte:
+        chiffre = _CHIFFRES[caractere]
+        if chiffre >= 32:
+            nombre = nombre * 32 + chiffre - 32
+            continue
+        nombre = nombre * 32 + chiffre
+        page += (nombre >> 2) + 1
+        postes.append(page * 4 + (nombre & 3))
+        nombre = 0
+    return postes
 
 
 def _arrondi(score: float) -> float:

@@ -86,12 +86,40 @@ function arrondi(score) {
   return Math.floor(score * 1e6 + 0.5) / 1e6;
 }
 
+// Les chiffres des postes d'un index en version 3 (voir index.py) : 0-31 pour le dernier
+// chiffre d'un entier, 32-63 pour les autres.
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+const CHIFFRES = new Int8Array(128).fill(-1);
+[...ALPHABET].forEach((c, i) => { CHIFFRES[c.charCodeAt(0)] = i; });
+
+/** Les postes d'un terme en version 3, en page × 4 + champ (moteur.decoder_postes). */
+export function decoderPostes(texte) {
+  const postes = [];
+  let nombre = 0;
+  let page = -1;
+  for (let i = 0; i < texte.length; i++) {
+    const chiffre = CHIFFRES[texte.charCodeAt(i)];
+    if (chiffre >= 32) {
+      nombre = nombre * 32 + chiffre - 32;
+      continue;
+    }
+    nombre = nombre * 32 + chiffre;
+    page += Math.floor(nombre / 4) + 1;
+    postes.push(page * 4 + (nombre % 4));
+    nombre = 0;
+  }
+  return postes;
+}
+
 /** Un recherche.json chargé, prêt à chercher (voir site/plugins/arbre/recherche/index.py). */
 export class Index {
   constructor(donnees) {
     this.pages = donnees.pages;
     this.termes = donnees.termes;
-    this.postes = donnees.postes;
+    // Les postes d'un terme (version 3 : un texte) ne sont décodés qu'à son premier usage
+    // (voir postesDe) ; ceux d'un index de version 2 (des listes de page × 4 + champ) se
+    // lisent tels quels.
+    this.postes = donnees.postes.slice();
     this.services = donnees.services;
     this.competences = donnees.competences;
     this.vides = new Set(donnees.mots_vides);
@@ -104,6 +132,16 @@ export class Index {
       this.parLongueur.get(t.length).push(i);
     });
     this.communes = new Map(donnees.communes.map((c) => [c[0], c]));
+  }
+
+  /** Les postes du terme (son numéro), en page × 4 + champ. */
+  postesDe(terme) {
+    let postes = this.postes[terme];
+    if (typeof postes === "string") {
+      postes = decoderPostes(postes);
+      this.postes[terme] = postes;
+    }
+    return postes;
   }
 
   /** Les mots qui comptent (sans les mots vides, comparés sans accents). */
@@ -153,7 +191,7 @@ export class Index {
       vus.add(plie);
       const apports = new Map();
       for (const [terme, qualite] of this.termesTrouves(mot)) {
-        for (const poste of this.postes[terme]) {
+        for (const poste of this.postesDe(terme)) {
           const page = poste >> 2;
           const apport = POIDS[poste & 3] * qualite;
           if (apport > (apports.get(page) || 0)) apports.set(page, apport);
