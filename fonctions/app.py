@@ -58,6 +58,7 @@ from fonctions.push.envoi import EnvoyeurPush
 from fonctions.push.notificateur import NotificateurCitoyen
 from fonctions.socle.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.socle.courriels import Expediteur, creer_expediteur
+from fonctions.socle.geocodeur import DELAI_MAX, Geocodeur
 from fonctions.socle.horloge import Horloge, Reveil, horloge_systeme
 from fonctions.socle.reglages import ErreurReglages, Reglages, lire_reglages, verifier_pour_le_modele
 from fonctions.stockage import Stockage
@@ -109,6 +110,11 @@ def construire_contexte(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
     client = client_http or (ClientHTTPReel(delai=reglages.delai_http) if reglages.envoi_web == "reel"
                              else ClientHTTPFichier(reglages.donnees / "sortants"))
+    # Le géocodeur (la commune d'une position, en Open311) : un client à lui, au délai court ;
+    # aucun en développement (rien ne quitte la machine, socle/geocodeur.py).
+    client_geocodeur = (ClientHTTPReel(delai=min(DELAI_MAX, reglages.delai_http))
+                        if reglages.envoi_web == "reel" else None)
+    geocodeur = Geocodeur(client_geocodeur, reglages.geocodeur_url)
     horloge = horloge or horloge_systeme
     alerte = CanalAlerte(expediteur, reglages.expediteur,
                          lambda: source.actuel().coordination_courriels)
@@ -141,9 +147,11 @@ def construire_contexte(
                            if reglages.limite_recherches else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
                         boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
-                        limiteur_recherches)
+                        limiteur_recherches, geocodeur)
 
     def fermer() -> None:
+        if client_geocodeur is not None:
+            client_geocodeur.fermer()
         if client_http is None:
             client.fermer()
         if stockage is None:

@@ -495,10 +495,15 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
             "post": _operation(
                 "Open311 : envoyer un signalement (le même chemin que le formulaire du site).",
                 _reponses_open311(f, {200: "DemandeCreeeOpen311", 201: "DemandeCreeeOpen311"},
-                                  (400, 403, 409, 413, 415, 429)),
+                                  (400, 403, 409, 413, 415, 429, 503)),
                 description="201 : enregistré ; 200 : la même demande, rejouée (même "
                             "Idempotency-Key, ou même contenu du même client dans les 24 "
-                            "heures).",
+                            "heures). Sans attribute[commune] ni commune dans address_string, "
+                            "pour un service qui dépend de la commune, la commune de lat/long "
+                            "est demandée au géocodeur des réglages (AIGUILLAGE_GEOCODEUR_URL) : "
+                            "400 si la position n'est dans aucune commune du territoire ; 503 "
+                            "(avec Retry-After) si le géocodeur ne répond pas, rien "
+                            "d'enregistré.",
                 parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                              "schema": {"type": "string"}}],
                 requestBody=_corps(_ref("DemandeOpen311"), FORMULAIRE, MULTIPART, JSON))}

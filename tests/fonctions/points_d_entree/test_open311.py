@@ -144,8 +144,9 @@ def test_la_commune_vient_d_un_attribut_ou_de_l_adresse(client, stockage, lieu, 
 
 
 def test_sans_commune_un_probleme_qui_en_depend_est_refuse_en_disant_quoi_faire(client, stockage):
+    # Deux communes ont ce code postal, et pas de position (lat, long) : rien ne la donne.
     reponse = client.post(f"{V2}/requests.json", data=demande(
-        address_string="Devant la boulangerie, 56130"))  # deux communes ont ce code postal
+        address_string="Devant la boulangerie, 56130", lat=None, long=None))
     assert reponse.status_code == 400
     assert reponse.json()[0]["description"].startswith(
         "attribute[commune] : le service qui s'occupe de ce problème change d'une commune à "
