@@ -52,6 +52,7 @@ from fonctions.points_d_entree import (
     suivi_citoyen,
 )
 from fonctions.points_d_entree import push as push_routes
+from fonctions.points_d_entree.open311_formats import erreur_open311
 from fonctions.push.canal import CanalCitoyen
 from fonctions.push.cles import charger_cles
 from fonctions.push.envoi import EnvoyeurPush
@@ -160,7 +161,21 @@ def construire_contexte(
     return contexte, fermer
 
 
+def _format_open311(request: Request) -> str | None:
+    """``json`` ou ``xml`` pour une adresse sous ``/api/open311/v2/`` (XML si elle finit par
+    ``.xml``), ``None`` ailleurs : ses erreurs sont au format d'Open311."""
+    chemin = request.url.path
+    if not chemin.startswith(f"{open311.PREFIXE}/"):
+        return None
+    return "xml" if chemin.endswith(".xml") else "json"
+
+
 async def introuvable(request: Request, exc: Exception) -> Response:
+    format_open311 = _format_open311(request)
+    if format_open311:
+        return erreur_open311(404, "Cette adresse n'existe pas dans l'API Open311 : les "
+                                   "adresses sont dans discovery.json et docs/open311.md "
+                                   "(chacune en .json ou en .xml).", format_open311)
     if request.url.path.startswith("/api/"):
         return reponse_erreurs([Erreur(None, "Cette adresse n'existe pas.")], 404)
     return page(request, "message.html", 404, titre="Page introuvable",
@@ -168,6 +183,10 @@ async def introuvable(request: Request, exc: Exception) -> Response:
 
 
 async def methode_refusee(request: Request, exc: Exception) -> Response:
+    format_open311 = _format_open311(request)
+    if format_open311:
+        return erreur_open311(405, f"La méthode {request.method} n'est pas permise ici.",
+                              format_open311)
     return reponse_erreurs([Erreur(None, f"La méthode {request.method} n'est pas permise ici.")],
                            405)
 

@@ -534,7 +534,9 @@ DESCRIPTION: dict[str, Any] = {
             "Envoyer un signalement, le suivre, y répondre (services et coordination). Toute "
             "erreur est rendue en français : en JSON {\"erreurs\": [{\"champ\", \"message\"}]}, "
             "ou en page pour un navigateur. Une adresse /api/… inconnue reçoit 404 (405 pour "
-            "une méthode non permise) dans la même forme JSON. Voir docs/api.md."),
+            "une méthode non permise) dans la même forme JSON ; sous /api/open311/v2/, au "
+            "format d'erreur d'Open311 ([{\"code\", \"description\"}], ou <errors> en XML "
+            "pour une adresse en .xml). Voir docs/api.md."),
         "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     },
     "paths": {**CHEMINS, **{chemin: {**CHEMINS.get(chemin, {}), **operations}

@@ -4,7 +4,6 @@ des réglages (``fonctions/socle/geocodeur.py``), ici le géocodeur local de ``c
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import xml.etree.ElementTree as ET
 
@@ -12,10 +11,6 @@ import httpx
 import pytest
 from aides_open311 import V2, client_avec_cle, demande
 from geocodeur_local import ADRESSES_VAL_D_ESSAI, Geocodeur
-
-from fonctions.socle.client_http import ClientHTTPReel
-from fonctions.socle.geocodeur import Geocodeur as GeocodeurAddok
-from fonctions.socle.geocodeur import GeocodeurIndisponible, citycode
 
 
 @pytest.fixture
@@ -112,26 +107,6 @@ def test_une_position_illisible_n_appelle_pas_le_geocodeur(client, stockage, geo
     reponse = client.post(f"{V2}/requests.json", data=position_seule("quatre", "-2.48"))
     assert reponse.status_code == 400
     assert geocodeur.demandes == []
-
-
-def test_le_geocodeur_lit_la_reponse_d_addok(geocodeur):
-    client = ClientHTTPReel(delai=2)
-    try:
-        addok = GeocodeurAddok(client, geocodeur.url + "/")
-        # loin de toute adresse du jeu : rien
-        assert asyncio.run(addok.commune(47.5537, -2.4806)) is None
-        assert asyncio.run(addok.commune(47.51, -2.48)) == "56001"
-        assert GeocodeurAddok(None, geocodeur.url).actif is False
-    finally:
-        client.fermer()
-
-
-@pytest.mark.parametrize("texte", [
-    "", "[]", '{"features": {}}', '{"features": [{"properties": {}}]}',
-    '{"features": [{"properties": {"citycode": 56001}}]}', "<html></html>"])
-def test_une_reponse_illisible_du_geocodeur_est_une_indisponibilite(texte):
-    with pytest.raises(GeocodeurIndisponible):
-        citycode(texte)
 
 
 def test_le_geocodeur_local_refuse_une_position_fausse_comme_addok(geocodeur):
