@@ -221,10 +221,10 @@ async def _commune_de_la_position(ctx: Contexte, modele: Modele, code: str,
         if insee is not None and insee in modele.communes:
             champs["commune"] = insee
             return
-        lieu = (f"dans la commune de code INSEE {insee}, qui n'est pas du territoire"
-                if insee else "dans aucune commune connue du géocodeur (en mer ?)")
+        lieu = (f"est dans la commune de code INSEE {insee[:10]}, qui n'est pas du territoire"
+                if insee else "n'est dans aucune commune connue du géocodeur (en mer ?)")
         raise Refus(400, (
-            f"lat, long : cette position est {lieu}. Vérifiez lat et long, ou donnez le "
+            f"lat, long : cette position {lieu}. Vérifiez lat et long, ou donnez le "
             f"code INSEE d'une commune du territoire dans attribute[commune] (voir "
             f"services/{code}.json)."))
     en_developpement = position is not None and geocodeur is not None and not geocodeur.actif

@@ -55,7 +55,7 @@ def test_une_position_en_mer_est_refusee_en_disant_quoi_faire(client, stockage, 
     reponse = client.post(f"{V2}/requests.json", data=position_seule("47.30", "-2.90"))
     assert reponse.status_code == 400
     assert reponse.json() == [{"code": 400, "description": (
-        "lat, long : cette position est dans aucune commune connue du géocodeur (en mer ?). "
+        "lat, long : cette position n'est dans aucune commune connue du géocodeur (en mer ?). "
         "Vérifiez lat et long, ou donnez le code INSEE d'une commune du territoire dans "
         "attribute[commune] (voir services/voirie.nid-de-poule.json).")}]
     assert stockage.compter_signalements() == 0
