@@ -52,12 +52,14 @@ from fonctions.points_d_entree import (
     suivi_citoyen,
 )
 from fonctions.points_d_entree import push as push_routes
+from fonctions.points_d_entree.open311_formats import erreur_open311
 from fonctions.push.canal import CanalCitoyen
 from fonctions.push.cles import charger_cles
 from fonctions.push.envoi import EnvoyeurPush
 from fonctions.push.notificateur import NotificateurCitoyen
 from fonctions.socle.client_http import ClientHTTP, ClientHTTPFichier, ClientHTTPReel
 from fonctions.socle.courriels import Expediteur, creer_expediteur
+from fonctions.socle.geocodeur import DELAI_MAX, Geocodeur
 from fonctions.socle.horloge import Horloge, Reveil, horloge_systeme
 from fonctions.socle.reglages import ErreurReglages, Reglages, lire_reglages, verifier_pour_le_modele
 from fonctions.stockage import Stockage
@@ -109,6 +111,11 @@ def construire_contexte(
         str(reglages.smtp_url) if reglages.smtp_url else None, reglages.donnees)
     client = client_http or (ClientHTTPReel(delai=reglages.delai_http) if reglages.envoi_web == "reel"
                              else ClientHTTPFichier(reglages.donnees / "sortants"))
+    # Le géocodeur (la commune d'une position, en Open311) : un client à lui, au délai court ;
+    # aucun en développement (rien ne quitte la machine, socle/geocodeur.py).
+    client_geocodeur = (ClientHTTPReel(delai=min(DELAI_MAX, reglages.delai_http))
+                        if reglages.envoi_web == "reel" else None)
+    geocodeur = Geocodeur(client_geocodeur, reglages.geocodeur_url)
     horloge = horloge or horloge_systeme
     alerte = CanalAlerte(expediteur, reglages.expediteur,
                          lambda: source.actuel().coordination_courriels)
@@ -141,9 +148,11 @@ def construire_contexte(
                            if reglages.limite_recherches else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
                         boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
-                        limiteur_recherches)
+                        limiteur_recherches, geocodeur)
 
     def fermer() -> None:
+        if client_geocodeur is not None:
+            client_geocodeur.fermer()
         if client_http is None:
             client.fermer()
         if stockage is None:
@@ -152,7 +161,21 @@ def construire_contexte(
     return contexte, fermer
 
 
+def _format_open311(request: Request) -> str | None:
+    """``json`` ou ``xml`` pour une adresse sous ``/api/open311/v2/`` (XML si elle finit par
+    ``.xml``), ``None`` ailleurs : ses erreurs sont au format d'Open311."""
+    chemin = request.url.path
+    if not chemin.startswith(f"{open311.PREFIXE}/"):
+        return None
+    return "xml" if chemin.endswith(".xml") else "json"
+
+
 async def introuvable(request: Request, exc: Exception) -> Response:
+    format_open311 = _format_open311(request)
+    if format_open311:
+        return erreur_open311(404, "Cette adresse n'existe pas dans l'API Open311 : les "
+                                   "adresses sont dans discovery.json et docs/open311.md "
+                                   "(chacune en .json ou en .xml).", format_open311)
     if request.url.path.startswith("/api/"):
         return reponse_erreurs([Erreur(None, "Cette adresse n'existe pas.")], 404)
     return page(request, "message.html", 404, titre="Page introuvable",
@@ -160,6 +183,10 @@ async def introuvable(request: Request, exc: Exception) -> Response:
 
 
 async def methode_refusee(request: Request, exc: Exception) -> Response:
+    format_open311 = _format_open311(request)
+    if format_open311:
+        return erreur_open311(405, f"La méthode {request.method} n'est pas permise ici.",
+                              format_open311)
     return reponse_erreurs([Erreur(None, f"La méthode {request.method} n'est pas permise ici.")],
                            405)
 

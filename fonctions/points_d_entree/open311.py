@@ -41,6 +41,7 @@ from fonctions.points_d_entree.open311_formats import (
 )
 from fonctions.points_d_entree.open311_lecture import jeton, lister, mises_a_jour, une_demande
 from fonctions.points_d_entree.signalements import enregistrer_l_envoi, prochaine_etape
+from fonctions.socle.geocodeur import GeocodeurIndisponible
 from fonctions.stockage import CleEnCours, CleReutilisee
 from fonctions.web.contexte import Contexte, contexte
 from fonctions.web.gardes import noter_echec, trop_d_essais
@@ -62,6 +63,7 @@ NOMS_OPEN311 = {**{v: k for k, v in VERS_AIGUILLAGE.items()}, "lieu": "address_s
                 "noeud": "service_code", "commune": "attribute[commune]",
                 "consentement": "attribute[consentement]"}
 ATTRIBUT = re.compile(r"attribute\[([^\]]+)\]")
+RETRY_AFTER_GEOCODEUR = 60  # secondes, quand le géocodeur ne répond pas
 
 
 def _par_format(fonction: Callable, format_: str) -> Callable:
@@ -69,7 +71,8 @@ def _par_format(fonction: Callable, format_: str) -> Callable:
         try:
             return await fonction(request, format_)
         except Refus as refus:
-            return erreur_open311(refus.statut, refus.description, format_)
+            return erreur_open311(refus.statut, refus.description, format_,
+                                  entetes=refus.entetes)
 
     point_d_entree.__name__ = f"{fonction.__name__}_{format_}"
     return point_d_entree
@@ -182,13 +185,56 @@ def _champs_du_formulaire(modele: Modele, recus: dict[str, Any]) -> dict[str, An
     champs = {k: v for k, v in champs.items() if not ATTRIBUT.fullmatch(k)}
     if not champs.get("commune") and isinstance(champs.get("adresse"), str):
         champs["commune"] = commune_de_l_adresse(modele, champs["adresse"])
-    if not champs.get("commune") and noeud.get("depend_de_la_commune"):
-        raise Refus(400, (
-            "attribute[commune] : le service qui s'occupe de ce problème change d'une "
-            "commune à l'autre. Donnez le code INSEE de la commune dans attribute[commune] "
-            "(voir services/" f"{code}.json), ou écrivez le nom de la commune dans "
-            "address_string."))
     return champs
+
+
+def _position(champs: dict[str, Any]) -> tuple[float, float] | None:
+    """(latitude, longitude) si ``lat`` et ``long`` sont des nombres plausibles, sinon
+    ``None`` (la validation du formulaire dira ce qui ne va pas)."""
+    try:
+        latitude, longitude = float(champs["latitude"]), float(champs["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
+
+
+async def _commune_de_la_position(ctx: Contexte, modele: Modele, code: str,
+                                  champs: dict[str, Any]) -> None:
+    """Sans commune (ni attribut, ni address_string) pour un problème dont le service en
+    dépend : la commune de ``lat``/``long`` par le géocodeur des réglages, ou un refus."""
+    noeud = modele.noeuds[champs["noeud"]]
+    if champs.get("commune") or not noeud.get("depend_de_la_commune"):
+        return
+    position = _position(champs)
+    geocodeur = ctx.geocodeur
+    if position is not None and geocodeur is not None and geocodeur.actif:
+        try:
+            insee = await geocodeur.commune(*position)
+        except GeocodeurIndisponible:
+            raise Refus(503, (
+                "Le géocodeur qui trouve la commune d'une position ne répond pas : réessayez "
+                "dans une minute, ou donnez le code INSEE dans attribute[commune] (ou le nom "
+                "de la commune dans address_string)."),
+                entetes={"Retry-After": str(RETRY_AFTER_GEOCODEUR)}) from None
+        if insee is not None and insee in modele.communes:
+            champs["commune"] = insee
+            return
+        lieu = (f"est dans la commune de code INSEE {insee[:10]}, qui n'est pas du territoire"
+                if insee else "n'est dans aucune commune connue du géocodeur (en mer ?)")
+        raise Refus(400, (
+            f"lat, long : cette position {lieu}. Vérifiez lat et long, ou donnez le "
+            f"code INSEE d'une commune du territoire dans attribute[commune] (voir "
+            f"services/{code}.json)."))
+    en_developpement = position is not None and geocodeur is not None and not geocodeur.actif
+    raise Refus(400, (
+        "attribute[commune] : le service qui s'occupe de ce problème change d'une "
+        "commune à l'autre. Donnez le code INSEE de la commune dans attribute[commune] "
+        "(voir services/" f"{code}.json), écrivez le nom de la commune dans "
+        "address_string, ou donnez sa position dans lat et long."
+        + (" En développement (AIGUILLAGE_ENVOI_WEB=fichier), Aiguillage n'appelle pas le "
+           "géocodeur : la position seule ne suffit pas." if en_developpement else "")))
 
 
 async def creer(request: Request, format_: str) -> Response:
@@ -209,6 +255,8 @@ async def creer(request: Request, format_: str) -> Response:
     modele = ctx.modele.actuel()
     try:
         champs = _champs_du_formulaire(modele, envoi.champs)
+        await _commune_de_la_position(ctx, modele, str(envoi.champs.get("service_code")),
+                                      champs)
         formulaire = Envoi(champs=champs, photos=envoi.photos, type=envoi.type)
         resultat = await enregistrer_l_envoi(request, formulaire, modele,
                                              f"open311:{client}\x1f{appareil(request)}",

@@ -82,13 +82,16 @@ def reponse_erreurs_open311(erreurs: Sequence[Erreur], statut: int, format_: str
                    entetes=entetes)
 
 
-def erreur_open311(statut: int, description: str, format_: str = "json") -> Response:
-    return reponse_erreurs_open311([Erreur(None, description, statut)], statut, format_)
+def erreur_open311(statut: int, description: str, format_: str = "json", *,
+                   entetes: dict[str, str] | None = None) -> Response:
+    return reponse_erreurs_open311([Erreur(None, description, statut)], statut, format_,
+                                   entetes=entetes)
 
 
 class Refus(Exception):
     """Une demande que le serveur Open311 refuse : ``statut`` et description en français."""
 
-    def __init__(self, statut: int, description: str) -> None:
+    def __init__(self, statut: int, description: str, *,
+                 entetes: dict[str, str] | None = None) -> None:
         super().__init__(description)
-        self.statut, self.description = statut, description
+        self.statut, self.description, self.entetes = statut, description, entetes

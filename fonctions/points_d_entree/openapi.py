@@ -495,10 +495,15 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
             "post": _operation(
                 "Open311 : envoyer un signalement (le même chemin que le formulaire du site).",
                 _reponses_open311(f, {200: "DemandeCreeeOpen311", 201: "DemandeCreeeOpen311"},
-                                  (400, 403, 409, 413, 415, 429)),
+                                  (400, 403, 409, 413, 415, 429, 503)),
                 description="201 : enregistré ; 200 : la même demande, rejouée (même "
                             "Idempotency-Key, ou même contenu du même client dans les 24 "
-                            "heures).",
+                            "heures). Sans attribute[commune] ni commune dans address_string, "
+                            "pour un service qui dépend de la commune, la commune de lat/long "
+                            "est demandée au géocodeur des réglages (AIGUILLAGE_GEOCODEUR_URL) : "
+                            "400 si la position n'est dans aucune commune du territoire ; 503 "
+                            "(avec Retry-After) si le géocodeur ne répond pas, rien "
+                            "d'enregistré.",
                 parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                              "schema": {"type": "string"}}],
                 requestBody=_corps(_ref("DemandeOpen311"), FORMULAIRE, MULTIPART, JSON))}
@@ -529,7 +534,9 @@ DESCRIPTION: dict[str, Any] = {
             "Envoyer un signalement, le suivre, y répondre (services et coordination). Toute "
             "erreur est rendue en français : en JSON {\"erreurs\": [{\"champ\", \"message\"}]}, "
             "ou en page pour un navigateur. Une adresse /api/… inconnue reçoit 404 (405 pour "
-            "une méthode non permise) dans la même forme JSON. Voir docs/api.md."),
+            "une méthode non permise) dans la même forme JSON ; sous /api/open311/v2/, au "
+            "format d'erreur d'Open311 ([{\"code\", \"description\"}], ou <errors> en XML "
+            "pour une adresse en .xml). Voir docs/api.md."),
         "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     },
     "paths": {**CHEMINS, **{chemin: {**CHEMINS.get(chemin, {}), **operations}

@@ -68,6 +68,7 @@ REGLAGES = [
     Reglage("AIGUILLAGE_ENVOI_INTEGRE", "oui"),
     Reglage("AIGUILLAGE_ENVOI_INTERVALLE", "10"),
     Reglage("AIGUILLAGE_DELAI_HTTP", "15"),
+    Reglage("AIGUILLAGE_GEOCODEUR_URL", "https://api-adresse.data.gouv.fr"),
     Reglage("AIGUILLAGE_LIMITE_DEBIT", "20/600"),
     Reglage("AIGUILLAGE_PROXIES", None),
     Reglage("AIGUILLAGE_LIEN_AGENT_JOURS", "30"),
@@ -115,6 +116,8 @@ class Reglages:
     envoi_integre: bool = True
     envoi_intervalle: float = 10.0
     delai_http: float = 15.0
+    # Le géocodeur addok (BAN) : la commune d'une position seule, en Open311 (socle/geocodeur.py).
+    geocodeur_url: str = "https://api-adresse.data.gouv.fr"
     limite_debit: tuple[int, float] | None = (20, 600.0)
     proxies: tuple[str, ...] = ()
     lien_agent_jours: int = 30
@@ -216,6 +219,13 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     if delai_http is None or not 0 < delai_http <= 120:
         messages.append("AIGUILLAGE_DELAI_HTTP doit être un nombre de secondes entre 0 et 120.")
 
+    geocodeur_url = valeur("AIGUILLAGE_GEOCODEUR_URL").strip().rstrip("/")
+    schemas = ("https",) if production else ("http", "https")
+    if urlsplit(geocodeur_url).scheme not in schemas or not urlsplit(geocodeur_url).netloc:
+        messages.append(f"AIGUILLAGE_GEOCODEUR_URL « {geocodeur_url} » doit être une adresse "
+                        + ("https://" if production else "http:// ou https://")
+                        + " (par défaut https://api-adresse.data.gouv.fr).")
+
     limite = _limite(valeur("AIGUILLAGE_LIMITE_DEBIT"))
     if limite is False:
         messages.append("AIGUILLAGE_LIMITE_DEBIT s'écrit NOMBRE/SECONDES (20/600) ou 0.")
@@ -276,6 +286,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         envoi_integre=integre == "oui",
         envoi_intervalle=float(intervalle or 10),
         delai_http=float(delai_http or 15),
+        geocodeur_url=geocodeur_url,
         limite_debit=limite or None,
         proxies=proxies,
         lien_agent_jours=jours["AIGUILLAGE_LIEN_AGENT_JOURS"],

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fonctions.domaine.relances import Relances
     from fonctions.domaine.suivi import Suivi
     from fonctions.push.cles import ClesVapid
+    from fonctions.socle.geocodeur import Geocodeur
     from fonctions.transmission.boite_envoi import BoiteEnvoi
 
 @dataclass
@@ -42,6 +43,7 @@ class Contexte:
     expediteur: Expediteur  # pour les liens de connexion de la coordination
     cles_vapid: ClesVapid | None = None  # Web Push : la clé publique donnée aux navigateurs
     limiteur_recherches: Limiteur | None = None  # les recherches sans résultat, par adresse
+    geocodeur: Geocodeur | None = None  # la commune d'une position (Open311, socle/geocodeur.py)
 
 
 def contexte(request: Request) -> Contexte:

@@ -22,8 +22,10 @@ from referencing.jsonschema import DRAFT202012
 from fonctions.points_d_entree.openapi import DESCRIPTION
 
 URI = "urn:aiguillage:openapi"
-# Les adresses sans route (``app.api_introuvable``) : 404 ou 405, en JSON.
+# Les adresses sans route (``app.api_introuvable``) : 404 ou 405, en JSON ; sous
+# /api/open311/v2/, au format d'erreur d'Open311 (JSON, ou XML pour une adresse .xml).
 SANS_ROUTE = {404, 405}
+OPEN311 = "/api/open311/v2/"
 
 
 def _pointeur(*morceaux: str) -> str:
@@ -61,8 +63,13 @@ def ecarts(methode: str, chemin: str, statut: int, type_de_contenu: str,
     if operation is None:
         if statut not in SANS_ROUTE:
             return [] if gabarit is None else [f"{methode} {chemin} : opération non décrite."]
-        reponse, pointeur = {"content": {"application/json": {}}}, ("components", "schemas",
-                                                                     "Erreurs")
+        if chemin.startswith(OPEN311):
+            media_open311 = "text/xml" if chemin.endswith(".xml") else "application/json"
+            reponse, pointeur = {"content": {media_open311: {}}}, (
+                "components", "schemas", "ErreursOpen311")
+        else:
+            reponse, pointeur = {"content": {"application/json": {}}}, (
+                "components", "schemas", "Erreurs")
     else:
         if str(statut) not in operation["responses"]:
             return [f"{methode} {gabarit} : le statut {statut} n'est pas décrit."]

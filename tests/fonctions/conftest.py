@@ -9,6 +9,7 @@ from aides_fonctions import (
     TestClient,
 )
 from conformite_openapi import verifier_reponse
+from geocodeur_local import ADRESSES_VAL_D_ESSAI, Geocodeur
 from starlette.datastructures import Secret
 
 from fonctions.app import creer_app
@@ -23,8 +24,27 @@ def modele():
     return charger_modele(CHEMIN_MODELE)
 
 
+@pytest.fixture(scope="session")
+def geocodeur_de_session():
+    geocodeur = Geocodeur(ADRESSES_VAL_D_ESSAI)
+    yield geocodeur
+    geocodeur.arreter()
+
+
 @pytest.fixture
-def reglages(tmp_path) -> Reglages:
+def geocodeur(geocodeur_de_session) -> Geocodeur:
+    """Le géocodeur addok local des réglages de test (aucun test ne sort sur internet),
+    remis en état après chaque test."""
+    geocodeur_de_session.demandes.clear()
+    yield geocodeur_de_session
+    geocodeur_de_session.en_panne = geocodeur_de_session.illisible = False
+    if geocodeur_de_session.lent is not None:
+        geocodeur_de_session.lent.set()
+        geocodeur_de_session.lent = None
+
+
+@pytest.fixture
+def reglages(tmp_path, geocodeur) -> Reglages:
     return Reglages(
         donnees=tmp_path / "donnees",
         modele=CHEMIN_MODELE,
@@ -32,6 +52,7 @@ def reglages(tmp_path) -> Reglages:
         url_publique="https://aiguillage.example.org",
         cle_secrete=Secret("cle-secrete-de-test-assez-longue-pour-la-production"),
         envoi_web="reel",
+        geocodeur_url=geocodeur.url,
         envoi_integre=False,
         limite_debit=None,
         secrets_webhook={"MAIRIE_SAINT_EXEMPLE": Secret("secret-webhook-de-test")},

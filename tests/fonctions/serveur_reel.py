@@ -69,6 +69,9 @@ class ServeurReel:
             "AIGUILLAGE_LIMITE_DEBIT": "0",
             "AIGUILLAGE_SECRET_WEBHOOK_MAIRIE_SAINT_EXEMPLE": SECRET_WEBHOOK,
             "AIGUILLAGE_CLE_OPEN311_CC_VAL_D_ESSAI": CLE_OPEN311,
+            # Aucun test ne sort sur internet : un port où personne n'écoute, sauf si le test
+            # donne son géocodeur local (geocodeur_local.py).
+            "AIGUILLAGE_GEOCODEUR_URL": f"http://{HOTE}:9",
         }
 
     def demarrer(self) -> None:

@@ -144,8 +144,9 @@ def test_la_commune_vient_d_un_attribut_ou_de_l_adresse(client, stockage, lieu, 
 
 
 def test_sans_commune_un_probleme_qui_en_depend_est_refuse_en_disant_quoi_faire(client, stockage):
+    # Deux communes ont ce code postal, et pas de position (lat, long) : rien ne la donne.
     reponse = client.post(f"{V2}/requests.json", data=demande(
-        address_string="Devant la boulangerie, 56130"))  # deux communes ont ce code postal
+        address_string="Devant la boulangerie, 56130", lat=None, long=None))
     assert reponse.status_code == 400
     assert reponse.json()[0]["description"].startswith(
         "attribute[commune] : le service qui s'occupe de ce problème change d'une commune à "
@@ -228,3 +229,29 @@ def test_une_photo_s_envoie_en_multipart_comme_avec_le_formulaire(client, stocka
     assert reponse.status_code == 201, reponse.text
     signalement = stockage.lire_signalement(reponse.json()[0]["service_request_id"])
     assert [p["nom"] for p in signalement["photos"]] == ["photo-1.jpg"]
+
+
+@pytest.mark.parametrize(("methode", "adresse", "statut", "debut"), [
+    ("GET", f"{V2}/requests.csv", 404, "Cette adresse n'existe pas dans l'API Open311"),
+    ("GET", f"{V2}/inconnue.json", 404, "Cette adresse n'existe pas dans l'API Open311"),
+    ("DELETE", f"{V2}/requests.json", 405, "La méthode DELETE n'est pas permise ici."),
+    ("PUT", f"{V2}/services.json", 405, "La méthode PUT n'est pas permise ici."),
+])
+def test_une_adresse_ou_une_methode_inconnue_repond_au_format_open311(
+        client, methode, adresse, statut, debut):
+    reponse = client.request(methode, adresse)
+    assert reponse.status_code == statut
+    assert reponse.headers["content-type"].startswith("application/json")
+    [erreur] = reponse.json()
+    assert erreur["code"] == statut
+    assert erreur["description"].startswith(debut)
+
+
+@pytest.mark.parametrize(("methode", "adresse", "statut"), [
+    ("GET", f"{V2}/inconnue.xml", 404), ("DELETE", f"{V2}/requests.xml", 405)])
+def test_une_adresse_xml_inconnue_repond_en_xml_open311(client, methode, adresse, statut):
+    reponse = client.request(methode, adresse)
+    assert reponse.status_code == statut
+    assert reponse.headers["content-type"] == "text/xml; charset=utf-8"
+    racine = ET.fromstring(reponse.content)
+    assert (racine.tag, racine.findtext("error/code")) == ("errors", str(statut))

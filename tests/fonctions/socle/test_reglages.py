@@ -261,3 +261,18 @@ def test_chaque_reglage_est_documente():
         "AIGUILLAGE_SECRET_MISES_A_JOUR",
         "AIGUILLAGE",
         "AIGUILLAGE_PROXYS"}  # l'ancien nom de AIGUILLAGE_PROXIES, refusé avec un message
+
+
+def test_le_geocodeur_est_celui_de_la_ban_par_defaut_et_https_en_production():
+    assert lire_reglages({}).geocodeur_url == "https://api-adresse.data.gouv.fr"
+    assert lire_reglages({"AIGUILLAGE_GEOCODEUR_URL": "http://127.0.0.1:7878/"}).geocodeur_url \
+        == "http://127.0.0.1:7878"
+    assert lire_reglages({**PRODUCTION_COMPLETE}).geocodeur_url == \
+        "https://api-adresse.data.gouv.fr"
+    with pytest.raises(ErreurReglages) as erreur:
+        lire_reglages({**PRODUCTION_COMPLETE, "AIGUILLAGE_GEOCODEUR_URL": "http://addok.local"})
+    assert erreur.value.messages == [
+        "AIGUILLAGE_GEOCODEUR_URL « http://addok.local » doit être une adresse https:// "
+        "(par défaut https://api-adresse.data.gouv.fr)."]
+    with pytest.raises(ErreurReglages):
+        lire_reglages({"AIGUILLAGE_GEOCODEUR_URL": "addok"})
