@@ -177,5 +177,5 @@ def test_le_processus_qui_sert_regle_son_ramasse_miettes(tmp_path):
     environnement = {**os.environ, "AIGUILLAGE_DONNEES": str(tmp_path / "donnees"),
                      "AIGUILLAGE_MODELE": str(CHEMIN_MODELE), "AIGUILLAGE_SITE": "-"}
     resultat = subprocess.run([sys.executable, "-c", programme], env=environnement,
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=300)  # une borne large, pas une attente
     assert resultat.returncode == 0, resultat.stderr

@@ -11,12 +11,17 @@ from fonctions.domaine.validation import valider
 from fonctions.socle.reglages import CLE_DE_DEVELOPPEMENT
 from fonctions.stockage import StockageTinyDB
 
+# Une borne, pas une attente : une commande qui ne finit pas fait échouer le test au lieu de
+# le bloquer. Large, car une machine de CI chargée met parfois des dizaines de secondes à
+# démarrer un processus Python qui importe les fonctions.
+DUREE_MAX = 300
+
 
 def lancer(*arguments, **variables):
     environnement = {k: v for k, v in os.environ.items() if not k.startswith("AIGUILLAGE_")}
     environnement.update(variables)
     return subprocess.run([sys.executable, "-m", "fonctions", *arguments], cwd=RACINE,
-                          env=environnement, capture_output=True, text=True, timeout=60)
+                          env=environnement, capture_output=True, text=True, timeout=DUREE_MAX)
 
 
 def test_verifier_lit_reglages_et_modele_et_dit_ce_qui_manque_pour_la_production():
