@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,21 +43,19 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 MODELE = RACINE / "tests" / "fonctions" / "modele_test.json"
-CHAMPS = {
-    "noeud": "voirie/nid-de-poule", "commune": "56001",
-    "description": "Un trou profond devant l'école, au niveau du passage piéton. " * 3,
-    "adresse": "12 rue des Écoles, Bourg-les-Essais", "latitude": 47.55, "longitude": -2.48,
-    "question-taille": "Comme une assiette", "question-dangereux": "oui",
-}
 
+# Le client de charge, partagé avec bench/postgresql.py et bench/instructions.py.
+from charge_http import (  # noqa: E402
+    CHAMPS,
+    charge,
+    lire_reponse,
+    nombre_fr,
+    port_libre,
+    requete_http,
+    requete_unique,
+)
 
 # --- le serveur mesuré (sous-processus) -------------------------------------------------
-
-def port_libre() -> int:
-    with socket.socket() as prise:
-        prise.bind(("127.0.0.1", 0))
-        return prise.getsockname()[1]
-
 
 def servir(port: int, materialiser: bool = True) -> None:
     """Le serveur mesuré. ``materialiser=False`` (``bench/instructions.py``) : le journal ne
@@ -132,60 +129,6 @@ def demarrer_serveur(donnees: Path, port: int, materialiser: bool = True) -> sub
     raise SystemExit("Le serveur mesuré ne démarre pas.")
 
 
-# --- le client de charge : sockets asyncio bruts, connexions persistantes ---------------
-
-def requete_http(methode: str, chemin: str, corps: bytes, cle: bool) -> bytes:
-    entetes = [f"{methode} {chemin} HTTP/1.1", "Host: 127.0.0.1",
-               "Content-Type: application/json", f"Content-Length: {len(corps)}"]
-    if cle:
-        entetes.append(f"Idempotency-Key: {uuid.uuid4()}")
-    return ("\r\n".join(entetes) + "\r\n\r\n").encode() + corps
-
-
-async def lire_reponse(lecteur: asyncio.StreamReader) -> int:
-    tete = await lecteur.readuntil(b"\r\n\r\n")
-    statut = int(tete.split(b" ", 2)[1])
-    longueur = 0
-    for ligne in tete.split(b"\r\n"):
-        if ligne.lower().startswith(b"content-length:"):
-            longueur = int(ligne.split(b":")[1])
-    await lecteur.readexactly(longueur)
-    return statut
-
-
-async def requete_unique(port: int, methode: str, chemin: str, corps: bytes) -> int:
-    lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
-    ecrivain.write(requete_http(methode, chemin, corps, cle=False))
-    await ecrivain.drain()
-    statut = await lire_reponse(lecteur)
-    ecrivain.close()
-    await ecrivain.wait_closed()
-    return statut
-
-
-async def charge(port: int, chemin: str, duree: float, connexions: int) -> tuple[float, int]:
-    """Le débit (requêtes/s) et le nombre de réponses 201."""
-    corps = json.dumps(CHAMPS).encode()
-    fin = time.perf_counter() + duree
-    faites = [0]
-
-    async def connexion() -> None:
-        lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
-        while time.perf_counter() < fin:
-            ecrivain.write(requete_http("POST", chemin, corps, cle=True))
-            await ecrivain.drain()
-            statut = await lire_reponse(lecteur)
-            if statut != 201:
-                raise SystemExit(f"{chemin} a répondu {statut}")
-            faites[0] += 1
-        ecrivain.close()
-        await ecrivain.wait_closed()
-
-    debut = time.perf_counter()
-    await asyncio.gather(*(connexion() for _ in range(connexions)))
-    return faites[0] / (time.perf_counter() - debut), faites[0]
-
-
 def compter_les_signalements(donnees: Path) -> int:
     from fonctions.stockage import StockageTinyDB
 
@@ -234,8 +177,8 @@ def mesurer_debit(dossier: Path, duree: float, paires: int,
     processus = demarrer_serveur(donnees, port, materialiser=False)
     crees, mesures = 0, []
     try:
-        asyncio.run(charge(port, "/bench/nu", 1.0, connexions))  # mise en route
-        crees += asyncio.run(charge(port, "/api/signalements", 1.0, connexions))[1]
+        asyncio.run(charge([port], "/bench/nu", 1.0, connexions))  # mise en route
+        crees += asyncio.run(charge([port], "/api/signalements", 1.0, connexions))[1]
         for numero in range(paires):  # alterné, l'ordre aussi : la machine change en route
             ordre = ["/bench/nu", "/api/signalements"]
             if numero % 2:
@@ -243,7 +186,7 @@ def mesurer_debit(dossier: Path, duree: float, paires: int,
             debits = {}
             for chemin in ordre:
                 attendre_le_calme()
-                debits[chemin], nombre = asyncio.run(charge(port, chemin, duree, connexions))
+                debits[chemin], nombre = asyncio.run(charge([port], chemin, duree, connexions))
                 if chemin == "/api/signalements":
                     crees += nombre
             mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
@@ -344,11 +287,6 @@ def mesurer_latences(dossier: Path, tailles: tuple[int, int]) -> list[tuple[int,
         par_http = latence_http(donnees)
         resultats.append((taille, par_stockage, par_http))
     return resultats
-
-
-def nombre_fr(valeur: float, decimales: int = 0) -> str:
-    texte = f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    return texte
 
 
 def main() -> int:

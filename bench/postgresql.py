@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -41,20 +40,9 @@ RACINE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(RACINE))
 sys.path.insert(0, str(RACINE / "tests" / "fonctions"))
 MODELE = RACINE / "tests" / "fonctions" / "modele_test.json"
-CHAMPS = {
-    "noeud": "voirie/nid-de-poule", "commune": "56001",
-    "description": "Un trou profond devant l'école, au niveau du passage piéton. " * 3,
-    "adresse": "12 rue des Écoles, Bourg-les-Essais", "latitude": 47.55, "longitude": -2.48,
-    "question-taille": "Comme une assiette", "question-dangereux": "oui",
-}
 
-
-def port_libre() -> int:
-    import socket
-
-    with socket.socket() as prise:
-        prise.bind(("127.0.0.1", 0))
-        return prise.getsockname()[1]
+# Le client de charge, le même que celui de bench/fonctions.py.
+from charge_http import CHAMPS, charge, nombre_fr, port_libre, requete_unique  # noqa: E402
 
 
 def servir(port: int) -> None:
@@ -92,7 +80,7 @@ def demarrer_serveur(url: str, donnees: Path, port: int) -> subprocess.Popen:
     limite = time.monotonic() + 60
     while time.monotonic() < limite:
         try:
-            asyncio.run(requete_unique(port))
+            asyncio.run(requete_unique(port, "GET", "/api/sante", b""))
             return processus
         except OSError:
             if processus.poll() is not None:
@@ -100,60 +88,6 @@ def demarrer_serveur(url: str, donnees: Path, port: int) -> subprocess.Popen:
             time.sleep(0.1)
     processus.kill()
     raise SystemExit("Le serveur mesuré ne démarre pas.")
-
-
-def requete_http(chemin: str, corps: bytes, cle: bool) -> bytes:
-    methode = "POST" if corps else "GET"
-    entetes = [f"{methode} {chemin} HTTP/1.1", "Host: 127.0.0.1",
-               "Content-Type: application/json", f"Content-Length: {len(corps)}"]
-    if cle:
-        entetes.append(f"Idempotency-Key: {uuid.uuid4()}")
-    return ("\r\n".join(entetes) + "\r\n\r\n").encode() + corps
-
-
-async def lire_reponse(lecteur: asyncio.StreamReader) -> int:
-    tete = await lecteur.readuntil(b"\r\n\r\n")
-    statut = int(tete.split(b" ", 2)[1])
-    longueur = 0
-    for ligne in tete.split(b"\r\n"):
-        if ligne.lower().startswith(b"content-length:"):
-            longueur = int(ligne.split(b":")[1])
-    await lecteur.readexactly(longueur)
-    return statut
-
-
-async def requete_unique(port: int) -> int:
-    lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
-    ecrivain.write(requete_http("/api/sante", b"", cle=False))
-    await ecrivain.drain()
-    statut = await lire_reponse(lecteur)
-    ecrivain.close()
-    await ecrivain.wait_closed()
-    return statut
-
-
-async def charge(ports: list[int], chemin: str, duree: float, connexions: int
-                 ) -> tuple[float, int]:
-    """Le débit (requêtes/s) et le nombre de 201, les connexions réparties entre ``ports``."""
-    corps = json.dumps(CHAMPS).encode()
-    fin = time.perf_counter() + duree
-    faites = [0]
-
-    async def connexion(port: int) -> None:
-        lecteur, ecrivain = await asyncio.open_connection("127.0.0.1", port)
-        while time.perf_counter() < fin:
-            ecrivain.write(requete_http(chemin, corps, cle=True))
-            await ecrivain.drain()
-            statut = await lire_reponse(lecteur)
-            if statut != 201:
-                raise SystemExit(f"{chemin} a répondu {statut}")
-            faites[0] += 1
-        ecrivain.close()
-        await ecrivain.wait_closed()
-
-    debut = time.perf_counter()
-    await asyncio.gather(*(connexion(ports[i % len(ports)]) for i in range(connexions)))
-    return faites[0] / (time.perf_counter() - debut), faites[0]
 
 
 def secondes_de_processeur(pids: list[int]) -> float:
@@ -279,10 +213,6 @@ def latence(url: str, nombre: int = 500) -> float:
     finally:
         stockage.fermer()
     return statistics.median(durees) * 1000
-
-
-def nombre_fr(valeur: float, decimales: int = 0) -> str:
-    return f"{valeur:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def main() -> int:
