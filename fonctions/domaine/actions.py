@@ -168,6 +168,25 @@ def declarer(numero: int, statut: str, message: str | None = None, motif: str | 
     return action
 
 
+def attribution_de_la_mise_a_jour(c: Chantier, gestionnaire: str,
+                                   identifiant: str) -> dict | None:
+    """Le début de toute mise à jour venue de l'outil d'un service (webhook, Open311) :
+    ``None`` si son identifiant a déjà été reçu (rien ne change) ; sinon il est noté et la
+    dernière attribution du service est rendue (404 si le signalement ne lui est pas confié).
+    Noter avant d'appliquer ne change rien si l'application échoue : ``Suivi.changer``
+    n'écrit alors rien."""
+    recues = c.document.setdefault("mises_a_jour_recues", [])
+    cle = f"{gestionnaire}:{identifiant}"
+    if cle in recues:
+        c.ecritures.inchange = True
+        return None
+    siennes = [a for a in c.document["attributions"] if a["gestionnaire"] == gestionnaire]
+    if not siennes:
+        raise ActionImpossible("Ce signalement n'est pas confié à votre service.", 404)
+    c.document["mises_a_jour_recues"] = [*recues, cle][-200:]
+    return siennes[-1]
+
+
 def mise_a_jour(gestionnaire: str, identifiant: str, statut: str, message: str | None = None,
                 motif: str | None = None, vers: str | None = None,
                 date_intervention: str | None = None) -> Action:
@@ -176,17 +195,11 @@ def mise_a_jour(gestionnaire: str, identifiant: str, statut: str, message: str |
     programmée y est facultative."""
 
     def action(c: Chantier) -> str:
-        recues = c.document.setdefault("mises_a_jour_recues", [])
-        cle = f"{gestionnaire}:{identifiant}"
-        if cle in recues:
-            c.ecritures.inchange = True
+        attribution = attribution_de_la_mise_a_jour(c, gestionnaire, identifiant)
+        if attribution is None:
             return "deja_recu"
-        siennes = [a for a in c.document["attributions"] if a["gestionnaire"] == gestionnaire]
-        if not siennes:
-            raise ActionImpossible("Ce signalement n'est pas confié à votre service.", 404)
-        declarer(siennes[-1]["numero"], statut, message, motif, vers, date_intervention,
+        declarer(attribution["numero"], statut, message, motif, vers, date_intervention,
                  exiger_la_date=False)(c)
-        c.document["mises_a_jour_recues"] = [*recues, cle][-200:]
         return "enregistre"
     return action
 

@@ -66,16 +66,9 @@ def mise_a_jour(gestionnaire: str, identifiant: str, status: str, description: s
     texte = (description or "").strip() or None
 
     def action(c: Chantier) -> str:
-        recues = c.document.setdefault("mises_a_jour_recues", [])
-        cle = f"{gestionnaire}:{identifiant}"
-        if cle in recues:
-            c.ecritures.inchange = True
+        a = actions.attribution_de_la_mise_a_jour(c, gestionnaire, identifiant)
+        if a is None:
             return "deja_recu"
-        siennes = [a for a in c.document["attributions"] if a["gestionnaire"] == gestionnaire]
-        if not siennes:
-            raise ActionImpossible("Ce signalement n'est pas confié à votre service.", 404)
-        a = siennes[-1]
-        c.document["mises_a_jour_recues"] = [*recues, cle][-200:]
         derniere = a.get("open311_derniere_mise_a_jour")
         if quand is not None and derniere and quand <= datetime.fromisoformat(derniere):
             return _noter(c, a, status, texte, quand, "plus ancienne que la dernière appliquée")

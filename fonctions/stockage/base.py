@@ -56,6 +56,18 @@ def empreinte_cle(cle: str) -> str:
     return hashlib.sha256(cle.encode()).hexdigest()
 
 
+def modifier_document(document: Document, champs: Document | None,
+                      evenement: Document | None,
+                      modification: Callable[[Document], None] | None) -> None:
+    """Ce que fait ``modifier_signalement``, le même pour tout moteur : les champs, puis
+    l'événement ajouté à l'historique, puis la modification libre."""
+    document.update(champs or {})
+    if evenement is not None:
+        document["historique"] = [*document.get("historique", []), evenement]
+    if modification is not None:
+        modification(document)
+
+
 class CleEnCours(Exception):
     """Une autre requête avec la même clé d'idempotence est en cours."""
 

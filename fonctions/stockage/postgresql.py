@@ -75,6 +75,7 @@ from fonctions.stockage.base import (
     Reservation,
     Stockage,
     empreinte_cle,
+    modifier_document,
 )
 from fonctions.stockage.tinydb import TEXTES_PAR_JOUR_MAX
 
@@ -177,6 +178,23 @@ class ReservationPostgreSQL(Reservation):
                  reference: str, a_ecrire: bool) -> None:
         self.stockage, self.empreinte_de_cle = stockage, empreinte_de_cle
         self.empreinte, self.reference, self.a_ecrire = empreinte, reference, a_ecrire
+
+    @classmethod
+    def selon_la_base(cls, stockage: StockagePostgreSQL, cle: str, empreinte_de_cle: str,
+                      empreinte: str, reference: str, ligne: tuple) -> ReservationPostgreSQL:
+        """La réservation que dit la ligne de ``VERROU_ET_CLE`` (verrou tenu, empreinte et
+        référence connues de la clé) ; lève ``CleEnCours`` si la clé est tenue ailleurs,
+        ``CleReutilisee`` si elle a servi pour un autre contenu."""
+        tenu, connue, reference_connue = ligne
+        if not tenu:
+            raise CleEnCours(cle)
+        if connue is not None and connue != empreinte:
+            raise CleReutilisee(cle)
+        neuve = connue is None
+        reservation = cls(stockage, empreinte_de_cle, empreinte,
+                          reference if neuve else reference_connue, neuve)
+        reservation.nouvelle = neuve
+        return reservation
 
     def changer_reference(self, reference: str) -> None:
         if not self.a_ecrire:
@@ -378,17 +396,8 @@ class StockagePostgreSQL(Stockage):
         fichier = empreinte_cle(cle)
         async with pool.connection() as connexion, connexion.transaction():
             curseur = await connexion.execute(VERROU_ET_CLE, (verrou("cle", fichier), fichier))
-            tenu, connue, reference_connue = await curseur.fetchone()
-            if not tenu:
-                raise CleEnCours(cle)
-            if connue is None:
-                reservation = ReservationAsynchrone(self, fichier, empreinte, reference, True)
-                reservation.nouvelle = True
-            elif connue != empreinte:
-                raise CleReutilisee(cle)
-            else:
-                reservation = ReservationAsynchrone(self, fichier, empreinte, reference_connue,
-                                                    False)
+            reservation = ReservationAsynchrone.selon_la_base(
+                self, cle, fichier, empreinte, reference, await curseur.fetchone())
             jeton_connexion = _connexion_asynchrone.set(connexion)
             jeton_reservation = _reservation_asynchrone.set(reservation)
             try:
@@ -495,18 +504,9 @@ class StockagePostgreSQL(Stockage):
             # Le verrou et la clé en un aller-retour. Si la clé est validée ailleurs entre
             # la lecture et le verrou, l'écriture bute sur la contrainte : CleEnCours (409),
             # et le client qui réessaie reçoit le signalement.
-            tenu, connue, reference_connue = connexion.execute(
-                VERROU_ET_CLE, (verrou("cle", fichier), fichier)).fetchone()
-            if not tenu:
-                raise CleEnCours(cle)
-            if connue is None:
-                reservation = ReservationPostgreSQL(self, fichier, empreinte, reference, True)
-                reservation.nouvelle = True
-            elif connue != empreinte:
-                raise CleReutilisee(cle)
-            else:
-                reservation = ReservationPostgreSQL(self, fichier, empreinte, reference_connue,
-                                                    False)
+            reservation = ReservationPostgreSQL.selon_la_base(
+                self, cle, fichier, empreinte, reference,
+                connexion.execute(VERROU_ET_CLE, (verrou("cle", fichier), fichier)).fetchone())
             precedente, self._local.reservation = getattr(self._local, "reservation", None), \
                 reservation
             try:
@@ -592,11 +592,7 @@ class StockagePostgreSQL(Stockage):
         modification: Callable[[Document], None] | None = None,
     ) -> Document:
         def transformer(document: Document) -> Ecritures:
-            document.update(champs or {})
-            if evenement is not None:
-                document["historique"] = [*document.get("historique", []), evenement]
-            if modification is not None:
-                modification(document)
+            modifier_document(document, champs, evenement, modification)
             return Ecritures()
 
         return self.changer_signalement(reference, transformer)

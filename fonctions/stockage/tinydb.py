@@ -53,6 +53,7 @@ from fonctions.stockage.base import (
     Reservation,
     Stockage,
     empreinte_cle,
+    modifier_document,
 )
 
 TABLE = "document"
@@ -188,11 +189,7 @@ class StockageTinyDB(Stockage):
         modification: Callable[[Document], None] | None = None,
     ) -> Document:
         def transformer(document: Document) -> None:
-            document.update(champs or {})
-            if evenement is not None:
-                document["historique"] = [*document.get("historique", []), evenement]
-            if modification is not None:
-                modification(document)
+            modifier_document(document, champs, evenement, modification)
 
         chemin = self._signalement(reference)
         with self.verrous.tenir(reference):
