@@ -110,7 +110,6 @@ regenerer: $(INSTALLE)
 
 lint: $(INSTALLE)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
 
 # La liste officielle des communes (site/plugins/arbre/donnees/), depuis le paquet npm
 # d'Etalab. Le fichier produit est dans le dépôt : make demo et make test n'ont pas besoin de Node.

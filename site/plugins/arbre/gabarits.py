@@ -18,7 +18,10 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader
 from .francais import a_la_commune, a_service, de_service
 
 THEME = Path(__file__).resolve().parents[2] / "theme"
-OPTIONS_JINJA = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "extensions": []}
+# `auto_reload` coupé : les gabarits ne changent pas pendant une construction ni sous un
+# serveur lancé (sinon Jinja relit la date de chaque gabarit à chaque inclusion).
+OPTIONS_JINJA = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
+                 "auto_reload": False, "extensions": []}
 SITENAME = "Aiguillage"
 # « à Le Guerno », « de Enedis » : les gabarits composent les noms par ces filtres.
 FILTRES = {"a_la_commune": a_la_commune, "a_service": a_service, "de_service": de_service}

@@ -1,5 +1,6 @@
 """Le texte tel que la recherche le compare (arbre/recherche/texte.py)."""
 
+from arbre.recherche import texte
 from arbre.recherche.texte import MOTS_VIDES, cles, mots, normaliser, plier, racine
 
 
@@ -62,3 +63,28 @@ def test_une_racine_courte_reunit_des_mots_sans_rapport():
     assert racine("mari") == racine("marée") == racine("mare") == "mar"
     assert cles("mari") == ("mar", "mari")
     assert cles("marée") == ("mar", "mare", "maree")
+
+
+def test_la_version_compilee_de_snowball_donne_les_memes_racines_que_la_version_python():
+    """PyStemmer (installé par le projet) accélère la construction ; un serveur où il manque
+    retombe sur snowballstemmer en Python : les deux doivent raciniser chaque mot du contenu
+    de démonstration et des requêtes publiques à l'identique."""
+    from pathlib import Path
+
+    import Stemmer
+    from snowballstemmer.french_stemmer import FrenchStemmer
+
+    racine_du_depot = Path(__file__).resolve().parents[3]
+    sources = [*racine_du_depot.joinpath("contenu").rglob("*.md"),
+               *racine_du_depot.joinpath("contenu").rglob("*.yaml"),
+               Path(__file__).with_name("requetes.yaml")]
+    vus = {m for chemin in sources
+           for m in texte.normaliser(chemin.read_text(encoding="utf-8")).split()}
+    vus |= {texte.plier(m) for m in vus}
+    mots = sorted(vus)
+    assert len(mots) > 2000
+    compile_, python = Stemmer.Stemmer("french"), FrenchStemmer()
+    differents = [m for m, r in zip(mots, compile_.stemWords(mots), strict=True)
+                  if r != python.stemWord(m)]
+    assert differents == []
+    assert isinstance(texte._snowball, Stemmer.Stemmer)  # celui que le projet emploie

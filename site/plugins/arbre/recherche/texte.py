@@ -21,7 +21,8 @@ fait exactement la même chose dans le navigateur, et des vecteurs de test parta
 - **mots** : les suites de lettres et de chiffres, sans les mots vides (comparés sans
   accents) ; un mot d'une seule lettre ne compte pas ;
 - **racine** : l'algorithme français de Snowball (`snowballstemmer`, le même que le
-  navigateur, voir `docs/recherche.md`), puis les accents retirés ;
+  navigateur, voir `docs/recherche.md` ; sa version compilée, PyStemmer, quand elle est
+  installée), puis les accents retirés ;
 - **cles** : les racines d'un mot, celle du mot tel qu'il est écrit et celle du mot écrit
   sans accents (« électricité » donne « electr », « electricite » donne « electricit » :
   l'habitant qui tape sans accents trouve quand même), et le mot lui-même sans accents
@@ -98,6 +99,7 @@ def racine(mot: str) -> str:
 RACINE_COURTE = 3
 
 
+@functools.lru_cache(maxsize=65536)
 def cles(mot: str) -> tuple[str, ...]:
     """Les racines du mot écrit avec et sans accents, et le mot sans accents si l'une d'elles
     est courte, sans doublon : ce que l'index garde d'un mot du contenu, et ce qu'un mot de la
