@@ -17,21 +17,25 @@ d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
 Avec chaque débit, le temps processeur par requête des processus serveur, de PostgreSQL
 (grappe jetable : ``/proc/<pid>/task/*/schedstat``) et du client de charge : sur une
 machine partagée, le débit suit les voisins, ce compte beaucoup moins ; c'est lui qui dit
-où part le temps.
+où part le temps. Et la taille moyenne des lots dans lesquels les serveurs ont écrit les
+créations (``fonctions/stockage/postgresql_lots.py``).
 
     .venv/bin/python bench/postgresql.py            # 8 paires de 1,5 s, 1 000 puis 100 000
     .venv/bin/python bench/postgresql.py --rapide   # 3 paires de 1 s, 1 000 puis 10 000
+    .venv/bin/python bench/postgresql.py --sans-latence --paires 6   # les débits seulement
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,15 +61,23 @@ def servir(port: int) -> None:
 
     from fonctions.app import creer_app, regler_le_ramasse_miettes
     from fonctions.socle.reglages import lire_reglages
+    from fonctions.web.contexte import contexte
 
 
     async def nu(request: Request) -> JSONResponse:
         donnees = await request.json()
         return JSONResponse({"recu": len(donnees)}, status_code=201)
 
+    async def lots(request: Request) -> JSONResponse:
+        """Les lots écrits par ce processus (``postgresql_lots.py``), pour le banc."""
+        ecrits = getattr(contexte(request).stockage, "_lots", None)
+        return JSONResponse({"lots": getattr(ecrits, "lots", 0),
+                             "membres": getattr(ecrits, "membres", 0)})
+
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
     app = creer_app(lire_reglages(os.environ))
     app.router.routes.insert(0, Route("/bench/nu", nu, methods=["POST"]))
+    app.router.routes.insert(0, Route("/bench/lots", lots))
     regler_le_ramasse_miettes()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -122,11 +134,12 @@ def processus_de_postgresql(serveur_pg) -> list[int]:
 
 def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float, paires: int,
                   connexions: int, serveur_pg=None
-                  ) -> tuple[list[tuple[float, float]], int, dict[str, tuple[float, float, float]]]:
+                  ) -> tuple[list[tuple[float, float]], int, dict]:
     """Les paires (débit des signalements, débit du point nu), le nombre de signalements
     confirmés, et pour chaque chemin le temps processeur par requête (µs) des processus
     serveur, de PostgreSQL et du client de charge, sur toutes les mesures de ce chemin : une
-    mesure bien moins sensible aux voisins que le débit (elle ne compte pas l'attente)."""
+    mesure bien moins sensible aux voisins que le débit (elle ne compte pas l'attente) ; et
+    « membres par lot », la taille moyenne des lots de créations des serveurs."""
     ports = [port_libre() for _ in range(processus_serveurs)]
     serveurs = [demarrer_serveur(url, dossier / f"serveur-{port}", port) for port in ports]
     crees, mesures = 0, []
@@ -153,13 +166,18 @@ def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float
                 if chemin == "/api/signalements":
                     crees += nombre
             mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
+        ecrits = [json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/lots",
+                                                    timeout=30).read()) for port in ports]
+        couts["lots"] = (sum(e["membres"] for e in ecrits), sum(e["lots"] for e in ecrits))
     finally:
         for serveur in serveurs:
             serveur.terminate()
         for serveur in serveurs:
             serveur.wait()
+    membres, lots = couts.pop("lots")
     par_requete = {chemin: tuple(valeur * 1e6 / max(1, cout[3]) for valeur in cout[:3])
                    for chemin, cout in couts.items()}
+    par_requete["membres par lot"] = membres / max(1, lots)
     return mesures, crees, par_requete
 
 
@@ -221,6 +239,8 @@ def main() -> int:
     analyseur.add_argument("--duree", type=float, default=1.5, help="secondes par débit mesuré")
     analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
     analyseur.add_argument("--connexions", type=int, default=16)
+    analyseur.add_argument("--sans-latence", action="store_true",
+                           help="les débits seulement, sans le remplissage ni les latences")
     analyseur.add_argument("--rapide", action="store_true",
                            help="3 paires de 1 s, 1 000 puis 10 000")
     options = analyseur.parse_args()
@@ -258,6 +278,9 @@ def main() -> int:
                       f"(de {nombre_fr(min(rapports), 2)} à {nombre_fr(max(rapports), 2)}) "
                       f"(objectif ≥ 0,5) ; {nombre_fr(crees)} signalements confirmés, tous "
                       "dans la base", flush=True)
+                print(f"    créations écrites par lots de {nombre_fr(couts['membres par lot'], 1)} "
+                      "signalements en moyenne (une instruction, une transaction par lot)",
+                      flush=True)
                 for chemin, nom in (("/api/signalements", "signalement"),
                                     ("/bench/nu", "point nu")):
                     serveur, base, client = couts[chemin]
@@ -266,6 +289,8 @@ def main() -> int:
                           f"de charge {nombre_fr(client)} µs ; total "
                           f"{nombre_fr(serveur + base + client)} µs", flush=True)
                 serveur_pg.effacer_la_base(url)
+            if options.sans_latence:
+                return 0
             url = serveur_pg.nouvelle_base()
             from fonctions.stockage.postgresql import appliquer_migrations
 

@@ -51,24 +51,31 @@ TAILLE_MAX = 64  # membres au plus par lot (une instruction de 64 signalements :
 
 # Erreurs où la base a refusé le lot entier sans rien écrire, par la faute d'un membre :
 # chacun est alors réécrit seul.
-REFUS_D_UN_MEMBRE = (errors.IntegrityError, errors.DeadlockDetected, errors.SerializationFailure,
-                     errors.CardinalityViolation)
+REFUS_D_UN_MEMBRE = (
+    errors.IntegrityError,
+    errors.DeadlockDetected,
+    errors.SerializationFailure,
+    errors.CardinalityViolation,
+)
 
 # Le lot en une instruction (une transaction implicite, la connexion est en ``autocommit``).
 # ``m`` : un membre par ligne, son verrou pris (``MATERIALIZED`` : évalué une fois, avant les
 # écritures qui le lisent) et sa clé connue, lue dans l'instantané de l'instruction (une clé
 # validée ailleurs entre-temps bute sur la contrainte d'unicité : voir REFUS_D_UN_MEMBRE).
-# Un membre sans clé (``verrou`` nul) est toujours tenu. Les insertions suivent l'ordre des
-# références : deux lots de deux processus ne s'attendent jamais en croix.
+# La clé connue est lue par une sous-requête, donc par la clé primaire, membre par membre :
+# une jointure laisserait le planificateur parcourir toute la table (il croit le lot de
+# 100 lignes), et chaque lot coûterait autant que la table est grande. Un membre sans clé
+# (``verrou`` nul) est toujours tenu. Les insertions suivent l'ordre des références : deux
+# lots de deux processus ne s'attendent jamais en croix.
 ECRITURE_DU_LOT = """
 WITH m AS MATERIALIZED (
     SELECT m.rang, m.cle, m.empreinte, m.reference, m.document, m.envois,
            CASE WHEN m.verrou IS NULL THEN true
                 ELSE pg_try_advisory_xact_lock(m.verrou) END AS tenu,
-           c.empreinte AS connue
+           (SELECT c.empreinte FROM cles_idempotence AS c WHERE c.empreinte_cle = m.cle)
+               AS connue
     FROM jsonb_to_recordset(%s) AS m(rang integer, verrou bigint, cle text, empreinte text,
-                                     reference text, document jsonb, envois jsonb)
-    LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = m.cle),
+                                     reference text, document jsonb, envois jsonb)),
 s AS (
     INSERT INTO signalements (reference, document)
     SELECT reference, document FROM m WHERE tenu AND connue IS NULL ORDER BY reference
@@ -100,12 +107,19 @@ class Membre:
     futur: asyncio.Future = field(default=None, repr=False)
 
     def ligne(self, rang: int) -> dict:
-        return {"rang": rang, "verrou": self.verrou, "cle": self.cle,
-                "empreinte": self.empreinte, "reference": self.signalement["reference"],
-                "document": self.signalement, "envois": list(self.envois)}
+        return {
+            "rang": rang,
+            "verrou": self.verrou,
+            "cle": self.cle,
+            "empreinte": self.empreinte,
+            "reference": self.signalement["reference"],
+            "document": self.signalement,
+            "envois": list(self.envois),
+        }
 
-    def rendre(self, resultat: tuple[bool, str | None, bool] | None = None,
-               erreur: BaseException | None = None) -> None:
+    def rendre(
+        self, resultat: tuple[bool, str | None, bool] | None = None, erreur: BaseException | None = None
+    ) -> None:
         if self.futur.done():  # la requête a été abandonnée (client parti) : rien à dire
             return
         if erreur is not None:
@@ -139,8 +153,11 @@ class CreationsParLots:
                 lot, reportes, cles, references = [], [], set(), set()
                 for membre in self._file:
                     reference = membre.signalement["reference"]
-                    if (len(lot) >= self.taille_max or reference in references
-                            or (membre.cle is not None and membre.cle in cles)):
+                    if (
+                        len(lot) >= self.taille_max
+                        or reference in references
+                        or (membre.cle is not None and membre.cle in cles)
+                    ):
                         reportes.append(membre)
                         continue
                     lot.append(membre)
@@ -179,4 +196,3 @@ class CreationsParLots:
         self.lots += 1
         self.membres += len(lot)
         return lignes
-

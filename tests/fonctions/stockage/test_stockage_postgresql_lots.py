@@ -25,10 +25,18 @@ MODELE = charger_modele(Path(__file__).parents[1] / "modele_test.json")
 
 
 def demande(description: str = "Un trou profond devant l'école."):
-    return valider({"noeud": "voirie/nid-de-poule", "commune": "56001",
-                    "description": description, "adresse": "12 rue des Écoles",
-                    "question-taille": "Comme une assiette", "question-dangereux": "oui"},
-                   0, MODELE)
+    return valider(
+        {
+            "noeud": "voirie/nid-de-poule",
+            "commune": "56001",
+            "description": description,
+            "adresse": "12 rue des Écoles",
+            "question-taille": "Comme une assiette",
+            "question-dangereux": "oui",
+        },
+        0,
+        MODELE,
+    )
 
 
 @pytest.fixture
@@ -46,11 +54,11 @@ def lignes(url: str, requete: str) -> list[tuple]:
 def ensemble(stockage, *appels):
     """Lance les appels (des fabriques de coroutines) ensemble dans une boucle neuve ; rend
     leurs résultats ou leurs exceptions, dans l'ordre."""
+
     async def scenario():
         await stockage.pool_asynchrone()
         try:
-            return await asyncio.gather(*(appel() for appel in appels),
-                                        return_exceptions=True)
+            return await asyncio.gather(*(appel() for appel in appels), return_exceptions=True)
         finally:
             await stockage.fermer_asynchrone()
 
@@ -59,10 +67,10 @@ def ensemble(stockage, *appels):
 
 def creation(stockage, cle: str | None, reference: str, empreinte: str = "e"):
     if cle is None:
-        return lambda: stockage.creer_signalement_asynchrone(signalement(reference),
-                                                            [envoi(reference)])
+        return lambda: stockage.creer_signalement_asynchrone(signalement(reference), [envoi(reference)])
     return lambda: stockage.creer_avec_cle_neuve_asynchrone(
-        cle, empreinte, signalement(reference), [envoi(reference)])
+        cle, empreinte, signalement(reference), [envoi(reference)]
+    )
 
 
 def test_seize_creations_simultanees_sont_ecrites_en_un_lot(ouvrir, base_postgres):
@@ -75,29 +83,34 @@ def test_seize_creations_simultanees_sont_ecrites_en_un_lot(ouvrir, base_postgre
     assert (stockage._lots.lots, stockage._lots.membres) == (1, 17)
     assert stockage.compter_signalements() == 17
     assert sorted(lignes(base_postgres, "SELECT reference FROM cles_idempotence")) == sorted(
-        (reference,) for reference in references)
+        (reference,) for reference in references
+    )
     assert len(lignes(base_postgres, "SELECT id FROM boite_envoi")) == 17
 
 
-def test_un_membre_dont_la_cle_est_tenue_ailleurs_recoit_409_et_les_autres_sont_crees(
-        ouvrir, base_postgres):
+def test_un_membre_dont_la_cle_est_tenue_ailleurs_recoit_409_et_les_autres_sont_crees(ouvrir, base_postgres):
     stockage = ouvrir()
     references = [nouvelle_reference() for _ in range(4)]
     # La clé « tenue » est en cours ailleurs (le chemin par un fil, comme un autre processus).
     with ouvrir().reserver_cle("tenue", "e", nouvelle_reference()):
-        resultats = ensemble(stockage, creation(stockage, "a", references[0]),
-                             creation(stockage, "tenue", references[1]),
-                             creation(stockage, "b", references[2]),
-                             creation(stockage, "c", references[3]))
+        resultats = ensemble(
+            stockage,
+            creation(stockage, "a", references[0]),
+            creation(stockage, "tenue", references[1]),
+            creation(stockage, "b", references[2]),
+            creation(stockage, "c", references[3]),
+        )
     assert resultats[0] is True and resultats[2:] == [True, True]
     assert isinstance(resultats[1], CleEnCours)
     assert stockage._lots.lots == 1
     assert sorted(lignes(base_postgres, "SELECT reference FROM signalements")) == sorted(
-        (r,) for r in references if r != references[1])
+        (r,) for r in references if r != references[1]
+    )
 
 
 def test_dans_un_lot_une_reference_prise_ou_une_cle_reutilisee_ne_touche_que_son_membre(
-        ouvrir, base_postgres):
+    ouvrir, base_postgres
+):
     stockage = ouvrir()
     prise, connue, libre = (nouvelle_reference() for _ in range(3))
     stockage.creer_signalement(signalement(prise), [], [])
@@ -109,12 +122,14 @@ def test_dans_un_lot_une_reference_prise_ou_une_cle_reutilisee_ne_touche_que_son
         creation(stockage, "connue", nouvelle_reference(), "empreinte"),  # rejeu : False
         creation(stockage, "connue", nouvelle_reference(), "autre"),  # autre contenu : 422
         creation(stockage, None, prise),  # sans clé, référence prise
-        creation(stockage, "libre", libre))
+        creation(stockage, "libre", libre),
+    )
     assert resultats[:2] == [False, False] and resultats[4] is True
     assert isinstance(resultats[2], CleReutilisee)
     assert isinstance(resultats[3], ReferencePrise)
     assert sorted(lignes(base_postgres, "SELECT reference FROM cles_idempotence")) == sorted(
-        [(connue,), (libre,)])
+        [(connue,), (libre,)]
+    )
     assert lignes(base_postgres, "SELECT id FROM boite_envoi") == [(f"{libre}-transmission",)]
     assert stockage.compter_signalements() == 3
 
@@ -145,20 +160,22 @@ def test_une_validation_qui_echoue_ne_confirme_aucun_membre_du_lot(ouvrir, base_
 
     def fautive():
         return stockage.creer_avec_cle_neuve_asynchrone(
-            "fautive", "e", signalement(fautif, description="Un trou qui remplit le disque"),
-            [envoi(fautif)])
+            "fautive", "e", signalement(fautif, description="Un trou qui remplit le disque"), [envoi(fautif)]
+        )
 
-    resultats = ensemble(stockage, *(creation(stockage, f"cle-{i}", r)
-                                     for i, r in enumerate(references[:3])),
-                         fautive, *(creation(stockage, None, r) for r in references[3:]))
+    resultats = ensemble(
+        stockage,
+        *(creation(stockage, f"cle-{i}", r) for i, r in enumerate(references[:3])),
+        fautive,
+        *(creation(stockage, None, r) for r in references[3:]),
+    )
     assert all(isinstance(r, psycopg.errors.DiskFull) for r in resultats), resultats
     assert stockage.compter_signalements() == 0
     assert lignes(base_postgres, "SELECT count(*) FROM cles_idempotence") == [(0,)]
     assert lignes(base_postgres, "SELECT count(*) FROM boite_envoi") == [(0,)]
 
 
-def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confirmes(
-        ouvrir, base_postgres):
+def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confirmes(ouvrir, base_postgres):
     # Une contrainte refusée à la validation (comme une clé validée ailleurs entre la lecture
     # et l'écriture) : le lot est défait, puis chaque membre réécrit seul ; seul le fautif
     # reçoit l'erreur.
@@ -169,17 +186,24 @@ def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confir
 
     def fautive():
         return stockage.creer_avec_cle_neuve_asynchrone(
-            "fautive", "e", signalement(fautif, description="Un trou en double"), [envoi(fautif)])
+            "fautive", "e", signalement(fautif, description="Un trou en double"), [envoi(fautif)]
+        )
 
-    resultats = ensemble(stockage, creation(stockage, "a", references[0]), fautive,
-                         creation(stockage, "b", references[1]),
-                         *(creation(stockage, None, r) for r in references[2:]))
+    resultats = ensemble(
+        stockage,
+        creation(stockage, "a", references[0]),
+        fautive,
+        creation(stockage, "b", references[1]),
+        *(creation(stockage, None, r) for r in references[2:]),
+    )
     assert resultats[0] is True and resultats[2:] == [True, None, None]
     assert isinstance(resultats[1], psycopg.errors.UniqueViolation)
     assert sorted(lignes(base_postgres, "SELECT reference FROM signalements")) == sorted(
-        (r,) for r in references)
+        (r,) for r in references
+    )
     assert sorted(lignes(base_postgres, "SELECT reference FROM cles_idempotence")) == sorted(
-        (r,) for r in references[:2])
+        (r,) for r in references[:2]
+    )
     # Après l'échec du lot, les quatre autres écrits chacun seul (le fautif ne l'est pas).
     assert (stockage._lots.lots, stockage._lots.membres) == (4, 4)
 
@@ -216,8 +240,9 @@ def test_une_requete_abandonnee_n_empeche_pas_le_lot(ouvrir, base_postgres):
     async def scenario():
         await stockage.pool_asynchrone()
         try:
-            taches = [asyncio.create_task(creation(stockage, f"cle-{i}", r)())
-                      for i, r in enumerate(references)]
+            taches = [
+                asyncio.create_task(creation(stockage, f"cle-{i}", r)()) for i, r in enumerate(references)
+            ]
             await asyncio.sleep(0)  # toutes dans la file
             taches[1].cancel()
             return await asyncio.gather(*taches, return_exceptions=True)
@@ -228,3 +253,32 @@ def test_une_requete_abandonnee_n_empeche_pas_le_lot(ouvrir, base_postgres):
     assert resultats[0] is True and resultats[2] is True
     assert isinstance(resultats[1], asyncio.CancelledError)
     assert stockage.compter_signalements() == 3
+
+
+def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table(ouvrir, base_postgres):
+    # Une jointure avec les clés connues parcourait toute la table à chaque lot (le coût
+    # d'une écriture croissait avec le nombre de signalements) : la lecture passe par la clé
+    # primaire, et le plan le dit.
+    from psycopg.types.json import Jsonb
+
+    from fonctions.stockage.postgresql import verrou
+    from fonctions.stockage.postgresql_lots import ECRITURE_DU_LOT, Membre
+
+    ouvrir()
+    membres = [
+        Membre(f"k{i}", verrou("cle", f"k{i}"), "e", signalement(nouvelle_reference()), []) for i in range(7)
+    ]
+    with psycopg.connect(base_postgres, autocommit=True) as connexion:
+        connexion.execute(
+            "INSERT INTO cles_idempotence SELECT md5(i::text), 'e', 'R' || i "
+            "FROM generate_series(1, 5000) AS i"
+        )
+        connexion.execute("ANALYZE cles_idempotence")
+        plan = "\n".join(
+            ligne
+            for (ligne,) in connexion.execute(
+                "EXPLAIN " + ECRITURE_DU_LOT, (Jsonb([m.ligne(i) for i, m in enumerate(membres)]),)
+            )
+        )
+    assert "Seq Scan on cles_idempotence" not in plan
+    assert "Index Scan using cles_idempotence_pkey on cles_idempotence" in plan
