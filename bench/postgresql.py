@@ -10,7 +10,7 @@ d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
    processus : deux serveurs sur deux ports, les connexions réparties entre eux (comme
    derrière un répartiteur de charge). Mesures alternées par paires, médiane des rapports
    (voir ``bench/fonctions.py``, même méthode) ;
-2. la latence médiane d'une écriture (``enregistrer`` : clé, signalement, boîte d'envoi,
+2. la latence médiane d'une écriture (clé, signalement, boîte d'envoi,
    une transaction) avec 1 000 puis 100 000 signalements dans la base (objectif : rapport
    ≤ 1,5). Le remplissage écrit des signalements de la même forme directement en SQL.
 
@@ -211,8 +211,11 @@ def remplir(url: str, jusqua: int) -> None:
         connexion.execute("VACUUM ANALYZE cles_idempotence")
 
 
-def latence(url: str, nombre: int = 500) -> float:
-    from fonctions.domaine.enregistrement import enregistrer
+def latence(url: str, nombre: int = 500) -> tuple[float, float]:
+    """Les latences médianes (ms) d'une écriture, une à la fois : par le chemin d'un POST sans
+    photo (``enregistrer_asynchrone``, un lot d'un membre), puis par le chemin d'un fil
+    (``enregistrer``, celui d'un POST avec photos)."""
+    from fonctions.domaine.enregistrement import enregistrer, enregistrer_asynchrone
     from fonctions.domaine.modele import charger_modele
     from fonctions.domaine.validation import valider
     from fonctions.stockage.postgresql import StockagePostgreSQL
@@ -220,17 +223,34 @@ def latence(url: str, nombre: int = 500) -> float:
     modele = charger_modele(MODELE)
     demande = valider(CHAMPS, 0, modele)
     stockage = StockagePostgreSQL(url)
-    durees = []
+
+    async def sans_fil() -> list[float]:
+        await stockage.pool_asynchrone()
+        durees = []
+        try:
+            for _ in range(nombre):
+                debut = time.perf_counter()
+                resultat = await enregistrer_asynchrone(stockage, demande, modele,
+                                                        datetime.now(UTC), str(uuid.uuid4()),
+                                                        uuid.uuid4().hex)
+                durees.append(time.perf_counter() - debut)
+                stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
+        finally:
+            await stockage.fermer_asynchrone()
+        return durees
+
     try:
+        par_lot = asyncio.run(sans_fil())
+        par_un_fil = []
         for _ in range(nombre):
             debut = time.perf_counter()
             resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
                                    str(uuid.uuid4()), uuid.uuid4().hex)
-            durees.append(time.perf_counter() - debut)
+            par_un_fil.append(time.perf_counter() - debut)
             stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
     finally:
         stockage.fermer()
-    return statistics.median(durees) * 1000
+    return statistics.median(par_lot) * 1000, statistics.median(par_un_fil) * 1000
 
 
 def main() -> int:
@@ -301,9 +321,12 @@ def main() -> int:
                 remplir(url, taille)
                 latences.append(latence(url))
                 print(f"  écriture médiane avec {nombre_fr(taille)} signalements : "
-                      f"{nombre_fr(latences[-1], 2)} ms", flush=True)
-            print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])} : "
-                  f"{nombre_fr(latences[1] / latences[0], 2)} (objectif ≤ 1,5)")
+                      f"{nombre_fr(latences[-1][0], 2)} ms sans photo (par lot), "
+                      f"{nombre_fr(latences[-1][1], 2)} ms par un fil (avec photos)", flush=True)
+            for rang, chemin in enumerate(("sans photo", "par un fil")):
+                print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])}, "
+                      f"{chemin} : {nombre_fr(latences[1][rang] / latences[0][rang], 2)} "
+                      "(objectif ≤ 1,5)")
     finally:
         serveur_pg.arreter()
     return 0
