@@ -40,7 +40,10 @@ mêmes instructions SQL, même transaction, mais sur un ``AsyncConnectionPool`` 
 d'événements, sans saut vers un fil de Starlette (voir ``docs/performance.md``). Ce pool
 est ouvert au premier appel dans la boucle et fermé par ``fermer_asynchrone`` à la fin du
 lifespan ; appelées depuis une autre boucle, les variantes rendent la main au chemin par
-un fil (``pool_asynchrone`` rend ``None``).
+un fil (``pool_asynchrone`` rend ``None``). Dans ce chemin, une création (avec une clé
+neuve, ou sans clé) n'est pas écrite seule : elle rejoint le lot des créations arrivées en
+même temps dans le processus, une instruction et une transaction pour toutes
+(``postgresql_lots.py``, comme le journal de TinyDB).
 """
 
 from __future__ import annotations

@@ -187,6 +187,8 @@ class CreationsParLots:
             return
         for rang, tenu, connue, cree in lignes:
             lot[rang].rendre((tenu, connue, cree))
+        for membre in lot:  # une ligne par membre : rien ici, sauf erreur de ce module
+            membre.rendre(erreur=RuntimeError("membre d'un lot sans réponse de la base"))
 
     async def _executer(self, lot: list[Membre]) -> list[tuple]:
         parametre = Jsonb([membre.ligne(rang) for rang, membre in enumerate(lot)])
