@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from test_stockage_contrat import Ouvrir, envoi, signalement
+from test_stockage_postgresql import lignes
 
 from fonctions.domaine.enregistrement import enregistrer_asynchrone
 from fonctions.domaine.modele import charger_modele
@@ -22,6 +23,24 @@ from fonctions.socle.jetons import nouvelle_reference
 from fonctions.stockage import CleEnCours, CleReutilisee, ReferencePrise
 
 MODELE = charger_modele(Path(__file__).parents[1] / "modele_test.json")
+
+
+@pytest.fixture
+def ouvrir_pg(base_postgres):
+    fabrique = Ouvrir("postgresql", base_postgres)
+    yield fabrique
+    fabrique.fermer()
+
+
+@pytest.fixture
+def stockage(ouvrir_pg):
+    return ouvrir_pg()
+
+
+@pytest.fixture
+def ailleurs(ouvrir_pg):
+    """Un second stockage sur la même base, comme un autre processus."""
+    return ouvrir_pg()
 
 
 def demande(description: str = "Un trou profond devant l'école."):
@@ -39,18 +58,6 @@ def demande(description: str = "Un trou profond devant l'école."):
     )
 
 
-@pytest.fixture
-def ouvrir(base_postgres):
-    fabrique = Ouvrir("postgresql", base_postgres)
-    yield fabrique
-    fabrique.fermer()
-
-
-def lignes(url: str, requete: str) -> list[tuple]:
-    with psycopg.connect(url) as connexion:
-        return connexion.execute(requete).fetchall()
-
-
 def ensemble(stockage, *appels):
     """Lance les appels (des fabriques de coroutines) ensemble dans une boucle neuve ; rend
     leurs résultats ou leurs exceptions, dans l'ordre."""
@@ -65,16 +72,15 @@ def ensemble(stockage, *appels):
     return asyncio.run(scenario())
 
 
-def creation(stockage, cle: str | None, reference: str, empreinte: str = "e"):
+def creation(stockage, cle: str | None, reference: str, empreinte: str = "e", **autres):
+    """La création d'un signalement (``autres`` : ses champs en plus), avec ou sans clé."""
+    document = signalement(reference, **autres)
     if cle is None:
-        return lambda: stockage.creer_signalement_asynchrone(signalement(reference), [envoi(reference)])
-    return lambda: stockage.creer_avec_cle_neuve_asynchrone(
-        cle, empreinte, signalement(reference), [envoi(reference)]
-    )
+        return lambda: stockage.creer_signalement_asynchrone(document, [envoi(reference)])
+    return lambda: stockage.creer_avec_cle_neuve_asynchrone(cle, empreinte, document, [envoi(reference)])
 
 
-def test_seize_creations_simultanees_sont_ecrites_en_un_lot(ouvrir, base_postgres):
-    stockage = ouvrir()
+def test_seize_creations_simultanees_sont_ecrites_en_un_lot(stockage, base_postgres):
     references = [nouvelle_reference() for _ in range(16)]
     appels = [creation(stockage, f"cle-{i}", reference) for i, reference in enumerate(references)]
     appels += [creation(stockage, None, nouvelle_reference())]  # sans clé : le même lot
@@ -88,11 +94,12 @@ def test_seize_creations_simultanees_sont_ecrites_en_un_lot(ouvrir, base_postgre
     assert len(lignes(base_postgres, "SELECT id FROM boite_envoi")) == 17
 
 
-def test_un_membre_dont_la_cle_est_tenue_ailleurs_recoit_409_et_les_autres_sont_crees(ouvrir, base_postgres):
-    stockage = ouvrir()
+def test_un_membre_dont_la_cle_est_tenue_ailleurs_recoit_409_et_les_autres_sont_crees(
+    stockage, ailleurs, base_postgres
+):
     references = [nouvelle_reference() for _ in range(4)]
     # La clé « tenue » est en cours ailleurs (le chemin par un fil, comme un autre processus).
-    with ouvrir().reserver_cle("tenue", "e", nouvelle_reference()):
+    with ailleurs.reserver_cle("tenue", "e", nouvelle_reference()):
         resultats = ensemble(
             stockage,
             creation(stockage, "a", references[0]),
@@ -109,9 +116,8 @@ def test_un_membre_dont_la_cle_est_tenue_ailleurs_recoit_409_et_les_autres_sont_
 
 
 def test_dans_un_lot_une_reference_prise_ou_une_cle_reutilisee_ne_touche_que_son_membre(
-    ouvrir, base_postgres
+    stockage, base_postgres
 ):
-    stockage = ouvrir()
     prise, connue, libre = (nouvelle_reference() for _ in range(3))
     stockage.creer_signalement(signalement(prise), [], [])
     with stockage.reserver_cle("connue", "empreinte", connue) as reservation:
@@ -150,19 +156,14 @@ def _echec_a_la_validation(url: str, description: str, etat: str) -> None:
             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION echouer();""")
 
 
-def test_une_validation_qui_echoue_ne_confirme_aucun_membre_du_lot(ouvrir, base_postgres):
+def test_une_validation_qui_echoue_ne_confirme_aucun_membre_du_lot(stockage, base_postgres):
     # Une erreur qui n'est pas celle d'une contrainte (disque plein) : le lot entier est
     # défait à la validation et aucun membre ne reçoit de réponse.
-    stockage = ouvrir()
     _echec_a_la_validation(base_postgres, "Un trou qui remplit le disque", "53100")
     fautif = nouvelle_reference()
     references = [nouvelle_reference() for _ in range(5)]
 
-    def fautive():
-        return stockage.creer_avec_cle_neuve_asynchrone(
-            "fautive", "e", signalement(fautif, description="Un trou qui remplit le disque"), [envoi(fautif)]
-        )
-
+    fautive = creation(stockage, "fautive", fautif, description="Un trou qui remplit le disque")
     resultats = ensemble(
         stockage,
         *(creation(stockage, f"cle-{i}", r) for i, r in enumerate(references[:3])),
@@ -175,20 +176,15 @@ def test_une_validation_qui_echoue_ne_confirme_aucun_membre_du_lot(ouvrir, base_
     assert lignes(base_postgres, "SELECT count(*) FROM boite_envoi") == [(0,)]
 
 
-def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confirmes(ouvrir, base_postgres):
+def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confirmes(stockage, base_postgres):
     # Une contrainte refusée à la validation (comme une clé validée ailleurs entre la lecture
     # et l'écriture) : le lot est défait, puis chaque membre réécrit seul ; seul le fautif
     # reçoit l'erreur.
-    stockage = ouvrir()
     _echec_a_la_validation(base_postgres, "Un trou en double", "23505")
     fautif = nouvelle_reference()
     references = [nouvelle_reference() for _ in range(4)]
 
-    def fautive():
-        return stockage.creer_avec_cle_neuve_asynchrone(
-            "fautive", "e", signalement(fautif, description="Un trou en double"), [envoi(fautif)]
-        )
-
+    fautive = creation(stockage, "fautive", fautif, description="Un trou en double")
     resultats = ensemble(
         stockage,
         creation(stockage, "a", references[0]),
@@ -208,11 +204,10 @@ def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confir
     assert (stockage._lots.lots, stockage._lots.membres) == (4, 4)
 
 
-def test_seize_rejeux_simultanes_d_une_cle_donnent_un_signalement(ouvrir, base_postgres):
+def test_seize_rejeux_simultanes_d_une_cle_donnent_un_signalement(stockage, base_postgres):
     # Deux membres d'une même clé ne sont jamais dans le même lot : le premier crée, les
     # autres trouvent la clé et rendent le même signalement (ou 409 pendant qu'un rejeu
     # pas à pas la tient).
-    stockage = ouvrir()
     maintenant = datetime.now(UTC)
     la_demande = demande()
 
@@ -231,10 +226,9 @@ def test_seize_rejeux_simultanes_d_une_cle_donnent_un_signalement(ouvrir, base_p
     assert lignes(base_postgres, "SELECT id FROM boite_envoi") == [(f"{reference}-transmission",)]
 
 
-def test_une_requete_abandonnee_n_empeche_pas_le_lot(ouvrir, base_postgres):
+def test_une_requete_abandonnee_n_empeche_pas_le_lot(stockage, base_postgres):
     # Le client parti (sa tâche annulée pendant l'attente) : le lot est écrit pour les
     # autres ; le signalement abandonné l'est aussi (un rejeu de sa clé le retrouvera).
-    stockage = ouvrir()
     references = [nouvelle_reference() for _ in range(3)]
 
     async def scenario():
@@ -255,7 +249,7 @@ def test_une_requete_abandonnee_n_empeche_pas_le_lot(ouvrir, base_postgres):
     assert stockage.compter_signalements() == 3
 
 
-def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table(ouvrir, base_postgres):
+def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table(stockage, base_postgres):
     # Une jointure avec les clés connues parcourait toute la table à chaque lot (le coût
     # d'une écriture croissait avec le nombre de signalements) : la lecture passe par la clé
     # primaire, et le plan le dit.
@@ -264,7 +258,6 @@ def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table
     from fonctions.stockage.postgresql import verrou
     from fonctions.stockage.postgresql_lots import ECRITURE_DU_LOT, Membre
 
-    ouvrir()
     membres = [
         Membre(f"k{i}", verrou("cle", f"k{i}"), "e", signalement(nouvelle_reference()), []) for i in range(7)
     ]
