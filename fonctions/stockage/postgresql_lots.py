@@ -32,7 +32,8 @@ Ce que le lot promet à chaque membre :
 
 Si la connexion se perd pendant le lot, son sort est inconnu : tous ses membres reçoivent
 l'erreur (un 500 ; le client réessaie avec sa clé et reçoit le signalement s'il a été
-validé).
+validé). Si la tâche qui écrit les lots est annulée (l'arrêt de la boucle), même avant
+d'avoir commencé, chaque membre en attente reçoit l'annulation : aucun n'attend pour rien.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from typing import Any
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
-Document = dict[str, Any]
+from fonctions.stockage.base import Document
 
 TAILLE_MAX = 64  # membres au plus par lot (une instruction de 64 signalements : ~150 Ko)
 
@@ -122,7 +123,9 @@ class Membre:
     ) -> None:
         if self.futur.done():  # la requête a été abandonnée (client parti) : rien à dire
             return
-        if erreur is not None:
+        if isinstance(erreur, asyncio.CancelledError):
+            self.futur.cancel()
+        elif erreur is not None:
             self.futur.set_exception(erreur)
         else:
             self.futur.set_result(resultat)
@@ -136,6 +139,7 @@ class CreationsParLots:
         self.taille_max = taille_max
         self._file: list[Membre] = []
         self._tache: asyncio.Task | None = None
+        self._en_cours: list[Membre] = []  # le lot qui s'écrit
         self.lots = self.membres = 0  # écrits jusqu'ici (pour les tests et le banc)
 
     async def creer(self, membre: Membre) -> tuple[bool, str | None, bool]:
@@ -145,6 +149,7 @@ class CreationsParLots:
         self._file.append(membre)
         if self._tache is None:
             self._tache = asyncio.create_task(self._vider())
+            self._tache.add_done_callback(self._apres_la_tache)
         return await membre.futur
 
     async def _vider(self) -> None:
@@ -164,10 +169,21 @@ class CreationsParLots:
                     references.add(reference)
                     if membre.cle is not None:
                         cles.add(membre.cle)
-                self._file = reportes
+                self._file, self._en_cours = reportes, lot
                 await self._ecrire(lot, seul=False)
         finally:
             self._tache = None
+
+    def _apres_la_tache(self, tache: asyncio.Task) -> None:
+        """La tâche annulée (l'arrêt de la boucle), même avant d'avoir commencé, ou en
+        erreur : personne n'attend pour rien, personne n'a de 201."""
+        if tache.cancelled() or tache.exception() is not None:
+            erreur = asyncio.CancelledError() if tache.cancelled() else tache.exception()
+            for membre in self._en_cours + self._file:
+                membre.rendre(erreur=erreur)
+            self._file, self._en_cours = [], []
+            if self._tache is tache:
+                self._tache = None
 
     async def _ecrire(self, lot: list[Membre], seul: bool) -> None:
         try:

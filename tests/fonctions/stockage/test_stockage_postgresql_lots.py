@@ -275,3 +275,23 @@ def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table
         )
     assert "Seq Scan on cles_idempotence" not in plan
     assert "Index Scan using cles_idempotence_pkey on cles_idempotence" in plan
+
+
+def test_une_ecriture_interrompue_ne_laisse_personne_attendre(stockage):
+    # La tâche qui écrit les lots annulée en pleine écriture (l'arrêt de la boucle) : chaque
+    # membre en attente reçoit l'annulation, aucun ne reçoit de résultat ni n'attend pour
+    # toujours.
+    async def scenario():
+        await stockage.pool_asynchrone()
+        try:
+            taches = [
+                asyncio.create_task(creation(stockage, f"cle-{i}", nouvelle_reference())()) for i in range(3)
+            ]
+            await asyncio.sleep(0)  # toutes dans la file, la tâche d'écriture lancée
+            stockage._lots._tache.cancel()
+            return await asyncio.wait_for(asyncio.gather(*taches, return_exceptions=True), 60)
+        finally:
+            await stockage.fermer_asynchrone()
+
+    resultats = asyncio.run(scenario())
+    assert all(isinstance(r, asyncio.CancelledError) for r in resultats), resultats
