@@ -156,20 +156,26 @@ def _echec_a_la_validation(url: str, description: str, etat: str) -> None:
             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION echouer();""")
 
 
+def lot_avec_un_fautif(stockage, url: str, etat: str) -> tuple[list, list[str]]:
+    """Un lot de cinq (deux avec clé, le fautif avec clé, deux sans clé) dont la validation
+    échoue à cause du fautif, avec le code d'erreur ``etat`` ; rend les résultats et les
+    références des quatre autres."""
+    _echec_a_la_validation(url, "Un trou fautif", etat)
+    references = [nouvelle_reference() for _ in range(4)]
+    resultats = ensemble(
+        stockage,
+        creation(stockage, "a", references[0]),
+        creation(stockage, "fautive", nouvelle_reference(), description="Un trou fautif"),
+        creation(stockage, "b", references[1]),
+        *(creation(stockage, None, r) for r in references[2:]),
+    )
+    return resultats, references
+
+
 def test_une_validation_qui_echoue_ne_confirme_aucun_membre_du_lot(stockage, base_postgres):
     # Une erreur qui n'est pas celle d'une contrainte (disque plein) : le lot entier est
     # défait à la validation et aucun membre ne reçoit de réponse.
-    _echec_a_la_validation(base_postgres, "Un trou qui remplit le disque", "53100")
-    fautif = nouvelle_reference()
-    references = [nouvelle_reference() for _ in range(5)]
-
-    fautive = creation(stockage, "fautive", fautif, description="Un trou qui remplit le disque")
-    resultats = ensemble(
-        stockage,
-        *(creation(stockage, f"cle-{i}", r) for i, r in enumerate(references[:3])),
-        fautive,
-        *(creation(stockage, None, r) for r in references[3:]),
-    )
+    resultats, _ = lot_avec_un_fautif(stockage, base_postgres, "53100")
     assert all(isinstance(r, psycopg.errors.DiskFull) for r in resultats), resultats
     assert stockage.compter_signalements() == 0
     assert lignes(base_postgres, "SELECT count(*) FROM cles_idempotence") == [(0,)]
@@ -180,18 +186,7 @@ def test_un_membre_refuse_par_une_contrainte_est_isole_et_les_autres_sont_confir
     # Une contrainte refusée à la validation (comme une clé validée ailleurs entre la lecture
     # et l'écriture) : le lot est défait, puis chaque membre réécrit seul ; seul le fautif
     # reçoit l'erreur.
-    _echec_a_la_validation(base_postgres, "Un trou en double", "23505")
-    fautif = nouvelle_reference()
-    references = [nouvelle_reference() for _ in range(4)]
-
-    fautive = creation(stockage, "fautive", fautif, description="Un trou en double")
-    resultats = ensemble(
-        stockage,
-        creation(stockage, "a", references[0]),
-        fautive,
-        creation(stockage, "b", references[1]),
-        *(creation(stockage, None, r) for r in references[2:]),
-    )
+    resultats, references = lot_avec_un_fautif(stockage, base_postgres, "23505")
     assert resultats[0] is True and resultats[2:] == [True, None, None]
     assert isinstance(resultats[1], psycopg.errors.UniqueViolation)
     assert sorted(lignes(base_postgres, "SELECT reference FROM signalements")) == sorted(
