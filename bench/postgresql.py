@@ -10,28 +10,32 @@ d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
    processus : deux serveurs sur deux ports, les connexions réparties entre eux (comme
    derrière un répartiteur de charge). Mesures alternées par paires, médiane des rapports
    (voir ``bench/fonctions.py``, même méthode) ;
-2. la latence médiane d'une écriture (``enregistrer`` : clé, signalement, boîte d'envoi,
+2. la latence médiane d'une écriture (clé, signalement, boîte d'envoi,
    une transaction) avec 1 000 puis 100 000 signalements dans la base (objectif : rapport
    ≤ 1,5). Le remplissage écrit des signalements de la même forme directement en SQL.
 
 Avec chaque débit, le temps processeur par requête des processus serveur, de PostgreSQL
 (grappe jetable : ``/proc/<pid>/task/*/schedstat``) et du client de charge : sur une
 machine partagée, le débit suit les voisins, ce compte beaucoup moins ; c'est lui qui dit
-où part le temps.
+où part le temps. Et la taille moyenne des lots dans lesquels les serveurs ont écrit les
+créations (``fonctions/stockage/postgresql_lots.py``).
 
     .venv/bin/python bench/postgresql.py            # 8 paires de 1,5 s, 1 000 puis 100 000
     .venv/bin/python bench/postgresql.py --rapide   # 3 paires de 1 s, 1 000 puis 10 000
+    .venv/bin/python bench/postgresql.py --sans-latence --paires 6   # les débits seulement
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,15 +61,23 @@ def servir(port: int) -> None:
 
     from fonctions.app import creer_app, regler_le_ramasse_miettes
     from fonctions.socle.reglages import lire_reglages
+    from fonctions.web.contexte import contexte
 
 
     async def nu(request: Request) -> JSONResponse:
         donnees = await request.json()
         return JSONResponse({"recu": len(donnees)}, status_code=201)
 
+    async def lots(request: Request) -> JSONResponse:
+        """Les lots écrits par ce processus (``postgresql_lots.py``), pour le banc."""
+        ecrits = getattr(contexte(request).stockage, "_lots", None)
+        return JSONResponse({"lots": getattr(ecrits, "lots", 0),
+                             "membres": getattr(ecrits, "membres", 0)})
+
     logging.getLogger("aiguillage").setLevel(logging.ERROR)
     app = creer_app(lire_reglages(os.environ))
     app.router.routes.insert(0, Route("/bench/nu", nu, methods=["POST"]))
+    app.router.routes.insert(0, Route("/bench/lots", lots))
     regler_le_ramasse_miettes()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -122,11 +134,12 @@ def processus_de_postgresql(serveur_pg) -> list[int]:
 
 def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float, paires: int,
                   connexions: int, serveur_pg=None
-                  ) -> tuple[list[tuple[float, float]], int, dict[str, tuple[float, float, float]]]:
+                  ) -> tuple[list[tuple[float, float]], int, dict]:
     """Les paires (débit des signalements, débit du point nu), le nombre de signalements
     confirmés, et pour chaque chemin le temps processeur par requête (µs) des processus
     serveur, de PostgreSQL et du client de charge, sur toutes les mesures de ce chemin : une
-    mesure bien moins sensible aux voisins que le débit (elle ne compte pas l'attente)."""
+    mesure bien moins sensible aux voisins que le débit (elle ne compte pas l'attente) ; et
+    « membres par lot », la taille moyenne des lots de créations des serveurs."""
     ports = [port_libre() for _ in range(processus_serveurs)]
     serveurs = [demarrer_serveur(url, dossier / f"serveur-{port}", port) for port in ports]
     crees, mesures = 0, []
@@ -153,13 +166,18 @@ def mesurer_debit(url: str, dossier: Path, processus_serveurs: int, duree: float
                 if chemin == "/api/signalements":
                     crees += nombre
             mesures.append((debits["/api/signalements"], debits["/bench/nu"]))
+        ecrits = [json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/lots",
+                                                    timeout=30).read()) for port in ports]
+        couts["lots"] = (sum(e["membres"] for e in ecrits), sum(e["lots"] for e in ecrits))
     finally:
         for serveur in serveurs:
             serveur.terminate()
         for serveur in serveurs:
             serveur.wait()
+    membres, lots = couts.pop("lots")
     par_requete = {chemin: tuple(valeur * 1e6 / max(1, cout[3]) for valeur in cout[:3])
                    for chemin, cout in couts.items()}
+    par_requete["membres par lot"] = membres / max(1, lots)
     return mesures, crees, par_requete
 
 
@@ -193,8 +211,11 @@ def remplir(url: str, jusqua: int) -> None:
         connexion.execute("VACUUM ANALYZE cles_idempotence")
 
 
-def latence(url: str, nombre: int = 500) -> float:
-    from fonctions.domaine.enregistrement import enregistrer
+def latence(url: str, nombre: int = 500) -> tuple[float, float]:
+    """Les latences médianes (ms) d'une écriture, une à la fois : par le chemin d'un POST sans
+    photo (``enregistrer_asynchrone``, un lot d'un membre), puis par le chemin d'un fil
+    (``enregistrer``, celui d'un POST avec photos)."""
+    from fonctions.domaine.enregistrement import enregistrer, enregistrer_asynchrone
     from fonctions.domaine.modele import charger_modele
     from fonctions.domaine.validation import valider
     from fonctions.stockage.postgresql import StockagePostgreSQL
@@ -202,17 +223,34 @@ def latence(url: str, nombre: int = 500) -> float:
     modele = charger_modele(MODELE)
     demande = valider(CHAMPS, 0, modele)
     stockage = StockagePostgreSQL(url)
-    durees = []
+
+    async def sans_fil() -> list[float]:
+        await stockage.pool_asynchrone()
+        durees = []
+        try:
+            for _ in range(nombre):
+                debut = time.perf_counter()
+                resultat = await enregistrer_asynchrone(stockage, demande, modele,
+                                                        datetime.now(UTC), str(uuid.uuid4()),
+                                                        uuid.uuid4().hex)
+                durees.append(time.perf_counter() - debut)
+                stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
+        finally:
+            await stockage.fermer_asynchrone()
+        return durees
+
     try:
+        par_lot = asyncio.run(sans_fil())
+        par_un_fil = []
         for _ in range(nombre):
             debut = time.perf_counter()
             resultat = enregistrer(stockage, demande, [], modele, datetime.now(UTC),
                                    str(uuid.uuid4()), uuid.uuid4().hex)
-            durees.append(time.perf_counter() - debut)
+            par_un_fil.append(time.perf_counter() - debut)
             stockage.supprimer_envoi(f"{resultat.signalement['reference']}-transmission")
     finally:
         stockage.fermer()
-    return statistics.median(durees) * 1000
+    return statistics.median(par_lot) * 1000, statistics.median(par_un_fil) * 1000
 
 
 def main() -> int:
@@ -221,6 +259,8 @@ def main() -> int:
     analyseur.add_argument("--duree", type=float, default=1.5, help="secondes par débit mesuré")
     analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
     analyseur.add_argument("--connexions", type=int, default=16)
+    analyseur.add_argument("--sans-latence", action="store_true",
+                           help="les débits seulement, sans le remplissage ni les latences")
     analyseur.add_argument("--rapide", action="store_true",
                            help="3 paires de 1 s, 1 000 puis 10 000")
     options = analyseur.parse_args()
@@ -258,6 +298,9 @@ def main() -> int:
                       f"(de {nombre_fr(min(rapports), 2)} à {nombre_fr(max(rapports), 2)}) "
                       f"(objectif ≥ 0,5) ; {nombre_fr(crees)} signalements confirmés, tous "
                       "dans la base", flush=True)
+                print(f"    créations écrites par lots de {nombre_fr(couts['membres par lot'], 1)} "
+                      "signalements en moyenne (une instruction, une transaction par lot)",
+                      flush=True)
                 for chemin, nom in (("/api/signalements", "signalement"),
                                     ("/bench/nu", "point nu")):
                     serveur, base, client = couts[chemin]
@@ -266,6 +309,8 @@ def main() -> int:
                           f"de charge {nombre_fr(client)} µs ; total "
                           f"{nombre_fr(serveur + base + client)} µs", flush=True)
                 serveur_pg.effacer_la_base(url)
+            if options.sans_latence:
+                return 0
             url = serveur_pg.nouvelle_base()
             from fonctions.stockage.postgresql import appliquer_migrations
 
@@ -276,9 +321,12 @@ def main() -> int:
                 remplir(url, taille)
                 latences.append(latence(url))
                 print(f"  écriture médiane avec {nombre_fr(taille)} signalements : "
-                      f"{nombre_fr(latences[-1], 2)} ms", flush=True)
-            print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])} : "
-                  f"{nombre_fr(latences[1] / latences[0], 2)} (objectif ≤ 1,5)")
+                      f"{nombre_fr(latences[-1][0], 2)} ms sans photo (par lot), "
+                      f"{nombre_fr(latences[-1][1], 2)} ms par un fil (avec photos)", flush=True)
+            for rang, chemin in enumerate(("sans photo", "par un fil")):
+                print(f"  rapport latence {nombre_fr(tailles[1])} / {nombre_fr(tailles[0])}, "
+                      f"{chemin} : {nombre_fr(latences[1][rang] / latences[0][rang], 2)} "
+                      "(objectif ≤ 1,5)")
     finally:
         serveur_pg.arreter()
     return 0

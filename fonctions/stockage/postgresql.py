@@ -40,7 +40,10 @@ mêmes instructions SQL, même transaction, mais sur un ``AsyncConnectionPool`` 
 d'événements, sans saut vers un fil de Starlette (voir ``docs/performance.md``). Ce pool
 est ouvert au premier appel dans la boucle et fermé par ``fermer_asynchrone`` à la fin du
 lifespan ; appelées depuis une autre boucle, les variantes rendent la main au chemin par
-un fil (``pool_asynchrone`` rend ``None``).
+un fil (``pool_asynchrone`` rend ``None``). Dans ce chemin, une création (avec une clé
+neuve, ou sans clé) n'est pas écrite seule : elle rejoint le lot des créations arrivées en
+même temps dans le processus, une instruction et une transaction pour toutes
+(``postgresql_lots.py``, comme le journal de TinyDB).
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ from fonctions.stockage.base import (
     empreinte_cle,
     modifier_document,
 )
+from fonctions.stockage.postgresql_lots import CreationsParLots, Membre
 from fonctions.stockage.tinydb import TEXTES_PAR_JOUR_MAX
 
 journal = logging.getLogger("aiguillage.stockage")
@@ -263,33 +267,6 @@ SELECT count(*) FROM s
 """
 
 
-# Une clé neuve en une seule instruction, validée d'elle-même (``autocommit`` : sa
-# transaction implicite est celle de ``reserver_cle``) : le verrou de la clé, la clé connue,
-# et, si le verrou est tenu et la clé inconnue, le signalement, ses envois et la clé. Un
-# aller-retour au lieu de quatre (BEGIN, verrou, création, COMMIT). Le verrou
-# (``MATERIALIZED`` : évalué une fois, avant les écritures qui lisent ``v``) est rendu à la
-# validation. Une clé validée ailleurs entre l'instantané et le verrou bute sur la
-# contrainte d'unicité : CleEnCours, comme ailleurs.
-CREATION_AVEC_CLE_NEUVE = """
-WITH v AS MATERIALIZED (
-    SELECT pg_try_advisory_xact_lock(%(verrou)s) AS tenu, c.empreinte AS connue
-    FROM (SELECT 1) AS un LEFT JOIN cles_idempotence AS c ON c.empreinte_cle = %(empreinte_cle)s),
-s AS (
-    INSERT INTO signalements (reference, document)
-    SELECT %(reference)s, %(document)s FROM v WHERE v.tenu AND v.connue IS NULL
-    ON CONFLICT (reference) DO NOTHING RETURNING reference),
-e AS (
-    INSERT INTO boite_envoi (id, reference, document)
-    SELECT envoi->>'id', envoi->>'reference', envoi
-    FROM jsonb_array_elements(%(envois)s) AS envoi, s
-    ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document),
-k AS (
-    INSERT INTO cles_idempotence (empreinte_cle, empreinte, reference)
-    SELECT %(empreinte_cle)s, %(empreinte)s, s.reference FROM s)
-SELECT v.tenu, v.connue, (SELECT count(*) FROM s) FROM v
-"""
-
-
 class StockagePostgreSQL(Stockage):
     partage = True  # plusieurs processus peuvent le servir ensemble (``--workers N``)
 
@@ -312,6 +289,7 @@ class StockagePostgreSQL(Stockage):
                                    timeout=ATTENTE_DU_POOL, name="aiguillage", open=True)
         self._pool_asynchrone: AsyncConnectionPool | None = None
         self._boucle: asyncio.AbstractEventLoop | None = None
+        self._lots: CreationsParLots | None = None
 
     # Sans fil : le pool asynchrone de la boucle d'événements
     async def pool_asynchrone(self) -> AsyncConnectionPool | None:
@@ -328,6 +306,7 @@ class StockagePostgreSQL(Stockage):
                                        kwargs=self._options, timeout=ATTENTE_DU_POOL,
                                        name="aiguillage-asynchrone", open=False)
             self._pool_asynchrone, self._boucle = pool, boucle
+            self._lots = CreationsParLots(pool.connection)
             await pool.open()
         return self._pool_asynchrone
 
@@ -359,33 +338,34 @@ class StockagePostgreSQL(Stockage):
     async def creer_avec_cle_neuve_asynchrone(self, cle: str, empreinte: str,
                                               signalement: Document,
                                               envois: Sequence[Document]) -> bool:
-        """Le cas courant d'un POST avec clé, en un aller-retour : si la clé est inconnue,
-        crée le signalement, ses envois et la clé (une transaction) et rend ``True`` ;
-        ``False`` si la clé est connue avec cette empreinte (un envoi rejoué : à relire par
-        ``reserver_cle_asynchrone``) ou si la référence est prise (rien n'est écrit : une
-        autre référence, un nouvel essai). ``CleEnCours`` si la clé est tenue ailleurs,
-        ``CleReutilisee`` si elle a servi pour une autre empreinte."""
-        reference = signalement["reference"]
-        self._verifier_reference(reference)
-        for envoi in envois:
-            self._verifier_envoi(envoi["id"])
+        """Le cas courant d'un POST avec clé, écrit avec les autres créations du moment
+        (un lot, une instruction, une transaction : voir ``postgresql_lots.py``) : si la
+        clé est inconnue, crée le signalement, ses envois et la clé et rend ``True`` une
+        fois validés ; ``False`` si la clé est connue avec cette empreinte (un envoi rejoué :
+        à relire par ``reserver_cle_asynchrone``) ou si la référence est prise (rien n'est
+        écrit : une autre référence, un nouvel essai). ``CleEnCours`` si la clé est tenue
+        ailleurs, ``CleReutilisee`` si elle a servi pour une autre empreinte."""
         fichier = empreinte_cle(cle)
-        parametres = {"verrou": verrou("cle", fichier), "empreinte_cle": fichier,
-                      "empreinte": empreinte, "reference": reference,
-                      "document": Jsonb(signalement), "envois": Jsonb(list(envois))}
-        async with self._pool_asynchrone.connection() as connexion:
-            try:
-                curseur = await connexion.execute(CREATION_AVEC_CLE_NEUVE, parametres)
-                tenu, connue, cree = await curseur.fetchone()
-            except errors.UniqueViolation as erreur:
-                if erreur.diag.constraint_name == "cles_idempotence_pkey":
-                    raise CleEnCours(cle) from None
-                raise
+        try:
+            tenu, connue, cree = await self._creer_par_lot(
+                fichier, verrou("cle", fichier), empreinte, signalement, envois)
+        except errors.UniqueViolation as erreur:
+            if erreur.diag.constraint_name == "cles_idempotence_pkey":
+                raise CleEnCours(cle) from None
+            raise
         if not tenu:
             raise CleEnCours(cle)
         if connue is not None and connue != empreinte:
             raise CleReutilisee(cle)
         return bool(cree)
+
+    async def _creer_par_lot(self, cle: str | None, verrou_de_cle: int | None,
+                             empreinte: str | None, signalement: Document,
+                             envois: Sequence[Document]) -> tuple[bool, str | None, bool]:
+        self._verifier_reference(signalement["reference"])
+        for envoi in envois:
+            self._verifier_envoi(envoi["id"])
+        return await self._lots.creer(Membre(cle, verrou_de_cle, empreinte, signalement, envois))
 
     @asynccontextmanager
     async def reserver_cle_asynchrone(self, cle: str, empreinte: str, reference: str
@@ -430,9 +410,13 @@ class StockagePostgreSQL(Stockage):
 
     async def creer_signalement_asynchrone(self, signalement: Document,
                                            envois: Sequence[Document]) -> None:
-        """``creer_signalement`` sans photo (une instruction : atomique d'elle-même hors
-        d'un bloc de clé)."""
+        """``creer_signalement`` sans photo : hors d'un bloc de clé, avec le lot du moment ;
+        dans le bloc, une instruction de sa transaction."""
         reference = signalement["reference"]
+        if _connexion_asynchrone.get() is None:
+            if not (await self._creer_par_lot(None, None, None, signalement, envois))[2]:
+                raise ReferencePrise(reference)
+            return
         self._verifier_reference(reference)
         for envoi in envois:
             self._verifier_envoi(envoi["id"])
