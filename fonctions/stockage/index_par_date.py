@@ -1,0 +1,122 @@
+"""Les index par date de TinyDB (voir ``base.py``) : des fichiers vides, un dossier par jour.
+
+    index/crees/2025-03-10/090000000000-AIG-7K3M-Q9   créé le 10 mars 2025 à 9 h 00 (UTC)
+    index/jours/2025-03-10/AIG-7K3M-Q9                un événement ce jour-là
+    index/construit                                   les index couvrent aussi les
+                                                      signalements écrits avant eux
+
+Le nom dit tout : lister un jour ne lit aucun fichier (``scandir``), et seuls les
+signalements d'une page sont lus. Une marque est écrite *avant* le signalement, une fois
+(une création de fichier vide et la synchronisation de son dossier) ; elle n'est jamais
+effacée : une date de création ou d'événement ne change pas, et l'anonymisation les garde.
+
+Ces fonctions ne prennent aucun verrou : écrire deux fois la même marque ne change rien.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from fonctions.socle.fichiers import synchroniser_dossier
+from fonctions.socle.jetons import reference_valide
+from fonctions.stockage.base import Document, jours_des_evenements, moment_utc
+
+CREES, JOURS, CONSTRUIT = "crees", "jours", "construit"
+HEURE = 12  # chiffres de l'heure dans un nom : HHMMSS et les microsecondes
+
+
+def marques(racine: str, document: Document) -> list[str]:
+    """Les chemins des marques du signalement (création, jours de ses événements)."""
+    reference = document["reference"]
+    chemins = []
+    cree = moment_utc(document.get("cree_le"))
+    if cree is not None:
+        chemins.append(f"{racine}/index/{CREES}/{cree.date().isoformat()}/"
+                       f"{cree:%H%M%S%f}-{reference}")
+    chemins.extend(f"{racine}/index/{JOURS}/{jour.isoformat()}/{reference}"
+                   for jour in sorted(jours_des_evenements(document)))
+    return chemins
+
+
+def marquer(chemins: list[str]) -> None:
+    """Crée, durablement, celles de ces marques qui manquent."""
+    for chemin in chemins:
+        if os.access(chemin, os.F_OK):
+            continue
+        dossier = os.path.dirname(chemin)
+        if not os.access(dossier, os.F_OK):
+            os.makedirs(dossier, exist_ok=True)
+            synchroniser_dossier(Path(dossier).parent)
+        os.close(os.open(chemin, os.O_WRONLY | os.O_CREAT, 0o600))
+        synchroniser_dossier(Path(dossier))
+
+
+def construit(racine: str) -> bool:
+    return os.access(f"{racine}/index/{CONSTRUIT}", os.F_OK)
+
+
+def noter_construit(racine: str) -> None:
+    marquer([f"{racine}/index/{CONSTRUIT}"])
+
+
+def _jours(racine: str, sorte: str, debut: date, fin: date) -> list[date]:
+    try:
+        noms = os.listdir(f"{racine}/index/{sorte}")
+    except FileNotFoundError:
+        return []
+    jours = []
+    for nom in noms:
+        try:
+            jour = date.fromisoformat(nom)
+        except ValueError:
+            continue
+        if debut <= jour <= fin:
+            jours.append(jour)
+    return sorted(jours)
+
+
+def _noms(racine: str, sorte: str, jour: date) -> list[str]:
+    try:
+        return [n for n in os.listdir(f"{racine}/index/{sorte}/{jour.isoformat()}")
+                if not n.startswith(".")]
+    except FileNotFoundError:
+        return []
+
+
+def crees(racine: str, debut: datetime, fin: datetime) -> Iterator[str]:
+    """Les références créées de ``debut`` à ``fin`` (UTC), les plus récentes d'abord ; à
+    égalité, par référence."""
+    for jour in reversed(_jours(racine, CREES, debut.date(), fin.date())):
+        entrees = []
+        for nom in _noms(racine, CREES, jour):
+            heure, reference = nom[:HEURE], nom[HEURE + 1:]
+            if not heure.isdigit() or len(heure) != HEURE or not reference_valide(reference):
+                continue
+            moment = datetime.combine(jour, time(int(heure[:2]), int(heure[2:4]),
+                                                 int(heure[4:6]), int(heure[6:])), UTC)
+            if debut <= moment <= fin:
+                entrees.append((heure, reference))
+        entrees.sort(key=lambda e: e[1])
+        entrees.sort(key=lambda e: e[0], reverse=True)
+        for _, reference in entrees:
+            yield reference
+
+
+def jours_d_evenements(racine: str, debut: date, fin: date, apres: tuple[date, str] | None,
+                       nombre: int) -> list[tuple[date, str]]:
+    """Les ``(jour, référence)`` de l'index des jours, dans l'ordre, après ``apres``."""
+    trouves: list[tuple[date, str]] = []
+    for jour in _jours(racine, JOURS, debut, fin):
+        if apres is not None and jour < apres[0]:
+            continue
+        for reference in sorted(_noms(racine, JOURS, jour)):
+            if not reference_valide(reference) or (apres is not None and (jour, reference)
+                                                   <= apres):
+                continue
+            trouves.append((jour, reference))
+            if len(trouves) == nombre:
+                return trouves
+    return trouves
