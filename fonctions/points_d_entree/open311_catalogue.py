@@ -142,8 +142,11 @@ def est_sensible(modele: Modele, noeud_id: str | None) -> bool:
     return bool(noeud.get("sensible") or noeud.get("hors_parcours"))
 
 
+ETATS_FERMES = (*FINALS, "confirme")  # status=closed ; tous les autres : open
+
+
 def statut_open311(signalement: dict[str, Any]) -> str:
-    return "closed" if signalement.get("etat") in (*FINALS, "confirme") else "open"
+    return "closed" if signalement.get("etat") in ETATS_FERMES else "open"
 
 
 def demande_publique(modele: Modele, signalement: dict[str, Any]) -> dict[str, Any]:
