@@ -508,7 +508,9 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
                             "est demandée au géocodeur des réglages (AIGUILLAGE_GEOCODEUR_URL) : "
                             "400 si la position n'est dans aucune commune du territoire ; 503 "
                             "(avec Retry-After) si le géocodeur ne répond pas, rien "
-                            "d'enregistré.",
+                            "d'enregistré. La clé d'idempotence est lue avant le géocodeur : "
+                            "un rejeu d'une demande déjà enregistrée reçoit 200 même s'il "
+                            "ne répond pas.",
                 parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                              "schema": {"type": "string"}}],
                 requestBody=_corps(_ref("DemandeOpen311"), FORMULAIRE, MULTIPART, JSON))}
