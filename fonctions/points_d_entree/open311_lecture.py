@@ -3,7 +3,7 @@
 (``open311_catalogue.py``) ; filtres, dates W3C et pages (docs/open311.md).
 
 Sans ``service_request_id``, les listes passent par les index par date du stockage
-(``Stockage.lister_par_creation``, ``Stockage.lister_jours_d_evenements``) : une page lit
+(``Stockage.lister_par_creation``, ``Stockage.lister_evenements``) : une page lit
 les signalements qu'elle montre, pas tous ceux qui sont gardés. Chaque adresse de client a
 sa limite de listes (``AIGUILLAGE_LIMITE_LISTES_OPEN311``, ``429`` au-delà).
 """
@@ -11,7 +11,7 @@ sa limite de listes (``AIGUILLAGE_LIMITE_LISTES_OPEN311``, ``429`` au-delà).
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +28,7 @@ from fonctions.web.limiteur import Limiteur
 JOURS_PAR_DEFAUT = 90  # GeoReport v2 : sans dates, les 90 derniers jours
 PAGE_MAX, PAGE_PAR_DEFAUT = 1000, 200
 STATUTS = ("open", "closed")
-LOT_DE_JOURS = 500  # couples (jour, référence) lus à la fois dans l'index des jours
+LOT_D_EVENEMENTS = 500  # couples (moment, référence) lus à la fois dans l'index
 
 
 def _liste(request: Request, nom: str) -> list[str]:
@@ -162,48 +162,48 @@ def _ordre(etape: dict[str, Any]) -> tuple[str, str]:
     return etape["updated_datetime"], etape["update_id"]
 
 
-def _etapes(modele: Any, documents: list[dict[str, Any]], debut: datetime, fin: datetime,
-            jour: date | None = None) -> list[dict[str, Any]]:
-    """Les étapes publiques de ces signalements datées de ``debut`` à ``fin`` et, s'il est
-    donné, du ``jour`` (UTC) ; dans l'ordre de la liste. Sans ``jour``, une étape à la date
-    illisible est gardée (l'index des jours, lui, ne la connaît pas)."""
-    etapes = []
-    for document in documents:
-        for etape in catalogue.mises_a_jour(modele, document):
-            moment = _moment(etape["updated_datetime"])
-            if moment is None:
-                garde = jour is None
-            else:
-                garde = debut <= moment <= fin and (jour is None or moment.date() == jour)
-            if garde:
-                etapes.append(etape)
+def _etapes(modele: Any, documents: list[dict[str, Any]], debut: datetime, fin: datetime
+            ) -> list[dict[str, Any]]:
+    """Les étapes publiques de ces signalements datées de ``debut`` à ``fin`` (une date
+    illisible est gardée), dans l'ordre de la liste."""
+    etapes = [e for d in documents for e in catalogue.mises_a_jour(modele, d)
+              if debut <= (_moment(e["updated_datetime"]) or debut) <= fin]
     etapes.sort(key=_ordre)
     return etapes
 
 
-def _etapes_par_jour(ctx: Contexte, modele: Any, debut: datetime, fin: datetime,
-                     combien: int) -> list[dict[str, Any]]:
+def _etapes_par_l_index(ctx: Contexte, modele: Any, debut: datetime, fin: datetime,
+                        combien: int) -> list[dict[str, Any]]:
     """Appel bloquant : au moins ``combien`` étapes de la période, dans l'ordre (ou toutes),
-    un jour après l'autre par l'index des jours d'événements. Un jour est lu en entier (ses
-    étapes ne sont dans l'ordre qu'ensemble), et seulement les signalements qui ont un
-    événement ce jour-là ; on s'arrête au premier jour qui complète la page."""
+    par l'index des événements : un moment après l'autre, seulement les signalements qui
+    ont un événement à ce moment-là. Un moment est lu en entier (ses étapes ne sont dans
+    l'ordre qu'ensemble) ; chaque signalement n'est lu qu'une fois."""
+    lues: dict[str, list[dict[str, Any]]] = {}
+
+    def du_moment(moment: datetime | None, references: list[str]) -> list[dict[str, Any]]:
+        for reference in references:
+            if reference not in lues:
+                document = ctx.stockage.lire_signalement(reference)
+                lues[reference] = (catalogue.mises_a_jour(modele, document)
+                                   if document is not None else [])
+        trouvees = [e for r in references for e in lues[r]
+                    if _moment(e["updated_datetime"]) == moment]
+        trouvees.sort(key=_ordre)
+        return trouvees
+
     etapes: list[dict[str, Any]] = []
-    jour: date | None = None
-    references: list[str] = []
-    apres = None
+    moment, references, apres = None, [], None
     while True:
-        lot = ctx.stockage.lister_jours_d_evenements(debut.date(), fin.date(), apres,
-                                                      LOT_DE_JOURS)
+        lot = ctx.stockage.lister_evenements(debut, fin, apres, LOT_D_EVENEMENTS)
         for suivant, reference in lot:
-            if suivant != jour:
-                etapes += _etapes(modele, _signalements(ctx, references), debut, fin, jour)
+            if suivant != moment:
+                etapes += du_moment(moment, references)
                 if len(etapes) >= combien:
                     return etapes
-                jour, references = suivant, []
+                moment, references = suivant, []
             references.append(reference)
-        if len(lot) < LOT_DE_JOURS:
-            return etapes + _etapes(modele, _signalements(ctx, references), debut, fin,
-                                    jour)
+        if len(lot) < LOT_D_EVENEMENTS:
+            return etapes + du_moment(moment, references)
         apres = lot[-1]
 
 
@@ -218,6 +218,6 @@ async def mises_a_jour(request: Request, format_: str) -> Response:
         documents = await run_in_threadpool(_signalements, ctx, identifiants)
         etapes = _etapes(modele, documents, debut, fin)
     else:
-        etapes = await run_in_threadpool(_etapes_par_jour, ctx, modele, debut, fin,
+        etapes = await run_in_threadpool(_etapes_par_l_index, ctx, modele, debut, fin,
                                          page * taille)
     return reponse(etapes[(page - 1) * taille:page * taille], format_, "mises_a_jour")

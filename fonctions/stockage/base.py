@@ -28,12 +28,12 @@ un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé
 
 Les **index par date** servent les listes publiques du serveur Open311
 (``points_d_entree/open311_lecture.py``) sans lire tous les signalements : l'un range les
-signalements par ``cree_le``, l'autre note chaque jour (UTC) où un signalement a reçu un
-événement (``historique[].date``). Ils ne gardent que des références et des dates — rien
-que la purge ait à effacer. Comme l'index des ouvertes, ils sont écrits *avant* le
-signalement : après un arrêt brutal ils peuvent nommer un signalement jamais écrit (ignoré
-à la lecture), jamais en oublier un. Un ``cree_le`` ou une date d'événement illisible n'est
-pas indexé.
+signalements par ``cree_le``, l'autre note chaque moment (à la seconde près, comme les
+horodatages) où un signalement a reçu un événement (``historique[].date``). Ils ne
+gardent que des références et des dates — rien que la purge ait à effacer. Comme l'index
+des ouvertes, ils sont écrits *avant* le signalement : après un arrêt brutal ils peuvent
+nommer un signalement jamais écrit (ignoré à la lecture), jamais en oublier un. Un
+``cree_le`` ou une date d'événement illisible (ou sans fuseau) n'est pas indexé.
 
 Les **identifiants externes** sont ceux que rendent les services Open311
 (``service_request_id``, ``token``) : ``(service, identifiant) → référence``, écrit une fois,
@@ -77,14 +77,14 @@ def moment_utc(texte: object) -> datetime | None:
     return moment.astimezone(UTC) if moment.tzinfo else None
 
 
-def jours_des_evenements(document: Document) -> set[date]:
-    """Les jours (UTC) des événements de l'historique du signalement."""
-    jours = set()
+def moments_des_evenements(document: Document) -> set[datetime]:
+    """Les moments (UTC) des événements de l'historique du signalement."""
+    moments = set()
     for evenement in document.get("historique") or []:
         moment = moment_utc(evenement.get("date")) if isinstance(evenement, dict) else None
         if moment is not None:
-            jours.add(moment.date())
-    return jours
+            moments.add(moment)
+    return moments
 
 
 def modifier_document(document: Document, champs: Document | None,
@@ -233,13 +233,14 @@ class Stockage(ABC):
         jusqu'à remplir la page."""
 
     @abstractmethod
-    def lister_jours_d_evenements(self, debut: date, fin: date,
-                                  apres: tuple[date, str] | None, nombre: int
-                                  ) -> list[tuple[date, str]]:
-        """Au plus ``nombre`` couples ``(jour, référence)`` : un signalement qui a un
-        événement daté de ce jour (UTC), de ``debut`` à ``fin`` (compris), dans l'ordre
-        (jour, puis référence), strictement après ``apres`` (pour lire la suite). Le coût
-        suit ``nombre``, pas le nombre de signalements."""
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        """Au plus ``nombre`` couples ``(moment UTC, référence)`` : un signalement qui a un
+        événement daté de ce moment, de ``debut`` à ``fin`` (compris), dans l'ordre
+        (moment, puis référence), strictement après ``apres`` (pour lire la suite) ; deux
+        événements d'un signalement au même moment n'en font qu'un. Le coût suit
+        ``nombre``, pas le nombre de signalements."""
 
     # Recherches sans résultat
     @abstractmethod

@@ -1,7 +1,7 @@
 """Les index par date de TinyDB (voir ``base.py``) : des fichiers vides, un dossier par jour.
 
-    index/crees/2025-03-10/090000000000-AIG-7K3M-Q9   créé le 10 mars 2025 à 9 h 00 (UTC)
-    index/jours/2025-03-10/AIG-7K3M-Q9                un événement ce jour-là
+    index/crees/2025-03-10/090000000000-AIG-7K3M-Q9        créé le 10 mars 2025 à 9 h (UTC)
+    index/evenements/2025-03-10/141200000000-AIG-7K3M-Q9   un événement ce jour-là à 14 h 12
     index/construit                                   les index couvrent aussi les
                                                       signalements écrits avant eux
 
@@ -22,23 +22,24 @@ from pathlib import Path
 
 from fonctions.socle.fichiers import synchroniser_dossier
 from fonctions.socle.jetons import reference_valide
-from fonctions.stockage.base import Document, jours_des_evenements, moment_utc
+from fonctions.stockage.base import Document, moment_utc, moments_des_evenements
 
-CREES, JOURS, CONSTRUIT = "crees", "jours", "construit"
+CREES, EVENEMENTS, CONSTRUIT = "crees", "evenements", "construit"
 HEURE = 12  # chiffres de l'heure dans un nom : HHMMSS et les microsecondes
 
 
 def marques(racine: str, document: Document) -> list[str]:
-    """Les chemins des marques du signalement (création, jours de ses événements)."""
+    """Les chemins des marques du signalement (sa création, ses événements)."""
     reference = document["reference"]
-    chemins = []
     cree = moment_utc(document.get("cree_le"))
-    if cree is not None:
-        chemins.append(f"{racine}/index/{CREES}/{cree.date().isoformat()}/"
-                       f"{cree:%H%M%S%f}-{reference}")
-    chemins.extend(f"{racine}/index/{JOURS}/{jour.isoformat()}/{reference}"
-                   for jour in sorted(jours_des_evenements(document)))
+    chemins = [] if cree is None else [_marque(racine, CREES, cree, reference)]
+    chemins.extend(_marque(racine, EVENEMENTS, moment, reference)
+                   for moment in sorted(moments_des_evenements(document)))
     return chemins
+
+
+def _marque(racine: str, sorte: str, moment: datetime, reference: str) -> str:
+    return f"{racine}/index/{sorte}/{moment.date().isoformat()}/{moment:%H%M%S%f}-{reference}"
 
 
 def marquer(chemins: list[str]) -> None:
@@ -86,37 +87,42 @@ def _noms(racine: str, sorte: str, jour: date) -> list[str]:
         return []
 
 
+def _entrees(racine: str, sorte: str, jour: date, debut: datetime, fin: datetime
+             ) -> list[tuple[datetime, str]]:
+    """Les ``(moment, référence)`` du jour, de ``debut`` à ``fin``, dans l'ordre des noms
+    (moment, puis référence : l'heure a une largeur fixe)."""
+    entrees = []
+    for nom in sorted(_noms(racine, sorte, jour)):
+        heure, reference = nom[:HEURE], nom[HEURE + 1:]
+        if not heure.isdigit() or len(heure) != HEURE or not reference_valide(reference):
+            continue
+        moment = datetime.combine(jour, time(int(heure[:2]), int(heure[2:4]), int(heure[4:6]),
+                                             int(heure[6:])), UTC)
+        if debut <= moment <= fin:
+            entrees.append((moment, reference))
+    return entrees
+
+
 def crees(racine: str, debut: datetime, fin: datetime) -> Iterator[str]:
     """Les références créées de ``debut`` à ``fin`` (UTC), les plus récentes d'abord ; à
     égalité, par référence."""
     for jour in reversed(_jours(racine, CREES, debut.date(), fin.date())):
-        entrees = []
-        for nom in _noms(racine, CREES, jour):
-            heure, reference = nom[:HEURE], nom[HEURE + 1:]
-            if not heure.isdigit() or len(heure) != HEURE or not reference_valide(reference):
-                continue
-            moment = datetime.combine(jour, time(int(heure[:2]), int(heure[2:4]),
-                                                 int(heure[4:6]), int(heure[6:])), UTC)
-            if debut <= moment <= fin:
-                entrees.append((heure, reference))
-        entrees.sort(key=lambda e: e[1])
-        entrees.sort(key=lambda e: e[0], reverse=True)
-        for _, reference in entrees:
+        entrees = _entrees(racine, CREES, jour, debut, fin)
+        entrees.sort(key=lambda e: e[0], reverse=True)  # stable : les références restent
+        for _, reference in entrees:                    # dans l'ordre
             yield reference
 
 
-def jours_d_evenements(racine: str, debut: date, fin: date, apres: tuple[date, str] | None,
-                       nombre: int) -> list[tuple[date, str]]:
-    """Les ``(jour, référence)`` de l'index des jours, dans l'ordre, après ``apres``."""
-    trouves: list[tuple[date, str]] = []
-    for jour in _jours(racine, JOURS, debut, fin):
-        if apres is not None and jour < apres[0]:
+def evenements(racine: str, debut: datetime, fin: datetime,
+               apres: tuple[datetime, str] | None, nombre: int) -> list[tuple[datetime, str]]:
+    """Les ``(moment, référence)`` de l'index des événements, dans l'ordre, après ``apres``."""
+    trouves: list[tuple[datetime, str]] = []
+    for jour in _jours(racine, EVENEMENTS, debut.date(), fin.date()):
+        if apres is not None and jour < apres[0].date():
             continue
-        for reference in sorted(_noms(racine, JOURS, jour)):
-            if not reference_valide(reference) or (apres is not None and (jour, reference)
-                                                   <= apres):
-                continue
-            trouves.append((jour, reference))
-            if len(trouves) == nombre:
-                return trouves
+        for entree in _entrees(racine, EVENEMENTS, jour, debut, fin):
+            if apres is None or entree > apres:
+                trouves.append(entree)
+                if len(trouves) == nombre:
+                    return trouves
     return trouves

@@ -55,7 +55,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -705,16 +705,16 @@ class StockagePostgreSQL(Stockage):
                     sql.SQL(" AND ").join(sql.SQL(c) for c in conditions)),
                 (*parametres, nombre, decalage))]
 
-    def lister_jours_d_evenements(self, debut: date, fin: date,
-                                  apres: tuple[date, str] | None, nombre: int
-                                  ) -> list[tuple[date, str]]:
-        jour, reference = apres if apres is not None else (debut, "")
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        moment, reference = apres if apres is not None else (debut, "")
         with self._connexion() as connexion:
-            return [(j, r) for j, r in connexion.execute(
-                "SELECT jour, reference FROM jours_d_evenements "
-                "WHERE jour BETWEEN %s AND %s AND (jour, reference) > (%s, %s) "
-                "ORDER BY jour, reference LIMIT %s",
-                (debut, fin, jour, reference, nombre))]
+            return [(m.astimezone(UTC), r) for m, r in connexion.execute(
+                "SELECT moment, reference FROM evenements "
+                "WHERE moment BETWEEN %s AND %s AND (moment, reference) > (%s, %s) "
+                "ORDER BY moment, reference LIMIT %s",
+                (debut, fin, moment, reference, nombre))]
 
     # Recherches sans résultat
     def compter_recherche_vide(self, jour: date, texte: str) -> None:

@@ -14,7 +14,7 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       identifiants_externes/3f/3f9a….json   un identifiant rendu par un service Open311
                                             → une référence (écrit une fois)
       releves/9c2e….json                 le dernier relevé des mises à jour d'un service
-      index/crees/2025-03-10/…, index/jours/2025-03-10/…   les index par date
+      index/crees/2025-03-10/…, index/evenements/2025-03-10/…   les index par date
                                          (fichiers vides, voir index_par_date.py)
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
       courriels/20250310T090000-1a2b3c4d.eml   en développement, les courriels « envoyés »
@@ -331,10 +331,10 @@ class StockageTinyDB(Stockage):
                 break
         return trouves
 
-    def lister_jours_d_evenements(self, debut: date, fin: date,
-                                  apres: tuple[date, str] | None, nombre: int
-                                  ) -> list[tuple[date, str]]:
-        return index_par_date.jours_d_evenements(self._index_pret(), debut, fin, apres, nombre)
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        return index_par_date.evenements(self._index_pret(), debut, fin, apres, nombre)
 
     # Recherches sans résultat : un fichier par jour, {"jour": …, "textes": {texte: nombre}}
     def _jour(self, jour: date) -> Path:

@@ -26,18 +26,19 @@ UPDATE signalements SET cree_le = aiguillage_moment(document->>'cree_le');
 CREATE INDEX signalements_par_creation ON signalements (cree_le DESC, reference COLLATE "C");
 CREATE INDEX signalements_par_issue ON signalements (noeud, cree_le DESC, reference COLLATE "C");
 
--- Les jours (UTC) où un signalement a reçu un événement (historique[].date).
-CREATE TABLE jours_d_evenements (
-    jour date NOT NULL,
+-- Les moments où un signalement a reçu un événement (historique[].date).
+CREATE TABLE evenements (
+    moment timestamptz NOT NULL,
     reference text COLLATE "C" NOT NULL,
-    PRIMARY KEY (jour, reference)
+    PRIMARY KEY (moment, reference)
 );
-INSERT INTO jours_d_evenements (jour, reference)
-SELECT DISTINCT (aiguillage_moment(e.evenement->>'date') AT TIME ZONE 'UTC')::date, s.reference
+INSERT INTO evenements (moment, reference)
+SELECT DISTINCT m.moment, s.reference
 FROM signalements AS s,
      jsonb_array_elements(CASE WHEN jsonb_typeof(s.document->'historique') = 'array'
-                               THEN s.document->'historique' ELSE '[]' END) AS e(evenement)
-WHERE aiguillage_moment(e.evenement->>'date') IS NOT NULL;
+                               THEN s.document->'historique' ELSE '[]' END) AS e(evenement),
+     LATERAL (SELECT aiguillage_moment(e.evenement->>'date') AS moment) AS m
+WHERE m.moment IS NOT NULL;
 
 CREATE FUNCTION aiguillage_date_de_creation() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -49,7 +50,7 @@ BEGIN
 END $$;
 
 -- Après l'écriture : seulement les événements ajoutés (tous, si l'historique a raccourci).
-CREATE FUNCTION aiguillage_jours_d_evenements() RETURNS trigger
+CREATE FUNCTION aiguillage_evenements() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     historique jsonb := NEW.document->'historique';
@@ -62,8 +63,8 @@ BEGIN
        AND jsonb_array_length(OLD.document->'historique') <= jsonb_array_length(historique) THEN
         deja := jsonb_array_length(OLD.document->'historique');
     END IF;
-    INSERT INTO jours_d_evenements (jour, reference)
-    SELECT DISTINCT (m.moment AT TIME ZONE 'UTC')::date, NEW.reference
+    INSERT INTO evenements (moment, reference)
+    SELECT DISTINCT m.moment, NEW.reference
     FROM jsonb_array_elements(historique) WITH ORDINALITY AS e(evenement, rang),
          LATERAL (SELECT aiguillage_moment(e.evenement->>'date') AS moment) AS m
     WHERE e.rang > deja AND m.moment IS NOT NULL
@@ -73,5 +74,5 @@ END $$;
 
 CREATE TRIGGER signalements_date_de_creation BEFORE INSERT OR UPDATE OF document ON signalements
     FOR EACH ROW EXECUTE FUNCTION aiguillage_date_de_creation();
-CREATE TRIGGER signalements_jours_d_evenements AFTER INSERT OR UPDATE OF document ON signalements
-    FOR EACH ROW EXECUTE FUNCTION aiguillage_jours_d_evenements();
+CREATE TRIGGER signalements_evenements AFTER INSERT OR UPDATE OF document ON signalements
+    FOR EACH ROW EXECUTE FUNCTION aiguillage_evenements();

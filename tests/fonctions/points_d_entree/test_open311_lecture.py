@@ -171,10 +171,10 @@ def _comme_avant(client, stockage, requete: dict, sorte: str) -> list[dict]:
     return elements[(page - 1) * taille:page * taille]
 
 
-@pytest.mark.parametrize("lot", [2, open311_lecture.LOT_DE_JOURS])
+@pytest.mark.parametrize("lot", [2, open311_lecture.LOT_D_EVENEMENTS])
 def test_les_listes_par_les_index_rendent_ce_que_rendait_la_lecture_de_tout(
         fabrique_client, boite, horloge, stockage, monkeypatch, lot):
-    monkeypatch.setattr(open311_lecture, "LOT_DE_JOURS", lot)  # la suite de l'index, par lots
+    monkeypatch.setattr(open311_lecture, "LOT_D_EVENEMENTS", lot)  # la suite de l'index, par lots
     client = client_avec_cle(fabrique_client, limite_listes_open311=None)
     _remplir(client, boite, horloge, stockage)
     debut, milieu = "2025-03-11T00:00:00+00:00", "2025-03-20T02:00:00+00:00"

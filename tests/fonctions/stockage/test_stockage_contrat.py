@@ -499,30 +499,37 @@ def test_les_signalements_se_listent_par_date_de_creation_les_plus_recents_d_abo
     assert documents == [stockage.lire_signalement(r4)]
 
 
-def test_chaque_jour_d_evenement_d_un_signalement_est_dans_l_index_des_jours(stockage):
+def test_chaque_moment_d_evenement_d_un_signalement_est_dans_l_index_des_evenements(
+        stockage):
     r2, r3 = refs(2)
     cree(stockage, r3, 10)
     cree(stockage, r2, 12)
-    # Un événement un autre jour, par les deux portes de modification ; le même jour n'y
-    # est qu'une fois.
-    stockage.modifier_signalement(r3, evenement={"date": date_(12, 10), "type": "x"})
-    stockage.modifier_signalement(r3, evenement={"date": date_(12, 11), "type": "x"})
+    # Des événements par les deux portes de modification ; deux au même moment d'un même
+    # signalement n'en font qu'un ; un autre fuseau est ramené en UTC.
+    stockage.modifier_signalement(r3, evenement={"date": date_(12, 9), "type": "x"})
+    stockage.modifier_signalement(r3, evenement={"date": date_(12, 9), "type": "y"})
     stockage.changer_signalement(r2, lambda d: (
         d["historique"].append({"date": "2025-03-14T23:30:00-01:00", "type": "x"}),
         Ecritures())[1])
-    debut, fin = date(2025, 3, 1), date(2025, 3, 31)
-    tous = [(date(2025, 3, 10), r3), (date(2025, 3, 12), r2),
-            (date(2025, 3, 12), r3), (date(2025, 3, 15), r2)]
-    assert stockage.lister_jours_d_evenements(debut, fin, None, 10) == tous
-    assert stockage.lister_jours_d_evenements(debut, fin, None, 2) == tous[:2]
-    assert stockage.lister_jours_d_evenements(debut, fin, tous[1], 2) == tous[2:]
-    assert stockage.lister_jours_d_evenements(debut, fin, tous[3], 2) == []
-    assert stockage.lister_jours_d_evenements(date(2025, 3, 11), date(2025, 3, 12), None,
-                                              10) == tous[1:3]
+    stockage.modifier_signalement(r2, evenement={"date": "illisible", "type": "x"})
+
+    def moment(jour, heure, minute=0):
+        return datetime(2025, 3, jour, heure, minute, tzinfo=UTC)
+
+    debut, fin = moment(1, 0), moment(31, 0)
+    tous = [(moment(10, 9), r3), (moment(12, 9), r2), (moment(12, 9), r3),
+            (moment(15, 0, 30), r2)]
+    assert stockage.lister_evenements(debut, fin, None, 10) == tous
+    assert stockage.lister_evenements(debut, fin, None, 2) == tous[:2]
+    assert stockage.lister_evenements(debut, fin, tous[1], 2) == tous[2:]
+    assert stockage.lister_evenements(debut, fin, tous[3], 2) == []
+    # Bornes comprises, à la seconde.
+    assert stockage.lister_evenements(moment(12, 9), moment(15, 0, 30), None, 10) == tous[1:]
+    assert stockage.lister_evenements(moment(10, 9, 1), moment(12, 8), None, 10) == []
     # Un changement qui n'écrit rien n'ajoute rien.
     stockage.changer_signalement(r3, lambda d: (
         d["historique"].append({"date": date_(20), "type": "x"}), Ecritures(inchange=True))[1])
-    assert stockage.lister_jours_d_evenements(debut, fin, None, 10) == tous
+    assert stockage.lister_evenements(debut, fin, None, 10) == tous
 
 
 def test_la_reference_d_une_cle_se_lit_sans_la_tenir(stockage):

@@ -96,7 +96,7 @@ def test_un_signalement_recu_se_lit_avant_d_etre_ecrit_dans_tinydb(lent):
 
 
 def test_les_index_par_date_sont_ecrits_par_la_materialisation_avant_le_signalement(lent):
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     document = {**signalement("AIG-7K3M-Q2"), "cree_le": "2025-03-10T09:00:00+00:00",
                 "historique": [{"date": "2025-03-10T09:00:00+00:00", "type": "recu"}]}
@@ -109,10 +109,10 @@ def test_les_index_par_date_sont_ecrits_par_la_materialisation_avant_le_signalem
     # … la liste passe la barrière : tout est matérialisé, index compris.
     debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
     assert lent.lister_par_creation(debut, fin, 10) == [document]
-    assert lent.lister_jours_d_evenements(debut.date(), fin.date(), None, 10) == [
-        (date(2025, 3, 10), "AIG-7K3M-Q2")]
+    assert lent.lister_evenements(debut, fin, None, 10) == [
+        (datetime(2025, 3, 10, 9, tzinfo=UTC), "AIG-7K3M-Q2")]
     assert (lent.dossier / "index/crees/2025-03-10/090000000000-AIG-7K3M-Q2").exists()
-    assert (lent.dossier / "index/jours/2025-03-10/AIG-7K3M-Q2").exists()
+    assert (lent.dossier / "index/evenements/2025-03-10/090000000000-AIG-7K3M-Q2").exists()
     assert not list((lent.dossier / "journal/a_placer").iterdir())
 
 

@@ -175,8 +175,9 @@ def test_les_index_par_date_sont_construits_une_fois_pour_les_signalements_d_ava
     debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
     assert stockage.lister_par_creation(debut, fin, 10) == anciens[::-1]
     assert (tmp_path / "index/construit").exists()
-    assert stockage.lister_jours_d_evenements(debut.date(), fin.date(), None, 10) == [
-        (date(2025, 3, 10), "AIG-7K3M-Q2"), (date(2025, 3, 11), "AIG-2222-22")]
+    assert stockage.lister_evenements(debut, fin, None, 10) == [
+        (datetime(2025, 3, 10, 9, tzinfo=UTC), "AIG-7K3M-Q2"),
+        (datetime(2025, 3, 11, 9, tzinfo=UTC), "AIG-2222-22")]
     # Construits une fois : une marque effacée à la main n'est plus refaite.
     (tmp_path / "index/crees/2025-03-10/090000000000-AIG-7K3M-Q2").unlink()
     assert stockage.lister_par_creation(debut, fin, 10) == anciens[1:]
