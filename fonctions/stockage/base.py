@@ -29,7 +29,7 @@ un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé
 Les **index par date** servent les listes publiques du serveur Open311
 (``points_d_entree/open311_lecture.py``) sans lire tous les signalements : l'un range les
 signalements par ``cree_le``, l'autre note chaque moment (à la seconde près, comme les
-horodatages) où un signalement a reçu un événement (``historique[].date``). Ils ne
+horodatages) où un signalement a été créé ou a reçu un événement (``historique[].date``). Ils ne
 gardent que des références et des dates — rien que la purge ait à effacer. Comme l'index
 des ouvertes, ils sont écrits *avant* le signalement : après un arrêt brutal ils peuvent
 nommer un signalement jamais écrit (ignoré à la lecture), jamais en oublier un. Un
@@ -236,10 +236,10 @@ class Stockage(ABC):
     def lister_evenements(self, debut: datetime, fin: datetime,
                           apres: tuple[datetime, str] | None, nombre: int
                           ) -> list[tuple[datetime, str]]:
-        """Au plus ``nombre`` couples ``(moment UTC, référence)`` : un signalement qui a un
-        événement daté de ce moment, de ``debut`` à ``fin`` (compris), dans l'ordre
-        (moment, puis référence), strictement après ``apres`` (pour lire la suite) ; deux
-        événements d'un signalement au même moment n'en font qu'un. Le coût suit
+        """Au plus ``nombre`` couples ``(moment UTC, référence)`` : un signalement créé
+        (``cree_le``) ou qui a un événement daté de ce moment, de ``debut`` à ``fin``
+        (compris), dans l'ordre (moment, puis référence), strictement après ``apres`` (pour
+        lire la suite) ; un signalement n'y est qu'une fois par moment. Le coût suit
         ``nombre``, pas le nombre de signalements."""
 
     # Recherches sans résultat

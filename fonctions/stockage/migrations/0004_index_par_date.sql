@@ -26,7 +26,8 @@ UPDATE signalements SET cree_le = aiguillage_moment(document->>'cree_le');
 CREATE INDEX signalements_par_creation ON signalements (cree_le DESC, reference COLLATE "C");
 CREATE INDEX signalements_par_issue ON signalements (noeud, cree_le DESC, reference COLLATE "C");
 
--- Les moments où un signalement a reçu un événement (historique[].date).
+-- Les moments où un signalement a été créé (cree_le) ou a reçu un événement
+-- (historique[].date).
 CREATE TABLE evenements (
     moment timestamptz NOT NULL,
     reference text COLLATE "C" NOT NULL,
@@ -38,7 +39,9 @@ FROM signalements AS s,
      jsonb_array_elements(CASE WHEN jsonb_typeof(s.document->'historique') = 'array'
                                THEN s.document->'historique' ELSE '[]' END) AS e(evenement),
      LATERAL (SELECT aiguillage_moment(e.evenement->>'date') AS moment) AS m
-WHERE m.moment IS NOT NULL;
+WHERE m.moment IS NOT NULL
+UNION
+SELECT cree_le, reference FROM signalements WHERE cree_le IS NOT NULL;
 
 CREATE FUNCTION aiguillage_date_de_creation() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -49,13 +52,18 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- Après l'écriture : seulement les événements ajoutés (tous, si l'historique a raccourci).
+-- Après l'écriture : la création, puis seulement les événements ajoutés (tous, si
+-- l'historique a raccourci).
 CREATE FUNCTION aiguillage_evenements() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     historique jsonb := NEW.document->'historique';
     deja integer := 0;
 BEGIN
+    IF NEW.cree_le IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.cree_le IS DISTINCT FROM OLD.cree_le) THEN
+        INSERT INTO evenements (moment, reference) VALUES (NEW.cree_le, NEW.reference)
+        ON CONFLICT DO NOTHING;
+    END IF;
     IF jsonb_typeof(historique) IS DISTINCT FROM 'array' THEN
         RETURN NULL;
     END IF;

@@ -501,9 +501,12 @@ def test_les_signalements_se_listent_par_date_de_creation_les_plus_recents_d_abo
 
 def test_chaque_moment_d_evenement_d_un_signalement_est_dans_l_index_des_evenements(
         stockage):
-    r2, r3 = refs(2)
+    r2, r3, r4, r5 = refs(4)
     cree(stockage, r3, 10)
     cree(stockage, r2, 12)
+    # Une création sans événement : son moment y est aussi ; sans date, rien.
+    stockage.creer_signalement(signalement(r4, cree_le=date_(16, 8)), [], [])
+    stockage.creer_signalement(signalement(r5), [], [])
     # Des événements par les deux portes de modification ; deux au même moment d'un même
     # signalement n'en font qu'un ; un autre fuseau est ramené en UTC.
     stockage.modifier_signalement(r3, evenement={"date": date_(12, 9), "type": "x"})
@@ -518,13 +521,16 @@ def test_chaque_moment_d_evenement_d_un_signalement_est_dans_l_index_des_eveneme
 
     debut, fin = moment(1, 0), moment(31, 0)
     tous = [(moment(10, 9), r3), (moment(12, 9), r2), (moment(12, 9), r3),
-            (moment(15, 0, 30), r2)]
+            (moment(15, 0, 30), r2), (moment(16, 8), r4)]
     assert stockage.lister_evenements(debut, fin, None, 10) == tous
     assert stockage.lister_evenements(debut, fin, None, 2) == tous[:2]
-    assert stockage.lister_evenements(debut, fin, tous[1], 2) == tous[2:]
-    assert stockage.lister_evenements(debut, fin, tous[3], 2) == []
-    # Bornes comprises, à la seconde.
-    assert stockage.lister_evenements(moment(12, 9), moment(15, 0, 30), None, 10) == tous[1:]
+    assert stockage.lister_evenements(debut, fin, tous[1], 2) == tous[2:4]
+    assert stockage.lister_evenements(debut, fin, tous[4], 2) == []
+    # Bornes comprises, à la seconde ; un autre fuseau vaut son moment UTC.
+    assert stockage.lister_evenements(moment(12, 9), moment(15, 0, 30), None, 10) == tous[1:4]
+    assert stockage.lister_evenements(
+        datetime(2025, 3, 15, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), fin, None,
+        10) == tous[3:]
     assert stockage.lister_evenements(moment(10, 9, 1), moment(12, 8), None, 10) == []
     # Un changement qui n'écrit rien n'ajoute rien.
     stockage.changer_signalement(r3, lambda d: (
