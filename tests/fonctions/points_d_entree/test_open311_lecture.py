@@ -16,19 +16,10 @@ from fonctions.points_d_entree import open311_catalogue as catalogue
 from fonctions.points_d_entree import open311_lecture
 
 
-@pytest.fixture(params=["tinydb", "postgresql"])
-def stockage(request, reglages):
+@pytest.fixture
+def stockage(stockage_des_deux_moteurs):
     """Les deux moteurs : les listes passent par leurs index par date."""
-    if request.param == "postgresql":
-        from fonctions.stockage.postgresql import StockagePostgreSQL
-
-        stockage = StockagePostgreSQL(request.getfixturevalue("base_postgres"))
-    else:
-        from fonctions.stockage import StockageTinyDB
-
-        stockage = StockageTinyDB(reglages.donnees)
-    yield stockage
-    stockage.fermer()
+    return stockage_des_deux_moteurs
 
 
 @pytest.fixture
