@@ -2,12 +2,14 @@
 
 Poste N signalements par ``POST /api/open311/v2/requests.json`` (le stockage du serveur :
 TinyDB et son journal, dans un dossier temporaire ; l'application en mémoire, sans réseau),
-puis imprime la médiane de trois lectures de ``GET requests.json`` (1 000 par page), d'une
-demande par son identifiant, et de ``GET servicerequestupdates.json`` : sans
-``service_request_id``, ces listes lisent chaque signalement (pas encore d'index), leur
-coût suit le nombre de signalements gardés.
+puis imprime la médiane de cinq lectures de ``GET requests.json`` et de
+``GET servicerequestupdates.json`` (50 puis 1 000 par page, première et dernière page), et
+d'une demande par son identifiant. Ces listes passent par les index par date du stockage
+(``Stockage.lister_par_creation``, ``lister_evenements``) : leur coût suit la taille de la
+page (et son rang), pas le nombre de signalements gardés. Comparer deux tailles :
 
-    .venv/bin/python bench/open311.py 2000
+    .venv/bin/python bench/open311.py 500
+    .venv/bin/python bench/open311.py 4000
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def mesurer(nombre: int) -> None:
     logging.disable(logging.WARNING)  # les avertissements du modèle de test (développement)
     reglages = Reglages(donnees=Path(tempfile.mkdtemp()) / "donnees", modele=MODELE,
                         site=None, envoi_integre=False, limite_debit=None,
-                        clients_open311={"MESURE": Secret("cle-de-mesure")})
+                        limite_listes_open311=None, clients_open311={"MESURE": Secret("cle-de-mesure")})
     with TestClient(creer_app(reglages)) as client:
         debut = time.perf_counter()
         for numero in range(nombre):
@@ -51,14 +53,18 @@ def mesurer(nombre: int) -> None:
         print(f"{nombre} POST requests.json : {duree:.1f} s ({nombre / duree:.0f} par seconde, "
               "un à la fois)")
         identifiant = reponse.json()[0]["service_request_id"]
-        for adresse in ("requests.json?page_size=1000", f"requests/{identifiant}.json",
+        derniere = max(1, nombre // 50)
+        for adresse in ("requests.json?page_size=50", f"requests.json?page_size=50&page={derniere}",
+                        "requests.json?page_size=1000", f"requests/{identifiant}.json",
+                        "servicerequestupdates.json?page_size=50",
+                        f"servicerequestupdates.json?page_size=50&page={derniere}",
                         "servicerequestupdates.json?page_size=1000"):
             durees = []
-            for _ in range(3):
+            for _ in range(5):
                 debut = time.perf_counter()
                 assert client.get(f"{V2}/{adresse}").status_code == 200
                 durees.append(time.perf_counter() - debut)
-            print(f"GET {adresse} : médiane {sorted(durees)[1] * 1000:.0f} ms")
+            print(f"GET {adresse} : médiane {sorted(durees)[2] * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -146,9 +146,11 @@ def construire_contexte(
                        if reglages.limite_jetons else None)
     limiteur_recherches = (fabrique("recherches", *reglages.limite_recherches)
                            if reglages.limite_recherches else None)
+    limiteur_listes = (fabrique("listes-open311", *reglages.limite_listes_open311)
+                       if reglages.limite_listes_open311 else None)
     contexte = Contexte(reglages, source, stock, horloge, limiteur, reveil, boite, suivi,
                         boite.relances, notificateur, limiteur_jetons, expediteur, cles_vapid,
-                        limiteur_recherches, geocodeur)
+                        limiteur_recherches, geocodeur, limiteur_listes)
 
     def fermer() -> None:
         if client_geocodeur is not None:

@@ -175,6 +175,13 @@ def attribution_de_la_mise_a_jour(c: Chantier, gestionnaire: str,
     dernière attribution du service est rendue (404 si le signalement ne lui est pas confié).
     Noter avant d'appliquer ne change rien si l'application échoue : ``Suivi.changer``
     n'écrit alors rien."""
+    if c.document.get("anonymise_le"):
+        # Il n'en reste que la statistique anonyme (domaine/purge.py) : rien n'y est plus
+        # ajouté (un texte du service dirait de nouveau quoi, où, qui), et une référence citée
+        # est refusée comme un identifiant oublié à l'anonymisation.
+        raise ActionImpossible(
+            "Ce signalement a été anonymisé (sa durée de conservation est passée) : "
+            "Aiguillage n'en garde que la statistique et n'y ajoute plus rien.", 404)
     recues = c.document.setdefault("mises_a_jour_recues", [])
     cle = f"{gestionnaire}:{identifiant}"
     if cle in recues:

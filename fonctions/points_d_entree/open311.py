@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -45,6 +46,7 @@ from fonctions.socle.geocodeur import GeocodeurIndisponible
 from fonctions.stockage import CleEnCours, CleReutilisee
 from fonctions.web.contexte import Contexte, contexte
 from fonctions.web.gardes import noter_echec, trop_d_essais
+from fonctions.web.idempotence import lire_cle
 from fonctions.web.lecture import OCTETS_MAX_CORPS, Envoi, lire_envoi
 
 PREFIXE = "/api/open311/v2"
@@ -237,6 +239,25 @@ async def _commune_de_la_position(ctx: Contexte, modele: Modele, code: str,
            "géocodeur : la position seule ne suffit pas." if en_developpement else "")))
 
 
+async def _commune_d_une_demande_rejouee(request: Request, ctx: Contexte, modele: Modele,
+                                        champs: dict[str, Any]) -> None:
+    """Avant le géocodeur : une demande rejouée (même ``Idempotency-Key``) dont le
+    signalement est déjà gardé reprend la commune qu'il a reçue. Son empreinte est alors
+    celle du premier envoi, et elle reçoit sa réponse d'origine (``200``) même si le
+    géocodeur ne répond plus ; un autre contenu sous la même clé reste refusé."""
+    noeud = modele.noeuds[champs["noeud"]]
+    if champs.get("commune") or not noeud.get("depend_de_la_commune"):
+        return
+    cle = lire_cle(request, dict(champs))  # une copie : la clé reste pour l'enregistrement
+    if cle is None:
+        return
+    reference = await run_in_threadpool(ctx.stockage.reference_de_cle, cle)
+    document = (await run_in_threadpool(ctx.stockage.lire_signalement, reference)
+                if reference else None)
+    if document and (document.get("noeud") or {}).get("id") == noeud["id"]:
+        champs["commune"] = (document.get("commune") or {}).get("insee") or None
+
+
 async def creer(request: Request, format_: str) -> Response:
     ctx = contexte(request)
     refus = trop_d_essais(request, html=False, cible=CIBLE)
@@ -255,6 +276,7 @@ async def creer(request: Request, format_: str) -> Response:
     modele = ctx.modele.actuel()
     try:
         champs = _champs_du_formulaire(modele, envoi.champs)
+        await _commune_d_une_demande_rejouee(request, ctx, modele, champs)
         await _commune_de_la_position(ctx, modele, str(envoi.champs.get("service_code")),
                                       champs)
         formulaire = Envoi(champs=champs, photos=envoi.photos, type=envoi.type)

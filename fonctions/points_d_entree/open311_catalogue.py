@@ -33,16 +33,40 @@ STATUTS_ETENDUS = {
 }
 
 
+PARTAGES = "_partages"  # le dossier des parties partagées du parcours (site/plugins/arbre)
+PARTAGES_LISIBLE = "partages"  # son nom dans l'adresse des pages, et dans les codes
+
+
 def code_de(noeud_id: str) -> str:
-    """Le ``service_code`` d'une issue : son identifiant, « / » devenu « . » (un code est un
-    segment d'adresse : ``services/voirie.nid-de-poule.json``)."""
-    return noeud_id.replace("/", ".")
+    """Le ``service_code`` d'une issue : l'adresse de sa page, « / » devenus « . » (un code
+    est un segment d'adresse : ``services/voirie.nid-de-poule.json``). Comme l'adresse, une
+    partie partagée du parcours (``_partages/arbre-tombe/parc``, page
+    ``/partages/arbre-tombe/parc/``) s'écrit sans le tiret bas :
+    ``partages.arbre-tombe.parc``."""
+    segments = noeud_id.split("/")
+    if segments[0] == PARTAGES:
+        segments[0] = PARTAGES_LISIBLE
+    return ".".join(segments)
+
+
+def noeuds_du_code(code: str) -> list[str]:
+    """Les identifiants d'issue qu'un ``service_code`` peut nommer : celui dont il est le
+    code (``code_de``), et celui qu'il nommait avant que les parties partagées aient un code
+    lisible (``_partages.arbre-tombe.parc``, toujours accepté)."""
+    brut = code.replace(".", "/")
+    segments = brut.split("/")
+    if segments[0] == PARTAGES_LISIBLE:
+        return [f"{PARTAGES}/{'/'.join(segments[1:])}", brut]
+    return [brut]
 
 
 def issue_de(modele: Modele, code: str) -> dict[str, Any] | None:
     """L'issue qui accepte un signalement dont ``code`` est le ``service_code``, ou ``None``."""
-    noeud = modele.noeud(code.replace(".", "/"))
-    return noeud if noeud is not None and noeud.get("type") == "transmission" else None
+    for identifiant in noeuds_du_code(code):
+        noeud = modele.noeud(identifiant)
+        if noeud is not None and noeud.get("type") == "transmission":
+            return noeud
+    return None
 
 
 def issues(modele: Modele) -> list[dict[str, Any]]:
@@ -118,8 +142,11 @@ def est_sensible(modele: Modele, noeud_id: str | None) -> bool:
     return bool(noeud.get("sensible") or noeud.get("hors_parcours"))
 
 
+ETATS_FERMES = (*FINALS, "confirme")  # status=closed ; tous les autres : open
+
+
 def statut_open311(signalement: dict[str, Any]) -> str:
-    return "closed" if signalement.get("etat") in (*FINALS, "confirme") else "open"
+    return "closed" if signalement.get("etat") in ETATS_FERMES else "open"
 
 
 def demande_publique(modele: Modele, signalement: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from fonctions.points_d_entree import (
 )
 from fonctions.points_d_entree import push as push_routes
 from fonctions.points_d_entree.suivi_citoyen import OCTETS_MAX_COMPLEMENT
+from fonctions.socle.reglages import Reglages
 from fonctions.web.lecture import OCTETS_MAX_CORPS, OCTETS_MAX_JSON, PROFONDEUR_MAX
 
 JSON, HTML = "application/json", "text/html"
@@ -464,6 +465,10 @@ def _parametres(*noms: str) -> list[dict[str, Any]]:
             for nom in noms]
 
 
+_NOMBRE, _SECONDES = Reglages.limite_listes_open311
+LIMITE_DES_LISTES = (f"429 (avec Retry-After) au-delà de AIGUILLAGE_LIMITE_LISTES_OPEN311 "
+                     f"listes par adresse de client ({_NOMBRE} par {_SECONDES / 60:g} minutes "
+                     "par défaut).")
 FILTRES = _parametres("jurisdiction_id", "service_request_id", "service_code", "status",
                       "start_date", "end_date", "page", "page_size")
 
@@ -487,10 +492,10 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
         chemins[f"{base}/requests.{f}"] = {
             "get": _operation(
                 "Open311 : les demandes, vue publique (sans donnée personnelle).",
-                _reponses_open311(f, {200: "DemandesOpen311"}, (400,)),
+                _reponses_open311(f, {200: "DemandesOpen311"}, (400, 429)),
                 description=f"Sans dates, les {open311_lecture.JOURS_PAR_DEFAUT} derniers jours ; "
                             f"page_size {open311_lecture.PAGE_PAR_DEFAUT} par défaut, "
-                            f"{open311_lecture.PAGE_MAX} au plus.",
+                            f"{open311_lecture.PAGE_MAX} au plus. {LIMITE_DES_LISTES}",
                 parameters=FILTRES),
             "post": _operation(
                 "Open311 : envoyer un signalement (le même chemin que le formulaire du site).",
@@ -503,7 +508,9 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
                             "est demandée au géocodeur des réglages (AIGUILLAGE_GEOCODEUR_URL) : "
                             "400 si la position n'est dans aucune commune du territoire ; 503 "
                             "(avec Retry-After) si le géocodeur ne répond pas, rien "
-                            "d'enregistré.",
+                            "d'enregistré. La clé d'idempotence est lue avant le géocodeur : "
+                            "un rejeu d'une demande déjà enregistrée reçoit 200 même s'il "
+                            "ne répond pas.",
                 parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                              "schema": {"type": "string"}}],
                 requestBody=_corps(_ref("DemandeOpen311"), FORMULAIRE, MULTIPART, JSON))}
@@ -518,7 +525,8 @@ def _chemins_open311() -> dict[str, dict[str, Any]]:
             parameters=[_chemin("jeton", "Le jeton."), *_parametres("jurisdiction_id")])}
         operation = _operation(
             "Open311 (FixMyStreet) : les étapes publiques des demandes.",
-            _reponses_open311(f, {200: "MisesAJourOpen311"}, (400,)),
+            _reponses_open311(f, {200: "MisesAJourOpen311"}, (400, 429)),
+            description=LIMITE_DES_LISTES,
             parameters=_parametres("jurisdiction_id", "service_request_id", "start_date",
                                    "end_date", "page", "page_size"))
         chemins.setdefault(f"{base}/servicerequestupdates.{f}", {})["get"] = operation

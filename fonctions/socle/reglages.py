@@ -76,6 +76,7 @@ REGLAGES = [
     Reglage("AIGUILLAGE_DELAI_ESCALADE", "2"),
     Reglage("AIGUILLAGE_LIMITE_JETONS", "300/3600"),
     Reglage("AIGUILLAGE_LIMITE_RECHERCHES", "30/600"),
+    Reglage("AIGUILLAGE_LIMITE_LISTES_OPEN311", "120/600"),
     Reglage("AIGUILLAGE_VAPID_CLE_PRIVEE", None),
     Reglage("AIGUILLAGE_PUSH_BANCS_D_ESSAI", None),
     # Les mêmes variables, lues par le même code, écrivent les durées de la page des données
@@ -125,6 +126,7 @@ class Reglages:
     delai_escalade: int = 2
     limite_jetons: tuple[int, float] | None = (300, 3600.0)
     limite_recherches: tuple[int, float] | None = (30, 600.0)
+    limite_listes_open311: tuple[int, float] | None = (120, 600.0)
     vapid_cle_privee: Secret | None = None
     push_bancs_d_essai: tuple[str, ...] = ()
     coordonnees_jours: int = COORDONNEES_JOURS
@@ -246,6 +248,10 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
     limite_recherches = _limite(valeur("AIGUILLAGE_LIMITE_RECHERCHES"))
     if limite_recherches is False:
         messages.append("AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0.")
+    limite_listes = _limite(valeur("AIGUILLAGE_LIMITE_LISTES_OPEN311"))
+    if limite_listes is False:
+        messages.append("AIGUILLAGE_LIMITE_LISTES_OPEN311 s'écrit NOMBRE/SECONDES (120/600) "
+                        "ou 0.")
 
     proxies = tuple(p.strip() for p in valeur("AIGUILLAGE_PROXIES").split(",") if p.strip())
     for proxy in proxies:
@@ -294,6 +300,7 @@ def lire_reglages(environ: Mapping[str, str]) -> Reglages:
         delai_escalade=jours["AIGUILLAGE_DELAI_ESCALADE"],
         limite_jetons=limite_jetons or None,
         limite_recherches=limite_recherches or None,
+        limite_listes_open311=limite_listes or None,
         vapid_cle_privee=Secret(vapid) if vapid else None,
         push_bancs_d_essai=bancs,
         coordonnees_jours=durees.coordonnees_jours,

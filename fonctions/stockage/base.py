@@ -26,6 +26,15 @@ lien avec les signalements ni avec qui a cherché (``fonctions/points_d_entree/r
 du texte gardé) : un ajout n'est jamais perdu, même entre fils ou processus concurrents, et
 un arrêt brutal laisse l'ancien compte ou le nouveau, jamais un fichier abîmé.
 
+Les **index par date** servent les listes publiques du serveur Open311
+(``points_d_entree/open311_lecture.py``) sans lire tous les signalements : l'un range les
+signalements par ``cree_le``, l'autre note chaque moment (à la seconde près, comme les
+horodatages) où un signalement a été créé ou a reçu un événement (``historique[].date``). Ils ne
+gardent que des références et des dates — rien que la purge ait à effacer. Comme l'index
+des ouvertes, ils sont écrits *avant* le signalement : après un arrêt brutal ils peuvent
+nommer un signalement jamais écrit (ignoré à la lecture), jamais en oublier un. Un
+``cree_le`` ou une date d'événement illisible (ou sans fuseau) n'est pas indexé.
+
 Les **identifiants externes** sont ceux que rendent les services Open311
 (``service_request_id``, ``token``) : ``(service, identifiant) → référence``, écrit une fois,
 pour retrouver un signalement même après que son attribution a quitté l'index des
@@ -42,7 +51,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 Document = dict[str, Any]
@@ -54,6 +63,28 @@ def empreinte_cle(cle: str) -> str:
     moteur, et ce qu'en garde le signalement — la clé elle-même n'est jamais gardée. En
     cache : une même requête la calcule pour la réservation puis pour le document."""
     return hashlib.sha256(cle.encode()).hexdigest()
+
+
+def moment_utc(texte: object) -> datetime | None:
+    """Un horodatage ISO 8601 avec fuseau, en UTC ; ``None`` s'il est illisible ou sans
+    fuseau (ce que les index par date ne rangent pas)."""
+    if not isinstance(texte, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(texte)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def moments_des_evenements(document: Document) -> set[datetime]:
+    """Les moments (UTC) des événements de l'historique du signalement."""
+    moments = set()
+    for evenement in document.get("historique") or []:
+        moment = moment_utc(evenement.get("date")) if isinstance(evenement, dict) else None
+        if moment is not None:
+            moments.add(moment)
+    return moments
 
 
 def modifier_document(document: Document, champs: Document | None,
@@ -121,6 +152,12 @@ class Stockage(ABC):
         """
 
     @abstractmethod
+    def reference_de_cle(self, cle: str) -> str | None:
+        """La référence attachée à la clé d'idempotence ``cle``, sans la tenir ni l'écrire ;
+        ``None`` si elle est inconnue. Une clé réservée par une requête qui a échoué peut
+        nommer un signalement qui n'existe pas."""
+
+    @abstractmethod
     def creer_signalement(
         self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
     ) -> None:
@@ -177,6 +214,33 @@ class Stockage(ABC):
     def lister_ouvertes(self) -> list[Document]:
         """L'index des attributions ouvertes ; le coût suit leur nombre, pas celui des
         signalements."""
+
+    # Index par date (les listes publiques d'Open311)
+    @abstractmethod
+    def lister_par_creation(self, debut: datetime, fin: datetime, nombre: int,
+                            decalage: int = 0, *, noeuds: Collection[str] | None = None,
+                            etats: Collection[str] | None = None,
+                            sans_etats: Collection[str] | None = None) -> list[Document]:
+        """Au plus ``nombre`` signalements créés de ``debut`` à ``fin`` (compris, par
+        ``cree_le``), les plus récents d'abord (à égalité, par référence), après les
+        ``decalage`` premiers. Filtres facultatifs : l'issue (``noeud.id`` parmi ``noeuds``),
+        l'``etat`` parmi ``etats``, ou hors de ``sans_etats`` (un document sans ``etat`` est
+        hors de tout ensemble : gardé par ``sans_etats``, jamais par ``etats``).
+
+        Sans filtre, le coût suit ``nombre + decalage`` entrées d'index et ``nombre``
+        lectures, pas le nombre de signalements. Avec filtres, PostgreSQL les applique dans
+        l'index ; TinyDB lit les signalements de la période, du plus récent au plus ancien,
+        jusqu'à remplir la page."""
+
+    @abstractmethod
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        """Au plus ``nombre`` couples ``(moment UTC, référence)`` : un signalement créé
+        (``cree_le``) ou qui a un événement daté de ce moment, de ``debut`` à ``fin``
+        (compris), dans l'ordre (moment, puis référence), strictement après ``apres`` (pour
+        lire la suite) ; un signalement n'y est qu'une fois par moment. Le coût suit
+        ``nombre``, pas le nombre de signalements."""
 
     # Recherches sans résultat
     @abstractmethod

@@ -67,6 +67,15 @@ class ClesEnMemoire:
         self._tenues: set[str] = set()
         self._local = threading.local()  # la réservation que tient ce fil
 
+    def reference(self, cle: str) -> str | None:
+        """La référence attachée à ``cle`` (en mémoire, sinon sur disque), sans la tenir."""
+        fichier = empreinte_cle(cle)
+        with self._verrou:
+            connu = self._journalisees.get(fichier) or self._attachees.get(fichier)
+        if connu is None:
+            connu = self._lire_sur_disque(fichier)
+        return connu[1] if connu is not None else None
+
     def reserver(self, cle: str, empreinte: str, reference: str) -> Tenue:
         return Tenue(self, cle, empreinte, reference)
 

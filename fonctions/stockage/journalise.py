@@ -194,6 +194,10 @@ class StockageJournalise(Stockage):
         self._devenir_proprietaire()
         return self._cles.reserver(cle, empreinte, reference)
 
+    def reference_de_cle(self, cle: str) -> str | None:
+        """Sans la barrière : une clé journalisée est en mémoire, les autres sur disque."""
+        return self._cles.reference(cle)
+
     def _lire_cle(self, fichier: str) -> tuple[str, str] | None:
         chemin = self._chemins.cle(fichier)
         document = _lire(Path(chemin)) if _existe(chemin) else None

@@ -14,7 +14,8 @@ système de fichiers (``syncfs``), dans cet ordre :
 
 1. tous les fichiers temporaires, dans un dossier à part (``journal/a_placer/``), puis
    synchronisation : tout ce qui sera renommé a déjà son contenu sur disque ;
-2. renommage des clés et des entrées de la boîte d'envoi, puis synchronisation ;
+2. renommage des clés, des entrées de la boîte d'envoi et des marques des index par date
+   (``index_par_date.py``), puis synchronisation ;
 3. renommage des signalements, puis synchronisation.
 
 Un signalement présent sur disque a donc toujours sa clé et son entrée présentes avant lui
@@ -39,6 +40,7 @@ from typing import NamedTuple
 
 from fonctions.socle.jetons import reference_valide
 from fonctions.stockage.base import Document
+from fonctions.stockage.index_par_date import marques
 from fonctions.stockage.tinydb import TABLE, StockageTinyDB, _lire
 
 VERSION = 1
@@ -269,6 +271,10 @@ def materialiser(moteur: StockageTinyDB, creations: Sequence[Creation], temporai
             for envoi in envois:
                 d_abord.append((_ecrire_temporaire(prefixe, _table(_json(envoi))),
                                 chemins.envoi(envoi["id"])))
+            # Les index par date, avant le signalement comme chez le moteur (fichiers vides).
+            d_abord.extend((_ecrire_temporaire(prefixe, b""), marque)
+                           for marque in marques(chemins.racine, signalement)
+                           if not os.path.exists(marque))
             ensuite.append((_ecrire_temporaire(prefixe, _table(_json(signalement))),
                             chemins.signalement(creation.reference)))
         synchroniser(moteur.dossier)

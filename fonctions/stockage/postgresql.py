@@ -58,12 +58,12 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, nullcontext
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
 import psycopg
-from psycopg import errors
+from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -502,6 +502,13 @@ class StockagePostgreSQL(Stockage):
             finally:
                 self._local.reservation = precedente
 
+    def reference_de_cle(self, cle: str) -> str | None:
+        with self._connexion() as connexion:
+            ligne = connexion.execute(
+                "SELECT reference FROM cles_idempotence WHERE empreinte_cle = %s",
+                (empreinte_cle(cle),)).fetchone()
+        return ligne[0] if ligne else None
+
     # Signalements
     def creer_signalement(
         self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
@@ -658,6 +665,40 @@ class StockagePostgreSQL(Stockage):
         with self._connexion() as connexion:
             return [document for (document,) in connexion.execute(
                 "SELECT document FROM ouvertes ORDER BY id")]
+
+    # Index par date : colonnes et table tenues par des déclencheurs (migration 0004)
+    def lister_par_creation(self, debut: datetime, fin: datetime, nombre: int,
+                            decalage: int = 0, *, noeuds: Collection[str] | None = None,
+                            etats: Collection[str] | None = None,
+                            sans_etats: Collection[str] | None = None) -> list[Document]:
+        conditions, parametres = ["cree_le BETWEEN %s AND %s"], [debut, fin]
+        # Seulement les filtres donnés : un « %s IS NULL OR … » gênerait le plan générique.
+        if noeuds is not None:
+            conditions.append("noeud = ANY(%s::text[])")
+            parametres.append(list(noeuds))
+        if etats is not None:
+            conditions.append("etat = ANY(%s::text[])")
+            parametres.append(list(etats))
+        if sans_etats is not None:
+            conditions.append("(etat IS NULL OR NOT etat = ANY(%s::text[]))")
+            parametres.append(list(sans_etats))
+        with self._connexion() as connexion:
+            return [document for (document,) in connexion.execute(
+                sql.SQL("SELECT document FROM signalements WHERE {} ORDER BY cree_le DESC, "
+                        'reference COLLATE "C" LIMIT %s OFFSET %s').format(
+                    sql.SQL(" AND ").join(sql.SQL(c) for c in conditions)),
+                (*parametres, nombre, decalage))]
+
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        moment, reference = apres if apres is not None else (debut, "")
+        with self._connexion() as connexion:
+            return [(m.astimezone(UTC), r) for m, r in connexion.execute(
+                "SELECT moment, reference FROM evenements "
+                "WHERE moment BETWEEN %s AND %s AND (moment, reference) > (%s, %s) "
+                "ORDER BY moment, reference LIMIT %s",
+                (debut, fin, moment, reference, nombre))]
 
     # Recherches sans résultat
     def compter_recherche_vide(self, jour: date, texte: str) -> None:

@@ -14,6 +14,8 @@ le coût d'une écriture ne dépend pas du nombre de signalements reçus ::
       identifiants_externes/3f/3f9a….json   un identifiant rendu par un service Open311
                                             → une référence (écrit une fois)
       releves/9c2e….json                 le dernier relevé des mises à jour d'un service
+      index/crees/2025-03-10/…, index/evenements/2025-03-10/…   les index par date
+                                         (fichiers vides, voir index_par_date.py)
       verrous/00.verrou … 63.verrou              verrous partagés entre processus
       courriels/20250310T090000-1a2b3c4d.eml   en développement, les courriels « envoyés »
 
@@ -44,6 +46,7 @@ from fonctions.socle.fichiers import (
     verrou_non_bloquant,
 )
 from fonctions.socle.jetons import reference_valide
+from fonctions.stockage import index_par_date
 from fonctions.stockage.base import (
     CleEnCours,
     CleReutilisee,
@@ -97,6 +100,15 @@ def _ecrire(chemin: Path, document: Document) -> None:
     # Un fichier = une table TinyDB d'un seul document (doc_id 1). L'écrire en entier par
     # le stockage évite la lecture qu'un ``upsert`` ferait d'abord.
     StockageJSONAtomique(chemin).write({TABLE: {"1": document}})
+
+
+def _garde(document: Document, noeuds: Collection[str] | None,
+           etats: Collection[str] | None, sans_etats: Collection[str] | None) -> bool:
+    """Les filtres de ``lister_par_creation``, sur un document lu."""
+    etat = document.get("etat")
+    return ((noeuds is None or (document.get("noeud") or {}).get("id") in noeuds)
+            and (etats is None or etat in etats)
+            and (sans_etats is None or etat not in sans_etats))
 
 
 class ReservationTinyDB(Reservation):
@@ -158,6 +170,12 @@ class StockageTinyDB(Stockage):
                 reservation = ReservationTinyDB(chemin, empreinte, connu["reference"])
             yield reservation
 
+    def reference_de_cle(self, cle: str) -> str | None:
+        fichier = empreinte_cle(cle)
+        chemin = self.dossier / "idempotence" / fichier[:2] / f"{fichier}.json"
+        connu = _lire(chemin) if chemin.exists() else None
+        return connu["reference"] if connu else None
+
     # Signalements
     def creer_signalement(
         self, signalement: Document, photos: Sequence[tuple[str, bytes]], envois: Sequence[Document]
@@ -171,6 +189,7 @@ class StockageTinyDB(Stockage):
                 ecrire_atomiquement(self._photos(reference) / Path(nom).name, contenu)
             for envoi in envois:
                 _ecrire(self._envoi(envoi["id"]), envoi)
+            index_par_date.marquer(self._marques(signalement))
             _ecrire(chemin, signalement)  # dernier : le signalement existe, tout est là
 
     def lire_signalement(self, reference: str) -> Document | None:
@@ -188,16 +207,11 @@ class StockageTinyDB(Stockage):
         evenement: Document | None = None,
         modification: Callable[[Document], None] | None = None,
     ) -> Document:
-        def transformer(document: Document) -> None:
+        def transformer(document: Document) -> Ecritures:
             modifier_document(document, champs, evenement, modification)
+            return Ecritures()
 
-        chemin = self._signalement(reference)
-        with self.verrous.tenir(reference):
-            if not chemin.exists():
-                raise KeyError(reference)
-            table = _table(chemin)
-            table.update(transformer, doc_ids=[1])
-            return dict(table.get(doc_id=1))
+        return self.changer_signalement(reference, transformer)
 
     def compter_signalements(self) -> int:
         racine = self.dossier / "signalements"
@@ -258,6 +272,7 @@ class StockageTinyDB(Stockage):
                 # n'est lu par la boîte qu'une fois le signalement écrit (``compteur_envois``).
                 _ecrire(self._envoi(envoi["id"]), envoi)
             if not ecritures.inchange:
+                index_par_date.marquer(self._marques(document))
                 _ecrire(chemin, document)
             for identifiant in ecritures.fermees:
                 self._ouverte(identifiant).unlink(missing_ok=True)
@@ -274,6 +289,52 @@ class StockageTinyDB(Stockage):
                 if entree is not None:
                     entrees.append(entree)
         return entrees
+
+    # Index par date (voir index_par_date.py)
+    def _marques(self, document: Document) -> list[str]:
+        return index_par_date.marques(os.fspath(self.dossier), document)
+
+    def _index_pret(self) -> str:
+        """La racine, une fois les index construits : la première fois, pour les
+        signalements écrits avant eux (une passe sur tous, sous un verrou ; les écritures
+        concurrentes marquent les leurs elles-mêmes)."""
+        racine = os.fspath(self.dossier)
+        if not index_par_date.construit(racine):
+            with self.verrous.tenir("index"):
+                if not index_par_date.construit(racine):
+                    for reference in self.lister_references():
+                        document = self.lire_signalement(reference)
+                        if document is not None:
+                            index_par_date.marquer(self._marques(document))
+                    index_par_date.noter_construit(racine)
+        return racine
+
+    def lister_par_creation(self, debut: datetime, fin: datetime, nombre: int,
+                            decalage: int = 0, *, noeuds: Collection[str] | None = None,
+                            etats: Collection[str] | None = None,
+                            sans_etats: Collection[str] | None = None) -> list[Document]:
+        filtre = noeuds is not None or etats is not None or sans_etats is not None
+        trouves: list[Document] = []
+        for reference in index_par_date.crees(self._index_pret(), debut, fin):
+            if not filtre and decalage:
+                # Sans filtre, une entrée sautée n'est pas lue : son fichier existe-t-il ?
+                decalage -= self._signalement(reference).exists()
+                continue
+            document = self.lire_signalement(reference)
+            if document is None or (filtre and not _garde(document, noeuds, etats, sans_etats)):
+                continue
+            if decalage:
+                decalage -= 1
+                continue
+            trouves.append(document)
+            if len(trouves) == nombre:
+                break
+        return trouves
+
+    def lister_evenements(self, debut: datetime, fin: datetime,
+                          apres: tuple[datetime, str] | None, nombre: int
+                          ) -> list[tuple[datetime, str]]:
+        return index_par_date.evenements(self._index_pret(), debut, fin, apres, nombre)
 
     # Recherches sans résultat : un fichier par jour, {"jour": …, "textes": {texte: nombre}}
     def _jour(self, jour: date) -> Path:

@@ -44,6 +44,7 @@ class Contexte:
     cles_vapid: ClesVapid | None = None  # Web Push : la clé publique donnée aux navigateurs
     limiteur_recherches: Limiteur | None = None  # les recherches sans résultat, par adresse
     geocodeur: Geocodeur | None = None  # la commune d'une position (Open311, socle/geocodeur.py)
+    limiteur_listes_open311: Limiteur | None = None  # GET requests, servicerequestupdates
 
 
 def contexte(request: Request) -> Contexte:

@@ -82,6 +82,20 @@ def stockage(reglages):
     stockage.fermer()
 
 
+@pytest.fixture(params=["tinydb", "postgresql"])
+def stockage_des_deux_moteurs(request, reglages):
+    """TinyDB, puis une base PostgreSQL neuve : un module qui en fait son ``stockage``
+    (``def stockage(stockage_des_deux_moteurs)``) passe ses tests contre les deux."""
+    if request.param == "postgresql":
+        from fonctions.stockage.postgresql import StockagePostgreSQL
+
+        stockage = StockagePostgreSQL(request.getfixturevalue("base_postgres"))
+    else:
+        stockage = StockageTinyDB(reglages.donnees)
+    yield stockage
+    stockage.fermer()
+
+
 @pytest.fixture
 def notificateur() -> NotificateurEnregistreur:
     return NotificateurEnregistreur()

@@ -69,3 +69,28 @@ def test_une_position_seule_arrive_au_service_de_sa_commune(serveur, geocodeur, 
         assert b"<errors><error><code>503</code>" in panne.content
         demandes = httpx.get(f"{serveur.url}/api/open311/v2/requests.json", timeout=30).json()
         assert [d["service_request_id"] for d in demandes] == [reference]
+
+
+def test_une_demande_rejouee_pendant_l_arret_du_geocodeur_recoit_sa_reponse(serveur, geocodeur):
+    """Le client a perdu la réponse (délai dépassé) et rejoue ; entre-temps, le géocodeur
+    s'est arrêté. La clé est lue avant lui : la réponse d'origine, rien de neuf."""
+    champs = {"api_key": CLE, "service_code": "voirie.nid-de-poule",
+              "lat": "47.5201", "long": "-2.3002", "description": "Un trou sur la place.",
+              "attribute[taille]": "Plus grand"}
+    cle = {"Idempotency-Key": "5b1d6f0e-8c1a-4d7e-9f3b-2a6c8e4d1f70"}
+    with client_verifie(serveur.url, timeout=30) as client:
+        premiere = client.post("/api/open311/v2/requests.json", data=champs, headers=cle)
+        assert premiere.status_code == 201, premiere.text
+        geocodeur.arreter()  # plus personne n'écoute à son adresse
+        rejouee = client.post("/api/open311/v2/requests.json", data=champs, headers=cle)
+        assert (rejouee.status_code, rejouee.json()) == (200, premiere.json())
+        en_xml = client.post("/api/open311/v2/requests.xml", data=champs, headers=cle)
+        assert en_xml.status_code == 200
+        assert premiere.json()[0]["service_request_id"].encode() in en_xml.content
+        # Une nouvelle demande, elle, a besoin du géocodeur : 503, rien d'enregistré.
+        nouvelle = client.post("/api/open311/v2/requests.json", data=champs, headers={
+            "Idempotency-Key": "6c2e7a1f-9d2b-4e8f-8a4c-3b7d9f5e2a81"})
+        assert nouvelle.status_code == 503
+        demandes = client.get("/api/open311/v2/requests.json").json()
+        assert [d["service_request_id"] for d in demandes] == [
+            premiere.json()[0]["service_request_id"]]

@@ -111,6 +111,13 @@ class LectureArbre:
                                      "chiffres et tirets).")
                 continue
             ordre, slug = int(correspondance.group(1)), correspondance.group(2)
+            if identifiant == "" and slug == PARTAGES.lstrip("_"):
+                # Les pages de « _partages/ » ont l'adresse /partages/… (et les codes de
+                # service Open311 partages.…) : une réponse de premier niveau ne peut la prendre.
+                self.rapport.ajouter(fichier, None, "l'adresse « partages » est réservée aux "
+                                     "parties partagées du parcours (dossier « _partages/ »).",
+                                     "Donnez un autre nom à cette réponse après le nombre.")
+                continue
             if ordre in ordres:
                 self.rapport.ajouter(fichier, None, f"le nombre {ordre} est déjà pris par "
                                      f"« {ordres[ordre]} » dans le même dossier.",

@@ -127,6 +127,42 @@ def test_open311_refuse_une_mauvaise_cle_et_une_demande_inconnue(client, boite, 
     assert mauvais.status_code == 400
 
 
+def test_une_mise_a_jour_d_un_signalement_anonymise_est_refusee_sans_rien_ecrire(
+        client, boite, client_http, horloge, stockage):
+    from fonctions.domaine import purge
+
+    corps = par_open311(client, boite, client_http)
+    reference = corps["reference"]
+    purge.anonymiser(stockage, reference, horloge())
+    avant = stockage.lire_signalement(reference)
+    champs = {"jurisdiction_id": "cc-val-d-essai", "api_key": "cle-open311-de-test",
+              "service_request_id": reference, "update_id": "U-tardive", "status": "CLOSED",
+              "description": "Mme Dupont, 3 rue des Lilas, a été rappelée."}
+    for chemin in ("servicerequestupdates.json", "servicerequestupdates.xml"):
+        reponse = client.post(f"/api/open311/v2/{chemin}", data=champs)
+        assert reponse.status_code == 404, reponse.text
+    assert "<code>404</code>" in reponse.text and "anonymisé" in reponse.text
+    json_ = client.post("/api/open311/v2/servicerequestupdates.json", data=champs).json()
+    assert json_ == [{"code": 404, "description": (
+        "Ce signalement a été anonymisé (sa durée de conservation est passée) : Aiguillage "
+        "n'en garde que la statistique et n'y ajoute plus rien.")}]
+    assert stockage.lire_signalement(reference) == avant  # ni texte, ni étape, ni état
+
+
+def test_un_webhook_sur_un_signalement_anonymise_est_refuse(client, boite, horloge, stockage):
+    from fonctions.domaine import purge
+
+    corps = par_webhook(client, boite)
+    purge.anonymiser(stockage, corps["reference"], horloge())
+    avant = stockage.lire_signalement(corps["reference"])
+    reponse = envoyer_webhook(client, horloge, {
+        "id": "evt-9", "reference": corps["reference"], "statut": "message",
+        "message": "Nous avons rappelé M. Martin au 06 12 34 56 78."})
+    assert reponse.status_code == 404, reponse.text
+    assert "anonymisé" in reponse.text
+    assert stockage.lire_signalement(corps["reference"]) == avant
+
+
 def test_open311_hors_competence_nomme_le_service_suivant(client, boite, client_http,
                                                          expediteur):
     corps = par_open311(client, boite, client_http)

@@ -21,6 +21,21 @@ def test_le_code_d_un_service_est_l_identifiant_de_l_issue_sans_barre():
         assert catalogue.issue_de(modele, code) is None
 
 
+def test_une_partie_partagee_du_parcours_a_le_code_lisible_de_son_adresse():
+    donnees = modele_brut()
+    parc = {**donnees["noeuds"]["voirie/nid-de-poule"], "id": "_partages/arbre-tombe/parc",
+            "url": "/partages/arbre-tombe/parc/"}
+    donnees["noeuds"]["_partages/arbre-tombe/parc"] = parc
+    modele = Modele(donnees)
+    assert catalogue.code_de("_partages/arbre-tombe/parc") == "partages.arbre-tombe.parc"
+    assert catalogue.service(modele, parc)["service_code"] == "partages.arbre-tombe.parc"
+    assert catalogue.issue_de(modele, "partages.arbre-tombe.parc")["id"] == parc["id"]
+    # L'ancien code, publié avant la règle, reste accepté.
+    assert catalogue.issue_de(modele, "_partages.arbre-tombe.parc")["id"] == parc["id"]
+    assert catalogue.noeuds_du_code("partages.arbre-tombe.parc") == [
+        "_partages/arbre-tombe/parc", "partages/arbre-tombe/parc"]
+
+
 def test_est_sensible_une_issue_marquee_un_autre_probleme_ou_une_issue_retiree():
     donnees = modele_brut()
     donnees["noeuds"]["voirie/depot-sauvage"]["sensible"] = True

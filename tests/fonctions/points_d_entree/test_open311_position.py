@@ -92,6 +92,29 @@ def test_un_geocodeur_indisponible_donne_503_et_rien_n_est_enregistre(
     assert stockage.compter_signalements() == 0
 
 
+def test_une_demande_rejouee_recoit_sa_reponse_meme_geocodeur_en_panne(
+        client, stockage, geocodeur):
+    cle = {"Idempotency-Key": "8e03978e-40d5-43e8-bc93-6894a57f9324"}
+    premiere = client.post(f"{V2}/requests.json", data=position_seule("47.5201", "-2.3002"),
+                           headers=cle)
+    assert premiere.status_code == 201, premiere.text
+    geocodeur.en_panne = True
+    rejouee = client.post(f"{V2}/requests.json", data=position_seule("47.5201", "-2.3002"),
+                          headers=cle)
+    assert (rejouee.status_code, rejouee.json()) == (200, premiere.json())
+    assert len(geocodeur.demandes) == 1  # la clé lue d'abord : pas de second appel
+    # La même clé pour un autre contenu reste refusée ; sans clé connue, le géocodeur
+    # reste nécessaire.
+    autre = client.post(f"{V2}/requests.json", headers=cle, data=position_seule(
+        "47.5201", "-2.3002", description="Un autre trou, ailleurs dans la rue."))
+    assert autre.status_code == 400
+    assert autre.json()[0]["description"].startswith("Cette clé d'idempotence a déjà servi")
+    nouvelle = client.post(f"{V2}/requests.json", data=position_seule("47.5201", "-2.3002"),
+                           headers={"Idempotency-Key": "0e03978e-40d5-43e8-bc93-6894a57f9324"})
+    assert nouvelle.status_code == 503
+    assert stockage.compter_signalements() == 1
+
+
 def test_en_developpement_le_geocodeur_n_est_pas_appele(fabrique_client, stockage, geocodeur):
     client = client_avec_cle(fabrique_client, envoi_web="fichier")
     reponse = client.post(f"{V2}/requests.json", data=position_seule("47.51", "-2.48"))

@@ -85,6 +85,8 @@ def test_la_production_complete_demarre_et_envoie_pour_de_vrai():
      "AIGUILLAGE_LIMITE_JETONS s'écrit NOMBRE/SECONDES (300/3600) ou 0."),
     ("AIGUILLAGE_LIMITE_RECHERCHES", "30 par minute",
      "AIGUILLAGE_LIMITE_RECHERCHES s'écrit NOMBRE/SECONDES (30/600) ou 0."),
+    ("AIGUILLAGE_LIMITE_LISTES_OPEN311", "beaucoup",
+     "AIGUILLAGE_LIMITE_LISTES_OPEN311 s'écrit NOMBRE/SECONDES (120/600) ou 0."),
     ("AIGUILLAGE_COORDONNEES_JOURS", "un mois",
      "AIGUILLAGE_COORDONNEES_JOURS doit être un nombre de jours entre 0 et 365 (par défaut 30)."),
     ("AIGUILLAGE_CONSERVATION_MOIS", "0",
@@ -177,6 +179,13 @@ def test_la_limite_des_recherches_sans_resultat_vaut_30_par_10_minutes_ou_se_des
     assert lire_reglages({}).limite_recherches == (30, 600.0)
     assert lire_reglages({"AIGUILLAGE_LIMITE_RECHERCHES": "5/60"}).limite_recherches == (5, 60.0)
     assert lire_reglages({"AIGUILLAGE_LIMITE_RECHERCHES": "0"}).limite_recherches is None
+
+
+def test_la_limite_des_listes_open311_vaut_120_par_10_minutes_ou_se_desactive():
+    assert lire_reglages({}).limite_listes_open311 == (120, 600.0)
+    assert lire_reglages({"AIGUILLAGE_LIMITE_LISTES_OPEN311": "2/60"}).limite_listes_open311 == (
+        2, 60.0)
+    assert lire_reglages({"AIGUILLAGE_LIMITE_LISTES_OPEN311": "0"}).limite_listes_open311 is None
 
 
 def test_le_site_peut_ne_pas_etre_servi():

@@ -435,3 +435,114 @@ def test_le_releve_d_un_service_ne_recule_jamais(ouvrir):
     with pytest.raises(ValueError):
         stockage.noter_releve("voirie", datetime(2030, 1, 1))  # sans fuseau : refusé
     assert stockage.lire_releve("voirie") == neuf_heures + timedelta(minutes=1)
+
+
+# Index par date (les listes publiques d'Open311)
+def date_(jour: int, heure: int = 9, minute: int = 0) -> str:
+    return datetime(2025, 3, jour, heure, minute, tzinfo=UTC).isoformat()
+
+
+def cree(stockage, reference: str, jour: int, heure: int = 9, noeud: str = "voirie/trou",
+         etat: str | None = "transmis", **autres) -> None:
+    document = signalement(reference, cree_le=date_(jour, heure), noeud={"id": noeud},
+                           historique=[{"date": date_(jour, heure), "type": "recu"}], **autres)
+    if etat is not None:
+        document["etat"] = etat
+    stockage.creer_signalement(document, [], [])
+
+
+def refs(nombre: int) -> list[str]:
+    """``nombre`` références valides distinctes, dans l'ordre."""
+    trouvees: set[str] = set()
+    while len(trouvees) < nombre:
+        trouvees.add(nouvelle_reference())
+    return sorted(trouvees)
+
+
+def references(documents: list[dict]) -> list[str]:
+    return [d["reference"] for d in documents]
+
+
+def test_les_signalements_se_listent_par_date_de_creation_les_plus_recents_d_abord(stockage):
+    r2, r3, r4, r5, r6, r7, r8 = refs(7)
+    cree(stockage, r2, 10, 9)
+    cree(stockage, r3, 10, 9)  # même seconde : par référence
+    cree(stockage, r4, 12, 8, noeud="eclairage/panne", etat="resolu")
+    cree(stockage, r5, 14, 23, etat=None)
+    # Un autre fuseau horaire : 1 h du matin à Paris le 15, le 14 à minuit en UTC.
+    stockage.creer_signalement(signalement(
+        r6, cree_le="2025-03-15T01:00:00+01:00", noeud={"id": "voirie/trou"},
+        etat="transmis", historique=[]), [], [])
+    stockage.creer_signalement(signalement(r7, cree_le="illisible"), [], [])
+    stockage.creer_signalement(signalement(r8), [], [])  # sans date : jamais listé
+    debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
+    tous = [r6, r5, r4, r2, r3]
+    assert references(stockage.lister_par_creation(debut, fin, 10)) == tous
+    assert references(stockage.lister_par_creation(debut, fin, 2, 1)) == tous[1:3]
+    assert references(stockage.lister_par_creation(debut, fin, 10, 5)) == []
+    # Bornes comprises, à la seconde.
+    assert references(stockage.lister_par_creation(
+        datetime(2025, 3, 10, 9, tzinfo=UTC), datetime(2025, 3, 12, 8, tzinfo=UTC), 10)) == [
+        r4, r2, r3]
+    assert references(stockage.lister_par_creation(
+        datetime(2025, 3, 10, 9, 0, 1, tzinfo=UTC), fin, 10)) == tous[:3]
+    # Filtres : l'issue, l'état (un document sans état est hors de tout ensemble).
+    assert references(stockage.lister_par_creation(
+        debut, fin, 10, noeuds=["eclairage/panne"])) == [r4]
+    assert references(stockage.lister_par_creation(
+        debut, fin, 10, etats=["resolu", "clos"])) == [r4]
+    assert references(stockage.lister_par_creation(
+        debut, fin, 1, 1, sans_etats=["resolu", "clos"])) == [r5]
+    assert references(stockage.lister_par_creation(
+        debut, fin, 10, 1, noeuds=["voirie/trou"], sans_etats=["resolu"])) == tous[1:2] + tous[3:]
+    documents = stockage.lister_par_creation(debut, fin, 1, noeuds=["eclairage/panne"])
+    assert documents == [stockage.lire_signalement(r4)]
+
+
+def test_chaque_moment_d_evenement_d_un_signalement_est_dans_l_index_des_evenements(
+        stockage):
+    r2, r3, r4, r5 = refs(4)
+    cree(stockage, r3, 10)
+    cree(stockage, r2, 12)
+    # Une création sans événement : son moment y est aussi ; sans date, rien.
+    stockage.creer_signalement(signalement(r4, cree_le=date_(16, 8)), [], [])
+    stockage.creer_signalement(signalement(r5), [], [])
+    # Des événements par les deux portes de modification ; deux au même moment d'un même
+    # signalement n'en font qu'un ; un autre fuseau est ramené en UTC.
+    stockage.modifier_signalement(r3, evenement={"date": date_(12, 9), "type": "x"})
+    stockage.modifier_signalement(r3, evenement={"date": date_(12, 9), "type": "y"})
+    stockage.changer_signalement(r2, lambda d: (
+        d["historique"].append({"date": "2025-03-14T23:30:00-01:00", "type": "x"}),
+        Ecritures())[1])
+    stockage.modifier_signalement(r2, evenement={"date": "illisible", "type": "x"})
+
+    def moment(jour, heure, minute=0):
+        return datetime(2025, 3, jour, heure, minute, tzinfo=UTC)
+
+    debut, fin = moment(1, 0), moment(31, 0)
+    tous = [(moment(10, 9), r3), (moment(12, 9), r2), (moment(12, 9), r3),
+            (moment(15, 0, 30), r2), (moment(16, 8), r4)]
+    assert stockage.lister_evenements(debut, fin, None, 10) == tous
+    assert stockage.lister_evenements(debut, fin, None, 2) == tous[:2]
+    assert stockage.lister_evenements(debut, fin, tous[1], 2) == tous[2:4]
+    assert stockage.lister_evenements(debut, fin, tous[4], 2) == []
+    # Bornes comprises, à la seconde ; un autre fuseau vaut son moment UTC.
+    assert stockage.lister_evenements(moment(12, 9), moment(15, 0, 30), None, 10) == tous[1:4]
+    assert stockage.lister_evenements(
+        datetime(2025, 3, 15, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), fin, None,
+        10) == tous[3:]
+    assert stockage.lister_evenements(moment(10, 9, 1), moment(12, 8), None, 10) == []
+    # Un changement qui n'écrit rien n'ajoute rien.
+    stockage.changer_signalement(r3, lambda d: (
+        d["historique"].append({"date": date_(20), "type": "x"}), Ecritures(inchange=True))[1])
+    assert stockage.lister_evenements(debut, fin, None, 10) == tous
+
+
+def test_la_reference_d_une_cle_se_lit_sans_la_tenir(stockage):
+    assert stockage.reference_de_cle("cle") is None
+    with stockage.reserver_cle("cle", "empreinte", "AIG-7K3M-Q2"):
+        stockage.creer_signalement(signalement("AIG-7K3M-Q2"), [], [])
+    assert stockage.reference_de_cle("cle") == "AIG-7K3M-Q2"
+    assert stockage.reference_de_cle("autre") is None
+    with stockage.reserver_cle("cle", "empreinte", "AIG-2222-22") as reservation:
+        assert reservation.reference == "AIG-7K3M-Q2"  # lue sans être tenue : libre

@@ -95,6 +95,28 @@ def test_un_signalement_recu_se_lit_avant_d_etre_ecrit_dans_tinydb(lent):
         signalement("AIG-7K3M-Q2"))
 
 
+def test_les_index_par_date_sont_ecrits_par_la_materialisation_avant_le_signalement(lent):
+    from datetime import UTC, datetime
+
+    document = {**signalement("AIG-7K3M-Q2"), "cree_le": "2025-03-10T09:00:00+00:00",
+                "historique": [{"date": "2025-03-10T09:00:00+00:00", "type": "recu"}]}
+    with lent.reserver_cle(CLE, "empreinte", "AIG-7K3M-Q2"):
+        lent.creer_signalement(document, [], [])
+    # La clé se lit en mémoire, sans forcer la matérialisation…
+    assert lent.reference_de_cle(CLE) == "AIG-7K3M-Q2"
+    assert not (lent.dossier / "index").exists()
+    assert StockageTinyDB(lent.dossier).lire_signalement("AIG-7K3M-Q2") is None
+    # … la liste passe la barrière : tout est matérialisé, index compris.
+    debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
+    assert lent.lister_par_creation(debut, fin, 10) == [document]
+    assert lent.lister_evenements(debut, fin, None, 10) == [
+        (datetime(2025, 3, 10, 9, tzinfo=UTC), "AIG-7K3M-Q2")]
+    assert (lent.dossier / "index/crees/2025-03-10/090000000000-AIG-7K3M-Q2").exists()
+    # La marque de création vaut pour l'événement du même moment : une seule marque.
+    assert not (lent.dossier / "index/evenements").exists()
+    assert not list((lent.dossier / "journal/a_placer").iterdir())
+
+
 def test_une_modification_juste_apres_la_creation_voit_le_signalement(lent):
     creer(lent, "AIG-7K3M-Q2")
     modifie = lent.modifier_signalement("AIG-7K3M-Q2", {"etat": "transmis"})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,3 +160,39 @@ def test_un_processus_tue_en_plein_compte_laisse_un_fichier_lisible(tmp_path):
 
 # -- Données personnelles (fonctions/domaine/purge.py) ----------------------------------------------
 
+
+
+def test_les_index_par_date_sont_construits_une_fois_pour_les_signalements_d_avant(tmp_path):
+    from datetime import UTC, datetime
+
+    stockage = StockageTinyDB(tmp_path)
+    anciens = [{**signalement(reference), "cree_le": f"2025-03-{jour}T09:00:00+00:00",
+                "historique": [{"date": f"2025-03-{jour}T09:00:00+00:00", "type": "recu"}]}
+               for reference, jour in (("AIG-7K3M-Q2", 10), ("AIG-2222-22", 11))]
+    for document in anciens:
+        stockage.creer_signalement(document, [], [])
+    shutil.rmtree(tmp_path / "index")  # écrits par une version d'avant les index
+    debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
+    assert stockage.lister_par_creation(debut, fin, 10) == anciens[::-1]
+    assert (tmp_path / "index/construit").exists()
+    assert stockage.lister_evenements(debut, fin, None, 10) == [
+        (datetime(2025, 3, 10, 9, tzinfo=UTC), "AIG-7K3M-Q2"),
+        (datetime(2025, 3, 11, 9, tzinfo=UTC), "AIG-2222-22")]
+    # Construits une fois : une marque effacée à la main n'est plus refaite.
+    (tmp_path / "index/crees/2025-03-10/090000000000-AIG-7K3M-Q2").unlink()
+    assert stockage.lister_par_creation(debut, fin, 10) == anciens[1:]
+
+
+def test_une_marque_d_index_sans_signalement_est_ignoree_et_ne_compte_pas(tmp_path):
+    from datetime import UTC, datetime
+
+    stockage = StockageTinyDB(tmp_path)
+    document = {**signalement("AIG-7K3M-Q2"), "cree_le": "2025-03-10T09:00:00+00:00"}
+    stockage.creer_signalement(document, [], [])
+    # Un arrêt brutal entre la marque et le signalement : la marque reste seule.
+    fantome = tmp_path / "index/crees/2025-03-10/100000000000-AIG-2222-22"
+    fantome.touch()
+    debut, fin = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC)
+    assert stockage.lister_par_creation(debut, fin, 10) == [document]
+    assert stockage.lister_par_creation(debut, fin, 10, 1) == []
+    assert stockage.lister_par_creation(debut, fin, 10, 1, sans_etats=["clos"]) == []

@@ -12,19 +12,10 @@ from fonctions.socle import georeport
 from fonctions.socle.client_http import ErreurReseau, ReponseHTTP
 
 
-@pytest.fixture(params=["tinydb", "postgresql"])
-def stockage(request, reglages):
+@pytest.fixture
+def stockage(stockage_des_deux_moteurs):
     """Les deux moteurs : identifiants et relevés sont dans le stockage, pas à côté."""
-    if request.param == "postgresql":
-        from fonctions.stockage.postgresql import StockagePostgreSQL
-
-        stockage = StockagePostgreSQL(request.getfixturevalue("base_postgres"))
-    else:
-        from fonctions.stockage import StockageTinyDB
-
-        stockage = StockageTinyDB(reglages.donnees)
-    yield stockage
-    stockage.fermer()
+    return stockage_des_deux_moteurs
 
 
 @pytest.fixture
