@@ -53,8 +53,11 @@ MESURER = """async ([requetes, tours, pages]) => {
   const debut = performance.now();
   const { Index } = await import("/theme/js/recherche.js");
   const lire = async (nom) => (await fetch(`/${nom}`)).json();
-  const index = new Index(await (await fetch("/recherche.json")).json(), lire);
+  const donnees = await (await fetch("/recherche.json")).json();
+  const telecharge = performance.now() - debut;
+  const index = new Index(donnees, lire);
   const premierUsage = performance.now() - debut;
+  const lecture = premierUsage - telecharge;
   const ancienne = ANCIENNE;
   const temps = requetes.map(() => []);
   const avant = requetes.map(() => []);
@@ -69,6 +72,7 @@ MESURER = """async ([requetes, tours, pages]) => {
   }
   for (let t = 0; t < tours; t++) {
     requetes.forEach((q, i) => {
+      index.trouvesParMot.clear(); // chaque tour trouve les termes comme la première fois
       let d = performance.now();
       index.chercher(q);
       temps[i].push(performance.now() - d);
@@ -77,7 +81,7 @@ MESURER = """async ([requetes, tours, pages]) => {
       avant[i].push(performance.now() - d);
     });
   }
-  return { premierUsage, temps, avant, resultats, trouver };
+  return { premierUsage, lecture, temps, avant, resultats, trouver };
 }""".replace("ANCIENNE", ANCIENNE)
 
 
@@ -132,9 +136,9 @@ def imprimer_temps(nom: str, mesure: dict, objectif: float) -> None:
     print(f"  {nom} : médiane {statistics.median(temps):.2f} ms, p95 {p95(temps):.2f} ms, "
           f"pire {max(temps):.2f} ms (objectif ≤ {objectif:.0f} ms) ; recherche d'avant "
           f"{statistics.median(avant):.3f} ms ; premier usage (index téléchargé et lu) "
-          f"{mesure['premierUsage']:.0f} ms ; première fois de chaque requête, morceaux "
-          f"téléchargés d'un serveur local compris : médiane {statistics.median(mesure['trouver']):.2f} ms, "
-          f"p95 {p95(mesure['trouver']):.2f} ms")
+          f"{mesure['premierUsage']:.0f} ms (dont lu {mesure['lecture']:.0f} ms) ; première "
+          "fois de chaque requête, morceaux téléchargés d'un serveur local compris : médiane "
+          f"{statistics.median(mesure['trouver']):.2f} ms, p95 {p95(mesure['trouver']):.2f} ms")
 
 
 def main() -> int:
