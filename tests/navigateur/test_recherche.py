@@ -63,13 +63,20 @@ def test_le_navigateur_decoupe_et_racinise_les_mots_comme_python(demo, page):
     assert obtenus["distance"] == vecteurs["distance"]
 
 
+def requetes_et_communes(modele: dict, index: Index, publiques, graine: int):
+    """(requêtes, communes) : le jeu public avec sa commune, puis 300 requêtes tirées au
+    hasard, chacune avec une commune du territoire ou aucune."""
+    hasard = random.Random(graine)
+    communes = [c["insee"] for c in modele["territoire"]["communes"]]
+    au_hasard = requetes_au_hasard(index)
+    return ([r.texte for r in publiques] + au_hasard,
+            [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in au_hasard])
+
+
 def test_le_navigateur_et_le_serveur_donnent_les_memes_resultats_dans_le_meme_ordre(demo, page):
     serveur, modele, index = demo
     publiques = lire_requetes()
-    hasard = random.Random(7)
-    communes = [c["insee"] for c in modele["territoire"]["communes"]]
-    requetes = [r.texte for r in publiques] + requetes_au_hasard(index)
-    insees = [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in requetes[100:]]
+    requetes, insees = requetes_et_communes(modele, index, publiques, graine=7)
     page.goto(serveur.url + "/")
     navigateur = page.evaluate(CHERCHER, [requetes, insees])
     serveur_ = [[[index.adresse(p, insee), score] for p, score in index.chercher(q)]
@@ -134,11 +141,7 @@ def test_sur_un_index_decoupe_le_navigateur_trouve_comme_python_en_ne_lisant_que
     fichiers = fichiers_recherche(entier, seuil=0, cible=2048, pages_par_morceau=16)
     base = json.loads(fichiers.pop("recherche.json"))
     morceaux = {nom: json.loads(texte) for nom, texte in fichiers.items()}
-    publiques = lire_requetes()
-    hasard = random.Random(11)
-    communes = [c["insee"] for c in modele["territoire"]["communes"]]
-    requetes = [r.texte for r in publiques] + requetes_au_hasard(index)
-    insees = [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in requetes[100:]]
+    requetes, insees = requetes_et_communes(modele, index, lire_requetes(), graine=11)
     page.goto(serveur.url + "/")
     obtenu = page.evaluate(MORCEAUX, [base, morceaux, requetes, insees])
     attendus = [[dataclasses.asdict(r) for r in index.afficher(q, insee)]
