@@ -6,6 +6,7 @@ clavier, à 320 px, sans défaut relevé par axe-core."""
 import dataclasses
 import json
 import random
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -427,4 +428,59 @@ def test_un_index_decoupe_cherche_hors_ligne_apres_une_premiere_recherche(site_d
         "questions de la page d'accueil.")
     assert page.locator("main [data-liste-resultats] > li").count() == 0
     assert page.get_by_role("link", name="Je ne trouve pas mon problème").is_visible()
+    contexte.close()
+
+
+CACHES = """async () => {
+  const caches_ = {};
+  for (const nom of await caches.keys()) {
+    if (!nom.startsWith("aiguillage-")) continue;
+    caches_[nom] = (await (await caches.open(nom)).keys()).map((r) => new URL(r.url).pathname);
+  }
+  return caches_;
+}"""
+
+
+def test_une_nouvelle_version_garde_toute_la_nouvelle_recherche_decoupee(navigateur, tmp_path):
+    """La recherche découpée déjà utilisée : la nouvelle version du worker garde, dès son
+    installation, la nouvelle base et tous ses nouveaux morceaux (leurs noms ont changé),
+    et la recherche marche hors ligne juste après la mise à jour."""
+    from arbre.__main__ import construire
+    from tests.conftest import PETIT
+
+    contenu, site = tmp_path / "contenu", tmp_path / "site"
+    shutil.copytree(PETIT, contenu)
+
+    def construire_decoupe() -> set[str]:
+        with pytest.MonkeyPatch.context() as reglage:
+            reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
+            assert construire(contenu, site) == 0
+        return {f"/recherche/{f.name}" for f in (site / "recherche").glob("*.json")}
+
+    anciens = construire_decoupe()
+    serveur = lancer_produit(site, tmp_path / "donnees")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/")
+        attendre_le_worker(page)
+        page.get_by_label("Rechercher un problème, avec vos mots").fill("gaz")
+        page.locator("header [data-liste-resultats] a", has_text="Une odeur de gaz").wait_for()
+        attendre_gardees(page, anciens | {"/recherche.json"})
+        gaz = contenu / "arbre" / "20-gaz.md"
+        gaz.write_text(gaz.read_text().replace("Une odeur de gaz", "Ça sent le gaz"))
+        nouveaux = construire_decoupe()
+        assert nouveaux - anciens
+        page.reload()
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        page.get_by_text("Une nouvelle version du site est disponible.").wait_for(timeout=20_000)
+        neuf = [adresses for adresses in page.evaluate(CACHES).values() if nouveaux <= set(adresses)]
+        assert len(neuf) == 1 and not (anciens - nouveaux) & set(neuf[0])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mettre à jour").click()
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    page.goto(serveur.url + "/recherche/?q=sent+le+gaz")
+    page.locator("main [data-liste-resultats] a", has_text="Ça sent le gaz").wait_for()
     contexte.close()
