@@ -163,7 +163,8 @@ let rechercheGardee = false;
 async function garderLaRecherche(cache) {
   if (rechercheGardee) return;
   const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
-  await garder(cache, [], RECHERCHE.filter((url) => !gardes.has(url)).map((url) => [url, EMPREINTES.get(url)]));
+  const manquantes = RECHERCHE.filter((url) => !gardes.has(url));
+  await garder(cache, [], manquantes.map((url) => [url, EMPREINTES.get(url)]));
   rechercheGardee = true;
 }
 
