@@ -9,6 +9,7 @@ import re
 import pytest
 
 from arbre.__main__ import construire
+from arbre.erreurs import ErreursContenu
 from arbre.modele import construire_modele
 from arbre.recherche.fichiers import (
     CIBLE_POSTES,
@@ -121,12 +122,14 @@ def test_la_taille_des_morceaux_se_regle_a_la_construction_en_ko():
     assert cible_de_la_construction({"AIGUILLAGE_RECHERCHE_MORCEAU": "0"}) == 512
 
 
-@pytest.mark.parametrize("valeur", ["cent", "-3"])
-def test_un_reglage_illisible_est_dit_en_francais(valeur):
-    with pytest.raises(ValueError, match="AIGUILLAGE_RECHERCHE_SEUIL doit être"):
-        seuil_de_la_construction({"AIGUILLAGE_RECHERCHE_SEUIL": valeur})
-    with pytest.raises(ValueError, match="AIGUILLAGE_RECHERCHE_MORCEAU doit être"):
-        cible_de_la_construction({"AIGUILLAGE_RECHERCHE_MORCEAU": valeur})
+@pytest.mark.parametrize("valeur", ["cent", "-3", "nan"])
+def test_un_reglage_illisible_arrete_la_construction_en_francais(valeur):
+    for nom, lire in (("AIGUILLAGE_RECHERCHE_SEUIL", seuil_de_la_construction),
+                      ("AIGUILLAGE_RECHERCHE_MORCEAU", cible_de_la_construction)):
+        with pytest.raises(ErreursContenu) as erreur:
+            lire({nom: valeur})
+        assert nom in str(erreur.value)
+        assert f"« {valeur} » n'est pas un nombre de Ko positif." in str(erreur.value)
 
 
 def test_le_site_construit_avec_un_seuil_abaisse_publie_les_morceaux_et_les_relit(tmp_path, monkeypatch):

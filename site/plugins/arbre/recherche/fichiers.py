@@ -42,6 +42,7 @@ import math
 import os
 import re
 
+from ..erreurs import ErreursContenu, Rapport
 from .moteur import ALPHABET
 
 SEUIL = 100 * 1024
@@ -53,15 +54,20 @@ _PREFIXE_MAX = 25  # « A » + 25 = « Z » : la longueur du préfixe commun tie
 
 
 def _ko(environ, nom: str, defaut: int) -> int:
+    """Un réglage de la construction en Ko ; une valeur fausse l'arrête (`ErreursContenu`,
+    en français, comme les réglages de la carte)."""
     valeur = environ.get(nom, "").strip()
     if not valeur:
         return defaut
     try:
         ko = float(valeur)
     except ValueError:
-        raise ValueError(f"{nom} doit être un nombre de Ko, pas « {valeur} ».") from None
-    if ko < 0:
-        raise ValueError(f"{nom} doit être positif, pas « {valeur} ».")
+        ko = -1
+    if not ko >= 0:  # négatif, ou « nan »
+        rapport = Rapport()
+        rapport.ajouter(nom, None, f"« {valeur} » n'est pas un nombre de Ko positif.",
+                        "Exemple : 100 (ou rien, pour la valeur par défaut).")
+        raise ErreursContenu(rapport)
     return int(ko * 1024)
 
 
