@@ -109,17 +109,8 @@ def test_la_recherche_et_les_pages_du_parcours_ne_sont_pas_dans_la_coquille(url,
     assert dans_la_coquille(url) is gardee
 
 
-@pytest.fixture(scope="module")
-def sortie_decoupee(tmp_path_factory):
-    """Le petit contenu, son index de recherche découpé (le seuil abaissé à 0 Ko)."""
-    dossier = tmp_path_factory.mktemp("sortie-decoupee")
-    with pytest.MonkeyPatch.context() as reglage:
-        reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
-        assert construire(PETIT, dossier) == 0
-    return dossier
-
-
-def test_un_index_decoupe_est_garde_a_son_premier_usage_base_et_morceaux(sortie_decoupee):
+def test_un_index_decoupe_est_garde_a_son_premier_usage_base_et_morceaux(site_petit_decoupe):
+    sortie_decoupee = site_petit_decoupe
     modele = json.loads((sortie_decoupee / "modele.json").read_text(encoding="utf-8"))
     fichiers = fichiers_gardes(sortie_decoupee, modele)
     morceaux = {f"/recherche/{f.name}" for f in (sortie_decoupee / "recherche").glob("*.json")}

@@ -21,6 +21,7 @@ from fonctions.stockage import StockageTinyDB
 from tests.arbre.recherche.aides import requetes_au_hasard
 from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
 from tests.arbre.recherche.vecteurs import FICHIER as VECTEURS
+from tests.conftest import DEMO, PETIT, construire_decoupe
 from tests.navigateur.conftest import lancer_produit
 from tests.navigateur.test_hors_ligne import adresses_gardees, attendre_gardees, attendre_le_worker
 
@@ -371,14 +372,8 @@ def site_decoupe(tmp_path_factory):
     """La démonstration dont l'index de recherche est découpé (seuil abaissé à 0 Ko, morceaux
     de 2 Ko), comme
     celui d'un grand parcours : gardé à son premier usage, pas à la première visite."""
-    from arbre.__main__ import construire
-    from tests.conftest import DEMO
-
     sortie = tmp_path_factory.mktemp("site-decoupe")
-    with pytest.MonkeyPatch.context() as reglage:
-        reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
-        reglage.setenv("AIGUILLAGE_RECHERCHE_MORCEAU", "2")
-        assert construire(DEMO, sortie) == 0
+    construire_decoupe(DEMO, sortie, morceau_ko="2")
     return sortie
 
 
@@ -445,19 +440,14 @@ def test_une_nouvelle_version_garde_toute_la_nouvelle_recherche_decoupee(navigat
     """La recherche découpée déjà utilisée : la nouvelle version du worker garde, dès son
     installation, la nouvelle base et tous ses nouveaux morceaux (leurs noms ont changé),
     et la recherche marche hors ligne juste après la mise à jour."""
-    from arbre.__main__ import construire
-    from tests.conftest import PETIT
-
     contenu, site = tmp_path / "contenu", tmp_path / "site"
     shutil.copytree(PETIT, contenu)
 
-    def construire_decoupe() -> set[str]:
-        with pytest.MonkeyPatch.context() as reglage:
-            reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
-            assert construire(contenu, site) == 0
+    def construire_et_lister() -> set[str]:
+        construire_decoupe(contenu, site)
         return {f"/recherche/{f.name}" for f in (site / "recherche").glob("*.json")}
 
-    anciens = construire_decoupe()
+    anciens = construire_et_lister()
     serveur = lancer_produit(site, tmp_path / "donnees")
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
@@ -469,7 +459,7 @@ def test_une_nouvelle_version_garde_toute_la_nouvelle_recherche_decoupee(navigat
         attendre_gardees(page, anciens | {"/recherche.json"})
         gaz = contenu / "arbre" / "20-gaz.md"
         gaz.write_text(gaz.read_text().replace("Une odeur de gaz", "Ça sent le gaz"))
-        nouveaux = construire_decoupe()
+        nouveaux = construire_et_lister()
         assert nouveaux - anciens
         page.reload()
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from arbre.__main__ import construire
 from arbre.erreurs import ErreursContenu
 from arbre.modele import construire_modele
 from arbre.recherche.fichiers import (
@@ -108,6 +107,9 @@ def test_un_index_decoupe_demande_de_quoi_lire_ses_morceaux(index_demo):
     melange = {**morceaux, dernier: morceaux[dernier][:-1]}
     with pytest.raises(ValueError, match="pas de la même construction"):
         Index(base, melange.__getitem__)
+    premier = base["morceaux"]["pages"][0]
+    with pytest.raises(ValueError, match="pas de la même construction"):
+        Index(base, {**morceaux, premier: morceaux[premier][:-1]}.__getitem__)
 
 
 @pytest.mark.parametrize(("valeur", "octets"), [("", SEUIL), ("0", 0), ("12.5", 12800), ("  40 ", 40960)])
@@ -132,10 +134,8 @@ def test_un_reglage_illisible_arrete_la_construction_en_francais(valeur):
         assert f"« {valeur} » n'est pas un nombre de Ko positif." in str(erreur.value)
 
 
-def test_le_site_construit_avec_un_seuil_abaisse_publie_les_morceaux_et_les_relit(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
-    assert construire(PETIT, tmp_path / "sortie") == 0
-    sortie = tmp_path / "sortie"
+def test_le_site_construit_avec_un_seuil_abaisse_publie_les_morceaux_et_les_relit(site_petit_decoupe):
+    sortie = site_petit_decoupe
     base = json.loads((sortie / "recherche.json").read_text(encoding="utf-8"))
     noms = [nom for _, nom in base["morceaux"]["postes"]] + base["morceaux"]["pages"]
     assert sorted(f"recherche/{f.name}" for f in (sortie / "recherche").glob("*.json")) == sorted(noms)

@@ -123,23 +123,10 @@ def test_sans_index_la_page_le_dit_en_francais(fabrique_client, site_petit, tmp_
     assert "La recherche ne répond pas pour le moment." in reponse.text
 
 
-@pytest.fixture(scope="module")
-def site_decoupe(tmp_path_factory):
-    """Le petit contenu, son index de recherche découpé en une base et des morceaux."""
-    from arbre.__main__ import construire
-    from tests.conftest import PETIT
-
-    sortie = tmp_path_factory.mktemp("site-decoupe")
-    with pytest.MonkeyPatch.context() as reglage:
-        reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
-        assert construire(PETIT, sortie) == 0
-    return sortie
-
-
 def test_un_index_decoupe_donne_la_meme_page_que_l_index_d_un_seul_fichier(fabrique_client, client,
-                                                                        site_decoupe):
-    assert list((site_decoupe / "recherche").glob("postes-*.json"))
-    decoupe = fabrique_client(modele=site_decoupe / "modele.json")
+                                                                        site_petit_decoupe):
+    assert list((site_petit_decoupe / "recherche").glob("postes-*.json"))
+    decoupe = fabrique_client(modele=site_petit_decoupe / "modele.json")
     for q, commune in (("arbre tombé sur la rue", None), ("trou", "56195"), ("poubele", None)):
         params = {"q": q, **({"commune": commune} if commune else {})}
         attendu = client.get("/api/recherche", params=params)
@@ -147,11 +134,11 @@ def test_un_index_decoupe_donne_la_meme_page_que_l_index_d_un_seul_fichier(fabri
         assert obtenu.status_code == 200 and liens(obtenu) == liens(attendu) and liens(obtenu)
 
 
-def test_un_morceau_manquant_de_l_index_est_dit_en_francais(fabrique_client, site_decoupe, tmp_path):
+def test_un_morceau_manquant_de_l_index_est_dit_en_francais(fabrique_client, site_petit_decoupe, tmp_path):
     for fichier in ("modele.json", "recherche.json"):
-        (tmp_path / fichier).write_bytes((site_decoupe / fichier).read_bytes())
+        (tmp_path / fichier).write_bytes((site_petit_decoupe / fichier).read_bytes())
     (tmp_path / "recherche").mkdir()
-    for morceau in sorted((site_decoupe / "recherche").glob("*.json"))[1:]:  # il en manque un
+    for morceau in sorted((site_petit_decoupe / "recherche").glob("*.json"))[1:]:  # il en manque un
         (tmp_path / "recherche" / morceau.name).write_bytes(morceau.read_bytes())
     reponse = fabrique_client(modele=tmp_path / "modele.json").get("/api/recherche", params={"q": "gaz"})
     assert reponse.status_code == 503

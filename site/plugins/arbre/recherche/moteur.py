@@ -106,8 +106,12 @@ class Index:
             postes = donnees["postes"]
         else:
             sortes = [donnees["noms_des_sortes"][_CHIFFRES[c]] for c in donnees["sortes"]]
-            self.pages = [[a, libelle, chemin, sortes[i], service] for i, (a, libelle, chemin, service)
-                          in enumerate(p for nom in morceaux["pages"] for p in lire(nom))]
+            pages = [p for nom in morceaux["pages"] for p in lire(nom)]
+            if len(pages) != len(sortes):
+                raise ValueError(f"{len(sortes)} pages mais {len(pages)} à afficher : l'index "
+                                 "et ses morceaux ne sont pas de la même construction.")
+            self.pages = [[a, libelle, chemin, sorte, service]
+                          for (a, libelle, chemin, service), sorte in zip(pages, sortes, strict=True)]
             postes = [p for _, nom in morceaux["postes"] for p in lire(nom)]
         # Version 4 : les termes par préfixes communs ; 2 et 3 : une liste.
         termes = donnees["termes"]
