@@ -10,7 +10,8 @@ télécharge le téléphone :
   que soit la taille du parcours) ;
 - le premier chargement le plus lourd d'une page (HTML + CSS + JS, gzip ; ≤ 14 Ko) ;
 - le plan du site (la plus lourde de ses pages, gzip ; ≤ 14 Ko chacune) ;
-- l'index de la recherche (`recherche.json`, ou la somme de ses morceaux, gzip) ;
+- l'index de la recherche (`recherche.json` et ses morceaux, gzip) ; découpé : la base, le
+  plus gros morceau, et ce que télécharge une requête (médiane, p95) ;
 - `modele.json` (gzip ; lu par les fonctions, jamais par le téléphone) et les données de
   routage découpées que le téléphone télécharge à la demande (gzip) : les services par
   commune de chaque issue qui en dépend, les manifestes des familles.
@@ -21,10 +22,12 @@ télécharge le téléphone :
 from __future__ import annotations
 
 import argparse
+import bisect
 import gzip
 import importlib.util
 import json
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -85,10 +88,48 @@ def plan_du_site(sortie: Path) -> tuple[int, int, str]:
 
 
 def recherche(sortie: Path) -> tuple[int, int]:
-    """(fichiers, octets gzip) de l'index de la recherche : recherche.json, ou ses morceaux."""
-    morceaux = sorted((sortie / "recherche").glob("*.json"))
-    fichiers = morceaux or [sortie / "recherche.json"]
+    """(fichiers, octets gzip) de l'index de la recherche : recherche.json et ses morceaux."""
+    fichiers = [sortie / "recherche.json", *sorted((sortie / "recherche").glob("*.json"))]
     return len(fichiers), sum(gz(f) for f in fichiers)
+
+
+def morceaux_d_une_requete(index, base: dict, requete: str) -> set[str]:
+    """Les morceaux qu'une requête télécharge (comme `Index.trouver` de recherche.js) : ceux
+    des postes des termes de ses mots, puis ceux de l'affichage de ses résultats."""
+    from arbre.recherche.texte import mots
+
+    morceaux = base["morceaux"]
+    premiers = [premier for premier, _ in morceaux["postes"]]
+    noms = set()
+    for mot in mots(requete, index.vides):
+        for terme in index.termes_trouves(mot):
+            noms.add(morceaux["postes"][bisect.bisect_right(premiers, terme) - 1][1])
+    for page, _ in index.chercher(requete):
+        noms.add(morceaux["pages"][page // morceaux["pages_par_morceau"]])
+    return noms
+
+
+def telechargements(sortie: Path) -> dict | None:
+    """Ce que télécharge une recherche sur un index découpé (None s'il est d'un seul
+    fichier) : la base, le plus gros morceau, et pour chaque requête (le jeu public et 300
+    requêtes tirées au hasard des termes de l'index, chacune comptée comme la première de la
+    visite, base à part) les octets gzip de ses morceaux : médiane et p95."""
+    from arbre.recherche.moteur import Index
+    from tests.arbre.recherche.aides import requetes_au_hasard
+    from tests.arbre.recherche.jeu_public import lire_requetes
+
+    base = json.loads((sortie / "recherche.json").read_text(encoding="utf-8"))
+    if "morceaux" not in base:
+        return None
+    index = Index.lire(sortie / "recherche.json")
+    poids = {f"recherche/{f.name}": gz(f) for f in (sortie / "recherche").glob("*.json")}
+    requetes = [r.texte for r in lire_requetes()] + requetes_au_hasard(index)
+    octets = sorted(sum(poids[n] for n in morceaux_d_une_requete(index, base, q)) for q in requetes)
+    return {"base": gz(sortie / "recherche.json"),
+            "postes": max(o for n, o in poids.items() if "/postes-" in n),
+            "pages": max(o for n, o in poids.items() if "/pages-" in n),
+            "nombre": len(poids), "requetes": len(requetes),
+            "mediane": statistics.median(octets), "p95": octets[int(0.95 * (len(octets) - 1))]}
 
 
 def routage(sortie: Path) -> list[tuple[str, int, int, int]]:
@@ -130,7 +171,13 @@ def mesurer(nom: str, sortie: Path, navigateur, tmp: Path) -> None:
           f"gzip, {page_issue} (objectif ≤ 14 Ko)")
     print(f"  plan du site : {plans} page(s), la plus lourde {plan / 1024:.1f} Ko gzip, "
           f"{plan_page} (objectif ≤ 14 Ko chacune)")
-    print(f"  index de la recherche : {morceaux} fichier(s), {index / 1024:.1f} Ko gzip")
+    print(f"  index de la recherche : {morceaux} fichier(s), {index / 1024:.1f} Ko gzip en tout")
+    if (t := telechargements(sortie)) is not None:
+        print(f"    base (recherche.json, au premier usage) : {t['base'] / 1024:.1f} Ko gzip "
+              f"(objectif ≤ 100 Ko) ; {t['nombre']} morceaux, le plus gros : postes "
+              f"{t['postes'] / 1024:.1f} Ko, pages {t['pages'] / 1024:.1f} Ko")
+        print(f"    une requête télécharge en plus ({t['requetes']} requêtes, base à part) : "
+              f"médiane {t['mediane'] / 1024:.1f} Ko, p95 {t['p95'] / 1024:.1f} Ko gzip")
     print(f"  modele.json (lu par les fonctions) : {gz(sortie / 'modele.json') / 1024:.1f} Ko gzip")
     for sorte, nombre, total, plus_gros in routage(sortie):
         if nombre:

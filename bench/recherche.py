@@ -10,7 +10,8 @@ Imprime, mesurés dans le même lancement :
 - le temps d'une requête dans Chromium (le `recherche.js` publié), sur le contenu de
   démonstration (objectif : ≤ 20 ms) et sur le parcours généré (≤ 50 ms), avec en regard la
   recherche d'avant (des sous-chaînes, sans racines ni fautes) dans la même page ;
-- le temps du premier usage : télécharger et lire l'index.
+- le temps du premier usage : télécharger et lire l'index (la base, pour le parcours généré,
+  dont l'index est découpé), et la première fois de chaque requête (ses morceaux compris).
 """
 
 from __future__ import annotations
@@ -51,14 +52,27 @@ ANCIENNE = """(pages, requete) => {
 MESURER = """async ([requetes, tours, pages]) => {
   const debut = performance.now();
   const { Index } = await import("/theme/js/recherche.js");
-  const index = new Index(await (await fetch("/recherche.json")).json());
+  const lire = async (nom) => (await fetch(`/${nom}`)).json();
+  const donnees = await (await fetch("/recherche.json")).json();
+  const telecharge = performance.now() - debut;
+  const index = new Index(donnees, lire);
   const premierUsage = performance.now() - debut;
+  const lecture = premierUsage - telecharge;
   const ancienne = ANCIENNE;
   const temps = requetes.map(() => []);
   const avant = requetes.map(() => []);
-  const resultats = requetes.map((q) => index.chercher(q).map(([p]) => index.pages[p][0]));
+  // Un index découpé : chaque requête télécharge d'abord ses morceaux (trouver), puis les
+  // tours ne chronomètrent que le classement (chercher), comme pour un index d'un fichier.
+  const resultats = [];
+  const trouver = [];
+  for (const q of requetes) {
+    const d = performance.now();
+    resultats.push((await index.trouver(q)).map((r) => r.adresse));
+    trouver.push(performance.now() - d);
+  }
   for (let t = 0; t < tours; t++) {
     requetes.forEach((q, i) => {
+      index.trouvesParMot.clear(); // chaque tour trouve les termes comme la première fois
       let d = performance.now();
       index.chercher(q);
       temps[i].push(performance.now() - d);
@@ -67,7 +81,7 @@ MESURER = """async ([requetes, tours, pages]) => {
       avant[i].push(performance.now() - d);
     });
   }
-  return { premierUsage, temps, avant, resultats };
+  return { premierUsage, lecture, temps, avant, resultats, trouver };
 }""".replace("ANCIENNE", ANCIENNE)
 
 
@@ -99,10 +113,12 @@ class _Silencieux(http.server.SimpleHTTPRequestHandler):
 
 def mesurer(navigateur, dossier: Path, requetes: list[str]) -> dict:
     """Les temps de `requetes` dans une page neuve de Chromium, sur le site de `dossier`."""
-    index = json.loads((dossier / "recherche.json").read_text(encoding="utf-8"))
+    from arbre.recherche.moteur import Index
+
+    index = Index.lire(dossier / "recherche.json")
     # La recherche d'avant cherchait dans le libellé, les mots clés, l'indice et le chemin :
     # on lui donne le libellé et le chemin de chaque page (de quoi comparer des coûts).
-    pages = [{"texte": f"{p[1]} {p[2]}"} for p in index["pages"]]
+    pages = [{"texte": f"{p[1]} {p[2]}"} for p in index.pages]
     serveur = servir(dossier)
     contexte = navigateur.new_context()
     try:
@@ -120,7 +136,9 @@ def imprimer_temps(nom: str, mesure: dict, objectif: float) -> None:
     print(f"  {nom} : médiane {statistics.median(temps):.2f} ms, p95 {p95(temps):.2f} ms, "
           f"pire {max(temps):.2f} ms (objectif ≤ {objectif:.0f} ms) ; recherche d'avant "
           f"{statistics.median(avant):.3f} ms ; premier usage (index téléchargé et lu) "
-          f"{mesure['premierUsage']:.0f} ms")
+          f"{mesure['premierUsage']:.0f} ms (dont lu {mesure['lecture']:.0f} ms) ; première "
+          "fois de chaque requête, morceaux téléchargés d'un serveur local compris : médiane "
+          f"{statistics.median(mesure['trouver']):.2f} ms, p95 {p95(mesure['trouver']):.2f} ms")
 
 
 def main() -> int:
@@ -129,6 +147,7 @@ def main() -> int:
 
     from arbre.__main__ import construire
     from arbre.modele import construire_modele
+    from arbre.recherche.fichiers import fichiers_recherche
     from arbre.recherche.index import index_recherche
     from arbre.recherche.moteur import Index
     from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
@@ -151,9 +170,8 @@ def main() -> int:
         noeuds = generer_parcours(tmp / "contenu-genere", vocabulaire_etendu(vocabulaire))
         shutil.copytree(demo, genere)  # le même site, avec l'index du parcours généré
         index_genere = index_recherche(construire_modele(tmp / "contenu-genere"))
-        (genere / "recherche.json").write_text(
-            json.dumps(index_genere, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-            encoding="utf-8")
+        for nom, texte in fichiers_recherche(index_genere).items():  # découpé comme publié
+            (genere / nom).write_text(texte, encoding="utf-8")
 
         with sync_playwright() as p:
             navigateur = p.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
@@ -165,7 +183,9 @@ def main() -> int:
         chromium = evaluer(modele, {r.id: sur_demo["resultats"][i] for i, r in enumerate(requetes)})
 
         def poids(dossier: Path) -> float:
-            return len(gzip.compress((dossier / "recherche.json").read_bytes(), 9)) / 1024
+            """recherche.json et ses morceaux s'il en a (gzip 9)."""
+            fichiers = [dossier / "recherche.json", *(dossier / "recherche").glob("*.json")]
+            return sum(len(gzip.compress(f.read_bytes(), 9)) for f in fichiers) / 1024
 
         print(f"Recherche, jeu public de {len(requetes)} requêtes (contenu de démonstration) :")
         for nom, bilan in (("moteur Python  ", python), ("dans Chromium  ", chromium)):
@@ -174,11 +194,12 @@ def main() -> int:
                   "sans aucun résultat (objectif : 0)")
         for ligne in python.manquees:
             print("  manquée" + ligne[1:])
-        print("Index de la recherche (recherche.json, gzip) :")
+        print("Index de la recherche (recherche.json et ses morceaux, gzip) :")
         print(f"  démonstration : {poids(demo):.1f} Ko, {len(index.termes)} termes, "
               f"{len(index.pages)} pages (objectif ≤ 30 Ko)")
-        print(f"  parcours généré de {noeuds} nœuds : {poids(genere):.1f} Ko, "
-              f"{len(index_genere['termes'])} termes")
+        print(f"  parcours généré de {noeuds} nœuds : {poids(genere):.1f} Ko en tout, "
+              f"{len(index_genere['termes'])} termes (découpé : base et morceaux, voir "
+              "bench/grand_territoire.py)")
         print(f"Temps d'une requête dans Chromium ({TOURS} tours des {len(textes)} requêtes ; "
               "médiane de chaque requête) :")
         imprimer_temps("démonstration", sur_demo, 20)

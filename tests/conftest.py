@@ -48,3 +48,23 @@ def site_demo(tmp_path_factory) -> Path:
     sortie = tmp_path_factory.mktemp("site-demo")
     assert construire(DEMO, sortie) == 0
     return sortie
+
+
+def construire_decoupe(contenu: Path, sortie: Path, morceau_ko: str = "") -> None:
+    """Construit `contenu` dans `sortie`, l'index de la recherche découpé en une base et des
+    morceaux (seuil abaissé à 0 Ko ; morceaux de postes de `morceau_ko` Ko si donné), comme
+    celui d'un grand parcours."""
+    from arbre.__main__ import construire
+
+    with pytest.MonkeyPatch.context() as reglage:
+        reglage.setenv("AIGUILLAGE_RECHERCHE_SEUIL", "0")
+        reglage.setenv("AIGUILLAGE_RECHERCHE_MORCEAU", morceau_ko)
+        assert construire(contenu, sortie) == 0
+
+
+@pytest.fixture(scope="session")
+def site_petit_decoupe(tmp_path_factory) -> Path:
+    """Le petit contenu, son index de recherche découpé, construit une fois pour la session."""
+    sortie = tmp_path_factory.mktemp("site-petit-decoupe")
+    construire_decoupe(PETIT, sortie)
+    return sortie

@@ -187,12 +187,12 @@ class SourceModele:
 
     def recherche(self) -> Index:
         """L'index de recherche construit avec le modèle actuel (``recherche.json``, à côté de
-        ``modele.json``), lu une fois par modèle."""
+        ``modele.json``, avec ses morceaux s'il est découpé), lu une fois par modèle."""
         modele = self.actuel()
         if self._recherche is None or self._recherche[0] is not modele:
             chemin = self.chemin.with_name("recherche.json")
             try:
-                index = Index(json.loads(chemin.read_text(encoding="utf-8")))
+                index = Index.lire(chemin)
             except (OSError, ValueError, KeyError, TypeError) as erreur:
                 raise ErreurModele(f"L'index de recherche {chemin} est illisible ({erreur}) : "
                                    "reconstruisez le site (make construire).") from None

@@ -119,3 +119,15 @@ def test_l_issue_par_commune_propose_les_communes_par_initiale(grand):
     assert sorted(liens) == sorted(services["communes"]) and len(liens) == 300
     for slug in liens:
         assert (issue / slug / "index.html").exists()
+
+
+def test_l_index_de_la_recherche_est_decoupe_en_une_base_et_de_petits_morceaux(grand):
+    """Au premier usage, la base seule (de quoi trouver les termes d'un mot) ; chaque requête
+    ne télécharge ensuite que quelques petits morceaux (bench/grand_territoire.py le mesure)."""
+    _, sortie = grand
+    base = json.loads((sortie / "recherche.json").read_text(encoding="utf-8"))
+    assert base["version"] == 4 and "postes" not in base and "pages" not in base
+    assert len(gzip.compress((sortie / "recherche.json").read_bytes(), 6)) <= 40 * KO
+    morceaux = sorted((sortie / "recherche").glob("*.json"))
+    assert len(morceaux) == len(base["morceaux"]["postes"]) + len(base["morceaux"]["pages"])
+    assert max(len(gzip.compress(m.read_bytes(), 6)) for m in morceaux) <= 8 * KO

@@ -11,7 +11,13 @@ import re
 import pytest
 
 from arbre.__main__ import construire
-from arbre.hors_ligne import DOSSIER_FAMILLES, dans_la_coquille, fichiers_gardes, repartir
+from arbre.hors_ligne import (
+    DOSSIER_FAMILLES,
+    dans_la_coquille,
+    fichiers_gardes,
+    poids_de_l_index,
+    repartir,
+)
 from tests.conftest import PETIT
 
 
@@ -101,3 +107,28 @@ def test_le_complement_garde_les_pages_d_information_et_la_recherche_compacte(so
 ])
 def test_la_recherche_et_les_pages_du_parcours_ne_sont_pas_dans_la_coquille(url, gardee):
     assert dans_la_coquille(url) is gardee
+
+
+def test_un_index_decoupe_est_garde_a_son_premier_usage_base_et_morceaux(site_petit_decoupe):
+    sortie_decoupee = site_petit_decoupe
+    modele = json.loads((sortie_decoupee / "modele.json").read_text(encoding="utf-8"))
+    fichiers = fichiers_gardes(sortie_decoupee, modele)
+    morceaux = {f"/recherche/{f.name}" for f in (sortie_decoupee / "recherche").glob("*.json")}
+    assert morceaux
+    # Le complément compte la somme des morceaux, pas la seule base.
+    assert poids_de_l_index(fichiers) == sum(
+        o for url, _, o in fichiers if url in morceaux | {"/recherche.json"})
+    autres = {url for url, _, _ in liste_du_worker(sortie_decoupee, "AUTRES")}
+    complement = {url for url, _, _ in liste_du_worker(sortie_decoupee, "COMPLEMENT")}
+    recherche = {"/recherche/", "/recherche.json", "/theme/js/recherche.js", "/theme/js/recherche-ui.js",
+                 *morceaux}
+    assert recherche <= autres and not recherche & complement
+    # Toute la recherche, que le worker garde en arrière-plan dès la première recherche.
+    assert recherche <= set(liste_du_worker(sortie_decoupee, "RECHERCHE"))
+    assert set(liste_du_worker(sortie_decoupee, "RECHERCHE")) <= autres
+
+
+def test_la_recherche_compacte_est_aussi_listee_pour_le_worker(sortie):
+    complement = {url for url, _, _ in liste_du_worker(sortie, "COMPLEMENT")}
+    assert "/recherche.json" in liste_du_worker(sortie, "RECHERCHE")
+    assert set(liste_du_worker(sortie, "RECHERCHE")) <= complement

@@ -15,6 +15,7 @@ import httpx
 from aides_fonctions import RACINE, modele_brut
 from serveurs_locaux import HOTE, port_libre
 
+from arbre.recherche.fichiers import fichiers_recherche
 from arbre.recherche.index import index_recherche
 
 SECRET_WEBHOOK = "secret-webhook-bout-en-bout"
@@ -35,7 +36,8 @@ def preparer_modele(dossier: Path, url_recepteur: str,
     chemin = dossier / "modele.json"
     chemin.write_text(json.dumps(donnees, ensure_ascii=False), encoding="utf-8")
     # L'index de la recherche, écrit à côté du modèle comme le fait la construction du site.
-    (dossier / "recherche.json").write_text(json.dumps(index_recherche(donnees)), encoding="utf-8")
+    for nom, texte in fichiers_recherche(index_recherche(donnees)).items():
+        (dossier / nom).write_text(texte, encoding="utf-8")
     return chemin
 
 

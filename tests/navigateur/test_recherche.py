@@ -3,20 +3,27 @@ résultats que le moteur Python (vecteurs partagés, jeu public, requêtes tiré
 avec JavaScript pendant la frappe, sans JavaScript par les fonctions, hors ligne ; au
 clavier, à 320 px, sans défaut relevé par axe-core."""
 
+import dataclasses
 import json
 import random
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
+from arbre.recherche.fichiers import fichiers_recherche
 from arbre.recherche.moteur import Index
 from arbre.recherche.texte import normaliser
 from fonctions.stockage import StockageTinyDB
+from tests.arbre.recherche.aides import requetes_au_hasard
 from tests.arbre.recherche.jeu_public import OBJECTIF, evaluer, lire_requetes
 from tests.arbre.recherche.vecteurs import FICHIER as VECTEURS
-from tests.navigateur.test_hors_ligne import attendre_le_worker
+from tests.conftest import DEMO, PETIT, construire_decoupe
+from tests.navigateur.conftest import lancer_produit
+from tests.navigateur.test_hors_ligne import adresses_gardees, attendre_gardees, attendre_le_worker
 
 pytestmark = pytest.mark.navigateur
 
@@ -39,29 +46,6 @@ FONCTIONS = """async (v) => {
 }"""
 
 
-def requetes_au_hasard(index: Index, nombre: int = 300) -> list[str]:
-    """Des requêtes tirées des termes de l'index, avec des fautes, des débuts de mots et des
-    mots vides, toujours les mêmes (graine fixe) : tous les chemins du moteur y passent."""
-    hasard = random.Random(20261207)
-    termes = [t for t in index.termes if len(t) >= 3]
-    requetes = []
-    for _ in range(nombre):
-        mots = []
-        for _ in range(hasard.randint(1, 5)):
-            mot = hasard.choice(termes)
-            sorte = hasard.random()
-            if sorte < 0.2 and len(mot) > 4:
-                mot = mot[: hasard.randint(3, len(mot) - 1)]  # un début de mot
-            elif sorte < 0.5 and len(mot) >= 5:
-                i = hasard.randrange(len(mot))
-                mot = mot[:i] + hasard.choice("aeiourst") + mot[i + 1:]  # une faute
-            elif sorte < 0.6:
-                mot = hasard.choice(["le", "dans", "il y a", "pas", "de la"])
-            mots.append(mot)
-        requetes.append(" ".join(mots))
-    return requetes
-
-
 @pytest.fixture(scope="module")
 def demo(serveur_demo, site_demo):
     modele = json.loads((site_demo / "modele.json").read_text(encoding="utf-8"))
@@ -81,13 +65,20 @@ def test_le_navigateur_decoupe_et_racinise_les_mots_comme_python(demo, page):
     assert obtenus["distance"] == vecteurs["distance"]
 
 
+def requetes_et_communes(modele: dict, index: Index, publiques, graine: int):
+    """(requêtes, communes) : le jeu public avec sa commune, puis 300 requêtes tirées au
+    hasard, chacune avec une commune du territoire ou aucune."""
+    hasard = random.Random(graine)
+    communes = [c["insee"] for c in modele["territoire"]["communes"]]
+    au_hasard = requetes_au_hasard(index)
+    return ([r.texte for r in publiques] + au_hasard,
+            [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in au_hasard])
+
+
 def test_le_navigateur_et_le_serveur_donnent_les_memes_resultats_dans_le_meme_ordre(demo, page):
     serveur, modele, index = demo
     publiques = lire_requetes()
-    hasard = random.Random(7)
-    communes = [c["insee"] for c in modele["territoire"]["communes"]]
-    requetes = [r.texte for r in publiques] + requetes_au_hasard(index)
-    insees = [r.insee for r in publiques] + [hasard.choice([None, *communes]) for _ in requetes[100:]]
+    requetes, insees = requetes_et_communes(modele, index, publiques, graine=7)
     page.goto(serveur.url + "/")
     navigateur = page.evaluate(CHERCHER, [requetes, insees])
     serveur_ = [[[index.adresse(p, insee), score] for p, score in index.chercher(q)]
@@ -101,28 +92,67 @@ def test_le_navigateur_et_le_serveur_donnent_les_memes_resultats_dans_le_meme_or
     assert bilan.taux >= OBJECTIF, bilan.texte()
 
 
-VERSIONS = """async ([v2, requetes]) => {
+VERSIONS = """async ([v2, v3, requetes]) => {
   const { Index } = await import("/theme/js/recherche.js");
-  const v3 = new Index(await (await fetch("/recherche.json")).json());
-  const ancien = new Index(v2);
-  return { postes: v3.termes.map((_, t) => v3.postesDe(t)), v3: requetes.map((q) => v3.chercher(q)),
-           v2: requetes.map((q) => ancien.chercher(q)) };
+  const v4 = new Index(await (await fetch("/recherche.json")).json());
+  const anciens = [new Index(v2), new Index(v3)];
+  return { postes: v4.termes.map((_, t) => v4.postesDe(t)), termes: v4.termes,
+           v4: requetes.map((q) => v4.chercher(q)),
+           anciens: anciens.map((ancien) => requetes.map((q) => ancien.chercher(q))) };
 }"""
 
 
-def test_le_navigateur_relit_les_postes_comme_python_et_encore_un_index_de_version_2(demo, page):
-    """Les postes de la version 3 (des écarts en texte) redeviennent les mêmes entiers ; un
-    index de version 2 gardé par un téléphone trouve toujours la même chose."""
+def test_le_navigateur_relit_l_index_comme_python_et_encore_les_versions_2_et_3(demo, page):
+    """Les termes de la version 4 (par préfixes communs) et ses postes (des écarts en texte)
+    redeviennent les mêmes listes ; un index de version 2 ou 3 gardé par un téléphone trouve
+    toujours la même chose."""
     serveur, _, index = demo
     donnees = index.donnees
-    assert donnees["version"] == 3
-    v2 = {**donnees, "version": 2, "postes": index.postes}
+    assert donnees["version"] == 4 and isinstance(donnees["termes"], str)
+    v3 = {**donnees, "version": 3, "termes": index.termes}
+    v2 = {**v3, "version": 2, "postes": index.postes}
     requetes = requetes_au_hasard(index, 100)
     page.goto(serveur.url + "/")
-    obtenu = page.evaluate(VERSIONS, [v2, requetes])
+    obtenu = page.evaluate(VERSIONS, [v2, v3, requetes])
+    assert obtenu["termes"] == index.termes
     assert obtenu["postes"] == index.postes
-    assert obtenu["v2"] == obtenu["v3"]
-    assert obtenu["v3"] == [[[p, s] for p, s in index.chercher(q)] for q in requetes]
+    assert obtenu["anciens"] == [obtenu["v4"], obtenu["v4"]]
+    assert obtenu["v4"] == [[[p, s] for p, s in index.chercher(q)] for q in requetes]
+
+
+MORCEAUX = """async ([base, morceaux, requetes, communes]) => {
+  const { Index } = await import("/theme/js/recherche.js");
+  const lus = [];
+  const index = new Index(base, async (nom) => { lus.push(nom); return morceaux[nom]; });
+  const premier = await index.trouver(requetes[0], communes[0]);
+  const lusPourLaPremiere = lus.length;
+  const resultats = [premier];
+  for (let i = 1; i < requetes.length; i++) resultats.push(await index.trouver(requetes[i], communes[i]));
+  return { resultats, lusPourLaPremiere, lus };
+}"""
+
+
+def test_sur_un_index_decoupe_le_navigateur_trouve_comme_python_en_ne_lisant_que_ses_morceaux(demo, page):
+    """L'index de la démonstration découpé en petits morceaux : `trouver` (preparer, chercher,
+    puis les morceaux d'affichage) donne, pour le jeu public et 300 requêtes tirées au hasard,
+    les pages, l'ordre, les scores et l'affichage du moteur Python ; la première requête ne
+    lit que ses morceaux, et chaque morceau n'est lu qu'une fois."""
+    serveur, modele, index = demo
+    # L'index publié, relu (termes en liste), découpé : les pages gardent leur numéro.
+    entier = {**index.donnees, "termes": index.termes}
+    fichiers = fichiers_recherche(entier, seuil=0, cible=2048, pages_par_morceau=16)
+    base = json.loads(fichiers.pop("recherche.json"))
+    morceaux = {nom: json.loads(texte) for nom, texte in fichiers.items()}
+    requetes, insees = requetes_et_communes(modele, index, lire_requetes(), graine=11)
+    page.goto(serveur.url + "/")
+    obtenu = page.evaluate(MORCEAUX, [base, morceaux, requetes, insees])
+    attendus = [[dataclasses.asdict(r) for r in index.afficher(q, insee)]
+                for q, insee in zip(requetes, insees, strict=True)]
+    differences = [(q, n, s) for q, n, s in zip(requetes, obtenu["resultats"], attendus, strict=True)
+                   if n != s]
+    assert differences == []
+    assert 0 < obtenu["lusPourLaPremiere"] < len(morceaux) / 2
+    assert len(obtenu["lus"]) == len(set(obtenu["lus"]))
 
 
 def resultats(page, zone: str = "main") -> list[tuple[str, str]]:
@@ -335,3 +365,112 @@ def test_je_ne_trouve_pas_sous_aucun_resultat_de_l_en_tete_valide_la_recherche(s
         page.locator("header").get_by_role("link", name="Je ne trouve pas mon problème").click()
     assert envoi.value.post_data_json == {"requete": "licorne volante"}
     page.wait_for_url("**/je-ne-trouve-pas/")
+
+
+@pytest.fixture(scope="module")
+def site_decoupe(tmp_path_factory):
+    """La démonstration dont l'index de recherche est découpé (seuil abaissé à 0 Ko, morceaux
+    de 2 Ko), comme
+    celui d'un grand parcours : gardé à son premier usage, pas à la première visite."""
+    sortie = tmp_path_factory.mktemp("site-decoupe")
+    construire_decoupe(DEMO, sortie, morceau_ko="2")
+    return sortie
+
+
+OTER_LES_POSTES = """async () => {
+  const cache = await caches.open((await caches.keys()).find((n) => n.startsWith("aiguillage-")));
+  for (const requete of await cache.keys()) {
+    if (new URL(requete.url).pathname.startsWith("/recherche/postes-")) await cache.delete(requete);
+  }
+}"""
+
+
+def test_un_index_decoupe_cherche_hors_ligne_apres_une_premiere_recherche(site_decoupe, navigateur,
+                                                                          tmp_path):
+    """La première visite ne garde rien de l'index ; la première recherche ne télécharge que
+    ses morceaux, et le worker garde alors tous les autres en arrière-plan : hors ligne, des
+    mots jamais cherchés trouvent. Un morceau manquant hors ligne donne une phrase claire."""
+    morceaux = {f"/recherche/{f.name}" for f in (site_decoupe / "recherche").glob("*.json")}
+    assert len(morceaux) >= 3
+    serveur = lancer_produit(site_decoupe, tmp_path / "donnees")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    lus = []
+    page.on("request", lambda r: lus.append(r.url) if "/recherche/" in r.url and r.url.endswith(
+        ".json") else None)
+    try:
+        page.goto(serveur.url + "/voirie/")
+        attendre_le_worker(page)
+        assert not (morceaux | {"/recherche.json"}) & set(adresses_gardees(page))
+        page.get_by_label("Rechercher un problème, avec vos mots").fill("poubelle")
+        page.locator("header [data-liste-resultats] a", has_text="Une poubelle").first.wait_for()
+        assert 0 < len(lus) < len(morceaux)  # la page n'a demandé que ce qu'il lui fallait
+        attendre_gardees(page, morceaux | {"/recherche.json", "/recherche/"})
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    page.goto(serveur.url + "/recherche/?q=odeur+de+gaz")
+    page.locator("main [data-liste-resultats] a", has_text="Une odeur de gaz").wait_for()
+    page.goto(serveur.url + "/voirie/")
+    page.get_by_label("Rechercher un problème, avec vos mots").fill("lampadère éteint")
+    page.locator("header [data-liste-resultats] a", has_text="lampadaire").first.wait_for()
+    # Un téléchargement interrompu : les postes manquent sur l'appareil.
+    page.evaluate(OTER_LES_POSTES)
+    page.goto(serveur.url + "/recherche/?q=arbre+tomb%C3%A9")
+    expect(page.locator("main [data-etat]")).to_have_text(
+        "Hors ligne, cette recherche n'est pas encore possible sur cet appareil : une partie de "
+        "la recherche n'y est pas encore gardée. Réessayez avec du réseau, ou répondez aux "
+        "questions de la page d'accueil.")
+    assert page.locator("main [data-liste-resultats] > li").count() == 0
+    assert page.get_by_role("link", name="Je ne trouve pas mon problème").is_visible()
+    contexte.close()
+
+
+CACHES = """async () => {
+  const caches_ = {};
+  for (const nom of await caches.keys()) {
+    if (!nom.startsWith("aiguillage-")) continue;
+    caches_[nom] = (await (await caches.open(nom)).keys()).map((r) => new URL(r.url).pathname);
+  }
+  return caches_;
+}"""
+
+
+def test_une_nouvelle_version_garde_toute_la_nouvelle_recherche_decoupee(navigateur, tmp_path):
+    """La recherche découpée déjà utilisée : la nouvelle version du worker garde, dès son
+    installation, la nouvelle base et tous ses nouveaux morceaux (leurs noms ont changé),
+    et la recherche marche hors ligne juste après la mise à jour."""
+    contenu, site = tmp_path / "contenu", tmp_path / "site"
+    shutil.copytree(PETIT, contenu)
+
+    def construire_et_lister() -> set[str]:
+        construire_decoupe(contenu, site)
+        return {f"/recherche/{f.name}" for f in (site / "recherche").glob("*.json")}
+
+    anciens = construire_et_lister()
+    serveur = lancer_produit(site, tmp_path / "donnees")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    try:
+        page.goto(serveur.url + "/")
+        attendre_le_worker(page)
+        page.get_by_label("Rechercher un problème, avec vos mots").fill("gaz")
+        page.locator("header [data-liste-resultats] a", has_text="Une odeur de gaz").wait_for()
+        attendre_gardees(page, anciens | {"/recherche.json"})
+        gaz = contenu / "arbre" / "20-gaz.md"
+        gaz.write_text(gaz.read_text().replace("Une odeur de gaz", "Ça sent le gaz"))
+        nouveaux = construire_et_lister()
+        assert nouveaux - anciens
+        page.reload()
+        page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+        page.get_by_text("Une nouvelle version du site est disponible.").wait_for(timeout=20_000)
+        neuf = [adresses for adresses in page.evaluate(CACHES).values() if nouveaux <= set(adresses)]
+        assert len(neuf) == 1 and not (anciens - nouveaux) & set(neuf[0])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mettre à jour").click()
+    finally:
+        serveur.arreter()
+    contexte.set_offline(True)
+    page.goto(serveur.url + "/recherche/?q=sent+le+gaz")
+    page.locator("main [data-liste-resultats] a", has_text="Ça sent le gaz").wait_for()
+    contexte.close()

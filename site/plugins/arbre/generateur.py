@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -15,6 +14,12 @@ from .francais import a_la_commune
 from .gabarits import FILTRES, contexte_d_issue
 from .modele import chemin_affiche, construire_modele
 from .parcours import dire_questions_restantes, questions_restantes
+from .recherche.fichiers import (
+    cible_de_la_construction,
+    fichiers_recherche,
+    seuil_de_la_construction,
+    texte_json,
+)
 from .recherche.index import index_recherche
 from .schema import url_valide
 
@@ -123,7 +128,11 @@ class GenerateurArbre(Generator):
         self._ecrire_json("modele.json", modele)
         # Les règles du formulaire pour le téléphone (validation.js) : celles du modèle.
         self._ecrire_json("regles.json", modele["regles"])
-        self._ecrire_json("recherche.json", index_recherche(modele))
+        # L'index de la recherche : un fichier, ou une base et ses morceaux (recherche/).
+        fichiers = fichiers_recherche(index_recherche(modele), seuil_de_la_construction(),
+                                      cible_de_la_construction())
+        for nom, texte in fichiers.items():
+            self._ecrire_texte(nom, texte)
         # Les services de la carte du formulaire : réglages de la construction (arbre/carte.py).
         self._ecrire_json("carte.json", carte_du_site(modele, os.environ))
         self._ecrire_relais()
@@ -173,7 +182,9 @@ class GenerateurArbre(Generator):
                           **{"adresse_page": url, **contexte})
 
     def _ecrire_json(self, nom: str, donnees) -> None:
+        self._ecrire_texte(nom, texte_json(donnees))
+
+    def _ecrire_texte(self, nom: str, texte: str) -> None:
         chemin = Path(self.output_path) / nom
         chemin.parent.mkdir(parents=True, exist_ok=True)
-        texte = json.dumps(donnees, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         chemin.write_text(texte, encoding="utf-8")

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 
+from .recherche.fichiers import DOSSIER as DOSSIER_RECHERCHE
+from .recherche.fichiers import seuil_de_la_construction
+
 # Pas gardés pour le hors-ligne : le modèle complet (les pages et la recherche suffisent),
 # les réglages d'hébergement, le worker lui-même, les grandes icônes, que le navigateur
 # ne demande qu'à l'installation (il les garde alors de lui-même), la feuille des pages des
@@ -104,10 +107,17 @@ def famille_de(url: str, familles: set[str]) -> str | None:
     return morceaux[0] if morceaux[0] in familles else None
 
 
-# La recherche : gardée à la première visite avec le complément si son index est compact,
-# sinon à son premier usage (un grand parcours : des centaines de Ko).
+# La recherche : gardée à la première visite avec le complément si son index est compact
+# (au plus le seuil de `recherche.fichiers`, 100 Ko gzip par défaut : c'est aussi celui
+# au-delà duquel l'index est découpé), sinon à son premier usage, tout entière en arrière-plan
+# dès la première recherche (voir sw.js). « /recherche/ » couvre la page et les morceaux.
 RECHERCHE = ("/recherche/", "/recherche.json", "/theme/js/recherche", "/theme/vendor/orama-stemmers/")
-INDEX_COMPACT = 100 * 1024
+INDEX = ("/recherche.json", f"/{DOSSIER_RECHERCHE}/")
+
+
+def poids_de_l_index(fichiers: list[tuple[str, str, int]]) -> int:
+    """Les octets gzip de l'index de la recherche : `recherche.json` et ses morceaux."""
+    return sum(o for url, _, o in fichiers if url.startswith(INDEX) and url.endswith(".json"))
 
 
 def repartir(fichiers: list[tuple[str, str, int]], modele: dict):
@@ -117,15 +127,16 @@ def repartir(fichiers: list[tuple[str, str, int]], modele: dict):
       signaler, suivre, et les questions de premier niveau ;
     - le complément, gardé aussi à la première visite sur une connexion ordinaire : les
       autres fichiers communs (pages d'information, plan du site, 404) et la recherche si son
-      index est compact ; leur nombre ne dépend pas de la taille du parcours (le plan est
-      découpé par famille quand il est grand) ;
+      index est compact (`recherche.json` et ses morceaux au plus au seuil) ; leur nombre ne
+      dépend pas de la taille du parcours (le plan est découpé par famille quand il est grand) ;
     - les autres : la recherche d'un grand parcours, gardée à son premier usage ;
     - chaque famille, gardée à la demande.
     """
     noms = familles_du_parcours(modele)
     premier_niveau = {n["url"] for n in modele["noeuds"].values()
                       if n["url"].count("/") == 2 and not n.get("inatteignable")}
-    index = next((o for url, _, o in fichiers if url == "/recherche.json"), 0)
+    index = poids_de_l_index(fichiers)
+    compact = index <= seuil_de_la_construction()
     # Une famille sans autre fichier que sa question (dans la coquille) a aussi son manifeste :
     # il dit si sa page est une issue « par commune ».
     coquille, complement, autres, familles = [], [], [], {nom: [] for nom in sorted(noms)}
@@ -135,7 +146,7 @@ def repartir(fichiers: list[tuple[str, str, int]], modele: dict):
             coquille.append(fichier)
         elif (famille := famille_de(url, noms)) is not None:
             familles[famille].append(fichier)
-        elif url.startswith(RECHERCHE) and index > INDEX_COMPACT:
+        elif url.startswith(RECHERCHE) and not compact:
             autres.append(fichier)
         else:
             complement.append(fichier)
@@ -179,6 +190,7 @@ def ecrire_service_worker(pelican) -> None:
         complement=complement,
         autres=autres,
         familles=resume,
+        recherche=[url for url, _, _ in fichiers if url.startswith(RECHERCHE)],
         dossier_familles="/" + DOSSIER_FAMILLES,
         boite=f"/theme/js/boite.js?v={boite}",
     )

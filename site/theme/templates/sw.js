@@ -23,8 +23,14 @@ const COQUILLE = {{ coquille|tojson }};
 // … le complément (pages d'information, plan du site, la recherche si son index est compact),
 // gardé aussi à l'installation sur une connexion ordinaire, à son premier usage sinon…
 const COMPLEMENT = {{ complement|tojson }};
-// … et les autres fichiers communs (la recherche d'un grand parcours), gardés à leur premier usage.
+// … et les autres fichiers communs (la recherche d'un grand parcours : sa base et ses
+// morceaux), gardés à leur premier usage.
 const AUTRES = {{ autres|tojson }};
+// Les adresses de la recherche (sa page, son code, son index et ses morceaux) : toutes sont
+// gardées en arrière-plan dès la première recherche, sinon une recherche hors ligne ne
+// trouverait que les mots déjà cherchés en ligne.
+const RECHERCHE = {{ recherche|tojson }};
+const INDEX_RECHERCHE = "/recherche.json";
 // Chaque famille : [empreinte de son manifeste, octets téléchargés (gzip), nombre de fichiers].
 const FAMILLES = {{ familles|tojson }};
 const DOSSIER_FAMILLES = {{ dossier_familles|tojson }};
@@ -151,6 +157,17 @@ async function garderFamille(nom, cache) {
   famillesGardees.add(nom);
 }
 
+/** Garde toute la recherche (à la première recherche : la page demande l'index). Un
+ * téléchargement interrompu (hors ligne, worker arrêté) reprend à la recherche suivante. */
+let rechercheGardee = false;
+async function garderLaRecherche(cache) {
+  if (rechercheGardee) return;
+  const gardes = new Set((await cache.keys()).map((r) => new URL(r.url).pathname));
+  const manquantes = RECHERCHE.filter((url) => !gardes.has(url));
+  await garder(cache, [], manquantes.map((url) => [url, EMPREINTES.get(url)]));
+  rechercheGardee = true;
+}
+
 // -- l'installation ---------------------------------------------------------------------
 
 /** Ce que garde l'installation : la coquille, les pages ouvertes en ce moment et ce que la
@@ -168,6 +185,8 @@ async function installer(cache, anciens) {
   for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
     voulues.add(adresseGardee(new URL(client.url)));
   }
+  // La recherche déjà utilisée : toute la nouvelle (ses morceaux ont changé de nom).
+  if (voulues.has(INDEX_RECHERCHE)) RECHERCHE.forEach((url) => voulues.add(url));
   const liste = [];
   for (const chemin of voulues) {
     if (chemin.startsWith(DOSSIER_FAMILLES)) continue; // relus avec leur famille
@@ -305,6 +324,9 @@ async function repondre(evenement) {
   const cache = await caches.open(CACHE);
   const navigation = requete.mode === "navigate";
   const chemin = navigation ? adresseGardee(url) : url.pathname;
+  if (chemin === INDEX_RECHERCHE && !url.search) {
+    evenement.waitUntil(garderLaRecherche(cache).catch(() => {}));
+  }
   const garde = await cache.match(chemin + (navigation ? "" : url.search));
   if (garde) return garde;
   try {

@@ -1,4 +1,7 @@
-"""Un petit modèle écrit à la main, pour tester l'index et le moteur page par page."""
+"""Un petit modèle écrit à la main, pour tester l'index et le moteur page par page ; des
+requêtes tirées au hasard des termes d'un index (tests du navigateur, make bench)."""
+
+import random
 
 from arbre.recherche.index import index_recherche
 from arbre.recherche.moteur import Index
@@ -37,3 +40,26 @@ def index(*pages: dict, synonymes=()) -> Index:
 def trouves(idx: Index, requete: str) -> list[str]:
     """Les libellés trouvés, dans l'ordre."""
     return [r.libelle for r in idx.afficher(requete)]
+
+
+def requetes_au_hasard(index: Index, nombre: int = 300) -> list[str]:
+    """Des requêtes tirées des termes de l'index, avec des fautes, des débuts de mots et des
+    mots vides, toujours les mêmes (graine fixe) : tous les chemins du moteur y passent."""
+    hasard = random.Random(20261207)
+    termes = [t for t in index.termes if len(t) >= 3]
+    requetes = []
+    for _ in range(nombre):
+        mots = []
+        for _ in range(hasard.randint(1, 5)):
+            mot = hasard.choice(termes)
+            sorte = hasard.random()
+            if sorte < 0.2 and len(mot) > 4:
+                mot = mot[: hasard.randint(3, len(mot) - 1)]  # un début de mot
+            elif sorte < 0.5 and len(mot) >= 5:
+                i = hasard.randrange(len(mot))
+                mot = mot[:i] + hasard.choice("aeiourst") + mot[i + 1:]  # une faute
+            elif sorte < 0.6:
+                mot = hasard.choice(["le", "dans", "il y a", "pas", "de la"])
+            mots.append(mot)
+        requetes.append(" ".join(mots))
+    return requetes

@@ -1,8 +1,7 @@
 """L'index de la recherche (arbre/recherche/index.py), construit à partir du modèle."""
 
-import json
-
 from arbre.modele import construire_modele
+from arbre.recherche.fichiers import fichiers_recherche
 from arbre.recherche.index import VERSION, coder_postes, index_recherche
 from arbre.recherche.moteur import Index, decoder_postes
 from arbre.recherche.texte import MOTS_VIDES
@@ -102,5 +101,7 @@ def test_le_synonyme_prend_le_champ_du_mot_qui_l_amene_s_il_est_plus_faible():
 
 
 def test_le_site_construit_publie_l_index_dans_l_ordre_du_parcours(site_petit):
-    assert json.loads((site_petit / "recherche.json").read_text(encoding="utf-8")) == \
-        index_recherche(construire_modele(PETIT, "contenu"))
+    publie = (site_petit / "recherche.json").read_text(encoding="utf-8")
+    assert publie == fichiers_recherche(index_recherche(construire_modele(PETIT, "contenu")))[
+        "recherche.json"]
+    assert not list((site_petit / "recherche").glob("*.json"))  # un petit index : un seul fichier

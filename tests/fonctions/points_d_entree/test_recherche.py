@@ -121,3 +121,25 @@ def test_sans_index_la_page_le_dit_en_francais(fabrique_client, site_petit, tmp_
     reponse = fabrique_client(modele=tmp_path / "modele.json").get("/api/recherche", params={"q": "gaz"})
     assert reponse.status_code == 503
     assert "La recherche ne répond pas pour le moment." in reponse.text
+
+
+def test_un_index_decoupe_donne_la_meme_page_que_l_index_d_un_seul_fichier(fabrique_client, client,
+                                                                        site_petit_decoupe):
+    assert list((site_petit_decoupe / "recherche").glob("postes-*.json"))
+    decoupe = fabrique_client(modele=site_petit_decoupe / "modele.json")
+    for q, commune in (("arbre tombé sur la rue", None), ("trou", "56195"), ("poubele", None)):
+        params = {"q": q, **({"commune": commune} if commune else {})}
+        attendu = client.get("/api/recherche", params=params)
+        obtenu = decoupe.get("/api/recherche", params=params)
+        assert obtenu.status_code == 200 and liens(obtenu) == liens(attendu) and liens(obtenu)
+
+
+def test_un_morceau_manquant_de_l_index_est_dit_en_francais(fabrique_client, site_petit_decoupe, tmp_path):
+    for fichier in ("modele.json", "recherche.json"):
+        (tmp_path / fichier).write_bytes((site_petit_decoupe / fichier).read_bytes())
+    (tmp_path / "recherche").mkdir()
+    for morceau in sorted((site_petit_decoupe / "recherche").glob("*.json"))[1:]:  # il en manque un
+        (tmp_path / "recherche" / morceau.name).write_bytes(morceau.read_bytes())
+    reponse = fabrique_client(modele=tmp_path / "modele.json").get("/api/recherche", params={"q": "gaz"})
+    assert reponse.status_code == 503
+    assert "La recherche ne répond pas pour le moment." in reponse.text

@@ -16,9 +16,10 @@ Les champs, du plus fort au plus faible (`moteur.POIDS`) :
    commune (« GRDF », « SignalConso ») ;
 3. son texte, sa question et les libellés des pages au-dessus d'elle.
 
-Format (clés courtes : le téléphone le télécharge) ::
+Ce module calcule l'index ; `fichiers.py` l'écrit, en un seul `recherche.json` ou en une
+base et des morceaux (version 4, format en tête de ce module-là). Son contenu ::
 
-    {"version": 3,
+    {"version": 4,
      "pages": [[adresse, libellé, chemin, sorte, service], …],   # service : voir ci-dessous
      "services": ["Mairie de Muzillac", …],
      "competences": {"voirie-communale": {"56143": 3, …}, …},     # par commune : n° de service
@@ -31,9 +32,10 @@ Les postes d'un terme (ses pages, croissantes, avec leur champ le plus fort) son
 comme une suite d'entiers ``(page − page précédente − 1) × 4 + champ`` (la première page
 comptée depuis −1), chaque entier en chiffres de 5 bits du plus fort au plus faible, un
 caractère par chiffre (`ALPHABET`) : les chiffres qui en suivent un autre sont pris dans la
-seconde moitié de l'alphabet, le dernier dans la première. C'est la version 3 : sur le
-parcours généré de 3 031 nœuds, les postes passent de 452 à 295 Ko gzip (ceux de la version 2,
-une liste de ``page × 4 + champ``, que `moteur.Index` et `recherche.js` lisent encore).
+seconde moitié de l'alphabet, le dernier dans la première. C'est l'écriture de la version 3,
+que la version 4 garde : sur le parcours généré de 3 031 nœuds, les postes passent de 452 à
+295 Ko gzip (ceux de la version 2, une liste de ``page × 4 + champ``, que `moteur.Index` et
+`recherche.js` lisent encore).
 
 Le service d'une page est le numéro d'un nom de `services` (il ne dépend pas de la
 commune), le nom d'une compétence de `competences` (il en dépend), ou `null` (une question).
@@ -47,7 +49,7 @@ import re
 from .moteur import ALPHABET, POIDS
 from .texte import MOTS_VIDES, cles, mots
 
-VERSION = 3
+VERSION = 4
 CHAMP_SYNONYMES = 1  # celui des mots clés
 _BALISE = re.compile(r"<[^>]+>")
 

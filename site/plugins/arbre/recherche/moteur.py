@@ -28,8 +28,12 @@ Les égalités gardent l'ordre du parcours.
 from __future__ import annotations
 
 import bisect
+import json
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .texte import RACINE_COURTE, cles, mots, plier
 
@@ -43,6 +47,7 @@ LIMITE = 8
 # chiffre d'un entier, 32-63 pour les autres.
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 _CHIFFRES = {c: i for i, c in enumerate(ALPHABET)}
+_TERMES = re.compile("[A-Z][0-9a-z]*")
 
 
 @dataclass(frozen=True)
@@ -85,15 +90,38 @@ def distance(a: str, b: str, limite: int) -> int:
 
 
 class Index:
-    """Un `recherche.json` chargé (voir `index.py`), prêt à chercher."""
+    """Un `recherche.json` chargé (voir `index.py` et `fichiers.py`), prêt à chercher.
 
-    def __init__(self, donnees: dict) -> None:
+    `lire(nom)` rend le contenu d'un morceau (« recherche/postes-00-….json ») quand
+    `donnees` est la base d'un index découpé : tous sont lus ici, d'un coup (`Index.lire`
+    les prend dans le dossier du site). Les versions 2, 3 et 4 se lisent."""
+
+    def __init__(self, donnees: dict, lire: Callable[[str], list] | None = None) -> None:
         self.donnees = donnees
-        self.pages = donnees["pages"]
-        self.termes: list[str] = donnees["termes"]
+        morceaux = donnees.get("morceaux")
+        if morceaux is not None and lire is None:
+            raise ValueError("Cet index est découpé en morceaux : donnez de quoi les lire.")
+        if morceaux is None:
+            self.pages = donnees["pages"]
+            postes = donnees["postes"]
+        else:
+            sortes = [donnees["noms_des_sortes"][_CHIFFRES[c]] for c in donnees["sortes"]]
+            pages = [p for nom in morceaux["pages"] for p in lire(nom)]
+            if len(pages) != len(sortes):
+                raise ValueError(f"{len(sortes)} pages mais {len(pages)} à afficher : l'index "
+                                 "et ses morceaux ne sont pas de la même construction.")
+            self.pages = [[a, libelle, chemin, sorte, service]
+                          for (a, libelle, chemin, service), sorte in zip(pages, sortes, strict=True)]
+            postes = [p for _, nom in morceaux["postes"] for p in lire(nom)]
+        # Version 4 : les termes par préfixes communs ; 2 et 3 : une liste.
+        termes = donnees["termes"]
+        self.termes: list[str] = decoder_termes(termes) if isinstance(termes, str) else termes
+        if len(postes) != len(self.termes):
+            raise ValueError(f"{len(self.termes)} termes mais {len(postes)} postes : "
+                             "l'index et ses morceaux ne sont pas de la même construction.")
         # Un index de version 2 (des listes de `page × 4 + champ`) se lit tel quel.
         self.postes: list[list[int]] = [
-            decoder_postes(p) if isinstance(p, str) else p for p in donnees["postes"]]
+            decoder_postes(p) if isinstance(p, str) else p for p in postes]
         self.numeros = {terme: i for i, terme in enumerate(self.termes)}
         # Les numéros des termes de chaque longueur : un mot n'est comparé, pour les fautes,
         # qu'aux termes de sa longueur à deux lettres près.
@@ -104,6 +132,15 @@ class Index:
         self.competences: dict[str, dict[str, int]] = donnees["competences"]
         self.communes = {c[0]: c for c in donnees["communes"]}
         self.vides = frozenset(donnees["mots_vides"])
+
+    @classmethod
+    def lire(cls, chemin: Path) -> Index:
+        """L'index publié à `chemin` (`recherche.json`), avec ses morceaux s'il en a (leurs
+        chemins sont relatifs au dossier de `chemin`, la racine du site)."""
+        def morceau(nom: str) -> list:
+            return json.loads((chemin.parent / nom).read_text(encoding="utf-8"))
+
+        return cls(json.loads(chemin.read_text(encoding="utf-8")), morceau)
 
     def termes_trouves(self, mot: str) -> dict[int, float]:
         """{numéro de terme: qualité} pour un mot de la requête (voir l'en-tête)."""
@@ -191,6 +228,17 @@ def decoder_postes(texte: str) -> list[int]:
         postes.append(page * 4 + (nombre & 3))
         nombre = 0
     return postes
+
+
+def decoder_termes(texte: str) -> list[str]:
+    """Les termes d'un index en version 4, écrits par préfixes communs (voir
+    `fichiers.coder_termes`) : "AabimEe" → ["abim", "abime"]."""
+    termes: list[str] = []
+    precedent = ""
+    for morceau in _TERMES.findall(texte):
+        precedent = precedent[: ord(morceau[0]) - 65] + morceau[1:]
+        termes.append(precedent)
+    return termes
 
 
 def _arrondi(score: float) -> float:

@@ -16,17 +16,23 @@ const COMMUNE = "aiguillage:commune";
 
 let chargement = null;
 
+/** Un fichier JSON du site (l'index, ou l'un de ses morceaux : `recherche/…`). */
+function lireJson(adresse) {
+  return fetch(adresse).then((reponse) => {
+    if (!reponse.ok) throw new Error(`${adresse} : ${reponse.status}`);
+    return reponse.json();
+  });
+}
+
 /** L'index, téléchargé une fois (le worker le garde pour le hors-ligne), avec le moteur
  * (recherche.js), chargé lui aussi au premier usage et non avec la page : /recherche/ porte
- * déjà la liste des communes, qui grandit avec le territoire. */
+ * déjà la liste des communes, qui grandit avec le territoire. Pour un grand parcours, ce
+ * n'est que la base : chaque recherche télécharge les morceaux dont elle a besoin (le
+ * worker, lui, les garde tous dès la première). */
 export function charger() {
   if (!chargement) {
-    const donnees = fetch(INDEX).then((reponse) => {
-      if (!reponse.ok) throw new Error(`${INDEX} : ${reponse.status}`);
-      return reponse.json();
-    });
-    chargement = Promise.all([import("./recherche.js"), donnees])
-      .then(([{ Index }, lues]) => new Index(lues));
+    chargement = Promise.all([import("./recherche.js"), lireJson(INDEX)])
+      .then(([{ Index }, lues]) => new Index(lues, (nom) => lireJson(`/${nom}`)));
     chargement.catch(() => { chargement = null; }); // un prochain essai retélécharge
   }
   return chargement;
@@ -50,6 +56,17 @@ export function phraseEtat(nombre, requete) {
       + "« Je ne trouve pas mon problème ».";
   }
   return `${nombre} résultat${nombre > 1 ? "s" : ""} pour « ${requete.trim()} ».`;
+}
+
+/** Ce que dit la page quand la recherche (ou l'un de ses morceaux) n'a pas pu être lue. */
+export function phraseEchec() {
+  if (navigator.onLine === false) {
+    return "Hors ligne, cette recherche n'est pas encore possible sur cet appareil : une partie "
+      + "de la recherche n'y est pas encore gardée. Réessayez avec du réseau, ou répondez aux "
+      + "questions de la page d'accueil.";
+  }
+  return "La recherche ne répond pas pour le moment : réessayez, ou répondez aux questions de "
+    + "la page d'accueil.";
 }
 
 const notees = new Set();
@@ -131,16 +148,17 @@ function brancher(form, { commune, montrer, modele }) {
       nombre = null;
       return null;
     }
-    let index;
+    let resultats;
     let gabarit;
-    try { [index, gabarit] = await Promise.all([charger(), modele()]); }
-    catch {
-      etat.textContent = "La recherche ne répond pas pour le moment : réessayez, ou répondez "
-        + "aux questions de la page d'accueil.";
+    try {
+      let index;
+      [index, gabarit] = await Promise.all([charger(), modele()]);
+      resultats = await index.trouver(requete, commune());
+    } catch {
+      if (celle === numero) etat.textContent = phraseEchec();
       return null;
     }
     if (celle !== numero) return null; // une frappe plus récente l'emporte
-    const resultats = index.afficher(requete, commune());
     remplir(liste, gabarit, resultats);
     montrer(true);
     etat.textContent = phraseEtat(resultats.length, requete);

@@ -111,15 +111,44 @@ export function decoderPostes(texte) {
   return postes;
 }
 
-/** Un recherche.json chargé, prêt à chercher (voir site/plugins/arbre/recherche/index.py). */
+/** Les termes d'un index en version 4, écrits par préfixes communs : "AabimEe" → ["abim",
+ * "abime"] (moteur.decoder_termes). */
+export function decoderTermes(texte) {
+  const termes = [];
+  let precedent = "";
+  for (const morceau of texte.match(/[A-Z][0-9a-z]*/g) || []) {
+    precedent = precedent.slice(0, morceau.charCodeAt(0) - 65) + morceau.slice(1);
+    termes.push(precedent);
+  }
+  return termes;
+}
+
+/** Un recherche.json chargé, prêt à chercher (voir site/plugins/arbre/recherche/index.py et
+ * fichiers.py). Un index découpé (version 4, `morceaux`) ne porte que de quoi trouver les
+ * termes d'un mot : `await index.preparer(requete)` télécharge, par `lire(nom)`, les morceaux
+ * de postes dont la requête a besoin, avant `chercher` ; `trouver` fait tout, jusqu'aux
+ * morceaux d'affichage des résultats. Les versions 2 et 3 (un seul fichier) se lisent aussi. */
 export class Index {
-  constructor(donnees) {
-    this.pages = donnees.pages;
-    this.termes = donnees.termes;
-    // Les postes d'un terme (version 3 : un texte) ne sont décodés qu'à son premier usage
-    // (voir postesDe) ; ceux d'un index de version 2 (des listes de page × 4 + champ) se
-    // lisent tels quels.
-    this.postes = donnees.postes.slice();
+  constructor(donnees, lire = null) {
+    this.termes = typeof donnees.termes === "string" ? decoderTermes(donnees.termes) : donnees.termes;
+    this.morceaux = donnees.morceaux || null;
+    this.lire = lire;
+    if (this.morceaux) {
+      const noms = donnees.noms_des_sortes;
+      this.sortes = Array.from(donnees.sortes, (c) => noms[CHIFFRES[c.charCodeAt(0)]]);
+      this.pages = new Array(this.sortes.length); // remplies morceau par morceau
+      this.postes = new Array(this.termes.length);
+      this.premiers = this.morceaux.postes.map(([premier]) => premier);
+    } else {
+      this.pages = donnees.pages;
+      this.sortes = this.pages.map((p) => p[3]);
+      // Les postes d'un terme (versions 3 et 4 : un texte) ne sont décodés qu'à son premier
+      // usage (voir postesDe) ; ceux d'un index de version 2 (des listes de page × 4 + champ)
+      // se lisent tels quels.
+      this.postes = donnees.postes.slice();
+    }
+    this.nombrePages = this.sortes.length;
+    this.enCours = new Map(); // nom d'un morceau → sa lecture
     this.services = donnees.services;
     this.competences = donnees.competences;
     this.vides = new Set(donnees.mots_vides);
@@ -132,11 +161,66 @@ export class Index {
       this.parLongueur.get(t.length).push(i);
     });
     this.communes = new Map(donnees.communes.map((c) => [c[0], c]));
+    this.trouvesParMot = new Map(); // termesTrouves de mots récents (preparer puis chercher)
+  }
+
+  /** Lit un morceau une fois ; un échec (hors ligne) n'est pas retenu : le prochain essai
+   * le redemande. */
+  morceau(nom, ranger) {
+    if (!this.enCours.has(nom)) {
+      const lecture = Promise.resolve().then(() => this.lire(nom)).then(ranger);
+      lecture.catch(() => this.enCours.delete(nom));
+      this.enCours.set(nom, lecture);
+    }
+    return this.enCours.get(nom);
+  }
+
+  /** Télécharge les morceaux de postes des termes que trouvent les mots de `requete`. */
+  async preparer(requete) {
+    if (!this.morceaux) return;
+    const voulus = new Set();
+    for (const mot of this.mots(requete)) {
+      for (const terme of this.termesTrouves(mot).keys()) {
+        if (this.postes[terme] !== undefined) continue;
+        let bas = 0, haut = this.premiers.length - 1; // le dernier morceau qui commence avant
+        while (bas < haut) {
+          const milieu = (bas + haut + 1) >> 1;
+          if (this.premiers[milieu] <= terme) bas = milieu; else haut = milieu - 1;
+        }
+        voulus.add(bas);
+      }
+    }
+    await Promise.all([...voulus].map((i) => {
+      const [premier, nom] = this.morceaux.postes[i];
+      return this.morceau(nom, (liste) => liste.forEach((p, j) => {
+        if (this.postes[premier + j] === undefined) this.postes[premier + j] = p;
+      }));
+    }));
+  }
+
+  /** Télécharge les morceaux d'affichage de `pages` (leurs numéros). */
+  async preparerPages(pages) {
+    if (!this.morceaux) return;
+    const taille = this.morceaux.pages_par_morceau;
+    const voulus = new Set(pages.filter((p) => this.pages[p] === undefined).map((p) => Math.floor(p / taille)));
+    await Promise.all([...voulus].map((k) => this.morceau(this.morceaux.pages[k], (liste) =>
+      liste.forEach(([adresse, libelle, chemin, service], j) => {
+        this.pages[k * taille + j] = [adresse, libelle, chemin, this.sortes[k * taille + j], service];
+      }))));
+  }
+
+  /** Les résultats à afficher, après avoir téléchargé ce qu'il faut (voir afficher). */
+  async trouver(requete, insee = null, limite = LIMITE) {
+    await this.preparer(requete);
+    const classes = this.chercher(requete, limite);
+    await this.preparerPages(classes.map(([p]) => p));
+    return this.montrer(classes, insee);
   }
 
   /** Les postes du terme (son numéro), en page × 4 + champ. */
   postesDe(terme) {
     let postes = this.postes[terme];
+    if (postes === undefined) throw new Error(`Les postes du terme ${terme} ne sont pas téléchargés (preparer).`);
     if (typeof postes === "string") {
       postes = decoderPostes(postes);
       this.postes[terme] = postes;
@@ -149,8 +233,19 @@ export class Index {
     return normaliser(texte).split(" ").filter((m) => m.length >= 2 && !this.vides.has(plier(m)));
   }
 
-  /** Map(numéro de terme → qualité) pour un mot de la requête. */
+  /** Map(numéro de terme → qualité) pour un mot de la requête (gardée pour les derniers mots :
+   * preparer puis chercher la demandent tous deux). */
   termesTrouves(mot) {
+    let trouves = this.trouvesParMot.get(mot);
+    if (!trouves) {
+      if (this.trouvesParMot.size > 500) this.trouvesParMot.clear();
+      trouves = this.calculerTermes(mot);
+      this.trouvesParMot.set(mot, trouves);
+    }
+    return trouves;
+  }
+
+  calculerTermes(mot) {
     const trouves = new Map();
     const plie = plier(mot);
     for (const c of cles(mot)) {
@@ -198,11 +293,11 @@ export class Index {
         }
       }
       if (!apports.size) continue;
-      const rarete = Math.log(1 + this.pages.length / apports.size);
+      const rarete = Math.log(1 + this.nombrePages / apports.size);
       for (const [page, apport] of apports) scores.set(page, (scores.get(page) || 0) + rarete * apport);
     }
     const classes = [...scores].map(([page, score]) =>
-      [page, arrondi(score * (FACTEURS[this.pages[page][3]] || 1.0))]);
+      [page, arrondi(score * (FACTEURS[this.sortes[page]] || 1.0))]);
     classes.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return classes.slice(0, limite);
   }
@@ -226,9 +321,14 @@ export class Index {
     return adresse;
   }
 
-  /** Les résultats à afficher : [{adresse, libelle, chemin, sorte, service, score}]. */
+  /** Les résultats à afficher : [{adresse, libelle, chemin, sorte, service, score}] ; pour un
+   * index découpé, une fois ses morceaux téléchargés (voir trouver). */
   afficher(requete, insee = null, limite = LIMITE) {
-    return this.chercher(requete, limite).map(([p, score]) => ({
+    return this.montrer(this.chercher(requete, limite), insee);
+  }
+
+  montrer(classes, insee) {
+    return classes.map(([p, score]) => ({
       adresse: this.adresse(p, insee), libelle: this.pages[p][1], chemin: this.pages[p][2],
       sorte: this.pages[p][3], service: this.service(p, insee), score,
     }));
