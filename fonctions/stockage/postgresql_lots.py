@@ -102,7 +102,9 @@ def en_json(valeur: Any) -> bytes:
     ``json.dumps`` plus que la validation de la demande, sur le chemin de chaque
     signalement (voir docs/performance.md). Ce qu'orjson refuse (une clé qui n'est pas du
     texte, un entier de plus de 64 bits, une moitié de paire de substitution) passe par
-    ``json``, comme avant. La base garde la même valeur (``jsonb`` ne garde pas le texte)."""
+    ``json``, comme avant. La base garde la même valeur (``jsonb`` ne garde pas le texte).
+    Seule différence : un nombre non fini deviendrait ``null`` au lieu de faire refuser le
+    lot par la base ; la validation n'en laisse passer aucun (coordonnées bornées)."""
     try:
         return orjson.dumps(valeur)
     except TypeError:  # orjson.JSONEncodeError en hérite
