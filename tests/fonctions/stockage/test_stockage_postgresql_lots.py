@@ -248,10 +248,8 @@ def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table
     # Une jointure avec les clés connues parcourait toute la table à chaque lot (le coût
     # d'une écriture croissait avec le nombre de signalements) : la lecture passe par la clé
     # primaire, et le plan le dit.
-    from psycopg.types.json import Jsonb
-
     from fonctions.stockage.postgresql import verrou
-    from fonctions.stockage.postgresql_lots import ECRITURE_DU_LOT, Membre
+    from fonctions.stockage.postgresql_lots import ECRITURE_DU_LOT, Membre, parametre_du_lot
 
     membres = [
         Membre(f"k{i}", verrou("cle", f"k{i}"), "e", signalement(nouvelle_reference()), []) for i in range(7)
@@ -265,7 +263,7 @@ def test_la_cle_connue_est_lue_par_l_index_quelle_que_soit_la_taille_de_la_table
         plan = "\n".join(
             ligne
             for (ligne,) in connexion.execute(
-                "EXPLAIN " + ECRITURE_DU_LOT, (Jsonb([m.ligne(i) for i, m in enumerate(membres)]),)
+                "EXPLAIN " + ECRITURE_DU_LOT, (parametre_du_lot(membres),)
             )
         )
     assert "Seq Scan on cles_idempotence" not in plan
@@ -290,3 +288,31 @@ def test_une_ecriture_interrompue_ne_laisse_personne_attendre(stockage):
 
     resultats = asyncio.run(scenario())
     assert all(isinstance(r, asyncio.CancelledError) for r in resultats), resultats
+
+
+def test_le_json_d_un_membre_est_celui_de_json_et_ce_qu_orjson_refuse_passe_par_json():
+    import json
+
+    from fonctions.stockage.postgresql_lots import en_json
+
+    document = signalement("AIG-7K3M-Q9")
+    document["description"] = "Un trou « profond » devant l'école\n\tet \x1f un caractère \u2028"
+    assert json.loads(en_json(document)) == json.loads(json.dumps(document))
+    # Une clé qui n'est pas du texte, un entier de plus de 64 bits : orjson les refuse.
+    assert en_json({1: 2**70}) == json.dumps({1: 2**70}).encode()
+
+
+def test_le_parametre_d_un_lot_donne_a_chaque_membre_son_rang():
+    import json
+
+    from fonctions.stockage.postgresql_lots import Membre, parametre_du_lot
+
+    membres = [Membre(f"k{i}", i, "e", signalement(nouvelle_reference()), [envoi(f"E{i}")])
+               for i in range(3)]
+    parametre = parametre_du_lot(membres)
+    lignes_du_lot = json.loads(parametre.dumps(parametre.obj))
+    assert [ligne["rang"] for ligne in lignes_du_lot] == [0, 1, 2]
+    assert [ligne["document"] for ligne in lignes_du_lot] == [m.signalement for m in membres]
+    assert [ligne["envois"] for ligne in lignes_du_lot] == [list(m.envois) for m in membres]
+    assert [(ligne["cle"], ligne["verrou"]) for ligne in lignes_du_lot] == [("k0", 0), ("k1", 1),
+                                                                             ("k2", 2)]
