@@ -7,7 +7,7 @@ d'``AIGUILLAGE_TEST_POSTGRES``, imprime dans le même lancement :
 1. le débit de ``POST /api/signalements`` (JSON valide, une clé d'idempotence neuve par
    requête) avec 1 puis 2 processus serveur sur la même base, contre un point d'entrée
    Starlette nu servi par les mêmes processus (objectif : rapport ≥ 0,5 pour chacun). Deux
-   processus : deux serveurs sur deux ports, les connexions réparties entre eux (comme
+   processus : deux serveurs sur deux ports, les connexions (64) réparties entre eux (comme
    derrière un répartiteur de charge). Mesures alternées par paires, médiane des rapports
    (voir ``bench/fonctions.py``, même méthode) ;
 2. la latence médiane d'une écriture (clé, signalement, boîte d'envoi,
@@ -258,7 +258,13 @@ def main() -> int:
     analyseur.add_argument("--serveur", type=int, help=argparse.SUPPRESS)
     analyseur.add_argument("--duree", type=float, default=1.5, help="secondes par débit mesuré")
     analyseur.add_argument("--paires", type=int, default=8, help="mesures alternées")
-    analyseur.add_argument("--connexions", type=int, default=16)
+    # 64 : assez pour occuper les serveurs tout le temps. Les créations s'écrivent par lots
+    # (une validation pour toutes celles arrivées pendant la précédente) : avec 16
+    # connexions, la moitié attend la validation d'un lot et le serveur reste inoccupé un
+    # quart du temps (mesuré, docs/performance.md) ; le débit mesurerait alors le client de
+    # charge, pas la capacité du serveur. Le point nu est déjà au maximum avec 16.
+    analyseur.add_argument("--connexions", type=int, default=64,
+                           help="connexions simultanées du client de charge (64)")
     analyseur.add_argument("--sans-latence", action="store_true",
                            help="les débits seulement, sans le remplissage ni les latences")
     analyseur.add_argument("--rapide", action="store_true",
@@ -301,13 +307,19 @@ def main() -> int:
                 print(f"    créations écrites par lots de {nombre_fr(couts['membres par lot'], 1)} "
                       "signalements en moyenne (une instruction, une transaction par lot)",
                       flush=True)
-                for chemin, nom in (("/api/signalements", "signalement"),
-                                    ("/bench/nu", "point nu")):
+                for rang, (chemin, nom) in enumerate((("/api/signalements", "signalement"),
+                                                      ("/bench/nu", "point nu"))):
                     serveur, base, client = couts[chemin]
+                    # La part du temps où les serveurs travaillent : sous 100 %, le client
+                    # de charge ne les occupe pas assez pour mesurer leur capacité.
+                    occupes = (serveur * statistics.median(m[rang] for m in mesures)
+                               / 1e6 / nombre * 100)
                     print(f"    processeur par {nom} : serveur{'s' if nombre > 1 else ''} "
                           f"{nombre_fr(serveur)} µs, PostgreSQL {nombre_fr(base)} µs, client "
                           f"de charge {nombre_fr(client)} µs ; total "
-                          f"{nombre_fr(serveur + base + client)} µs", flush=True)
+                          f"{nombre_fr(serveur + base + client)} µs ; serveur"
+                          f"{'s' if nombre > 1 else ''} occupé{'s' if nombre > 1 else ''} "
+                          f"{nombre_fr(occupes)} % du temps", flush=True)
                 serveur_pg.effacer_la_base(url)
             if options.sans_latence:
                 return 0
