@@ -99,6 +99,8 @@ bench: $(INSTALLE) chromium postgresql valgrind lighthouse
 	$(PY) bench/fonctions.py
 	$(PY) bench/postgresql.py
 	$(PY) bench/photos.py
+	$(PY) bench/open311.py 500
+	$(PY) bench/open311.py 4000
 	$(PY) bench/instructions.py
 	$(PY) bench/instructions.py --postgresql
 
