@@ -87,18 +87,6 @@ def moments_des_evenements(document: Document) -> set[datetime]:
     return moments
 
 
-def modifier_document(document: Document, champs: Document | None,
-                      evenement: Document | None,
-                      modification: Callable[[Document], None] | None) -> None:
-    """Ce que fait ``modifier_signalement``, le même pour tout moteur : les champs, puis
-    l'événement ajouté à l'historique, puis la modification libre."""
-    document.update(champs or {})
-    if evenement is not None:
-        document["historique"] = [*document.get("historique", []), evenement]
-    if modification is not None:
-        modification(document)
-
-
 class CleEnCours(Exception):
     """Une autre requête avec la même clé d'idempotence est en cours."""
 
@@ -169,7 +157,6 @@ class Stockage(ABC):
     @abstractmethod
     def lire_photo(self, reference: str, nom: str) -> bytes: ...
 
-    @abstractmethod
     def modifier_signalement(
         self,
         reference: str,
@@ -177,7 +164,19 @@ class Stockage(ABC):
         evenement: Document | None = None,
         modification: Callable[[Document], None] | None = None,
     ) -> Document:
-        """Met à jour des champs et ajoute un événement à l'historique, en une écriture."""
+        """Met à jour des champs et ajoute un événement à l'historique, en une écriture : les
+        champs, puis l'événement, puis la modification libre (``changer_signalement``, le
+        même pour tout moteur)."""
+
+        def transformer(document: Document) -> Ecritures:
+            document.update(champs or {})
+            if evenement is not None:
+                document["historique"] = [*document.get("historique", []), evenement]
+            if modification is not None:
+                modification(document)
+            return Ecritures()
+
+        return self.changer_signalement(reference, transformer)
 
     @abstractmethod
     def compter_signalements(self) -> int: ...

@@ -78,7 +78,6 @@ from fonctions.stockage.base import (
     Reservation,
     Stockage,
     empreinte_cle,
-    modifier_document,
 )
 from fonctions.stockage.postgresql_lots import CreationsParLots, Membre
 from fonctions.stockage.tinydb import TEXTES_PAR_JOUR_MAX
@@ -267,6 +266,18 @@ SELECT count(*) FROM s
 """
 
 
+@contextmanager
+def _cle_validee_ailleurs(reference: str, reservation: ReservationPostgreSQL | None):
+    """La clé réservée validée par un autre processus entre la réservation et l'écriture
+    (la contrainte de sa clé primaire) : ``CleEnCours``, comme une clé tenue."""
+    try:
+        yield
+    except errors.UniqueViolation as erreur:
+        if erreur.diag.constraint_name == "cles_idempotence_pkey" and reservation:
+            raise CleEnCours(reference) from None
+        raise
+
+
 class StockagePostgreSQL(Stockage):
     partage = True  # plusieurs processus peuvent le servir ensemble (``--workers N``)
 
@@ -425,15 +436,11 @@ class StockagePostgreSQL(Stockage):
                                             and reservation.reference == reference):
             reservation = None
         async with self._connexion_de_la_tache() as connexion:
-            try:
+            with _cle_validee_ailleurs(reference, reservation):
                 curseur = await connexion.execute(CREATION, self._parametres_de_creation(
                     signalement, envois, reservation))
                 if not (await curseur.fetchone())[0]:
                     raise ReferencePrise(reference)
-            except errors.UniqueViolation as erreur:
-                if erreur.diag.constraint_name == "cles_idempotence_pkey" and reservation:
-                    raise CleEnCours(reference) from None
-                raise
         if reservation is not None:
             reservation.a_ecrire = False
 
@@ -526,15 +533,11 @@ class StockagePostgreSQL(Stockage):
             # Dans le bloc d'une clé, la transaction est la sienne ; sans photo, l'instruction
             # unique est atomique d'elle-même.
             dans_le_bloc = connexion.info.transaction_status == TransactionStatus.INTRANS
-            try:
-                with nullcontext() if dans_le_bloc or not photos else connexion.transaction():
-                    if not connexion.execute(CREATION, parametres).fetchone()[0]:
-                        raise ReferencePrise(reference)
-                    self._ecrire_photos(connexion, reference, photos)
-            except errors.UniqueViolation as erreur:
-                if erreur.diag.constraint_name == "cles_idempotence_pkey" and reservation:
-                    raise CleEnCours(reference) from None
-                raise
+            with (_cle_validee_ailleurs(reference, reservation),
+                  nullcontext() if dans_le_bloc or not photos else connexion.transaction()):
+                if not connexion.execute(CREATION, parametres).fetchone()[0]:
+                    raise ReferencePrise(reference)
+                self._ecrire_photos(connexion, reference, photos)
         if reservation is not None:
             reservation.a_ecrire = False
 
@@ -574,19 +577,6 @@ class StockagePostgreSQL(Stockage):
         if ligne is None:
             raise FileNotFoundError(f"photo introuvable : {reference}/{nom}")
         return bytes(ligne[0])
-
-    def modifier_signalement(
-        self,
-        reference: str,
-        champs: Document | None = None,
-        evenement: Document | None = None,
-        modification: Callable[[Document], None] | None = None,
-    ) -> Document:
-        def transformer(document: Document) -> Ecritures:
-            modifier_document(document, champs, evenement, modification)
-            return Ecritures()
-
-        return self.changer_signalement(reference, transformer)
 
     def compter_signalements(self) -> int:
         with self._connexion() as connexion:

@@ -56,7 +56,6 @@ from fonctions.stockage.base import (
     Reservation,
     Stockage,
     empreinte_cle,
-    modifier_document,
 )
 
 TABLE = "document"
@@ -199,19 +198,6 @@ class StockageTinyDB(Stockage):
 
     def lire_photo(self, reference: str, nom: str) -> bytes:
         return (self._photos(reference) / Path(nom).name).read_bytes()
-
-    def modifier_signalement(
-        self,
-        reference: str,
-        champs: Document | None = None,
-        evenement: Document | None = None,
-        modification: Callable[[Document], None] | None = None,
-    ) -> Document:
-        def transformer(document: Document) -> Ecritures:
-            modifier_document(document, champs, evenement, modification)
-            return Ecritures()
-
-        return self.changer_signalement(reference, transformer)
 
     def compter_signalements(self) -> int:
         racine = self.dossier / "signalements"
